@@ -1,0 +1,180 @@
+#include "cli/common.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <system_error>
+
+#include "spec/error.hpp"
+#include "spec/workload_parser.hpp"
+
+namespace metronome::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// "a, b, c, d, e, ... (12 in all)" for error messages.
+std::string some_names(const std::vector<std::string>& names, std::size_t shown = 8) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < shown; ++i) {
+    if (i) out += ", ";
+    out += names[i];
+  }
+  if (names.size() > shown) out += fmt::format(", ... ({} in all)", names.size());
+  return out;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool is_dataflow_path(const std::string& option) {
+  return option.find('/') != std::string::npos || ends_with(option, ".m");
+}
+
+}  // namespace
+
+std::string source_dir() {
+  return METRONOME_SOURCE_DIR;
+}
+
+std::string default_hardware_path() {
+  return source_dir() + "/configs/hardware/edge-256.yaml";
+}
+
+std::string dataflow_library_dir() {
+  return source_dir() + "/configs/dataflows";
+}
+
+std::vector<std::string> library_dataflow_names() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(dataflow_library_dir(), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const fs::path& p = it->path();
+    if (p.extension() == ".m" && it->is_regular_file(ec)) names.push_back(p.stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<Mapping> select_dataflows(const std::string& option) {
+  std::vector<Mapping> mappings;
+  if (option.empty()) return mappings;
+  if (is_dataflow_path(option)) {
+    mappings.push_back(load_dataflow(option));
+    return mappings;
+  }
+  const std::vector<std::string> names = library_dataflow_names();
+  if (option == "all") {
+    if (names.empty())
+      throw UsageError(
+          fmt::format("--dataflow all: no *.m dataflows in {}", dataflow_library_dir()));
+    for (const std::string& name : names)
+      mappings.push_back(load_dataflow(dataflow_library_dir() + "/" + name + ".m"));
+    return mappings;
+  }
+  if (std::find(names.begin(), names.end(), option) == names.end())
+    throw UsageError(fmt::format(
+        "--dataflow {}: no dataflow of that name in {} (expected one of: {}; a path to a .m "
+        "file; or all)",
+        option, dataflow_library_dir(), names.empty() ? "none found" : some_names(names, 100)));
+  mappings.push_back(load_dataflow(dataflow_library_dir() + "/" + option + ".m"));
+  return mappings;
+}
+
+std::vector<const Layer*> select_layers(const Workload& workload, const std::string& name) {
+  std::vector<const Layer*> layers;
+  for (const Layer& layer : workload.layers)
+    if (name.empty() || layer.name == name) layers.push_back(&layer);
+  if (workload.layers.empty())
+    throw InputError(SourceLocation{workload.file, 0}, "the workload has no layers",
+                     "at least one Layer block");
+  if (layers.empty()) {
+    std::vector<std::string> names;
+    for (const Layer& layer : workload.layers) names.push_back(layer.name);
+    throw InputError(SourceLocation{workload.file, 0},
+                     fmt::format("--layer {}: no layer of that name", name),
+                     "one of " + some_names(names));
+  }
+  return layers;
+}
+
+std::vector<Job> plan_jobs(const std::vector<const Layer*>& layers,
+                           const std::vector<Mapping>& dataflows) {
+  std::vector<Job> jobs;
+  for (const Layer* layer : layers) {
+    if (dataflows.empty()) {
+      if (!layer->dataflow)
+        throw InputError(layer->where, fmt::format("layer {} has no Dataflow block", layer->name),
+                         "a Dataflow block in the layer, or --dataflow NAME|FILE|all");
+      jobs.push_back({layer, &*layer->dataflow});
+    } else {
+      for (const Mapping& mapping : dataflows) jobs.push_back({layer, &mapping});
+    }
+  }
+  return jobs;
+}
+
+void write_result_files(const std::vector<Metrics>& records, const std::string& json_path,
+                        const std::string& csv_path) {
+  auto write = [&](const std::string& path,
+                   void (*writer)(std::ostream&, const std::vector<Metrics>&)) {
+    if (path.empty()) return;
+    if (path == "-") {
+      writer(std::cout, records);
+      std::cout.flush();
+      return;
+    }
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (out) writer(out, records);
+    out.close();
+    if (!out) throw UsageError(fmt::format("{}: cannot write the results file", path));
+  };
+  write(json_path, &write_json);
+  write(csv_path, &write_csv);
+}
+
+int report_records(const std::vector<Job>& jobs, const std::vector<Metrics>& records,
+                   std::ostream& err) {
+  int status = 0;
+  for (std::size_t i = 0; i < records.size() && i < jobs.size(); ++i) {
+    const Metrics& m = records[i];
+    const Layer& layer = *jobs[i].layer;
+    const Mapping& mapping = *jobs[i].mapping;
+    // The dataflow is what is wrong with the layer: point at it (the layer's own Dataflow
+    // block, or the dataflow file), falling back to the layer.
+    const SourceLocation& where = mapping.where.file.empty() ? layer.where : mapping.where;
+    const std::string dataflow = m.dataflow.empty() ? mapping.name : m.dataflow;
+    if (m.status == RecordStatus::InvalidMapping) {
+      std::vector<std::string> examples;
+      if (!m.first_missing.empty())
+        examples.push_back("first missing " + m.first_missing.front().str());
+      if (!m.first_duplicated.empty())
+        examples.push_back("first duplicated " + m.first_duplicated.front().str());
+      std::string line = fmt::format(
+          "metronome: {}: layer {} with dataflow {}: invalid mapping: {} missing MACs, {} "
+          "duplicated MACs",
+          where.str(), layer.name, dataflow, m.missing_macs, m.duplicated_macs);
+      if (!examples.empty()) {
+        line += " (" + examples.front();
+        if (examples.size() > 1) line += ", " + examples.back();
+        line += ")";
+      }
+      err << line << '\n';
+      status = 2;
+    } else if (m.status == RecordStatus::Failed) {
+      err << fmt::format("metronome: {}: layer {} with dataflow {}: the {} failed: {}\n",
+                         where.str(), layer.name, dataflow, engine_name(m.engine), m.note);
+      status = std::max(status, 1);
+    }
+  }
+  return status;
+}
+
+}  // namespace metronome::cli

@@ -1,0 +1,65 @@
+#pragma once
+// Pieces every `metronome` subcommand that evaluates layers shares: where the shipped
+// configurations live, choosing layers and dataflows from the command line, writing the
+// results and reporting invalid mappings on stderr.
+
+#include <iosfwd>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "spec/layer.hpp"
+#include "spec/mapping.hpp"
+#include "spec/metrics.hpp"
+
+namespace metronome::cli {
+
+// A command line that names something that does not exist (e.g. an unknown dataflow name).
+// Reported as "metronome: <what>", exit status 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The repository root the binary was built from (configs/ lives there).
+std::string source_dir();
+// configs/hardware/edge-256.yaml in the repository.
+std::string default_hardware_path();
+// configs/dataflows in the repository.
+std::string dataflow_library_dir();
+// Names (file stems) of the library's *.m dataflows, sorted.
+std::vector<std::string> library_dataflow_names();
+
+// Resolves --dataflow: empty -> no dataflows (every layer uses its own Dataflow block);
+// "all" -> every library dataflow, sorted by name; a path (contains '/' or ends in ".m") ->
+// that file; anything else -> configs/dataflows/NAME.m. Throws UsageError for an unknown
+// name and InputError for a malformed file.
+std::vector<Mapping> select_dataflows(const std::string& option);
+
+// The layers to evaluate: all, or the one named NAME (InputError listing names otherwise).
+std::vector<const Layer*> select_layers(const Workload& workload, const std::string& name);
+
+// One evaluation: the layer, the dataflow used (the layer's own or a selected one).
+struct Job {
+  const Layer* layer = nullptr;
+  const Mapping* mapping = nullptr;
+};
+
+// Pairs every selected layer with every selected dataflow (layers outermost). Without
+// dataflows each layer takes its own Dataflow block; a layer without one is an InputError
+// that says to pass --dataflow.
+std::vector<Job> plan_jobs(const std::vector<const Layer*>& layers,
+                           const std::vector<Mapping>& dataflows);
+
+// Writes --json / --csv files ("-" = stdout). Throws UsageError when a file cannot be written.
+void write_result_files(const std::vector<Metrics>& records, const std::string& json_path,
+                        const std::string& csv_path);
+
+// One stderr line per record that is not ok; returns the exit status the records call for:
+// 2 when any mapping is invalid, 1 when an engine failed, 0 otherwise.
+//   metronome: FILE:LINE: layer L with dataflow D: invalid mapping: M missing MACs,
+//   D duplicated MACs (first missing (..), first duplicated (..))
+int report_records(const std::vector<Job>& jobs, const std::vector<Metrics>& records,
+                   std::ostream& err);
+
+}  // namespace metronome::cli

@@ -1,0 +1,364 @@
+#include "model/fills.hpp"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include "spec/error.hpp"
+
+namespace metronome {
+
+std::vector<Interval> TileShape::coordinates(const LayerGeometry& g, const UnitChunks& u,
+                                             Tensor t) {
+  const bool tied = g.channel_tied();
+  switch (t) {
+    case Tensor::Input:
+      return {u.chunk[Dim::N], u.chunk[Dim::C], u.chunk[Dim::Y], u.chunk[Dim::X]};
+    case Tensor::Weight:
+      if (tied) return {intersect(u.chunk[Dim::K], u.chunk[Dim::C]), u.chunk[Dim::R], u.chunk[Dim::S]};
+      return {u.chunk[Dim::K], u.chunk[Dim::C], u.chunk[Dim::R], u.chunk[Dim::S]};
+    case Tensor::Output:
+      return {u.chunk[Dim::N], tied ? intersect(u.chunk[Dim::K], u.chunk[Dim::C]) : u.chunk[Dim::K],
+              g.fitting_outputs(u, Dim::Y), g.fitting_outputs(u, Dim::X)};
+  }
+  return {};
+}
+
+namespace {
+
+std::int64_t mul(std::int64_t a, std::int64_t b) {
+  return checked_mul(a, b, SourceLocation{}, "traffic count");
+}
+std::int64_t add(std::int64_t a, std::int64_t b) {
+  return checked_add(a, b, SourceLocation{}, "traffic count");
+}
+
+// The dimensions each tensor coordinate (in TileShape order) depends on.
+std::vector<DimMask> coordinate_dims(Tensor t, bool tied) {
+  const DimMask y = dim_bit(Dim::Y) | dim_bit(Dim::R);
+  const DimMask x = dim_bit(Dim::X) | dim_bit(Dim::S);
+  const DimMask kc = dim_bit(Dim::K) | dim_bit(Dim::C);
+  switch (t) {
+    case Tensor::Input:
+      return {dim_bit(Dim::N), dim_bit(Dim::C), dim_bit(Dim::Y), dim_bit(Dim::X)};
+    case Tensor::Weight:
+      if (tied) return {kc, dim_bit(Dim::R), dim_bit(Dim::S)};
+      return {dim_bit(Dim::K), dim_bit(Dim::C), dim_bit(Dim::R), dim_bit(Dim::S)};
+    case Tensor::Output:
+      return {dim_bit(Dim::N), tied ? kc : dim_bit(Dim::K), y, x};
+  }
+  return {};
+}
+
+struct Loop {
+  std::size_t level = 0;
+  std::size_t position = 0;  // index in the level's directive list (the first SpatialMap for folds)
+  DimMask group = 0;
+};
+
+struct GroupSums {
+  PerTensor<std::int64_t> fresh;    // sum over leaves of the new tile's part in this group
+  PerTensor<std::int64_t> kept;     // sum over leaves of the part kept from the previous step
+  std::int64_t per_pe = 0;          // leaves on the unit-0 path
+};
+
+class FillCounter {
+ public:
+  FillCounter(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans,
+              std::size_t depth)
+      : geometry_(geometry), plans_(plans.begin(), plans.begin() + static_cast<long>(depth)) {
+    make_groups();
+    for (Tensor t : kAllTensors) coordinate_dims_[t] = coordinate_dims(t, geometry_.channel_tied());
+    for (std::size_t l = 0; l < plans_.size(); ++l) {
+      const LevelPlan& p = plans_[l];
+      for (std::size_t i = 0; i < p.directives.size(); ++i) {
+        const bool loop = p.directives[i].kind == MapKind::Temporal ||
+                          static_cast<int>(i) == p.first_spatial;
+        if (loop) loops_.push_back({l, i, group_of(base_dim(p.directives[i].dim))});
+      }
+    }
+  }
+
+  FillCounts run() {
+    FillCounts out;
+    std::int64_t identical_units = 1;  // units of levels without any SpatialMap
+    for (const LevelPlan& p : plans_)
+      if (p.first_spatial < 0) identical_units = mul(identical_units, p.units);
+    out.leaves = identical_units;
+    for (DimMask g : groups_) out.leaves = mul(out.leaves, spatial_units(g));
+
+    for (int j = -1; j < static_cast<int>(loops_.size()); ++j) {
+      TransitionClass cls;
+      cls.loop = j;
+      PerTensor<std::int64_t> fresh, kept;
+      for (Tensor t : kAllTensors) fresh[t] = kept[t] = identical_units;
+      std::int64_t per_pe = 1;
+      for (DimMask g : groups_) {
+        const GroupSums s = sum_group(g, j);
+        for (Tensor t : kAllTensors) {
+          fresh[t] = mul(fresh[t], s.fresh[t]);
+          kept[t] = mul(kept[t], s.kept[t]);
+        }
+        per_pe = mul(per_pe, s.per_pe);
+      }
+      cls.per_pe_count = per_pe;
+      for (Tensor t : kAllTensors) {
+        cls.words[t] = j < 0 ? fresh[t] : fresh[t] - kept[t];
+        out.words[t] = add(out.words[t], cls.words[t]);
+      }
+      out.classes.push_back(cls);
+    }
+    for (Tensor t : kAllTensors) out.max_tile[t] = 1;
+    for (DimMask g : groups_) {
+      const PerTensor<std::int64_t> m = max_tile(g);
+      for (Tensor t : kAllTensors) out.max_tile[t] = mul(out.max_tile[t], m[t]);
+    }
+    return out;
+  }
+
+ private:
+  void make_groups() {
+    std::array<std::size_t, kNumDims> parent{};
+    std::iota(parent.begin(), parent.end(), 0);
+    auto find = [&](std::size_t x) {
+      while (parent[x] != x) x = parent[x];
+      return x;
+    };
+    auto join = [&](Dim a, Dim b) {
+      parent[find(static_cast<std::size_t>(a))] = find(static_cast<std::size_t>(b));
+    };
+    join(Dim::Y, Dim::R);
+    join(Dim::X, Dim::S);
+    if (geometry_.channel_tied()) join(Dim::K, Dim::C);
+    for (const LevelPlan& p : plans_) {
+      std::optional<Dim> first;
+      for (const ResolvedDirective& d : p.directives) {
+        if (d.kind != MapKind::Spatial) continue;
+        if (first) join(*first, base_dim(d.dim));
+        first = base_dim(d.dim);
+      }
+    }
+    std::map<std::size_t, DimMask> by_root;
+    for (Dim d : kAllDims) by_root[find(static_cast<std::size_t>(d))] |= dim_bit(d);
+    for (auto& [root, mask] : by_root) groups_.push_back(mask);
+  }
+
+  DimMask group_of(Dim d) const {
+    for (DimMask g : groups_)
+      if (g & dim_bit(d)) return g;
+    return 0;
+  }
+
+  bool owns_spatial(DimMask g, const LevelPlan& p) const {
+    return p.first_spatial >= 0 && (g & dim_bit(base_dim(p.directives[static_cast<std::size_t>(
+                                                                       p.first_spatial)]
+                                                                   .dim)));
+  }
+
+  std::int64_t spatial_units(DimMask g) const {
+    std::int64_t n = 1;
+    for (const LevelPlan& p : plans_)
+      if (owns_spatial(g, p)) n = mul(n, p.units);
+    return n;
+  }
+
+  // Part of each tensor's tile volume (and of its overlap with the previous tile) that lives in
+  // group g.
+  std::int64_t part(DimMask g, Tensor t, const std::vector<Interval>& c) const {
+    std::int64_t v = 1;
+    for (std::size_t i = 0; i < c.size(); ++i)
+      if (coordinate_dims_[t][i] & g) v *= c[i].length();
+    return v;
+  }
+
+  std::int64_t overlap(DimMask g, Tensor t, const std::vector<Interval>& a,
+                       const std::vector<Interval>& b) const {
+    std::int64_t v = 1;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (coordinate_dims_[t][i] & g) v *= intersect(a[i], b[i]).length();
+    return v;
+  }
+
+  // --- walking one group's loops around a cut --------------------------------------------
+
+  enum class Phase { Before, After };
+
+  struct Cursor {
+    DimMask group;
+    int cut;  // loop index of the advancing loop, -1 for the first step
+    GroupSums sums;
+  };
+
+  GroupSums sum_group(DimMask g, int cut) {
+    Cursor cursor{g, cut, {}};
+    const UnitChunks whole = geometry_.whole_layer();
+    const bool cut_before_all = cut < 0;
+    level(cursor, 0, cut_before_all ? Phase::After : Phase::Before, whole, whole, true);
+    return cursor.sums;
+  }
+
+  struct LevelState {
+    std::vector<UnitChunks> old_units, new_units;
+    std::int64_t old_fold = -1, new_fold = -1;
+  };
+
+  void level(Cursor& c, std::size_t l, Phase phase, const UnitChunks& old_entry,
+             const UnitChunks& new_entry, bool unit0_path) {
+    if (l == plans_.size()) {
+      leaf(c, old_entry, new_entry, unit0_path);
+      return;
+    }
+    const LevelPlan& p = plans_[l];
+    const bool spatial = owns_spatial(c.group, p);
+    const std::size_t units = spatial ? static_cast<std::size_t>(p.units) : 1;
+    LevelState s;
+    UnitChunks o = old_entry, n = new_entry;
+    o.rows_from_outputs = o.cols_from_outputs = n.rows_from_outputs = n.cols_from_outputs = false;
+    s.old_units.assign(units, o);
+    s.new_units.assign(units, n);
+    directive(c, l, 0, phase, s, unit0_path);
+  }
+
+  bool is_cut(const Cursor& c, std::size_t l, std::size_t i) const {
+    if (c.cut < 0) return false;
+    const Loop& loop = loops_[static_cast<std::size_t>(c.cut)];
+    return loop.level == l && loop.position == i;
+  }
+
+  bool past_cut(const Cursor& c, std::size_t l, std::size_t i) const {
+    if (c.cut < 0) return true;
+    const Loop& loop = loops_[static_cast<std::size_t>(c.cut)];
+    return l > loop.level || (l == loop.level && i > loop.position);
+  }
+
+  void directive(Cursor& c, std::size_t l, std::size_t i, Phase phase, LevelState& s,
+                 bool unit0_path) {
+    const LevelPlan& p = plans_[l];
+    if (phase == Phase::Before && past_cut(c, l, i) && !is_cut(c, l, i)) phase = Phase::After;
+    if (i == p.directives.size()) {
+      for (std::size_t u = 0; u < s.new_units.size(); ++u) {
+        UnitChunks o = s.old_units[u], n = s.new_units[u];
+        geometry_.finish_level(o);
+        geometry_.finish_level(n);
+        level(c, l + 1, phase, o, n, unit0_path && u == 0);
+      }
+      return;
+    }
+    const ResolvedDirective& d = p.directives[i];
+    const bool mine = (c.group & dim_bit(base_dim(d.dim))) != 0;
+    const bool cut_here = is_cut(c, l, i);
+    const bool is_fold = static_cast<int>(i) == p.first_spatial;
+    if (!mine) {
+      if (cut_here) phase = Phase::After;  // another group's loop advances: ours stays
+      directive(c, l, i + 1, phase, s, unit0_path);
+      return;
+    }
+    if (d.kind == MapKind::Spatial && !is_fold) {
+      LevelState next = s;
+      spread(next.old_units, d, s.old_fold, p.units);
+      spread(next.new_units, d, s.new_fold, p.units);
+      directive(c, l, i + 1, phase, next, unit0_path);
+      return;
+    }
+    // A loop: a TemporalMap or the fold loop.
+    const std::int64_t old_trips = trips(d, is_fold, s.old_units, p, i);
+    const std::int64_t new_trips = trips(d, is_fold, s.new_units, p, i);
+    auto go = [&](std::int64_t old_index, std::int64_t new_index, Phase next_phase) {
+      LevelState next = s;
+      if (is_fold) {
+        next.old_fold = old_index;
+        next.new_fold = new_index;
+        spread(next.old_units, d, old_index, p.units);
+        spread(next.new_units, d, new_index, p.units);
+      } else {
+        for (UnitChunks& u : next.old_units) split(u, d, old_index);
+        for (UnitChunks& u : next.new_units) split(u, d, new_index);
+      }
+      directive(c, l, i + 1, next_phase, next, unit0_path);
+    };
+    if (cut_here) {
+      for (std::int64_t a = 0; a + 1 < new_trips; ++a) go(a, a + 1, Phase::After);
+    } else if (phase == Phase::Before) {
+      for (std::int64_t a = 0; a < new_trips; ++a) go(a, a, Phase::Before);
+    } else {
+      go(old_trips - 1, 0, Phase::After);
+    }
+  }
+
+  std::int64_t trips(const ResolvedDirective& d, bool is_fold, const std::vector<UnitChunks>& units,
+                     const LevelPlan& p, std::size_t position) const {
+    if (is_fold) {
+      std::int64_t most = 1;
+      for (std::size_t j = position; j < p.directives.size(); ++j) {
+        const ResolvedDirective& s = p.directives[j];
+        if (s.kind != MapKind::Spatial) continue;
+        most = std::max(most, chunk_count(geometry_.parent_interval(units[0], s.dim).length(),
+                                          s.size, s.offset));
+      }
+      return (most + p.units - 1) / p.units;
+    }
+    std::int64_t most = 1;
+    for (const UnitChunks& u : units)
+      most = std::max(most,
+                      chunk_count(geometry_.parent_interval(u, d.dim).length(), d.size, d.offset));
+    return most;
+  }
+
+  void split(UnitChunks& u, const ResolvedDirective& d, std::int64_t index) const {
+    const Interval parent = geometry_.parent_interval(u, d.dim);
+    const std::int64_t n = chunk_count(parent.length(), d.size, d.offset);
+    geometry_.assign(u, d.dim, index < n ? chunk_at(parent, d.size, d.offset, index) : Interval{});
+  }
+
+  void spread(std::vector<UnitChunks>& units, const ResolvedDirective& d, std::int64_t fold,
+              std::int64_t level_units) const {
+    for (std::size_t u = 0; u < units.size(); ++u)
+      split(units[u], d, fold * level_units + static_cast<std::int64_t>(u));
+  }
+
+  void leaf(Cursor& c, const UnitChunks& old_state, const UnitChunks& new_state, bool unit0_path) {
+    for (Tensor t : kAllTensors) {
+      const std::vector<Interval> fresh = TileShape::coordinates(geometry_, new_state, t);
+      c.sums.fresh[t] += part(c.group, t, fresh);
+      if (c.cut >= 0) {
+        const std::vector<Interval> prev = TileShape::coordinates(geometry_, old_state, t);
+        c.sums.kept[t] += overlap(c.group, t, fresh, prev);
+      }
+    }
+    if (unit0_path) ++c.sums.per_pe;
+  }
+
+  // Largest part of each tensor's tile in group g over all of the group's states.
+  PerTensor<std::int64_t> max_tile(DimMask g) const {
+    PerTensor<std::int64_t> best;
+    std::function<void(std::size_t, const UnitChunks&)> walk = [&](std::size_t l,
+                                                                  const UnitChunks& u) {
+      if (l == plans_.size()) {
+        for (Tensor t : kAllTensors)
+          best[t] = std::max(best[t], part(g, t, TileShape::coordinates(geometry_, u, t)));
+        return;
+      }
+      walk_level(geometry_, plans_[l], u, g, [&](const std::vector<UnitChunks>& units) {
+        for (const UnitChunks& x : units) walk(l + 1, x);
+        return true;
+      });
+    };
+    walk(0, geometry_.whole_layer());
+    return best;
+  }
+
+  const LayerGeometry& geometry_;
+  std::vector<LevelPlan> plans_;
+  std::vector<DimMask> groups_;
+  std::vector<Loop> loops_;
+  PerTensor<std::vector<DimMask>> coordinate_dims_;
+};
+
+}  // namespace
+
+FillCounts count_fills(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans,
+                       std::size_t depth) {
+  return FillCounter(geometry, plans, std::min(depth, plans.size())).run();
+}
+
+}  // namespace metronome

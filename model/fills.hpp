@@ -1,0 +1,48 @@
+#pragma once
+// Closed-form count of the words each PE must receive (fills) and send (drains) when its L1
+// keeps exactly the tiles of its current step: per PE and tensor, sum over its steps t of
+// |T_t \ T_{t-1}| (with T_{-1} empty). See model/README.md, "Fills".
+//
+// The per-PE step sequence is an odometer over the loops of every level. Grouping the
+// dimensions into independent groups (Y with R, X with S, the dimensions spatially mapped at one
+// level) makes every sum over "all transitions where loop j advances" a product of per-group
+// sums, so the cost depends on the number of loops and chunk shapes, not on the layer's size.
+
+#include <cstdint>
+#include <vector>
+
+#include "spec/dims.hpp"
+#include "spec/semantics_walk.hpp"
+
+namespace metronome {
+
+// The part of a tensor's tile a unit holds (words), per tensor:
+//   input  = Nc x Cc x Yc x Xc
+//   weight = Kc x Cc x Rc x Sc      (DSCONV with K = C: (Kc n Cc) x Rc x Sc)
+//   output = Nc x Kc x Y'c x X'c    (Y'c: the outputs whose windows fit; DSCONV K = C: Kc n Cc)
+struct TileShape {
+  // Interval of every tensor coordinate, for tile volumes and intersections.
+  static std::vector<Interval> coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor t);
+};
+
+// Steps of one kind: the transitions in which loop `loop` advances (inner loops reset), or the
+// very first step (loop == -1).
+struct TransitionClass {
+  int loop = -1;
+  std::int64_t per_pe_count = 0;     // how many such transitions one PE (unit 0s) makes
+  PerTensor<std::int64_t> words;     // words filled, summed over all PEs
+};
+
+struct FillCounts {
+  PerTensor<std::int64_t> words;            // total over all transitions and PEs
+  std::vector<TransitionClass> classes;     // first step, then one per loop
+  PerTensor<std::int64_t> max_tile;         // largest tile a PE holds, words
+  std::int64_t leaves = 0;                  // PEs covered (product of units used)
+};
+
+// Counts fills over the first `depth` levels (depth = plans.size() for PEs; 1 for the top
+// level's units, whose "tiles" are the chunks a top-level unit holds).
+FillCounts count_fills(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans,
+                       std::size_t depth);
+
+}  // namespace metronome

@@ -1,0 +1,276 @@
+// The analytical model: equations in model/README.md.
+
+#include "model/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "model/fills.hpp"
+#include "model/noc_geometry.hpp"
+#include "spec/semantics.hpp"
+#include "spec/semantics_walk.hpp"
+
+namespace metronome {
+
+namespace {
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+// Cycles to move `words` at `per_cycle` words per cycle (0 words take 0 cycles).
+std::int64_t transfer_cycles(double words, double per_cycle) {
+  if (words <= 0 || std::isinf(per_cycle)) return 0;
+  return static_cast<std::int64_t>(std::ceil(words / per_cycle - 1e-9));
+}
+
+// How many units share each tile, per tensor: at every level with a SpatialMap, the units of
+// the first iteration are compared; units holding identical tiles of a tensor are served by
+// one multicast (inputs, weights) or reduced together (outputs). Product over levels.
+PerTensor<std::int64_t> sharing_factors(const LayerGeometry& geometry,
+                                        const std::vector<LevelPlan>& plans, std::size_t depth) {
+  PerTensor<std::int64_t> factor;
+  for (Tensor t : kAllTensors) factor[t] = 1;
+  UnitChunks entry = geometry.whole_layer();
+  for (std::size_t l = 0; l < depth && l < plans.size(); ++l) {
+    std::vector<UnitChunks> first;
+    walk_level(geometry, plans[l], entry, kAllDimsMask, [&](const std::vector<UnitChunks>& units) {
+      first = units;
+      return false;
+    });
+    if (plans[l].first_spatial >= 0 && first.size() > 1) {
+      for (Tensor t : kAllTensors) {
+        std::set<std::vector<std::int64_t>> distinct;
+        std::int64_t holders = 0;
+        for (const UnitChunks& u : first) {
+          std::vector<std::int64_t> key;
+          bool empty = false;
+          for (const Interval& i : TileShape::coordinates(geometry, u, t)) {
+            key.push_back(i.lo);
+            key.push_back(i.hi);
+            empty = empty || i.empty();
+          }
+          if (empty) continue;
+          ++holders;
+          distinct.insert(std::move(key));
+        }
+        if (!distinct.empty())
+          factor[t] *= std::max<std::int64_t>(1, holders / static_cast<std::int64_t>(distinct.size()));
+      }
+    }
+    entry = first.front();
+  }
+  return factor;
+}
+
+// Largest MAC box a unit performs in one step (the busiest PE sets a step's compute time).
+std::int64_t largest_box(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans) {
+  // Boxes factor over the same independent groups as tiles; walk each coordinate group.
+  std::int64_t best = 0;
+  std::function<void(std::size_t, const UnitChunks&)> walk = [&](std::size_t l,
+                                                                const UnitChunks& u) {
+    if (l == plans.size()) {
+      best = std::max(best, geometry.box(u).volume());
+      return;
+    }
+    walk_level(geometry, plans[l], u, kAllDimsMask, [&](const std::vector<UnitChunks>& units) {
+      for (const UnitChunks& x : units) walk(l + 1, x);
+      return false;  // the first iteration holds full chunks
+    });
+  };
+  walk(0, geometry.whole_layer());
+  return best;
+}
+
+bool serves(const Mapping& mapping, LayerType type) {
+  return mapping.serves.empty() ||
+         std::find(mapping.serves.begin(), mapping.serves.end(), type) != mapping.serves.end();
+}
+
+}  // namespace
+
+Metrics evaluate_layer(const Layer& layer, const Mapping& mapping, const Hardware& hw,
+                       const ModelOptions& options) {
+  Metrics m;
+  m.layer = layer.name;
+  m.dataflow = mapping.name;
+  m.hardware = hw.name;
+  m.engine = Engine::Model;
+  m.semantics = options.semantics;
+  if (options.semantics == SemanticsMode::Maestro)
+    throw InputError(SourceLocation{}, "--semantics maestro is not available in this version",
+                     "--semantics exact");
+  if (options.noc_model == NocModel::Contention)
+    throw InputError(SourceLocation{}, "--noc-model contention is not available in this version",
+                     "--noc-model simple");
+  if (layer.type == LayerType::Unsupported) {
+    m.status = RecordStatus::UnsupportedLayer;
+    m.note = fmt::format("layer type {} is not modelled by metronome", layer.type_text);
+    return m;
+  }
+  if (!serves(mapping, layer.type)) {
+    m.status = RecordStatus::NotApplicable;
+    m.note = fmt::format("dataflow {} does not serve {} layers{}{}", mapping.name,
+                         layer_type_name(layer.type), mapping.serves_note.empty() ? "" : ": ",
+                         mapping.serves_note);
+    return m;
+  }
+
+  const ResolvedMapping resolved = resolve_mapping(mapping, layer, hw.pe.count);
+  const SemanticsReport semantics = analyze_mapping(layer, resolved);
+  m.valid_mapping = semantics.valid();
+  m.missing_macs = semantics.missing_macs;
+  m.duplicated_macs = semantics.duplicated_macs;
+  m.first_missing = semantics.first_missing;
+  m.first_duplicated = semantics.first_duplicated;
+  m.steps = semantics.steps;
+  m.empty_steps = semantics.empty_steps;
+  m.macs = semantics.layer_macs;
+  if (!semantics.valid()) {
+    m.status = RecordStatus::InvalidMapping;
+    m.note = fmt::format("{} missing MACs, {} duplicated MACs", semantics.missing_macs,
+                         semantics.duplicated_macs);
+    return m;
+  }
+
+  const LayerGeometry geometry(layer);
+  const std::vector<LevelPlan> plans = plan_levels(resolved);
+  const FillCounts pe_fills = count_fills(geometry, plans, plans.size());
+  const PerTensor<std::int64_t> share = sharing_factors(geometry, plans, plans.size());
+  const NocGeometry dist(hw.noc.distribution, hw.pe.count);
+  const NocGeometry red(hw.noc.reduction, hw.pe.count);
+
+  PerTensor<std::int64_t> tensor_words;
+  std::int64_t all_tensor_words = 0;
+  for (Tensor t : kAllTensors) {
+    tensor_words[t] = layer.tensor_words(t);
+    all_tensor_words += tensor_words[t];
+  }
+
+  // --- NoC: words L2 sends (after multicast), words PEs receive, partial sums returning.
+  const bool multicast = hw.noc.distribution.multicast;
+  const bool reduce = hw.noc.reduction.in_network;
+  auto sent = [&](Tensor t, std::int64_t words) {
+    return multicast ? words / share[t] : words;
+  };
+  const std::int64_t delivered = pe_fills.words[Tensor::Input] + pe_fills.words[Tensor::Weight];
+  const std::int64_t ingress = sent(Tensor::Input, pe_fills.words[Tensor::Input]) +
+                               sent(Tensor::Weight, pe_fills.words[Tensor::Weight]);
+  const std::int64_t drained = pe_fills.words[Tensor::Output];  // every psum leaves its PE once
+  const std::int64_t arrivals = reduce ? drained / share[Tensor::Output] : drained;
+  m.noc.ingress_words = ingress;
+  m.noc.egress_words = arrivals;
+  m.noc.multicast_factor = ingress > 0 ? static_cast<double>(delivered) / static_cast<double>(ingress) : 1.0;
+
+  // --- L1 (per MAC: one input and one weight read, one psum read and write).
+  Traffic& tr = m.traffic;
+  tr.l1.tensor[Tensor::Input] = {m.macs, pe_fills.words[Tensor::Input]};
+  tr.l1.tensor[Tensor::Weight] = {m.macs, pe_fills.words[Tensor::Weight]};
+  tr.l1.tensor[Tensor::Output] = {m.macs + drained, m.macs};
+
+  // --- L2 and DRAM.
+  const bool fits_l2 = all_tensor_words <= hw.l2_words();
+  PerTensor<std::int64_t> dram_fill;
+  std::int64_t l2_required = 0;
+  if (fits_l2) {
+    for (Tensor t : kAllTensors) dram_fill[t] = tensor_words[t];
+    l2_required = all_tensor_words;
+  } else {
+    // L2 keeps the chunks of the current top-level step; it refills what changes.
+    const FillCounts top = count_fills(geometry, plans, 1);
+    const PerTensor<std::int64_t> top_share = sharing_factors(geometry, plans, 1);
+    for (Tensor t : kAllTensors) {
+      dram_fill[t] = std::max(tensor_words[t], top.words[t] / top_share[t]);
+      l2_required += top.max_tile[t] * top.leaves / top_share[t];
+    }
+  }
+  const std::int64_t output_rmw_reads = std::max<std::int64_t>(0, arrivals - tensor_words[Tensor::Output]);
+  tr.l2.tensor[Tensor::Input] = {ingress - sent(Tensor::Weight, pe_fills.words[Tensor::Weight]),
+                                 dram_fill[Tensor::Input]};
+  tr.l2.tensor[Tensor::Weight] = {sent(Tensor::Weight, pe_fills.words[Tensor::Weight]),
+                                  dram_fill[Tensor::Weight]};
+  // Outputs: read-modify-write of partial sums, then read once more to go to DRAM.
+  tr.l2.tensor[Tensor::Output] = {output_rmw_reads + dram_fill[Tensor::Output], arrivals};
+  tr.dram.tensor[Tensor::Input] = {dram_fill[Tensor::Input], 0};
+  tr.dram.tensor[Tensor::Weight] = {dram_fill[Tensor::Weight], 0};
+  tr.dram.tensor[Tensor::Output] = {dram_fill[Tensor::Output] - tensor_words[Tensor::Output],
+                                    dram_fill[Tensor::Output]};
+
+  m.buffer_words_required.l1 = pe_fills.max_tile[Tensor::Input] +
+                               pe_fills.max_tile[Tensor::Weight] +
+                               pe_fills.max_tile[Tensor::Output];
+  m.buffer_words_required.l2 = l2_required;
+
+  // --- Runtime: per class of step, max(ingress, compute, egress), double-buffered.
+  const double l2_read_bw = static_cast<double>(hw.l2.banks) * hw.l2.words_per_bank_per_cycle;
+  const double ingress_bw = std::min(dist.injection_words_per_cycle(), l2_read_bw);
+  const double egress_bw = std::min(red.injection_words_per_cycle(), l2_read_bw);
+  const std::int64_t busy_steps = semantics.steps - semantics.empty_steps;
+  const std::int64_t compute_per_step =
+      ceil_div(largest_box(geometry, plans), hw.pe.macs_per_cycle);
+  // Empty steps do no MACs; spread them evenly over the step classes.
+  const double busy_fraction =
+      semantics.steps > 0 ? static_cast<double>(busy_steps) / static_cast<double>(semantics.steps)
+                          : 0.0;
+  std::int64_t pipeline = 0;
+  std::int64_t first_ingress = 0, last_egress = 0;
+  std::int64_t class_steps = 0;
+  for (const TransitionClass& cls : pe_fills.classes) {
+    if (cls.per_pe_count == 0) continue;
+    class_steps += cls.per_pe_count;
+    const double n = static_cast<double>(cls.per_pe_count);
+    const double in_words = static_cast<double>(sent(Tensor::Input, cls.words[Tensor::Input]) +
+                                                sent(Tensor::Weight, cls.words[Tensor::Weight]));
+    const double out_words =
+        static_cast<double>(reduce ? cls.words[Tensor::Output] / share[Tensor::Output]
+                                   : cls.words[Tensor::Output]);
+    const std::int64_t in_cycles = transfer_cycles(in_words / n, ingress_bw);
+    const std::int64_t out_cycles = transfer_cycles(out_words / n, egress_bw);
+    const std::int64_t compute = static_cast<std::int64_t>(
+        std::ceil(static_cast<double>(compute_per_step) * busy_fraction - 1e-9));
+    if (cls.loop < 0) {
+      first_ingress = in_cycles;
+      last_egress = out_cycles;
+      pipeline += compute;  // the first step's ingress is exposed below
+    } else {
+      pipeline += cls.per_pe_count * std::max({compute, in_cycles, out_cycles});
+    }
+  }
+  // Lockstep: the array takes `steps` steps even if unit 0 (whose classes we counted) takes
+  // fewer; the extra steps cost what an average step costs.
+  if (class_steps > 0 && semantics.steps > class_steps)
+    pipeline += (semantics.steps - class_steps) * (pipeline / class_steps);
+  const std::int64_t fill = first_ingress + dist.hop_latency_to_farthest();
+  const std::int64_t drain = last_egress + red.hop_latency_to_farthest();
+  const std::int64_t on_chip = fill + pipeline + drain;
+  const double dram_words =
+      static_cast<double>(tr.dram.reads() + tr.dram.writes());
+  const std::int64_t dram_cycles =
+      transfer_cycles(dram_words, hw.dram.words_per_cycle) + hw.dram.latency_cycles;
+  m.runtime_cycles = std::max(on_chip + hw.dram.latency_cycles, dram_cycles);
+  m.pe_utilization = m.runtime_cycles > 0
+                         ? static_cast<double>(m.macs) /
+                               (static_cast<double>(m.runtime_cycles) *
+                                static_cast<double>(hw.pe.count * hw.pe.macs_per_cycle))
+                         : 0.0;
+
+  // --- Energy.
+  const Hardware::Energy& e = hw.energy_pj;
+  m.energy_pj.mac = static_cast<double>(m.macs) * e.mac;
+  m.energy_pj.l1 = static_cast<double>(tr.l1.reads()) * e.l1_read +
+                   static_cast<double>(tr.l1.writes()) * e.l1_write;
+  m.energy_pj.l2 = static_cast<double>(tr.l2.reads()) * e.l2_read +
+                   static_cast<double>(tr.l2.writes()) * e.l2_write;
+  const double word_hops = static_cast<double>(ingress) * dist.average_hops() +
+                           static_cast<double>(delivered - ingress) * dist.branch_hops() +
+                           static_cast<double>(drained) * red.average_hops();
+  m.energy_pj.noc = word_hops * e.noc_hop_word;
+  m.energy_pj.dram = dram_words * e.dram_word;
+  m.energy_pj.total =
+      m.energy_pj.mac + m.energy_pj.l1 + m.energy_pj.l2 + m.energy_pj.noc + m.energy_pj.dram;
+  m.status = RecordStatus::Ok;
+  return m;
+}
+
+}  // namespace metronome

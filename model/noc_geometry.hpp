@@ -1,0 +1,34 @@
+#pragma once
+// What the analytical model assumes about a network's shape (model/README.md, "NoC"):
+// where L2 attaches, how many links it injects through, and hop counts. Formulas only; the
+// simulator builds the real graph.
+
+#include <cstdint>
+
+#include "spec/hardware.hpp"
+
+namespace metronome {
+
+class NocGeometry {
+ public:
+  NocGeometry(const NetworkSpec& spec, std::int64_t pes);
+
+  // Links through which L2 injects (or receives) words: 1 for bus, crossbar and tree (the
+  // root port), one per row for mesh and systolic arrays (L2 along one edge).
+  std::int64_t injection_links() const { return injection_links_; }
+  double injection_words_per_cycle() const;
+  // Hops from L2 to the farthest PE, and on average.
+  std::int64_t hops_to_farthest() const { return farthest_; }
+  double average_hops() const { return average_; }
+  // Extra hops a multicast spends per additional destination (one branch edge).
+  double branch_hops() const { return 1.0; }
+  std::int64_t hop_latency_to_farthest() const { return farthest_ * spec_.hop_latency; }
+
+ private:
+  NetworkSpec spec_;
+  std::int64_t injection_links_ = 1;
+  std::int64_t farthest_ = 1;
+  double average_ = 1;
+};
+
+}  // namespace metronome

@@ -1,0 +1,450 @@
+// Hardware descriptions: YAML (the native format; keys in docs/input-formats.md) and MAESTRO's
+// hardware `.m` files (num_pes, l1_size_cstr, ...). Defaults are the initialisers in
+// spec/hardware.hpp, except for what a MAESTRO file implies (see parse_hardware_maestro).
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "spec/hardware.hpp"
+#include "spec/workload_parser.hpp"
+
+namespace metronome {
+
+namespace {
+
+constexpr std::array<std::pair<std::string_view, Topology>, 5> kTopologies = {{
+    {"bus", Topology::Bus},
+    {"crossbar", Topology::Crossbar},
+    {"tree", Topology::Tree},
+    {"mesh", Topology::Mesh},
+    {"systolic", Topology::Systolic},
+}};
+
+std::string stem_of(const std::string& file_name) {
+  if (file_name.empty()) return {};
+  return std::filesystem::path(file_name).stem().string();
+}
+
+std::string quote(std::string_view text) {
+  constexpr std::size_t kMax = 40;
+  if (text.size() <= kMax) return fmt::format("'{}'", text);
+  return fmt::format("'{}...' ({} characters)", text.substr(0, kMax), text.size());
+}
+
+// Strict integer: optional sign, then digits only.
+enum class IntParse : std::uint8_t { Ok, NotInteger, OutOfRange };
+IntParse parse_int(std::string_view s, std::int64_t& out) {
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (s.empty()) return IntParse::NotInteger;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  if (ec == std::errc::result_out_of_range) return IntParse::OutOfRange;
+  if (ec != std::errc() || ptr != s.data() + s.size()) return IntParse::NotInteger;
+  return IntParse::Ok;
+}
+
+bool parse_real(std::string_view s, double& out) {
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (s.empty()) return false;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(out);
+}
+
+// ------------------------------------------------------------------------------------------
+// YAML
+
+class YamlReader {
+ public:
+  explicit YamlReader(std::string file) : file_(std::move(file)) {}
+
+  Hardware read(const std::string& text);
+
+ private:
+  using Handler = std::function<void(const std::string& key, const YAML::Node& value, int line)>;
+
+  static int line_of(const YAML::Node& n) {
+    const YAML::Mark m = n.Mark();
+    return m.line >= 0 ? m.line + 1 : 0;
+  }
+  [[noreturn]] void fail(int line, std::string problem, std::string expected) const {
+    throw InputError(SourceLocation{file_, line}, std::move(problem), std::move(expected));
+  }
+  static std::string kind_of(const YAML::Node& n) {
+    switch (n.Type()) {
+      case YAML::NodeType::Map:
+        return "a mapping";
+      case YAML::NodeType::Sequence:
+        return "a list";
+      case YAML::NodeType::Null:
+        return "no value";
+      default:
+        return "a scalar";
+    }
+  }
+
+  // Walks a mapping, refusing unknown and repeated keys.
+  void for_each(const YAML::Node& map, const std::string& path, int line,
+                std::initializer_list<std::string_view> keys, const Handler& handler) const;
+  const std::string& scalar(const YAML::Node& v, const std::string& path, int line,
+                            const std::string& expected) const {
+    if (!v.IsScalar())
+      fail(line, fmt::format("{}: {} given", path, kind_of(v)), expected);
+    return v.Scalar();
+  }
+  std::int64_t integer(const YAML::Node& v, const std::string& path, int line, std::int64_t min,
+                       const std::string& expected) const {
+    const std::string& s = scalar(v, path, line, expected);
+    std::int64_t out = 0;
+    switch (parse_int(s, out)) {
+      case IntParse::NotInteger:
+        fail(line, fmt::format("{}: {} is not an integer", path, quote(s)), expected);
+      case IntParse::OutOfRange:
+        fail(line, fmt::format("{}: {} does not fit in a 64-bit integer", path, quote(s)), expected);
+      case IntParse::Ok:
+        break;
+    }
+    if (out < min) fail(line, fmt::format("{}: {} is out of range", path, out), expected);
+    return out;
+  }
+  double bandwidth(const YAML::Node& v, const std::string& path, int line) const {
+    const std::string expected = "a positive number of words per cycle, or unlimited";
+    const std::string& s = scalar(v, path, line, expected);
+    if (s == "unlimited") return kUnlimited;
+    double out = 0;
+    if (!parse_real(s, out)) fail(line, fmt::format("{}: {} is not a number", path, quote(s)), expected);
+    if (!(out > 0)) fail(line, fmt::format("{}: {} is out of range", path, s), expected);
+    return out;
+  }
+  double energy(const YAML::Node& v, const std::string& path, int line) const {
+    const std::string expected = "a number of picojoules >= 0";
+    const std::string& s = scalar(v, path, line, expected);
+    double out = 0;
+    if (!parse_real(s, out)) fail(line, fmt::format("{}: {} is not a number", path, quote(s)), expected);
+    if (out < 0) fail(line, fmt::format("{}: {} is out of range", path, s), expected);
+    return out;
+  }
+  bool boolean(const YAML::Node& v, const std::string& path, int line) const {
+    const std::string& s = scalar(v, path, line, "true or false");
+    if (s == "true" || s == "True" || s == "TRUE") return true;
+    if (s == "false" || s == "False" || s == "FALSE") return false;
+    fail(line, fmt::format("{}: {} is not a boolean", path, quote(s)), "true or false");
+  }
+  void network(const YAML::Node& v, const std::string& path, int line, bool distribution,
+               NetworkSpec& net) const;
+
+  std::string file_;
+};
+
+void YamlReader::for_each(const YAML::Node& map, const std::string& path, int line,
+                          std::initializer_list<std::string_view> keys,
+                          const Handler& handler) const {
+  const std::string valid = fmt::format("{}", fmt::join(keys, ", "));
+  if (!map.IsMap())
+    fail(line, fmt::format("{}: {} given", path.empty() ? "the file" : path, kind_of(map)),
+         fmt::format("a mapping with keys {}", valid));
+  std::map<std::string, int, std::less<>> seen;
+  for (const auto& kv : map) {
+    const int key_line = line_of(kv.first);
+    if (!kv.first.IsScalar())
+      fail(key_line, fmt::format("{}: a key that is not a name", path.empty() ? "the file" : path),
+           fmt::format("one of {}", valid));
+    const std::string& key = kv.first.Scalar();
+    const std::string full = path.empty() ? key : fmt::format("{}.{}", path, key);
+    if (std::find(keys.begin(), keys.end(), std::string_view(key)) == keys.end())
+      fail(key_line, fmt::format("unknown key {}", quote(full)),
+           path.empty() ? fmt::format("one of {}", valid)
+                        : fmt::format("one of {} under {}", valid, path));
+    if (auto it = seen.find(key); it != seen.end())
+      fail(key_line, fmt::format("{} given twice (first at line {})", full, it->second),
+           "each key once");
+    seen.emplace(key, key_line);
+    const int value_line = kv.second.IsNull() ? key_line : std::max(line_of(kv.second), key_line);
+    if (kv.second.IsNull())
+      fail(key_line, fmt::format("{}: no value", full), "a value after the colon");
+    handler(full, kv.second, value_line);
+  }
+}
+
+void YamlReader::network(const YAML::Node& v, const std::string& path, int line,
+                         bool distribution, NetworkSpec& net) const {
+  int fat_line = 0;
+  const auto handle = [&](const std::string& key, const YAML::Node& value, int l) {
+    const std::string_view leaf = std::string_view(key).substr(path.size() + 1);
+    if (leaf == "topology") {
+      const std::string expected = fmt::format("one of {}", fmt::join(topology_names(), ", "));
+      const std::string& s = scalar(value, key, l, expected);
+      const auto t = parse_topology(s);
+      if (!t) fail(l, fmt::format("{}: unknown topology {}", key, quote(s)), expected);
+      net.topology = *t;
+    } else if (leaf == "link_words_per_cycle") {
+      net.link_words_per_cycle = bandwidth(value, key, l);
+    } else if (leaf == "hop_latency") {
+      net.hop_latency = integer(value, key, l, 0, "an integer number of cycles >= 0");
+    } else if (leaf == "multicast") {
+      net.multicast = boolean(value, key, l);
+    } else if (leaf == "in_network") {
+      net.in_network = boolean(value, key, l);
+    } else if (leaf == "fat") {
+      net.fat = boolean(value, key, l);
+      fat_line = l;
+    }
+  };
+  if (distribution)
+    for_each(v, path, line, {"topology", "link_words_per_cycle", "hop_latency", "multicast", "fat"},
+             handle);
+  else
+    for_each(v, path, line, {"topology", "link_words_per_cycle", "hop_latency", "in_network", "fat"},
+             handle);
+  if (net.fat && net.topology != Topology::Tree)
+    fail(fat_line, fmt::format("{}.fat: true with topology {}", path, topology_name(net.topology)),
+         "fat: true only with topology tree");
+}
+
+Hardware YamlReader::read(const std::string& text) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    fail(e.mark.line >= 0 ? e.mark.line + 1 : 0, fmt::format("YAML syntax error: {}", e.msg),
+         "valid YAML");
+  }
+  Hardware hw;
+  hw.where = SourceLocation{file_, 0};
+  if (const std::string stem = stem_of(file_); !stem.empty()) hw.name = stem;
+  if (root.IsNull())
+    fail(1, "empty hardware description",
+         "a YAML mapping with keys name, word_bytes, pe, l2, dram, noc, energy_pj");
+
+  int word_bytes_line = 0;
+  int l1_line = 0;
+  int l2_line = 0;
+  try {
+    for_each(
+        root, "", 1, {"name", "word_bytes", "pe", "l2", "dram", "noc", "energy_pj"},
+        [&](const std::string& key, const YAML::Node& v, int line) {
+          if (key == "name") {
+            hw.name = scalar(v, key, line, "a name");
+            if (hw.name.empty()) fail(line, "name: empty", "a non-empty name");
+          } else if (key == "word_bytes") {
+            hw.word_bytes = integer(v, key, line, 1, "a positive integer");
+            word_bytes_line = line;
+          } else if (key == "pe") {
+            for_each(v, key, line, {"count", "macs_per_cycle", "l1_bytes"},
+                     [&](const std::string& k, const YAML::Node& x, int l) {
+                       if (k == "pe.count")
+                         hw.pe.count = integer(x, k, l, 1, "a positive integer");
+                       else if (k == "pe.macs_per_cycle")
+                         hw.pe.macs_per_cycle = integer(x, k, l, 1, "a positive integer");
+                       else {
+                         hw.pe.l1_bytes = integer(x, k, l, 1, "a positive integer number of bytes");
+                         l1_line = l;
+                       }
+                     });
+          } else if (key == "l2") {
+            for_each(v, key, line, {"bytes", "banks", "words_per_bank_per_cycle"},
+                     [&](const std::string& k, const YAML::Node& x, int l) {
+                       if (k == "l2.bytes") {
+                         hw.l2.bytes = integer(x, k, l, 1, "a positive integer number of bytes");
+                         l2_line = l;
+                       } else if (k == "l2.banks") {
+                         hw.l2.banks = integer(x, k, l, 1, "a positive integer");
+                       } else {
+                         hw.l2.words_per_bank_per_cycle = bandwidth(x, k, l);
+                       }
+                     });
+          } else if (key == "dram") {
+            for_each(v, key, line, {"words_per_cycle", "latency_cycles"},
+                     [&](const std::string& k, const YAML::Node& x, int l) {
+                       if (k == "dram.words_per_cycle")
+                         hw.dram.words_per_cycle = bandwidth(x, k, l);
+                       else
+                         hw.dram.latency_cycles =
+                             integer(x, k, l, 0, "an integer number of cycles >= 0");
+                     });
+          } else if (key == "noc") {
+            for_each(v, key, line, {"distribution", "reduction"},
+                     [&](const std::string& k, const YAML::Node& x, int l) {
+                       if (k == "noc.distribution")
+                         network(x, k, l, true, hw.noc.distribution);
+                       else
+                         network(x, k, l, false, hw.noc.reduction);
+                     });
+          } else if (key == "energy_pj") {
+            for_each(v, key, line,
+                     {"mac", "l1_read", "l1_write", "l2_read", "l2_write", "noc_hop_word",
+                      "dram_word"},
+                     [&](const std::string& k, const YAML::Node& x, int l) {
+                       double& slot = k == "energy_pj.mac"            ? hw.energy_pj.mac
+                                      : k == "energy_pj.l1_read"      ? hw.energy_pj.l1_read
+                                      : k == "energy_pj.l1_write"     ? hw.energy_pj.l1_write
+                                      : k == "energy_pj.l2_read"      ? hw.energy_pj.l2_read
+                                      : k == "energy_pj.l2_write"     ? hw.energy_pj.l2_write
+                                      : k == "energy_pj.noc_hop_word" ? hw.energy_pj.noc_hop_word
+                                                                      : hw.energy_pj.dram_word;
+                       slot = energy(x, k, l);
+                     });
+          }
+        });
+  } catch (const YAML::Exception& e) {
+    fail(e.mark.line >= 0 ? e.mark.line + 1 : 0, fmt::format("YAML error: {}", e.msg),
+         "a valid hardware description");
+  }
+
+  if (hw.pe.l1_bytes % hw.word_bytes != 0)
+    fail(l1_line > 0 ? l1_line : word_bytes_line,
+         fmt::format("pe.l1_bytes: {} is not a multiple of word_bytes ({})", hw.pe.l1_bytes,
+                     hw.word_bytes),
+         "a whole number of words per L1");
+  if (hw.l2.bytes % hw.word_bytes != 0)
+    fail(l2_line > 0 ? l2_line : word_bytes_line,
+         fmt::format("l2.bytes: {} is not a multiple of word_bytes ({})", hw.l2.bytes,
+                     hw.word_bytes),
+         "a whole number of words in L2");
+  return hw;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------------
+
+std::string_view topology_name(Topology t) {
+  for (const auto& [name, topo] : kTopologies)
+    if (topo == t) return name;
+  return "unknown";
+}
+
+std::optional<Topology> parse_topology(std::string_view name) {
+  for (const auto& [n, topo] : kTopologies)
+    if (n == name) return topo;
+  return std::nullopt;
+}
+
+std::vector<std::string_view> topology_names() {
+  std::vector<std::string_view> out;
+  out.reserve(kTopologies.size());
+  for (const auto& entry : kTopologies) out.push_back(entry.first);
+  return out;
+}
+
+Hardware parse_hardware_yaml(const std::string& text, const std::string& file_name) {
+  return YamlReader(file_name).read(text);
+}
+
+// MAESTRO's hardware file (its DFSL_hw-parser.hpp): `key: value` lines, `//` comments.
+// A key that is absent keeps MAESTRO's own default (HWConfig in that file): num_pes 1,
+// l1_size_cstr / l2_size_cstr / noc_bw_cstr / offchip_bw_cstr INT_MAX (here: INT_MAX words for
+// the buffers, unlimited for the bandwidths), NoC_NumHops 1.
+Hardware parse_hardware_maestro(const std::string& text, const std::string& file_name) {
+  struct Key {
+    std::string_view name;
+    std::int64_t min;
+    std::optional<std::int64_t> value;
+    int line = 0;
+  };
+  std::array<Key, 6> keys = {{{"num_pes", 1, {}, 0},
+                              {"l1_size_cstr", 1, {}, 0},
+                              {"l2_size_cstr", 1, {}, 0},
+                              {"noc_bw_cstr", 1, {}, 0},
+                              {"offchip_bw_cstr", 1, {}, 0},
+                              {"NoC_NumHops", 0, {}, 0}}};
+  const auto fail = [&](int line, std::string problem, std::string expected) {
+    throw InputError(SourceLocation{file_name, line}, std::move(problem), std::move(expected));
+  };
+  const std::string valid = "num_pes, l1_size_cstr, l2_size_cstr, noc_bw_cstr, offchip_bw_cstr, NoC_NumHops";
+
+  std::string_view rest = text;
+  int line = 0;
+  while (!rest.empty()) {
+    ++line;
+    const std::size_t eol = rest.find('\n');
+    std::string_view l = rest.substr(0, eol);
+    rest = eol == std::string_view::npos ? std::string_view{} : rest.substr(eol + 1);
+    if (l.find('\0') != std::string_view::npos) fail(line, "binary data", "a text file");
+    if (const std::size_t c = l.find("//"); c != std::string_view::npos) l = l.substr(0, c);
+    std::vector<std::string_view> tokens;
+    std::size_t i = 0;
+    const auto sep = [](char ch) {
+      return ch == ' ' || ch == '\t' || ch == '\r' || ch == ':' || ch == ';' || ch == ',';
+    };
+    while (i < l.size()) {
+      while (i < l.size() && sep(l[i])) ++i;
+      const std::size_t start = i;
+      while (i < l.size() && !sep(l[i])) ++i;
+      if (i > start) tokens.push_back(l.substr(start, i - start));
+    }
+    if (tokens.empty()) continue;
+    auto it = std::find_if(keys.begin(), keys.end(), [&](const Key& k) { return k.name == tokens[0]; });
+    if (it == keys.end())
+      fail(line, fmt::format("unknown key {}", quote(tokens[0])), fmt::format("one of {}", valid));
+    if (tokens.size() != 2)
+      fail(line, fmt::format("{}: {} values", it->name, tokens.size() - 1),
+           fmt::format("`{}: VALUE`", it->name));
+    if (it->value)
+      fail(line, fmt::format("{} given twice (first at line {})", it->name, it->line), "each key once");
+    std::int64_t v = 0;
+    switch (parse_int(tokens[1], v)) {
+      case IntParse::NotInteger:
+        fail(line, fmt::format("{}: {} is not an integer", it->name, quote(tokens[1])),
+             fmt::format("an integer >= {}", it->min));
+        break;
+      case IntParse::OutOfRange:
+        fail(line, fmt::format("{}: {} does not fit in a 64-bit integer", it->name, quote(tokens[1])),
+             "a smaller integer");
+        break;
+      case IntParse::Ok:
+        break;
+    }
+    if (v < it->min)
+      fail(line, fmt::format("{}: {} is out of range", it->name, v), fmt::format("an integer >= {}", it->min));
+    it->value = v;
+    it->line = line;
+  }
+
+  constexpr std::int64_t kMaestroIntMax = INT_MAX;  // MAESTRO's "no constraint"
+  Hardware hw;
+  hw.where = SourceLocation{file_name, 0};
+  if (const std::string stem = stem_of(file_name); !stem.empty()) hw.name = stem;
+  hw.word_bytes = 1;
+  hw.pe.count = keys[0].value.value_or(1);
+  hw.pe.l1_bytes = keys[1].value.value_or(kMaestroIntMax);
+  hw.l2.bytes = keys[2].value.value_or(kMaestroIntMax);
+  const double noc_bw = keys[3].value ? static_cast<double>(*keys[3].value) : kUnlimited;
+  hw.dram.words_per_cycle = keys[4].value ? static_cast<double>(*keys[4].value) : kUnlimited;
+  const std::int64_t hops = keys[5].value.value_or(1);
+  for (NetworkSpec* net : {&hw.noc.distribution, &hw.noc.reduction}) {
+    net->topology = Topology::Bus;
+    net->link_words_per_cycle = noc_bw;
+    net->hop_latency = hops;
+    net->fat = false;
+    net->multicast = true;
+    net->in_network = true;
+  }
+  return hw;
+}
+
+Hardware load_hardware(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == ".yaml" || ext == ".yml") return parse_hardware_yaml(read_text_file(path), path);
+  if (ext == ".m") return parse_hardware_maestro(read_text_file(path), path);
+  throw InputError(SourceLocation{path, 0},
+                   ext.empty() ? std::string("hardware file without an extension")
+                               : fmt::format("unknown hardware file type {}", quote(ext)),
+                   ".yaml or .yml (metronome YAML) or .m (MAESTRO hardware file)");
+}
+
+}  // namespace metronome

@@ -1,0 +1,30 @@
+#pragma once
+// The exact directive semantics of DESIGN.md ("Semantics of the directives"), computed
+// without enumerating MACs: validity (missing/duplicated MACs), step counts, empty steps.
+
+#include <cstdint>
+#include <vector>
+
+#include "spec/layer.hpp"
+#include "spec/mapping.hpp"
+#include "spec/metrics.hpp"
+
+namespace metronome {
+
+struct SemanticsReport {
+  std::int64_t layer_macs = 0;       // MACs the layer has
+  std::int64_t performed_macs = 0;   // MACs performed, duplicates included
+  std::int64_t missing_macs = 0;     // layer MACs performed by nobody
+  std::int64_t duplicated_macs = 0;  // sum over MACs of (times performed - 1)
+  std::int64_t steps = 0;            // time steps of the whole array (lockstep)
+  std::int64_t empty_steps = 0;      // steps in which no PE performs a MAC
+  std::vector<MacCoordinate> first_missing;     // at most kMaxExamples
+  std::vector<MacCoordinate> first_duplicated;  // at most kMaxExamples
+  static constexpr std::size_t kMaxExamples = 5;
+
+  bool valid() const { return missing_macs == 0 && duplicated_macs == 0; }
+};
+
+SemanticsReport analyze_mapping(const Layer& layer, const ResolvedMapping& mapping);
+
+}  // namespace metronome

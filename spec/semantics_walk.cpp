@@ -1,0 +1,271 @@
+#include "spec/semantics_walk.hpp"
+
+#include <algorithm>
+
+namespace metronome {
+
+namespace {
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return -floor_div(-a, b); }
+
+constexpr std::size_t coord(Dim d) { return static_cast<std::size_t>(d); }
+
+}  // namespace
+
+Interval make_interval(std::int64_t lo, std::int64_t hi) {
+  if (hi <= lo) return {};
+  return {lo, hi};
+}
+
+Interval intersect(Interval a, Interval b) {
+  return make_interval(std::max(a.lo, b.lo), std::min(a.hi, b.hi));
+}
+
+std::int64_t MacBox::volume() const {
+  std::int64_t v = 1;
+  for (const Interval& r : range) {
+    v *= r.length();
+    if (v == 0) return 0;
+  }
+  return v;
+}
+
+bool MacBox::empty() const {
+  return std::any_of(range.begin(), range.end(), [](const Interval& r) { return r.empty(); });
+}
+
+LayerGeometry::LayerGeometry(const Layer& layer)
+    : size_(layer.size),
+      stride_y_(layer.stride_y),
+      stride_x_(layer.stride_x),
+      out_rows_(layer.out_rows()),
+      out_cols_(layer.out_cols()),
+      channel_tied_(layer.type == LayerType::DsConv && layer.size[Dim::K] == layer.size[Dim::C] &&
+                    layer.size[Dim::K] > 1) {
+  coord_size_ = {size_[Dim::N], channel_tied_ ? 1 : size_[Dim::K], size_[Dim::C], size_[Dim::R],
+                 size_[Dim::S], out_rows_, out_cols_};
+}
+
+UnitChunks LayerGeometry::whole_layer() const {
+  UnitChunks u;
+  for (Dim d : kAllDims) u.chunk[d] = make_interval(0, size_[d]);
+  u.out_rows = make_interval(0, out_rows_);
+  u.out_cols = make_interval(0, out_cols_);
+  return u;
+}
+
+Interval LayerGeometry::fitting_outputs(const UnitChunks& u, Dim axis) const {
+  const bool rows = axis == Dim::Y;
+  const Interval window = u.chunk[rows ? Dim::R : Dim::S];
+  const Interval in = u.chunk[axis];
+  const Interval limit = rows ? u.out_rows : u.out_cols;
+  if (window.empty() || in.empty() || limit.empty()) return {};
+  const std::int64_t stride = rows ? stride_y_ : stride_x_;
+  // oy*stride + window.lo >= in.lo and oy*stride + (window.hi - 1) <= in.hi - 1
+  const std::int64_t lo = std::max(limit.lo, ceil_div(in.lo - window.lo, stride));
+  const std::int64_t hi = std::min(limit.hi, floor_div(in.hi - window.hi, stride) + 1);
+  return make_interval(lo, hi);
+}
+
+Interval LayerGeometry::parent_interval(const UnitChunks& u, MapDim d) const {
+  if (d == MapDim::YOut) return fitting_outputs(u, Dim::Y);
+  if (d == MapDim::XOut) return fitting_outputs(u, Dim::X);
+  return u.chunk[base_dim(d)];
+}
+
+namespace {
+// Input rows (or cols) needed by outputs `outs` with window chunk `window`: their span.
+Interval needed_span(Interval outs, Interval window, std::int64_t stride) {
+  if (outs.empty() || window.empty()) return {};
+  return make_interval(outs.lo * stride + window.lo, (outs.hi - 1) * stride + window.hi);
+}
+}  // namespace
+
+void LayerGeometry::assign(UnitChunks& u, MapDim d, Interval c) const {
+  switch (d) {
+    case MapDim::YOut:
+      u.out_rows = c;
+      u.row_bound = u.chunk[Dim::Y];
+      u.chunk[Dim::Y] = intersect(needed_span(c, u.chunk[Dim::R], stride_y_), u.row_bound);
+      u.rows_from_outputs = true;
+      return;
+    case MapDim::XOut:
+      u.out_cols = c;
+      u.col_bound = u.chunk[Dim::X];
+      u.chunk[Dim::X] = intersect(needed_span(c, u.chunk[Dim::S], stride_x_), u.col_bound);
+      u.cols_from_outputs = true;
+      return;
+    case MapDim::Y:
+      u.chunk[Dim::Y] = c;
+      u.rows_from_outputs = false;
+      return;
+    case MapDim::X:
+      u.chunk[Dim::X] = c;
+      u.cols_from_outputs = false;
+      return;
+    default:
+      u.chunk[base_dim(d)] = c;
+  }
+}
+
+void LayerGeometry::finish_level(UnitChunks& u) const {
+  if (u.rows_from_outputs)
+    u.chunk[Dim::Y] = intersect(needed_span(u.out_rows, u.chunk[Dim::R], stride_y_), u.row_bound);
+  if (u.cols_from_outputs)
+    u.chunk[Dim::X] = intersect(needed_span(u.out_cols, u.chunk[Dim::S], stride_x_), u.col_bound);
+  u.rows_from_outputs = u.cols_from_outputs = false;
+  u.row_bound = u.col_bound = {};
+}
+
+MacBox LayerGeometry::box(const UnitChunks& u) const {
+  MacBox b;
+  b.range[coord(Dim::N)] = u.chunk[Dim::N];
+  if (channel_tied_) {
+    b.range[coord(Dim::K)] = make_interval(0, 1);
+    b.range[coord(Dim::C)] = intersect(u.chunk[Dim::K], u.chunk[Dim::C]);
+  } else {
+    b.range[coord(Dim::K)] = u.chunk[Dim::K];
+    b.range[coord(Dim::C)] = u.chunk[Dim::C];
+  }
+  b.range[coord(Dim::R)] = u.chunk[Dim::R];
+  b.range[coord(Dim::S)] = u.chunk[Dim::S];
+  b.range[5] = fitting_outputs(u, Dim::Y);
+  b.range[6] = fitting_outputs(u, Dim::X);
+  return b;
+}
+
+std::int64_t chunk_count(std::int64_t length, std::int64_t size, std::int64_t offset) {
+  if (size >= length) return 1;
+  return ceil_div(length - size, offset) + 1;
+}
+
+Interval chunk_at(Interval parent, std::int64_t size, std::int64_t offset, std::int64_t index) {
+  const std::int64_t length = parent.length();
+  // index * offset <= length - size + offset - 1 for every valid index, so no overflow for
+  // offsets that do not exceed the parent; larger offsets only ever give index 0 a chunk.
+  if (index > 0 && offset > length) return {};
+  const std::int64_t start = index * offset;
+  return make_interval(parent.lo + start, parent.lo + std::min(start + size, length));
+}
+
+std::vector<LevelPlan> plan_levels(const ResolvedMapping& mapping) {
+  std::vector<LevelPlan> plans;
+  plans.reserve(mapping.levels.size());
+  for (const ResolvedLevel& level : mapping.levels) {
+    LevelPlan plan;
+    plan.units = level.units;
+    plan.directives = level.directives;
+    for (std::size_t i = 0; i < plan.directives.size(); ++i) {
+      if (plan.directives[i].kind == MapKind::Spatial) {
+        plan.first_spatial = static_cast<int>(i);
+        break;
+      }
+    }
+    plans.push_back(std::move(plan));
+  }
+  return plans;
+}
+
+namespace {
+
+class LevelWalker {
+ public:
+  LevelWalker(const LayerGeometry& geometry, const LevelPlan& level, DimMask mask,
+              const LevelVisitor& visit)
+      : geometry_(geometry), visit_(visit) {
+    for (const ResolvedDirective& d : level.directives)
+      if (mask & dim_bit(base_dim(d.dim))) directives_.push_back(&d);
+    const bool has_spatial = std::any_of(directives_.begin(), directives_.end(), [](auto* d) {
+      return d->kind == MapKind::Spatial;
+    });
+    units_ = has_spatial ? level.units : 1;
+    scratch_.resize(directives_.size() + 1);
+  }
+
+  bool run(const UnitChunks& entry) {
+    UnitChunks start = entry;
+    start.rows_from_outputs = start.cols_from_outputs = false;
+    scratch_[0].assign(static_cast<std::size_t>(units_), start);
+    return step(0, -1);
+  }
+
+ private:
+  bool step(std::size_t pos, std::int64_t fold) {
+    std::vector<UnitChunks>& current = scratch_[pos];
+    if (pos == directives_.size()) {
+      std::vector<UnitChunks>& done = scratch_[pos];
+      finished_ = done;
+      for (UnitChunks& u : finished_) geometry_.finish_level(u);
+      return visit_(finished_);
+    }
+    const ResolvedDirective& d = *directives_[pos];
+    std::vector<UnitChunks>& next = scratch_[pos + 1];
+    if (d.kind == MapKind::Temporal) {
+      std::int64_t trips = 1;
+      for (const UnitChunks& u : current)
+        trips = std::max(trips, chunk_count(geometry_.parent_interval(u, d.dim).length(), d.size,
+                                            d.offset));
+      for (std::int64_t i = 0; i < trips; ++i) {
+        next = scratch_[pos];
+        for (UnitChunks& u : next) split(u, d, i);
+        if (!step(pos + 1, fold)) return false;
+      }
+      return true;
+    }
+    if (fold >= 0) {
+      next = scratch_[pos];
+      spread(next, d, fold);
+      return step(pos + 1, fold);
+    }
+    // The level's first SpatialMap: the fold loop. All units still hold the same chunks here.
+    std::int64_t most_chunks = 1;
+    for (std::size_t j = pos; j < directives_.size(); ++j) {
+      if (directives_[j]->kind != MapKind::Spatial) continue;
+      const ResolvedDirective& s = *directives_[j];
+      most_chunks =
+          std::max(most_chunks, chunk_count(geometry_.parent_interval(current[0], s.dim).length(),
+                                            s.size, s.offset));
+    }
+    const std::int64_t folds = (most_chunks + units_ - 1) / units_;
+    for (std::int64_t f = 0; f < folds; ++f) {
+      next = scratch_[pos];
+      spread(next, d, f);
+      if (!step(pos + 1, f)) return false;
+    }
+    return true;
+  }
+
+  void split(UnitChunks& u, const ResolvedDirective& d, std::int64_t index) const {
+    const Interval parent = geometry_.parent_interval(u, d.dim);
+    const std::int64_t n = chunk_count(parent.length(), d.size, d.offset);
+    geometry_.assign(u, d.dim, index < n ? chunk_at(parent, d.size, d.offset, index) : Interval{});
+  }
+
+  void spread(std::vector<UnitChunks>& units, const ResolvedDirective& d, std::int64_t fold) const {
+    for (std::size_t u = 0; u < units.size(); ++u)
+      split(units[u], d, fold * units_ + static_cast<std::int64_t>(u));
+  }
+
+  const LayerGeometry& geometry_;
+  const LevelVisitor& visit_;
+  std::vector<const ResolvedDirective*> directives_;
+  std::int64_t units_ = 1;
+  std::vector<std::vector<UnitChunks>> scratch_;
+  std::vector<UnitChunks> finished_;
+};
+
+}  // namespace
+
+bool walk_level(const LayerGeometry& geometry, const LevelPlan& level, const UnitChunks& entry,
+                DimMask mask, const LevelVisitor& visit) {
+  LevelWalker walker(geometry, level, mask, visit);
+  return walker.run(entry);
+}
+
+}  // namespace metronome

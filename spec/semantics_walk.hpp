@@ -1,0 +1,112 @@
+#pragma once
+// The building blocks of the directive semantics (docs/semantics.md): a unit's chunks, how one
+// directive splits them, and a walk over one level's loop nest. Shared by the fast analysis
+// (semantics.cpp) and by everything that needs the per-step chunks of every unit (the model's
+// step grouping, the simulator's controller). Plain value types; no allocation per step beyond
+// the vectors handed to callbacks.
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "spec/dims.hpp"
+#include "spec/layer.hpp"
+#include "spec/mapping.hpp"
+
+namespace metronome {
+
+// Half-open interval [lo, hi). Empty intervals are kept canonical as [0, 0).
+struct Interval {
+  std::int64_t lo = 0;
+  std::int64_t hi = 0;
+
+  std::int64_t length() const { return hi > lo ? hi - lo : 0; }
+  bool empty() const { return hi <= lo; }
+  bool contains(std::int64_t v) const { return v >= lo && v < hi; }
+  friend bool operator==(const Interval&, const Interval&) = default;
+};
+
+Interval make_interval(std::int64_t lo, std::int64_t hi);  // canonical when empty
+Interval intersect(Interval a, Interval b);
+
+// The chunks one unit holds, plus the output-row/col limits set by Y'/X' maps.
+struct UnitChunks {
+  PerDim<Interval> chunk;
+  Interval out_rows;  // Ylim: output rows the unit may compute (starts as [0, Y'))
+  Interval out_cols;  // Xlim
+  // Bookkeeping inside one level: Yc before the level's last Y' map, and whether the level's last
+  // map of the axis was a Y' map (then Yc is recomputed at the level's end).
+  Interval row_bound, col_bound;
+  bool rows_from_outputs = false;
+  bool cols_from_outputs = false;
+};
+
+// The box of MACs a unit performs with these chunks: per coordinate (n,k,c,r,s,oy,ox) an
+// interval. DSCONV with K == C reports k = c by an empty k range of size... see coordinate_box.
+struct MacBox {
+  std::array<Interval, 7> range;  // n, k, c, r, s, oy, ox
+  std::int64_t volume() const;
+  bool empty() const;
+};
+
+// Static facts about a layer that the walk needs.
+class LayerGeometry {
+ public:
+  explicit LayerGeometry(const Layer& layer);
+
+  std::int64_t size(Dim d) const { return size_[d]; }
+  std::int64_t stride(Dim d) const { return d == Dim::Y ? stride_y_ : stride_x_; }
+  std::int64_t out_rows() const { return out_rows_; }
+  std::int64_t out_cols() const { return out_cols_; }
+  // DSCONV with K == C: a MAC's output channel is its input channel.
+  bool channel_tied() const { return channel_tied_; }
+  // Sizes of the seven MAC coordinates (n,k,c,r,s,oy,ox); k is 1 when channel_tied().
+  const std::array<std::int64_t, 7>& coordinate_sizes() const { return coord_size_; }
+
+  UnitChunks whole_layer() const;
+  // The interval of the map dimension `d` a directive splits, given the unit's chunks.
+  Interval parent_interval(const UnitChunks& u, MapDim d) const;
+  // Outputs of one axis whose windows (with the unit's R or S chunk) fit in its Y or X chunk.
+  Interval fitting_outputs(const UnitChunks& u, Dim axis) const;
+  // Applies chunk `c` of a map on `d` to the unit (Y' also updates the Y chunk, see docs).
+  void assign(UnitChunks& u, MapDim d, Interval c) const;
+  // End of a level: recompute Y/X chunks from Y'/X' limits with the final R/S chunks.
+  void finish_level(UnitChunks& u) const;
+  MacBox box(const UnitChunks& u) const;
+
+ private:
+  PerDim<std::int64_t> size_;
+  std::int64_t stride_y_ = 1, stride_x_ = 1;
+  std::int64_t out_rows_ = 1, out_cols_ = 1;
+  bool channel_tied_ = false;
+  std::array<std::int64_t, 7> coord_size_{};
+};
+
+// Number of chunks of Map(size, offset) over a parent of length `length`.
+std::int64_t chunk_count(std::int64_t length, std::int64_t size, std::int64_t offset);
+// Chunk `index` of Map(size, offset) inside `parent` (canonical empty when past the end).
+Interval chunk_at(Interval parent, std::int64_t size, std::int64_t offset, std::int64_t index);
+
+// One level's directives, with the dimension chains that move together (docs/semantics.md).
+struct LevelPlan {
+  std::int64_t units = 1;
+  std::vector<ResolvedDirective> directives;
+  int first_spatial = -1;  // index into directives, -1 when the level has no SpatialMap
+};
+
+using DimMask = std::uint32_t;  // bit per Dim
+constexpr DimMask dim_bit(Dim d) { return DimMask{1} << static_cast<unsigned>(d); }
+inline constexpr DimMask kAllDimsMask = (DimMask{1} << kNumDims) - 1;
+
+// Walks the loop nest of one level for the directives whose base dimension is in `mask`, in
+// directive order. For every iteration calls `visit(units)` with the chunks of every unit after
+// the level (one entry when the masked directives contain no SpatialMap: all units alike).
+// Idle units hold empty chunks. Returns false if `visit` asked to stop (returned false).
+using LevelVisitor = std::function<bool(const std::vector<UnitChunks>&)>;
+bool walk_level(const LayerGeometry& geometry, const LevelPlan& level, const UnitChunks& entry,
+                DimMask mask, const LevelVisitor& visit);
+
+std::vector<LevelPlan> plan_levels(const ResolvedMapping& mapping);
+
+}  // namespace metronome
