@@ -101,8 +101,7 @@ class YamlReader {
                 std::initializer_list<std::string_view> keys, const Handler& handler) const;
   const std::string& scalar(const YAML::Node& v, const std::string& path, int line,
                             const std::string& expected) const {
-    if (!v.IsScalar())
-      fail(line, fmt::format("{}: {} given", path, kind_of(v)), expected);
+    if (!v.IsScalar()) fail(line, fmt::format("{}: {} given", path, kind_of(v)), expected);
     return v.Scalar();
   }
   std::int64_t integer(const YAML::Node& v, const std::string& path, int line, std::int64_t min,
@@ -113,7 +112,8 @@ class YamlReader {
       case IntParse::NotInteger:
         fail(line, fmt::format("{}: {} is not an integer", path, quote(s)), expected);
       case IntParse::OutOfRange:
-        fail(line, fmt::format("{}: {} does not fit in a 64-bit integer", path, quote(s)), expected);
+        fail(line, fmt::format("{}: {} does not fit in a 64-bit integer", path, quote(s)),
+             expected);
       case IntParse::Ok:
         break;
     }
@@ -125,7 +125,8 @@ class YamlReader {
     const std::string& s = scalar(v, path, line, expected);
     if (s == "unlimited") return kUnlimited;
     double out = 0;
-    if (!parse_real(s, out)) fail(line, fmt::format("{}: {} is not a number", path, quote(s)), expected);
+    if (!parse_real(s, out))
+      fail(line, fmt::format("{}: {} is not a number", path, quote(s)), expected);
     if (!(out > 0)) fail(line, fmt::format("{}: {} is out of range", path, s), expected);
     return out;
   }
@@ -133,7 +134,8 @@ class YamlReader {
     const std::string expected = "a number of picojoules >= 0";
     const std::string& s = scalar(v, path, line, expected);
     double out = 0;
-    if (!parse_real(s, out)) fail(line, fmt::format("{}: {} is not a number", path, quote(s)), expected);
+    if (!parse_real(s, out))
+      fail(line, fmt::format("{}: {} is not a number", path, quote(s)), expected);
     if (out < 0) fail(line, fmt::format("{}: {} is out of range", path, s), expected);
     return out;
   }
@@ -179,8 +181,8 @@ void YamlReader::for_each(const YAML::Node& map, const std::string& path, int li
   }
 }
 
-void YamlReader::network(const YAML::Node& v, const std::string& path, int line,
-                         bool distribution, NetworkSpec& net) const {
+void YamlReader::network(const YAML::Node& v, const std::string& path, int line, bool distribution,
+                         NetworkSpec& net) const {
   int fat_line = 0;
   const auto handle = [&](const std::string& key, const YAML::Node& value, int l) {
     const std::string_view leaf = std::string_view(key).substr(path.size() + 1);
@@ -207,8 +209,8 @@ void YamlReader::network(const YAML::Node& v, const std::string& path, int line,
     for_each(v, path, line, {"topology", "link_words_per_cycle", "hop_latency", "multicast", "fat"},
              handle);
   else
-    for_each(v, path, line, {"topology", "link_words_per_cycle", "hop_latency", "in_network", "fat"},
-             handle);
+    for_each(v, path, line,
+             {"topology", "link_words_per_cycle", "hop_latency", "in_network", "fat"}, handle);
   if (net.fat && net.topology != Topology::Tree)
     fail(fat_line, fmt::format("{}.fat: true with topology {}", path, topology_name(net.topology)),
          "fat: true only with topology tree");
@@ -284,19 +286,19 @@ Hardware YamlReader::read(const std::string& text) {
                          network(x, k, l, false, hw.noc.reduction);
                      });
           } else if (key == "energy_pj") {
-            for_each(v, key, line,
-                     {"mac", "l1_read", "l1_write", "l2_read", "l2_write", "noc_hop_word",
-                      "dram_word"},
-                     [&](const std::string& k, const YAML::Node& x, int l) {
-                       double& slot = k == "energy_pj.mac"            ? hw.energy_pj.mac
-                                      : k == "energy_pj.l1_read"      ? hw.energy_pj.l1_read
-                                      : k == "energy_pj.l1_write"     ? hw.energy_pj.l1_write
-                                      : k == "energy_pj.l2_read"      ? hw.energy_pj.l2_read
-                                      : k == "energy_pj.l2_write"     ? hw.energy_pj.l2_write
-                                      : k == "energy_pj.noc_hop_word" ? hw.energy_pj.noc_hop_word
-                                                                      : hw.energy_pj.dram_word;
-                       slot = energy(x, k, l);
-                     });
+            for_each(
+                v, key, line,
+                {"mac", "l1_read", "l1_write", "l2_read", "l2_write", "noc_hop_word", "dram_word"},
+                [&](const std::string& k, const YAML::Node& x, int l) {
+                  double& slot = k == "energy_pj.mac"            ? hw.energy_pj.mac
+                                 : k == "energy_pj.l1_read"      ? hw.energy_pj.l1_read
+                                 : k == "energy_pj.l1_write"     ? hw.energy_pj.l1_write
+                                 : k == "energy_pj.l2_read"      ? hw.energy_pj.l2_read
+                                 : k == "energy_pj.l2_write"     ? hw.energy_pj.l2_write
+                                 : k == "energy_pj.noc_hop_word" ? hw.energy_pj.noc_hop_word
+                                                                 : hw.energy_pj.dram_word;
+                  slot = energy(x, k, l);
+                });
           }
         });
   } catch (const YAML::Exception& e) {
@@ -364,7 +366,8 @@ Hardware parse_hardware_maestro(const std::string& text, const std::string& file
   const auto fail = [&](int line, std::string problem, std::string expected) {
     throw InputError(SourceLocation{file_name, line}, std::move(problem), std::move(expected));
   };
-  const std::string valid = "num_pes, l1_size_cstr, l2_size_cstr, noc_bw_cstr, offchip_bw_cstr, NoC_NumHops";
+  const std::string valid =
+      "num_pes, l1_size_cstr, l2_size_cstr, noc_bw_cstr, offchip_bw_cstr, NoC_NumHops";
 
   std::string_view rest = text;
   int line = 0;
@@ -387,14 +390,16 @@ Hardware parse_hardware_maestro(const std::string& text, const std::string& file
       if (i > start) tokens.push_back(l.substr(start, i - start));
     }
     if (tokens.empty()) continue;
-    auto it = std::find_if(keys.begin(), keys.end(), [&](const Key& k) { return k.name == tokens[0]; });
+    auto it =
+        std::find_if(keys.begin(), keys.end(), [&](const Key& k) { return k.name == tokens[0]; });
     if (it == keys.end())
       fail(line, fmt::format("unknown key {}", quote(tokens[0])), fmt::format("one of {}", valid));
     if (tokens.size() != 2)
       fail(line, fmt::format("{}: {} values", it->name, tokens.size() - 1),
            fmt::format("`{}: VALUE`", it->name));
     if (it->value)
-      fail(line, fmt::format("{} given twice (first at line {})", it->name, it->line), "each key once");
+      fail(line, fmt::format("{} given twice (first at line {})", it->name, it->line),
+           "each key once");
     std::int64_t v = 0;
     switch (parse_int(tokens[1], v)) {
       case IntParse::NotInteger:
@@ -402,14 +407,16 @@ Hardware parse_hardware_maestro(const std::string& text, const std::string& file
              fmt::format("an integer >= {}", it->min));
         break;
       case IntParse::OutOfRange:
-        fail(line, fmt::format("{}: {} does not fit in a 64-bit integer", it->name, quote(tokens[1])),
+        fail(line,
+             fmt::format("{}: {} does not fit in a 64-bit integer", it->name, quote(tokens[1])),
              "a smaller integer");
         break;
       case IntParse::Ok:
         break;
     }
     if (v < it->min)
-      fail(line, fmt::format("{}: {} is out of range", it->name, v), fmt::format("an integer >= {}", it->min));
+      fail(line, fmt::format("{}: {} is out of range", it->name, v),
+           fmt::format("an integer >= {}", it->min));
     it->value = v;
     it->line = line;
   }

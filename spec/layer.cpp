@@ -39,15 +39,19 @@ std::string layer_label(const Layer& layer) {
 
 }  // namespace
 
-std::int64_t Layer::out_rows() const { return out_extent(size[Dim::Y], size[Dim::R], stride_y); }
+std::int64_t Layer::out_rows() const {
+  return out_extent(size[Dim::Y], size[Dim::R], stride_y);
+}
 
-std::int64_t Layer::out_cols() const { return out_extent(size[Dim::X], size[Dim::S], stride_x); }
+std::int64_t Layer::out_cols() const {
+  return out_extent(size[Dim::X], size[Dim::S], stride_x);
+}
 
 std::int64_t Layer::macs() const {
   const std::int64_t channels = type == LayerType::DsConv ? 1 : size[Dim::K];
-  return product({size[Dim::N], channels, size[Dim::C], size[Dim::R], size[Dim::S], out_rows(),
-                  out_cols()},
-                 where, "the layer's MAC count");
+  return product(
+      {size[Dim::N], channels, size[Dim::C], size[Dim::R], size[Dim::S], out_rows(), out_cols()},
+      where, "the layer's MAC count");
 }
 
 std::int64_t Layer::tensor_words(Tensor t) const {
@@ -92,10 +96,9 @@ void Layer::validate() const {
                        "S <= X");
   }
   if (type == LayerType::DsConv && size[Dim::K] != 1 && size[Dim::K] != size[Dim::C])
-    throw InputError(where,
-                     fmt::format("{}: DSCONV with K = {} and C = {}", label, size[Dim::K],
-                                 size[Dim::C]),
-                     "K = 1 or K = C for a depth-wise layer");
+    throw InputError(
+        where, fmt::format("{}: DSCONV with K = {} and C = {}", label, size[Dim::K], size[Dim::C]),
+        "K = 1 or K = C for a depth-wise layer");
   if (type == LayerType::Gemm &&
       (size[Dim::N] != 1 || size[Dim::R] != 1 || size[Dim::S] != 1 || size[Dim::X] != 1 ||
        stride_y != 1 || stride_x != 1 || pad_y != 0 || pad_x != 0))

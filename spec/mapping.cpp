@@ -75,11 +75,11 @@ ResolvedMapping resolve_mapping(const Mapping& mapping, const Layer& layer, std:
                          "Cluster(n, P)");
       const std::int64_t n = level.units->resolve(layer);
       if (n < 1)
-        throw InputError(level.where,
-                         fmt::format("cluster count {} = {}", level.units->str(), n),
+        throw InputError(level.where, fmt::format("cluster count {} = {}", level.units->str(), n),
                          "a cluster count >= 1");
       rl.units = n;
-      cluster_product = checked_mul(cluster_product, n, level.where, "the product of cluster counts");
+      cluster_product =
+          checked_mul(cluster_product, n, level.where, "the product of cluster counts");
     }
     rl.directives.reserve(level.directives.size());
     for (const Directive& d : level.directives) {

@@ -29,12 +29,6 @@ namespace {
 
 constexpr std::size_t kCoords = 7;  // n, k, c, r, s, oy, ox
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
 std::int64_t mul_or_throw(std::int64_t a, std::int64_t b, const char* what) {
   return checked_mul(a, b, SourceLocation{}, what);
 }
@@ -272,7 +266,7 @@ class Analysis {
       if (out.size() >= SemanticsReport::kMaxExamples) return;
       if (pos == kCoords) {
         MacCoordinate m{value[0], value[1], value[2], value[3], value[4], value[5], value[6]};
-        if (geometry_.channel_tied()) m.k = m.c;
+        if (layer_.type == LayerType::DsConv) m.k = m.c;  // docs/semantics.md: k = c
         out.push_back(m);
         return;
       }
@@ -299,56 +293,11 @@ class Analysis {
     std::vector<Interval> busy;
   };
 
-  using Key = std::vector<std::int64_t>;
-  struct KeyHash {
-    std::size_t operator()(const Key& k) const {
-      std::size_t h = 1469598103934665603ull;
-      for (std::int64_t v : k) h = (h ^ static_cast<std::size_t>(v)) * 1099511628211ull;
-      return h;
-    }
-  };
+  using Key = StateKey;
+  using KeyHash = StateKeyHash;
 
-  // A state's key: everything that decides what the levels below do with it, translated so
-  // that states differing only by position share a key.
   void append_key(Key& key, const UnitChunks& u) const {
-    key.push_back(u.chunk[Dim::N].length());
-    if (geometry_.channel_tied()) {
-      key.push_back(u.chunk[Dim::K].lo - u.chunk[Dim::C].lo);
-      key.push_back(u.chunk[Dim::K].length());
-    } else {
-      key.push_back(u.chunk[Dim::K].length());
-    }
-    key.push_back(u.chunk[Dim::C].length());
-    append_axis(key, u, Dim::Y);
-    append_axis(key, u, Dim::X);
-  }
-
-  void append_axis(Key& key, const UnitChunks& u, Dim axis) const {
-    const bool rows = axis == Dim::Y;
-    const Interval window = u.chunk[rows ? Dim::R : Dim::S];
-    const Interval in = u.chunk[axis];
-    key.push_back(window.lo);
-    key.push_back(window.hi);
-    if (window.empty() || in.empty()) {
-      key.push_back(in.length());
-      key.push_back(-1);
-      return;
-    }
-    const std::int64_t stride = geometry_.stride(axis);
-    const std::int64_t shift = floor_div(in.lo, stride);
-    // Outputs outside [first, last) can never fit in `in` with any part of `window`.
-    const std::int64_t first = -floor_div(-(in.lo - (window.hi - 1)), stride);
-    const std::int64_t last = floor_div(in.hi - 1 - window.lo, stride) + 1;
-    const Interval outs = intersect(rows ? u.out_rows : u.out_cols, make_interval(first, last));
-    key.push_back(in.lo - shift * stride);
-    key.push_back(in.hi - shift * stride);
-    if (outs.empty()) {
-      key.push_back(0);
-      key.push_back(0);
-    } else {
-      key.push_back(outs.lo - shift);
-      key.push_back(outs.hi - shift);
-    }
+    append_state_key(key, geometry_, u, u);
   }
 
   Key key_of(std::size_t level, const UnitChunks& u) const {

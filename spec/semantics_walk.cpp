@@ -1,6 +1,7 @@
 #include "spec/semantics_walk.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace metronome {
 
@@ -170,6 +171,68 @@ std::vector<LevelPlan> plan_levels(const ResolvedMapping& mapping) {
     plans.push_back(std::move(plan));
   }
   return plans;
+}
+
+std::size_t StateKeyHash::operator()(const StateKey& k) const {
+  std::size_t h = 1469598103934665603ull;
+  for (std::int64_t v : k) h = (h ^ static_cast<std::size_t>(v)) * 1099511628211ull;
+  return h;
+}
+
+namespace {
+
+constexpr std::int64_t kEmptyMark = std::numeric_limits<std::int64_t>::min();
+
+void append_relative(StateKey& key, Interval i, std::int64_t origin) {
+  if (i.empty()) {
+    key.push_back(kEmptyMark);
+    return;
+  }
+  key.push_back(i.lo - origin);
+  key.push_back(i.hi - origin);
+}
+
+void append_axis(StateKey& key, const LayerGeometry& g, const UnitChunks& origin,
+                 const UnitChunks& s, Dim axis) {
+  const bool rows = axis == Dim::Y;
+  const Dim window_dim = rows ? Dim::R : Dim::S;
+  const std::int64_t stride = g.stride(axis);
+  const Interval origin_in = origin.chunk[axis];
+  const std::int64_t shift = origin_in.empty() ? 0 : floor_div(origin_in.lo, stride);
+  const Interval in = s.chunk[axis];
+  const Interval window = s.chunk[window_dim];
+  append_relative(key, in, shift * stride);
+  const bool from_outputs = rows ? s.rows_from_outputs : s.cols_from_outputs;
+  key.push_back(from_outputs ? 1 : 0);
+  Interval outs = rows ? s.out_rows : s.out_cols;
+  if (from_outputs) {
+    append_relative(key, rows ? s.row_bound : s.col_bound, shift * stride);
+  } else if (!window.empty() && !in.empty()) {
+    // Outputs outside [first, last) can never fit in `in` with any part of `window`.
+    const std::int64_t first = ceil_div(in.lo - (window.hi - 1), stride);
+    const std::int64_t last = floor_div(in.hi - 1 - window.lo, stride) + 1;
+    outs = intersect(outs, make_interval(first, last));
+  } else {
+    outs = {};
+  }
+  append_relative(key, outs, shift);
+}
+
+}  // namespace
+
+void append_state_key(StateKey& key, const LayerGeometry& g, const UnitChunks& origin,
+                      const UnitChunks& s) {
+  const Interval origin_c = origin.chunk[Dim::C];
+  const std::int64_t c0 = origin_c.empty() ? 0 : origin_c.lo;
+  append_relative(key, s.chunk[Dim::N], origin.chunk[Dim::N].lo);
+  append_relative(key, s.chunk[Dim::K], g.channel_tied() ? c0 : origin.chunk[Dim::K].lo);
+  append_relative(key, s.chunk[Dim::C], c0);
+  for (Dim d : {Dim::R, Dim::S}) {
+    key.push_back(s.chunk[d].lo);
+    key.push_back(s.chunk[d].hi);
+  }
+  append_axis(key, g, origin, s, Dim::Y);
+  append_axis(key, g, origin, s, Dim::X);
 }
 
 namespace {

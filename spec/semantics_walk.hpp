@@ -109,4 +109,16 @@ bool walk_level(const LayerGeometry& geometry, const LevelPlan& level, const Uni
 
 std::vector<LevelPlan> plan_levels(const ResolvedMapping& mapping);
 
+// Keys that identify states up to translation: two states with equal keys lead to the same
+// counts below them (lengths, overlaps, window fits). Positions are taken relative to `origin`
+// (N, K, C: its chunk start; Y, X: its chunk start rounded down to a stride multiple, outputs
+// shifted alike; R, S stay absolute), so a pair of states keyed against one origin keeps their
+// relative position. Output limits are clipped to the outputs that could ever fit.
+using StateKey = std::vector<std::int64_t>;
+struct StateKeyHash {
+  std::size_t operator()(const StateKey& k) const;
+};
+void append_state_key(StateKey& key, const LayerGeometry& geometry, const UnitChunks& origin,
+                      const UnitChunks& state);
+
 }  // namespace metronome

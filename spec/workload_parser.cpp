@@ -50,7 +50,9 @@ constexpr bool is_punct(char c) {
   return c == '{' || c == '}' || c == '(' || c == ')' || c == ',' || c == ';' || c == ':';
 }
 
-constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // A short, printable rendering of a piece of input for error messages (long tokens, e.g. a
 // 10 MB line without spaces, are cut).
@@ -67,7 +69,9 @@ std::string describe(const Token& t) {
   return quote(t.text);
 }
 
-int bump(int line) { return line < std::numeric_limits<int>::max() ? line + 1 : line; }
+int bump(int line) {
+  return line < std::numeric_limits<int>::max() ? line + 1 : line;
+}
 
 // Streaming tokenizer: one token of look-ahead, so memory stays proportional to the input
 // however many tokens it holds. `//` comments are kept (for `// serves:` lines).
@@ -218,7 +222,9 @@ std::optional<LayerType> supported_type(std::string_view text) {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    const auto lower = [](char c) {
+      return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    };
     if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
@@ -229,8 +235,7 @@ bool iequals(std::string_view a, std::string_view b) {
 
 class MParser {
  public:
-  MParser(std::string_view text, std::string file)
-      : file_(std::move(file)), lexer_(text, file_) {}
+  MParser(std::string_view text, std::string file) : file_(std::move(file)), lexer_(text, file_) {}
 
   Workload workload();
   Mapping dataflow_file();
@@ -251,9 +256,7 @@ class MParser {
   static bool word(const Token& t, std::string_view w) {
     return t.kind == TokKind::Word && t.text == w;
   }
-  static bool punct(const Token& t, char c) {
-    return t.kind == TokKind::Punct && t.text[0] == c;
-  }
+  static bool punct(const Token& t, char c) { return t.kind == TokKind::Punct && t.text[0] == c; }
   bool accept(char c) {
     if (punct(peek(), c)) {
       next();
@@ -329,7 +332,8 @@ std::pair<std::int64_t, int> MParser::parse_value(std::string_view context) {
          "an integer or a Constant name");
   next();
   std::string_view s = t.text;
-  const bool numeric = is_digit(s[0]) || ((s[0] == '-' || s[0] == '+') && s.size() > 1 && is_digit(s[1]));
+  const bool numeric =
+      is_digit(s[0]) || ((s[0] == '-' || s[0] == '+') && s.size() > 1 && is_digit(s[1]));
   if (numeric) {
     std::string_view digits = s[0] == '+' ? s.substr(1) : s;
     std::int64_t v = 0;
@@ -378,11 +382,13 @@ Block MParser::parse_block(std::string_view block_name, std::string_view layer_n
       fail(b.line, fmt::format("{} block of layer '{}' is not closed", block_name, layer_name),
            "'}'");
     if (t.kind != TokKind::Word)
-      fail(t.line, fmt::format("unexpected {} in {} of layer '{}'", describe(t), block_name, layer_name),
+      fail(t.line,
+           fmt::format("unexpected {} in {} of layer '{}'", describe(t), block_name, layer_name),
            "NAME: value entries separated by commas, and '}'");
     next();
     accept(':');
-    const auto [v, line] = parse_value(fmt::format("{} {} of layer '{}'", block_name, t.text, layer_name));
+    const auto [v, line] =
+        parse_value(fmt::format("{} {} of layer '{}'", block_name, t.text, layer_name));
     b.entries.push_back(Entry{t.text, v, line});
     accept(',');
   }
@@ -438,9 +444,11 @@ RawDataflow MParser::parse_directives(int line, bool braced) {
       expect(',', "after the Cluster size");
       const Token type = expect_word("in Cluster", "P, as in Cluster(64, P)");
       if (type.text == "L")
-        fail(type.line, "logical clusters Cluster(n, L) are not supported", "P, as in Cluster(64, P)");
+        fail(type.line, "logical clusters Cluster(n, L) are not supported",
+             "P, as in Cluster(64, P)");
       if (type.text != "P")
-        fail(type.line, fmt::format("cluster type {}", quote(type.text)), "P, as in Cluster(64, P)");
+        fail(type.line, fmt::format("cluster type {}", quote(type.text)),
+             "P, as in Cluster(64, P)");
       expect(')', "after Cluster(n, P");
       accept(';');
       df.levels.push_back(std::move(level));
@@ -457,9 +465,8 @@ Mapping MParser::build_mapping(const RawDataflow& raw, Naming naming, std::strin
   Mapping m;
   m.name = std::move(name);
   m.where = at(raw.line);
-  const char* dims_expected = naming == Naming::Gemm
-                                  ? "M, N or K (the dimensions of a GEMM layer)"
-                                  : "N, K, C, R, S, Y, X, Y' or X'";
+  const char* dims_expected = naming == Naming::Gemm ? "M, N or K (the dimensions of a GEMM layer)"
+                                                     : "N, K, C, R, S, Y, X, Y' or X'";
   const auto extent = [&](const RawExtent& e, std::string_view what) {
     Extent x;
     if (e.sz.empty()) {
@@ -489,7 +496,8 @@ Mapping MParser::build_mapping(const RawDataflow& raw, Naming naming, std::strin
       } else {
         md = parse_map_dim(rd.dim);
       }
-      if (!md) fail(rd.line, fmt::format("unknown dimension {} in {}", quote(rd.dim), kw), dims_expected);
+      if (!md)
+        fail(rd.line, fmt::format("unknown dimension {} in {}", quote(rd.dim), kw), dims_expected);
       d.dim = *md;
       d.size = extent(rd.size, kw);
       d.offset = extent(rd.offset, kw);
@@ -507,7 +515,8 @@ RawLayer MParser::parse_layer_body(const Token& name_token, int line) {
   expect('{', fmt::format("after Layer {}", name_token.text));
   const auto twice = [&](const Token& t, int first_line) {
     fail(t.line,
-         fmt::format("second {} in layer '{}' (the first is at line {})", t.text, raw.name, first_line),
+         fmt::format("second {} in layer '{}' (the first is at line {})", t.text, raw.name,
+                     first_line),
          fmt::format("one {} per layer", t.text));
   };
   while (true) {
@@ -588,11 +597,12 @@ Layer MParser::build_layer(const RawLayer& raw) {
     std::optional<Dim> d = gemm ? gemm_dim(e.key) : parse_dim(e.key);
     if (!d) {
       if (unsupported) {
-        warn(e.line, fmt::format("layer '{}' ({}): dimension {} ignored", raw.name,
-                                 layer.type_text, quote(e.key)));
+        warn(e.line, fmt::format("layer '{}' ({}): dimension {} ignored", raw.name, layer.type_text,
+                                 quote(e.key)));
         continue;
       }
-      fail(e.line, fmt::format("unknown dimension {} in Dimensions of layer '{}'", quote(e.key), raw.name),
+      fail(e.line,
+           fmt::format("unknown dimension {} in Dimensions of layer '{}'", quote(e.key), raw.name),
            gemm ? "M, N or K for a GEMM layer" : "N, K, C, R, S, Y or X");
     }
     if (e.value < 1)
@@ -616,10 +626,13 @@ Layer MParser::build_layer(const RawLayer& raw) {
   for (Dim d : kAllDims) layer.size[d] = 1;
   if (gemm) {
     std::vector<std::string_view> missing;
-    for (auto [name, d] : {std::pair{"M", Dim::K}, std::pair{"N", Dim::Y}, std::pair{"K", Dim::C}}) {
+    for (auto [name, d] :
+         {std::pair{"M", Dim::K}, std::pair{"N", Dim::Y}, std::pair{"K", Dim::C}}) {
       const auto& g = given[static_cast<std::size_t>(d)];
-      if (!g) missing.push_back(name);
-      else layer.size[d] = g->value;
+      if (!g)
+        missing.push_back(name);
+      else
+        layer.size[d] = g->value;
     }
     if (!missing.empty())
       fail(raw.dims->line,
@@ -630,8 +643,10 @@ Layer MParser::build_layer(const RawLayer& raw) {
     std::vector<std::string_view> missing;
     for (Dim d : kAllDims) {
       const auto& g = given[static_cast<std::size_t>(d)];
-      if (g) layer.size[d] = g->value;
-      else if (d != Dim::N && !unsupported) missing.push_back(dim_name(d));
+      if (g)
+        layer.size[d] = g->value;
+      else if (d != Dim::N && !unsupported)
+        missing.push_back(dim_name(d));
     }
     if (!missing.empty())
       fail(raw.dims->line,
@@ -647,7 +662,8 @@ Layer MParser::build_layer(const RawLayer& raw) {
     for (const Entry& e : b.entries) {
       std::optional<Given>* slot = e.key == "Y" ? &gy : e.key == "X" ? &gx : nullptr;
       if (!slot)
-        fail(e.line, fmt::format("unknown key {} in {} of layer '{}'", quote(e.key), what, raw.name),
+        fail(e.line,
+             fmt::format("unknown key {} in {} of layer '{}'", quote(e.key), what, raw.name),
              "X or Y");
       if (e.value < min)
         fail(e.line, fmt::format("{} {} of layer '{}' is {}", what, e.key, raw.name, e.value),
@@ -666,10 +682,12 @@ Layer MParser::build_layer(const RawLayer& raw) {
   if (raw.padding) {
     xy_block(*raw.padding, "Padding", 0, layer.pad_y, layer.pad_x);
     const SourceLocation where = at(raw.padding->line);
-    layer.size[Dim::Y] = checked_add(layer.size[Dim::Y], checked_mul(2, layer.pad_y, where, "padding"),
-                                     where, "padded input rows");
-    layer.size[Dim::X] = checked_add(layer.size[Dim::X], checked_mul(2, layer.pad_x, where, "padding"),
-                                     where, "padded input cols");
+    layer.size[Dim::Y] =
+        checked_add(layer.size[Dim::Y], checked_mul(2, layer.pad_y, where, "padding"), where,
+                    "padded input rows");
+    layer.size[Dim::X] =
+        checked_add(layer.size[Dim::X], checked_mul(2, layer.pad_x, where, "padding"), where,
+                    "padded input cols");
   }
   if (gemm && (layer.stride_x != 1 || layer.stride_y != 1))
     fail(raw.stride->line, fmt::format("GEMM layer '{}' has a stride", raw.name),
@@ -709,7 +727,8 @@ void MParser::parse_network(Workload& w) {
       continue;
     }
     if (t.kind == TokKind::End)
-      fail(line, fmt::format("Network {} is not closed", name.text), "'}' at the end of the network");
+      fail(line, fmt::format("Network {} is not closed", name.text),
+           "'}' at the end of the network");
     if (word(t, "Constant")) {
       parse_constant();
     } else if (word(t, "Layer")) {
@@ -745,10 +764,11 @@ void MParser::parse_network(Workload& w) {
   for (const std::string& n : repeat_order) {
     const Repeat& r = repeats.at(n);
     constexpr std::size_t kShown = 5;
-    const std::vector<int> shown(r.lines.begin(),
-                                 r.lines.begin() + static_cast<std::ptrdiff_t>(std::min(kShown, r.lines.size())));
-    const std::string lines = fmt::format("{}{}", fmt::join(shown, ", "),
-                                          r.lines.size() > kShown ? ", ..." : "");
+    const std::vector<int> shown(
+        r.lines.begin(),
+        r.lines.begin() + static_cast<std::ptrdiff_t>(std::min(kShown, r.lines.size())));
+    const std::string lines =
+        fmt::format("{}{}", fmt::join(shown, ", "), r.lines.size() > kShown ? ", ..." : "");
     const std::string renamed = r.names.size() == 1
                                     ? fmt::format("'{}'", r.names.front())
                                     : fmt::format("'{}' to '{}'", r.names.front(), r.names.back());
@@ -775,8 +795,10 @@ Workload MParser::workload() {
       parse_constant();
     } else if (word(t, "Network")) {
       if (network_line > 0)
-        fail(t.line, fmt::format("a second Network (the first, {}, is at line {})", w.network, network_line),
-             "one Network per file");
+        fail(
+            t.line,
+            fmt::format("a second Network (the first, {}, is at line {})", w.network, network_line),
+            "one Network per file");
       network_line = t.line;
       parse_network(w);
     } else if (word(t, "Layer")) {
@@ -789,8 +811,7 @@ Workload MParser::workload() {
       fail(t.line, fmt::format("unknown statement {}", describe(t)), "Constant or Network");
     }
   }
-  if (network_line == 0)
-    fail(0, "no Network in the file", "a Network with at least one Layer");
+  if (network_line == 0) fail(0, "no Network in the file", "a Network with at least one Layer");
   std::stable_sort(warnings_.begin(), warnings_.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [l, text] : warnings_) w.warnings.push_back(std::move(text));
@@ -831,10 +852,12 @@ void MParser::parse_serves(Mapping& m) const {
       if (!lt)
         fail(c.line, fmt::format("unknown layer type {} in the `serves:` comment", quote(t)),
              "CONV, DSCONV or GEMM separated by spaces or commas");
-      if (std::find(m.serves.begin(), m.serves.end(), *lt) == m.serves.end()) m.serves.push_back(*lt);
+      if (std::find(m.serves.begin(), m.serves.end(), *lt) == m.serves.end())
+        m.serves.push_back(*lt);
     }
     if (m.serves.empty())
-      fail(c.line, "`serves:` comment lists no layer types", "e.g. `// serves: CONV DSCONV -- why`");
+      fail(c.line, "`serves:` comment lists no layer types",
+           "e.g. `// serves: CONV DSCONV -- why`");
   }
 }
 
@@ -842,7 +865,8 @@ Mapping MParser::dataflow_file() {
   while (word(peek(), "Constant")) parse_constant();
   const Token t = peek();
   if (t.kind == TokKind::End)
-    fail(t.line, "no dataflow in the file", "`Dataflow { ... }` or TemporalMap/SpatialMap/Cluster directives");
+    fail(t.line, "no dataflow in the file",
+         "`Dataflow { ... }` or TemporalMap/SpatialMap/Cluster directives");
   RawDataflow raw;
   if (word(t, "Dataflow")) {
     const int line = next().line;
@@ -891,7 +915,9 @@ std::string read_text_file(const std::string& path) {
   const fs::file_status st = fs::status(path, ec);
   if (st.type() == fs::file_type::not_found)
     throw InputError(where, "no such file", "an existing file");
-  if (ec) throw InputError(where, fmt::format("cannot access the file: {}", ec.message()), "a readable file");
+  if (ec)
+    throw InputError(where, fmt::format("cannot access the file: {}", ec.message()),
+                     "a readable file");
   if (st.type() == fs::file_type::directory)
     throw InputError(where, "is a directory", "a text file");
   std::ifstream in(path, std::ios::binary);

@@ -10,7 +10,7 @@
 // ungrouped too, with other channel counts).
 // Padding: `Padding { Y: p, X: p }` (metronome's extension to MAESTRO's format) with Y, X the
 // unpadded input size. Overlapping max-pool 3x3/2 after conv1, conv2 (and conv5).
-// conv1: 96 * 3 * 11 * 11 * 55 * 55 = 105,415,200 MACs.
+// conv1: 96 * 3 * 11 * 11 * 55 * 55 = 105,415,200 MACs; all five: 1,076,634,144 MACs.
 
 Network alexnet {
   // 227x227x3 -> 55x55x96

@@ -12,6 +12,7 @@
 // Y and X are unpadded input sizes; `Padding { Y: p, X: p }` (metronome's extension to
 // MAESTRO's format) zero-pads them: p = 3 for conv1 (7x7), p = 1 for every 3x3 conv.
 // Pooling: 3x3/2 max-pool (padding 1) after conv1: 112 -> 56.
+// MACs: 4,087,136,256 in total.
 
 Network resnet50 {
   // 224x224x3 -> 112x112x64

@@ -71,6 +71,7 @@ struct UnitState {
   // chunk the level had right before that map.
   std::array<bool, 2> last_was_out{};
   std::array<Interval, 2> before_out{};
+  bool revived = false;  // unit 0 holding an empty chunk instead of idling (unit0_never_idle)
 };
 
 // Rows a unit needs for output interval `lim` with filter chunk `fc`: the span.
@@ -101,21 +102,6 @@ Interval fitting_outputs(const Axis& ax, Interval lim, Interval in, Interval fc)
   return Interval{*first, *last + 1};
 }
 
-bool affects(MapDim a, MapDim m) {
-  switch (m) {
-    case MapDim::Y:
-      return a == MapDim::Y || a == MapDim::YOut;
-    case MapDim::X:
-      return a == MapDim::X || a == MapDim::XOut;
-    case MapDim::YOut:
-      return a == MapDim::Y || a == MapDim::YOut || a == MapDim::R;
-    case MapDim::XOut:
-      return a == MapDim::X || a == MapDim::XOut || a == MapDim::S;
-    default:
-      return a == m;
-  }
-}
-
 std::string directive_text(const ResolvedDirective& d) {
   std::ostringstream os;
   os << (d.kind == MapKind::Spatial ? "SpatialMap(" : "TemporalMap(") << d.size << ',' << d.offset
@@ -143,20 +129,17 @@ class Walker {
           first = j;
           continue;
         }
-        for (std::size_t i = *first; i < j; ++i) {
+        for (std::size_t i = *first + 1; i < j; ++i) {
           const ResolvedDirective& e = level.directives[i];
-          if (!affects(e.dim, d.dim)) continue;
-          if (e.kind == MapKind::Temporal && e.dim == d.dim)
+          if (e.kind == MapKind::Temporal && base_dim(e.dim) == base_dim(d.dim))
             throw BruteForceRefused("SpatialMap " + directive_text(d) + " depends on TemporalMap " +
                                     directive_text(e) +
                                     " listed after the level's first SpatialMap");
-          throw BruteForceUnsupported("SpatialMap " + directive_text(d) + " depends on " +
-                                      directive_text(e) +
-                                      " listed at or after the level's first SpatialMap");
         }
       }
       first_spatial_.push_back(first);
     }
+    fold_chunks_.resize(m_.levels.size());
   }
 
   // The step sequence ("has a MAC" per step) of the units of level `lvl` working inside the
@@ -164,6 +147,7 @@ class Walker {
   std::vector<bool> run_level(std::size_t lvl, const UnitState& parent) {
     UnitState start = parent;
     start.last_was_out = {false, false};
+    start.revived = false;
     const auto units = static_cast<std::size_t>(m_.levels[lvl].units);
     std::vector<std::optional<UnitState>> states(units, start);
     std::vector<bool> out;
@@ -251,11 +235,26 @@ class Walker {
         // Fold loop: ceil(max n / U) over the level's SpatialMaps, n taken in the state at
         // this point (the same for every unit: only TemporalMaps come before).
         const UnitState& st = *states.front();
+        std::vector<std::int64_t>& fold_n = fold_chunks_[lvl];
+        fold_n.assign(level.directives.size(), 0);
         std::int64_t max_n = 0;
-        for (std::size_t j = idx; j < level.directives.size(); ++j)
-          if (level.directives[j].kind == MapKind::Spatial)
-            max_n = std::max(max_n, chunks_for(level.directives[j], st));
+        for (std::size_t j = idx; j < level.directives.size(); ++j) {
+          if (level.directives[j].kind != MapKind::Spatial) continue;
+          fold_n[j] = chunks_for(level.directives[j], st);
+          max_n = std::max(max_n, fold_n[j]);
+        }
         folds = ceil_div(max_n, units);
+      } else {
+        // A later SpatialMap: its chunk count, where the unit is now, must be the one the fold
+        // count was taken from; otherwise the documents do not say what the fold count is.
+        for (const auto& st : states) {
+          if (st && !st->revived && chunks_for(d, *st) != fold_chunks_[lvl][idx])
+            throw BruteForceUnsupported(
+                "SpatialMap " + directive_text(d) + " has " + std::to_string(chunks_for(d, *st)) +
+                " chunks where a unit meets it but " + std::to_string(fold_chunks_[lvl][idx]) +
+                " at the level's fold loop (it depends on a map listed at or after the level's "
+                "first SpatialMap)");
+        }
       }
       for (std::int64_t f = 0; f < folds; ++f) {
         const std::int64_t fold_here = first_spatial_[lvl] == idx ? f : fold;
@@ -270,6 +269,7 @@ class Walker {
           ++idle_iterations_;
           next.front() = states.front();
           apply(d, fold_here * units, *next.front(), true);
+          next.front()->revived = true;
         }
         walk(lvl, idx + 1, next, fold_here, out);
       }
@@ -388,6 +388,8 @@ class Walker {
   BruteForceOptions options_;
   std::vector<int>& counts_;
   std::vector<std::optional<std::size_t>> first_spatial_;
+  // Per level: each SpatialMap's chunk count at the fold loop (the state there).
+  std::vector<std::vector<std::int64_t>> fold_chunks_;
   std::int64_t leaf_unit_steps_ = 0;
 
  public:
@@ -506,7 +508,7 @@ std::string coordinates_text(const std::vector<MacCoordinate>& coordinates) {
 
 std::string describe(const Layer& layer) {
   std::ostringstream os;
-  os << "  layer type " << static_cast<int>(layer.type) << " (0 CONV, 1 DSCONV, 2 GEMM):";
+  os << "  layer " << layer_type_name(layer.type) << ':';
   for (Dim d : kAllDims) os << ' ' << dim_name(d) << '=' << layer.size[d];
   os << " stride Y=" << layer.stride_y << " X=" << layer.stride_x << " pad Y=" << layer.pad_y
      << " X=" << layer.pad_x << '\n';

@@ -52,11 +52,11 @@ class BruteForceRefused : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The documents do not define the result: a later SpatialMap of a level whose chunk count
-// depends on another directive listed at or after the level's first SpatialMap (a second
-// SpatialMap of the same dimension, Y' paired with a SpatialMap on R, a TemporalMap on Y' before
-// a SpatialMap on Y, ...), so that its number of chunks, and with it the fold count, is not
-// known at the fold loop. Also thrown for cases too large to enumerate.
+// The documents do not define the result: a later SpatialMap of a level whose chunk count where
+// a unit meets it differs from its chunk count at the level's fold loop (it depends on a map
+// listed at or after the first SpatialMap: a second SpatialMap of the same dimension, Y' paired
+// with a SpatialMap on R, ...), so the fold count is not known. Also thrown for cases too large
+// to enumerate.
 class BruteForceUnsupported : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

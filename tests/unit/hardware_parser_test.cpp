@@ -159,10 +159,10 @@ TEST(HardwareYaml, DefaultsComeFromTheHeader) {
 }
 
 TEST(HardwareYaml, WrongValues) {
-  auto e = expect_error([] {
-    parse_hardware_yaml("name: edge\nword_bytes: 1\npe: { count: abc }\n", "edge.yaml");
-  });
-  EXPECT_STREQ(e.what(), "edge.yaml:3: pe.count: 'abc' is not an integer (expected a positive integer)");
+  auto e = expect_error(
+      [] { parse_hardware_yaml("name: edge\nword_bytes: 1\npe: { count: abc }\n", "edge.yaml"); });
+  EXPECT_STREQ(e.what(),
+               "edge.yaml:3: pe.count: 'abc' is not an integer (expected a positive integer)");
   e = expect_error([] { parse_hardware_yaml("pe:\n  count: 0\n", "h.yaml"); });
   EXPECT_STREQ(e.what(), "h.yaml:2: pe.count: 0 is out of range (expected a positive integer)");
   e = expect_error([] { parse_hardware_yaml("pe:\n  macs_per_cycle: -3\n", "h.yaml"); });
@@ -188,20 +188,24 @@ TEST(HardwareYaml, WrongValues) {
   e = expect_error([] { parse_hardware_yaml("dram:\n  words_per_cycle: inf\n", "h.yaml"); });
   EXPECT_CONTAINS(e.what(), "'inf' is not a number");
   e = expect_error([] { parse_hardware_yaml("energy_pj:\n  mac: -1\n", "h.yaml"); });
-  EXPECT_CONTAINS(e.what(), "h.yaml:2: energy_pj.mac: -1 is out of range (expected a number of picojoules >= 0)");
-  e = expect_error([] {
-    parse_hardware_yaml("noc:\n  distribution:\n    multicast: maybe\n", "h.yaml");
-  });
+  EXPECT_CONTAINS(
+      e.what(),
+      "h.yaml:2: energy_pj.mac: -1 is out of range (expected a number of picojoules >= 0)");
+  e = expect_error(
+      [] { parse_hardware_yaml("noc:\n  distribution:\n    multicast: maybe\n", "h.yaml"); });
   EXPECT_STREQ(e.what(),
                "h.yaml:3: noc.distribution.multicast: 'maybe' is not a boolean (expected true or "
                "false)");
   e = expect_error([] { parse_hardware_yaml("pe:\n  count: [1, 2]\n", "h.yaml"); });
   EXPECT_CONTAINS(e.what(), "h.yaml:2: pe.count: a list given (expected a positive integer)");
   e = expect_error([] { parse_hardware_yaml("pe: 5\n", "h.yaml"); });
-  EXPECT_CONTAINS(e.what(), "h.yaml:1: pe: a scalar given (expected a mapping with keys count, macs_per_cycle, l1_bytes)");
+  EXPECT_CONTAINS(e.what(),
+                  "h.yaml:1: pe: a scalar given (expected a mapping with keys count, "
+                  "macs_per_cycle, l1_bytes)");
   e = expect_error([] { parse_hardware_yaml("pe:\n  count:\n", "h.yaml"); });
   EXPECT_CONTAINS(e.what(), "h.yaml:2: pe.count: no value");
-  e = expect_error([] { parse_hardware_yaml("noc:\n  reduction:\n    hop_latency: -1\n", "h.yaml"); });
+  e = expect_error(
+      [] { parse_hardware_yaml("noc:\n  reduction:\n    hop_latency: -1\n", "h.yaml"); });
   EXPECT_CONTAINS(e.what(), "h.yaml:3: noc.reduction.hop_latency: -1 is out of range");
 }
 
@@ -214,13 +218,11 @@ TEST(HardwareYaml, UnknownKeysAndTopologies) {
   EXPECT_STREQ(e.what(),
                "h.yaml:3: unknown key 'pe.cout' (expected one of count, macs_per_cycle, l1_bytes "
                "under pe)");
-  e = expect_error([] {
-    parse_hardware_yaml("noc:\n  distribution:\n    in_network: true\n", "h.yaml");
-  });
+  e = expect_error(
+      [] { parse_hardware_yaml("noc:\n  distribution:\n    in_network: true\n", "h.yaml"); });
   EXPECT_CONTAINS(e.what(), "h.yaml:3: unknown key 'noc.distribution.in_network'");
-  e = expect_error([] {
-    parse_hardware_yaml("noc:\n  reduction:\n    topology: ring\n", "h.yaml");
-  });
+  e = expect_error(
+      [] { parse_hardware_yaml("noc:\n  reduction:\n    topology: ring\n", "h.yaml"); });
   EXPECT_STREQ(e.what(),
                "h.yaml:3: noc.reduction.topology: unknown topology 'ring' (expected one of bus, "
                "crossbar, tree, mesh, systolic)");

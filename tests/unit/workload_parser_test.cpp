@@ -1,5 +1,7 @@
 // Tests of the MAESTRO `.m` workload/dataflow parser, Layer methods and resolve_mapping.
 
+#include "spec/workload_parser.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,7 +13,6 @@
 
 #include "spec/layer.hpp"
 #include "spec/mapping.hpp"
-#include "spec/workload_parser.hpp"
 
 namespace metronome {
 namespace {
@@ -38,9 +39,8 @@ class TempDir {
  public:
   TempDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() /
-            (std::string("metronome_wp_") + info->test_suite_name() + "_" + info->name() + "_" +
-             std::to_string(::getpid()));
+    path_ = fs::temp_directory_path() / (std::string("metronome_wp_") + info->test_suite_name() +
+                                         "_" + info->name() + "_" + std::to_string(::getpid()));
     fs::create_directories(path_);
   }
   ~TempDir() {
@@ -229,8 +229,8 @@ TEST(WorkloadParser, GemmErrors) {
   EXPECT_CONTAINS(e.what(), "unknown dimension 'C' in SpatialMap");
   EXPECT_CONTAINS(e.what(), "M, N or K");
   e = expect_error([] {
-    parse_workload("Network g {\nLayer G {\nType: GEMM\nDimensions { M: 2, K: 3, N: 4, R: 1 }\n}\n}",
-                   "g.m");
+    parse_workload(
+        "Network g {\nLayer G {\nType: GEMM\nDimensions { M: 2, K: 3, N: 4, R: 1 }\n}\n}", "g.m");
   });
   EXPECT_CONTAINS(e.what(), "g.m:4: unknown dimension 'R'");
 }
@@ -251,7 +251,8 @@ Layer D2 { Type: DSCONV Dimensions { K: 32, C: 32, R: 3, S: 3, Y: 10, X: 10 } }
   }
   const auto e = expect_error([] {
     parse_workload(
-        "Network m {\nLayer D {\nType: DSCONV\nDimensions { K: 2, C: 32, R: 3, S: 3, Y: 10, X: 10 }\n}\n}",
+        "Network m {\nLayer D {\nType: DSCONV\nDimensions { K: 2, C: 32, R: 3, S: 3, Y: 10, X: 10 "
+        "}\n}\n}",
         "m.m");
   });
   EXPECT_EQ(e.where().line, 2);
@@ -343,14 +344,14 @@ TEST(WorkloadParser, MissingPieces) {
   EXPECT_EQ(e.where().line, 2);
   EXPECT_CONTAINS(e.what(), "layer 'L1' has no Dimensions");
   e = expect_error([] {
-    parse_workload("Network n {\nLayer L1 {\nType: CONV\nDimensions { K: 1, C: 1, Y: 3, X: 3 }\n}\n}",
-                   "n.m");
+    parse_workload(
+        "Network n {\nLayer L1 {\nType: CONV\nDimensions { K: 1, C: 1, Y: 3, X: 3 }\n}\n}", "n.m");
   });
   EXPECT_EQ(e.where().line, 4);
   EXPECT_CONTAINS(e.what(), "layer 'L1' is missing dimensions R, S");
   e = expect_error([] {
-    parse_workload("Network n {\nLayer L1 {\nDimensions { K: 1, C: 1, R: 1, S: 1, Y: 3, X: 3 }\n}\n}",
-                   "n.m");
+    parse_workload(
+        "Network n {\nLayer L1 {\nDimensions { K: 1, C: 1, R: 1, S: 1, Y: 3, X: 3 }\n}\n}", "n.m");
   });
   EXPECT_CONTAINS(e.what(), "n.m:2: layer 'L1' has no Type");
   e = expect_error([] { parse_workload("Network n {\n}\n", "n.m"); });
@@ -363,7 +364,8 @@ TEST(WorkloadParser, MissingPieces) {
   EXPECT_CONTAINS(e.what(), "n.m:2: layer 'L' is not closed (expected '}')");
   e = expect_error([] {
     parse_workload(
-        "Network n {\nLayer L {\nType: CONV\nDimensions { K: 1, C: 1, R: 1, S: 1, Y: 3, X: 3 }\n}\n",
+        "Network n {\nLayer L {\nType: CONV\nDimensions { K: 1, C: 1, R: 1, S: 1, Y: 3, X: 3 "
+        "}\n}\n",
         "n.m");
   });
   EXPECT_CONTAINS(e.what(), "n.m:1: Network n is not closed");
@@ -374,10 +376,12 @@ TEST(WorkloadParser, MissingPieces) {
 }
 
 TEST(WorkloadParser, UnknownStatementsAndDirectives) {
-  const std::string head = "Network vgg16 {\nLayer CONV1 {\nType: CONV\n"
-                           "Dimensions { K: 1, C: 1, R: 1, S: 1, Y: 3, X: 3 }\n";
+  const std::string head =
+      "Network vgg16 {\nLayer CONV1 {\nType: CONV\n"
+      "Dimensions { K: 1, C: 1, R: 1, S: 1, Y: 3, X: 3 }\n";
   auto e = expect_error([&] {
-    parse_workload(head + "Dataflow {\nSpatialMap(1,1) K;\nTemporlMap(1,1) C;\n}\n}\n}\n", "vgg16.m");
+    parse_workload(head + "Dataflow {\nSpatialMap(1,1) K;\nTemporlMap(1,1) C;\n}\n}\n}\n",
+                   "vgg16.m");
   });
   EXPECT_STREQ(e.what(),
                "vgg16.m:7: unknown directive 'TemporlMap' (expected TemporalMap, SpatialMap, "
@@ -388,28 +392,27 @@ TEST(WorkloadParser, UnknownStatementsAndDirectives) {
                "Dimensions, Padding, Dataflow or '}')");
   e = expect_error([&] { parse_workload("Netwrk n {}", "x.m"); });
   EXPECT_STREQ(e.what(), "x.m:1: unknown statement 'Netwrk' (expected Constant or Network)");
-  e = expect_error([&] {
-    parse_workload(head + "Dataflow {\nSpatialMap(1,1) Q;\n}\n}\n}\n", "vgg16.m");
-  });
+  e = expect_error(
+      [&] { parse_workload(head + "Dataflow {\nSpatialMap(1,1) Q;\n}\n}\n}\n", "vgg16.m"); });
   EXPECT_CONTAINS(e.what(), "vgg16.m:6: unknown dimension 'Q' in SpatialMap");
-  e = expect_error([&] {
-    parse_workload(head + "Dataflow {\nSpatialMap(1,1 K;\n}\n}\n}\n", "vgg16.m");
-  });
-  EXPECT_CONTAINS(e.what(), "vgg16.m:6: unexpected 'K' after the offset of SpatialMap (expected ')')");
-  e = expect_error([&] {
-    parse_workload(head + "Dataflow {\nCluster(4, L);\n}\n}\n}\n", "vgg16.m");
-  });
+  e = expect_error(
+      [&] { parse_workload(head + "Dataflow {\nSpatialMap(1,1 K;\n}\n}\n}\n", "vgg16.m"); });
+  EXPECT_CONTAINS(e.what(),
+                  "vgg16.m:6: unexpected 'K' after the offset of SpatialMap (expected ')')");
+  e = expect_error(
+      [&] { parse_workload(head + "Dataflow {\nCluster(4, L);\n}\n}\n}\n", "vgg16.m"); });
   EXPECT_CONTAINS(e.what(), "vgg16.m:6: logical clusters");
-  e = expect_error([&] {
-    parse_workload(head + "Dataflow {\nTemporalMap(Sz(Q),1) K;\n}\n}\n}\n", "vgg16.m");
-  });
+  e = expect_error(
+      [&] { parse_workload(head + "Dataflow {\nTemporalMap(Sz(Q),1) K;\n}\n}\n}\n", "vgg16.m"); });
   EXPECT_CONTAINS(e.what(), "vgg16.m:6: unknown dimension 'Q' in Sz()");
   e = expect_error([&] { parse_workload(head + "Dataflow {\n}\n}\n}\n", "vgg16.m"); });
   EXPECT_CONTAINS(e.what(), "vgg16.m:5: empty Dataflow");
   e = expect_error([&] { parse_workload(head + "Dimensions { K: 1 }\n}\n}\n", "vgg16.m"); });
-  EXPECT_CONTAINS(e.what(), "vgg16.m:5: second Dimensions in layer 'CONV1' (the first is at line 4)");
+  EXPECT_CONTAINS(e.what(),
+                  "vgg16.m:5: second Dimensions in layer 'CONV1' (the first is at line 4)");
   e = expect_error([&] { parse_workload(head + "Stride { Z: 1 }\n}\n}\n", "vgg16.m"); });
-  EXPECT_CONTAINS(e.what(), "vgg16.m:5: unknown key 'Z' in Stride of layer 'CONV1' (expected X or Y)");
+  EXPECT_CONTAINS(e.what(),
+                  "vgg16.m:5: unknown key 'Z' in Stride of layer 'CONV1' (expected X or Y)");
   e = expect_error([&] { parse_workload(head + "Stride { X: 0 }\n}\n}\n", "vgg16.m"); });
   EXPECT_CONTAINS(e.what(), "vgg16.m:5: Stride X of layer 'CONV1' is 0 (expected an integer >= 1)");
   e = expect_error([&] { parse_workload("Network a {}\nNetwork b {}\n", "x.m"); });
@@ -428,21 +431,24 @@ TEST(WorkloadParser, SecondNetworkIsAnError) {
 TEST(WorkloadParser, ValuesAndSizes) {
   const std::string head = "Network n {\nLayer L {\nType: CONV\n";
   auto e = expect_error([&] {
-    parse_workload(head + "Dimensions { K: 1, C: 1, R: 1, S: 1, Y: 3, X: 3 }\n"
-                          "Dataflow { TemporalMap(0,1) K; }\n}\n}\n",
+    parse_workload(head +
+                       "Dimensions { K: 1, C: 1, R: 1, S: 1, Y: 3, X: 3 }\n"
+                       "Dataflow { TemporalMap(0,1) K; }\n}\n}\n",
                    "n.m");
   });
   EXPECT_STREQ(e.what(), "n.m:5: TemporalMap size is 0 (expected an integer >= 1)");
   e = expect_error([&] {
-    parse_workload(head + "Dimensions { K: 1, C: 1, R: 1, S: 1, Y: 3, X: 3 }\n"
-                          "Dataflow { SpatialMap(1,-2) K; }\n}\n}\n",
+    parse_workload(head +
+                       "Dimensions { K: 1, C: 1, R: 1, S: 1, Y: 3, X: 3 }\n"
+                       "Dataflow { SpatialMap(1,-2) K; }\n}\n}\n",
                    "n.m");
   });
   EXPECT_STREQ(e.what(), "n.m:5: SpatialMap offset is -2 (expected an integer >= 1)");
   e = expect_error([&] {
     parse_workload(head + "Dimensions { K: 99999999999999999999, C: 1 }\n}\n}\n", "n.m");
   });
-  EXPECT_CONTAINS(e.what(), "n.m:4: Dimensions K of layer 'L': '99999999999999999999' does not fit");
+  EXPECT_CONTAINS(e.what(),
+                  "n.m:4: Dimensions K of layer 'L': '99999999999999999999' does not fit");
   e = expect_error([&] { parse_workload(head + "Dimensions { K: 3.5 }\n}\n}\n", "n.m"); });
   EXPECT_CONTAINS(e.what(), "'3.5' is not an integer");
   e = expect_error([&] { parse_workload(head + "Dimensions { K: Foo }\n}\n}\n", "n.m"); });
@@ -464,7 +470,8 @@ TEST(WorkloadParser, ValuesAndSizes) {
   e = expect_error([&] {
     parse_workload(head + "Dimensions { K: 1, C: 1, R: 5, S: 1, Y: 3, X: 3 }\n}\n}\n", "n.m");
   });
-  EXPECT_CONTAINS(e.what(), "n.m:2: layer 'L': filter rows R = 5 exceed input rows Y = 3 (expected R <= Y)");
+  EXPECT_CONTAINS(e.what(),
+                  "n.m:2: layer 'L': filter rows R = 5 exceed input rows Y = 3 (expected R <= Y)");
   e = expect_error([&] { parse_workload("Constant A 1;\nConstant A 2;\n", "n.m"); });
   EXPECT_CONTAINS(e.what(), "n.m:2: Constant A = 2 redefined (it is 1 at line 1)");
   e = expect_error([&] { parse_workload("Constant 5 1;\n", "n.m"); });
@@ -519,7 +526,8 @@ Dataflow {
 
 TEST(DataflowParser, BareDirectives) {
   const Mapping m = parse_dataflow(
-      "// serves: GEMM\nTemporalMap(Sz(R),1) Y;\nSpatialMap(1,1) K\nCluster(Sz(R),P);\nSpatialMap(1,1) R;\n",
+      "// serves: GEMM\nTemporalMap(Sz(R),1) Y;\nSpatialMap(1,1) "
+      "K\nCluster(Sz(R),P);\nSpatialMap(1,1) R;\n",
       "rs.m");
   EXPECT_EQ(m.name, "rs");
   ASSERT_EQ(m.levels.size(), 2u);
@@ -533,14 +541,18 @@ TEST(DataflowParser, BareDirectives) {
 }
 
 TEST(DataflowParser, Errors) {
-  auto e = expect_error([] { parse_dataflow("// serves: CONV TRCONV\nSpatialMap(1,1) K;", "d.m"); });
+  auto e =
+      expect_error([] { parse_dataflow("// serves: CONV TRCONV\nSpatialMap(1,1) K;", "d.m"); });
   EXPECT_CONTAINS(e.what(), "d.m:1: unknown layer type 'TRCONV' in the `serves:` comment");
-  e = expect_error([] { parse_dataflow("Dataflow { SpatialMap(1,1) K; }\nSpatialMap(1,1) C;", "d.m"); });
-  EXPECT_CONTAINS(e.what(), "d.m:2: unexpected 'SpatialMap' after the Dataflow block (expected end of file)");
+  e = expect_error(
+      [] { parse_dataflow("Dataflow { SpatialMap(1,1) K; }\nSpatialMap(1,1) C;", "d.m"); });
+  EXPECT_CONTAINS(e.what(),
+                  "d.m:2: unexpected 'SpatialMap' after the Dataflow block (expected end of file)");
   e = expect_error([] { parse_dataflow("// only a comment\n", "d.m"); });
   EXPECT_CONTAINS(e.what(), "no dataflow in the file");
   e = expect_error([] { parse_dataflow("SpatialMap(1,1) K;\nFoo;\n", "d.m"); });
-  EXPECT_STREQ(e.what(), "d.m:2: unknown directive 'Foo' (expected TemporalMap, SpatialMap or Cluster)");
+  EXPECT_STREQ(e.what(),
+               "d.m:2: unknown directive 'Foo' (expected TemporalMap, SpatialMap or Cluster)");
   e = expect_error([] { parse_dataflow("Network n { }", "d.m"); });
   EXPECT_CONTAINS(e.what(), "d.m:1: 'Network' in a dataflow file");
   e = expect_error([] { parse_dataflow("Dataflow {\nSpatialMap(1,1) K;\n", "d.m"); });
@@ -570,7 +582,8 @@ TEST(ReadTextFile, UnreadableFile) {
   TempDir dir;
   const std::string locked = dir.write("locked.m", "x");
   ::chmod(locked.c_str(), 0);
-  if (::access(locked.c_str(), R_OK) == 0) GTEST_SKIP() << "running as root: cannot test an unreadable file";
+  if (::access(locked.c_str(), R_OK) == 0)
+    GTEST_SKIP() << "running as root: cannot test an unreadable file";
   const auto e = expect_error([&] { read_text_file(locked); });
   EXPECT_CONTAINS(e.what(), "locked.m: cannot open the file");
 }
@@ -675,7 +688,9 @@ TEST(LayerMethods, ValidateErrors) {
 // ---------------------------------------------------------------------------------------------
 // resolve_mapping
 
-Mapping mapping_of(const std::string& text) { return parse_dataflow(text, "flow.m"); }
+Mapping mapping_of(const std::string& text) {
+  return parse_dataflow(text, "flow.m");
+}
 
 TEST(ResolveMapping, UnitsAndSizes) {
   const Layer l = conv(1, 64, 32, 3, 3, 16, 16);
@@ -706,16 +721,19 @@ TEST(ResolveMapping, UnitsAndSizes) {
 
 TEST(ResolveMapping, TooFewPes) {
   const Layer l = conv(1, 64, 32, 3, 3, 16, 16);
-  const Mapping m = mapping_of("SpatialMap(1,1) K;\nCluster(16, P);\nSpatialMap(1,1) C;\nCluster(8,P);\n");
+  const Mapping m =
+      mapping_of("SpatialMap(1,1) K;\nCluster(16, P);\nSpatialMap(1,1) C;\nCluster(8,P);\n");
   const auto e = expect_error([&] { resolve_mapping(m, l, 100); });
   EXPECT_EQ(e.where().line, 2);
-  EXPECT_CONTAINS(e.what(), "flow.m:2: the clusters need more PEs than there are (100 PEs, clusters need 128)");
+  EXPECT_CONTAINS(
+      e.what(), "flow.m:2: the clusters need more PEs than there are (100 PEs, clusters need 128)");
   EXPECT_NO_THROW(resolve_mapping(m, l, 128));
 }
 
 TEST(ResolveMapping, SizesBelowOneAreErrors) {
   const Layer l = conv(1, 64, 32, 3, 3, 16, 16);
-  Mapping m = mapping_of("SpatialMap(1,1) K;\nTemporalMap(2,2) C;\nCluster(2,P);\nSpatialMap(1,1) C;");
+  Mapping m =
+      mapping_of("SpatialMap(1,1) K;\nTemporalMap(2,2) C;\nCluster(2,P);\nSpatialMap(1,1) C;");
   m.levels[0].directives[1].offset.literal = 0;
   auto e = expect_error([&] { resolve_mapping(m, l, 16); });
   EXPECT_CONTAINS(e.what(), "flow.m:2: TemporalMap on C: offset 0 = 0 (expected an offset >= 1)");
@@ -744,7 +762,8 @@ TEST(ResolveMapping, SpatialMapAfterTemporalMapOfSameDimIsRefused) {
       mapping_of("SpatialMap(1,1) K;\nTemporalMap(2,2) C;\nSpatialMap(3,1) Y;\n"), l, 8));
   // Per level: a TemporalMap on Y at the level above does not matter.
   EXPECT_NO_THROW(resolve_mapping(
-      mapping_of("SpatialMap(1,1) K;\nTemporalMap(2,2) Y;\nCluster(2,P);\nSpatialMap(1,1) Y;\n"), l, 8));
+      mapping_of("SpatialMap(1,1) K;\nTemporalMap(2,2) Y;\nCluster(2,P);\nSpatialMap(1,1) Y;\n"), l,
+      8));
 }
 
 }  // namespace

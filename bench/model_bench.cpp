@@ -1,0 +1,74 @@
+// Speed of the analytical model: one evaluation = one layer x dataflow on edge-256, including
+// resolving the mapping and the exact validity analysis. The benchmark cycles through every
+// layer of VGG16 and ResNet-50 with every library dataflow; the reported time is per evaluation.
+
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "model/model.hpp"
+#include "spec/hardware.hpp"
+#include "spec/semantics.hpp"
+#include "spec/workload_parser.hpp"
+
+namespace {
+
+using namespace metronome;
+
+struct Case {
+  Layer layer;
+  const Mapping* mapping;
+};
+
+struct Corpus {
+  Hardware hardware;
+  std::vector<Mapping> dataflows;
+  std::vector<Case> cases;
+
+  Corpus() {
+    const std::string root = METRONOME_SOURCE_DIR;
+    hardware = load_hardware(root + "/configs/hardware/edge-256.yaml");
+    for (const auto& entry : std::filesystem::directory_iterator(root + "/configs/dataflows"))
+      if (entry.path().extension() == ".m") dataflows.push_back(load_dataflow(entry.path()));
+    for (const char* net : {"vgg16.m", "resnet50.m"}) {
+      const Workload w = load_workload(root + "/configs/networks/" + net);
+      for (const Layer& l : w.layers)
+        for (const Mapping& m : dataflows) cases.push_back({l, &m});
+    }
+  }
+};
+
+const Corpus& corpus() {
+  static const Corpus c;
+  return c;
+}
+
+void BM_ModelEvaluation(benchmark::State& state) {
+  const Corpus& c = corpus();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const Case& k = c.cases[i];
+    benchmark::DoNotOptimize(evaluate_layer(k.layer, *k.mapping, c.hardware));
+    i = (i + 1) % c.cases.size();
+  }
+  state.counters["cases"] = static_cast<double>(c.cases.size());
+}
+BENCHMARK(BM_ModelEvaluation)->Unit(benchmark::kMicrosecond);
+
+void BM_ValidityAnalysisVgg16Conv2(benchmark::State& state) {
+  const Corpus& c = corpus();
+  const Workload w = load_workload(std::string(METRONOME_SOURCE_DIR) + "/configs/networks/vgg16.m");
+  const Layer& layer = w.layers.at(1);
+  const Mapping* kcp = nullptr;
+  for (const Mapping& m : c.dataflows)
+    if (m.name == "kcp_ws") kcp = &m;
+  const ResolvedMapping resolved = resolve_mapping(*kcp, layer, c.hardware.pe.count);
+  for (auto _ : state) benchmark::DoNotOptimize(analyze_mapping(layer, resolved));
+}
+BENCHMARK(BM_ValidityAnalysisVgg16Conv2)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,197 @@
+// The model's closed-form fill counts against a step-by-step count done here: every PE's step
+// sequence is walked in order and |T_t \ T_{t-1}| is summed per tensor.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+#include "model/fills.hpp"
+#include "spec/layer.hpp"
+#include "spec/semantics_walk.hpp"
+
+namespace metronome {
+namespace {
+
+Layer conv(std::int64_t k, std::int64_t c, std::int64_t r, std::int64_t s, std::int64_t y,
+           std::int64_t x, std::int64_t stride, LayerType type = LayerType::Conv) {
+  Layer l;
+  l.name = "t";
+  l.type = type;
+  l.size[Dim::N] = 1;
+  l.size[Dim::K] = k;
+  l.size[Dim::C] = c;
+  l.size[Dim::R] = r;
+  l.size[Dim::S] = s;
+  l.size[Dim::Y] = y;
+  l.size[Dim::X] = x;
+  l.stride_y = l.stride_x = stride;
+  return l;
+}
+
+ResolvedDirective tmap(MapDim d, std::int64_t s, std::int64_t o) {
+  return {MapKind::Temporal, d, s, o};
+}
+ResolvedDirective smap(MapDim d, std::int64_t s, std::int64_t o) {
+  return {MapKind::Spatial, d, s, o};
+}
+
+std::int64_t volume(const std::vector<Interval>& c) {
+  std::int64_t v = 1;
+  for (const Interval& i : c) v *= i.length();
+  return v;
+}
+
+std::int64_t overlap(const std::vector<Interval>& a, const std::vector<Interval>& b) {
+  std::int64_t v = 1;
+  for (std::size_t i = 0; i < a.size(); ++i) v *= intersect(a[i], b[i]).length();
+  return v;
+}
+
+struct Reference {
+  PerTensor<std::int64_t> words;
+  PerTensor<std::int64_t> max_tile;
+};
+
+// Walks every level with all dimensions; PEs are identified by their unit path.
+Reference step_by_step(const Layer& layer, const ResolvedMapping& mapping) {
+  const LayerGeometry g(layer);
+  const std::vector<LevelPlan> plans = plan_levels(mapping);
+  Reference ref;
+  std::map<std::vector<std::size_t>, PerTensor<std::vector<Interval>>> last;
+  std::vector<std::size_t> path;
+  std::function<void(std::size_t, const UnitChunks&)> walk = [&](std::size_t l,
+                                                                const UnitChunks& u) {
+    if (l == plans.size()) {
+      auto [it, first] = last.try_emplace(path);
+      for (Tensor t : kAllTensors) {
+        const std::vector<Interval> tile = TileShape::coordinates(g, u, t);
+        ref.words[t] += volume(tile) - (first ? 0 : overlap(tile, it->second[t]));
+        ref.max_tile[t] = std::max(ref.max_tile[t], volume(tile));
+        it->second[t] = tile;
+      }
+      return;
+    }
+    walk_level(g, plans[l], u, kAllDimsMask, [&](const std::vector<UnitChunks>& units) {
+      for (std::size_t i = 0; i < units.size(); ++i) {
+        path.push_back(i);
+        walk(l + 1, units[i]);
+        path.pop_back();
+      }
+      return true;
+    });
+  };
+  walk(0, g.whole_layer());
+  // Levels without SpatialMap have identical units, walked once above: every one is a PE.
+  for (const LevelPlan& p : plans)
+    if (p.first_spatial < 0)
+      for (Tensor t : kAllTensors) ref.words[t] *= p.units;
+  return ref;
+}
+
+void expect_same(const Layer& layer, const ResolvedMapping& mapping, const std::string& what) {
+  const Reference ref = step_by_step(layer, mapping);
+  const FillCounts fills =
+      count_fills(LayerGeometry(layer), plan_levels(mapping), mapping.levels.size());
+  for (Tensor t : kAllTensors) {
+    EXPECT_EQ(fills.words[t], ref.words[t]) << what << " tensor " << tensor_name(t);
+    EXPECT_EQ(fills.max_tile[t], ref.max_tile[t]) << what << " tensor " << tensor_name(t);
+  }
+}
+
+TEST(ModelFills, KcpWsOnStridedLayer) {
+  const ResolvedMapping kcp{"kcp_ws",
+                            {{1,
+                              {smap(MapDim::K, 1, 1), tmap(MapDim::C, 64, 64),
+                               tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3),
+                               tmap(MapDim::Y, 3, 1), tmap(MapDim::X, 3, 1)}},
+                             {8,
+                              {smap(MapDim::C, 1, 1), tmap(MapDim::Y, 3, 1),
+                               tmap(MapDim::X, 3, 1), tmap(MapDim::R, 3, 3),
+                               tmap(MapDim::S, 3, 3)}}},
+                            8};
+  expect_same(conv(2, 3, 3, 3, 9, 9, 2), kcp, "kcp_ws stride 2");
+  expect_same(conv(4, 4, 3, 3, 8, 8, 1), kcp, "kcp_ws stride 1");
+}
+
+TEST(ModelFills, HandWorkedWeightStationary) {
+  // One PE, K=2 C=1 R=S=1 Y=1 X=3: weights change once per k (2 fills), inputs are refilled
+  // for every x of every k (6), outputs one per (k, x) (6).
+  const ResolvedMapping m{"ws",
+                          {{1, {tmap(MapDim::K, 1, 1), tmap(MapDim::X, 1, 1)}}},
+                          1};
+  const FillCounts f = count_fills(LayerGeometry(conv(2, 1, 1, 1, 1, 3, 1)), plan_levels(m), 1);
+  EXPECT_EQ(f.words[Tensor::Weight], 2);
+  EXPECT_EQ(f.words[Tensor::Input], 6);
+  EXPECT_EQ(f.words[Tensor::Output], 6);
+  // Sliding 3-wide windows over X=5 with offset 1 re-use two of three columns.
+  const ResolvedMapping slide{"slide", {{1, {tmap(MapDim::X, 3, 1)}}}, 1};
+  const FillCounts s = count_fills(LayerGeometry(conv(1, 1, 1, 3, 1, 5, 1)), plan_levels(slide), 1);
+  EXPECT_EQ(s.words[Tensor::Input], 3 + 1 + 1);
+  EXPECT_EQ(s.words[Tensor::Weight], 3);
+  EXPECT_EQ(s.words[Tensor::Output], 3);
+}
+
+TEST(ModelFills, RowStationaryAndOutputMaps) {
+  const ResolvedMapping rs{"rs",
+                           {{5,
+                             {smap(MapDim::YOut, 1, 1), tmap(MapDim::XOut, 1, 1),
+                              tmap(MapDim::C, 1, 1), tmap(MapDim::K, 16, 16),
+                              tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}},
+                            {3, {smap(MapDim::Y, 1, 1), smap(MapDim::R, 1, 1), tmap(MapDim::S, 3, 3)}}},
+                           15};
+  expect_same(conv(2, 3, 3, 3, 9, 9, 2), rs, "rs stride 2");
+  expect_same(conv(4, 2, 3, 3, 11, 7, 1), rs, "rs stride 1");
+}
+
+TEST(ModelFills, EdgeChunksFoldsAndDepthwise) {
+  const ResolvedMapping yxp{"yxp_os",
+                            {{2,
+                              {tmap(MapDim::K, 1, 1), tmap(MapDim::C, 1, 1),
+                               smap(MapDim::Y, 3, 1), tmap(MapDim::X, 10, 8)}},
+                             {8, {smap(MapDim::X, 3, 1), tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}}},
+                            16};
+  expect_same(conv(2, 3, 3, 3, 9, 21, 2), yxp, "yxp_os edge chunks");
+  const ResolvedMapping ck{"ck",
+                           {{3, {tmap(MapDim::C, 4, 3), smap(MapDim::K, 2, 2), tmap(MapDim::Y, 2, 1)}},
+                            {4, {smap(MapDim::C, 1, 1), tmap(MapDim::K, 1, 1)}}},
+                           12};
+  expect_same(conv(7, 10, 1, 1, 5, 3, 1), ck, "overlapping C tiles, folds");
+  expect_same(conv(5, 5, 3, 3, 7, 7, 1, LayerType::DsConv), ck, "depth-wise K = C");
+}
+
+// Random small cases: the closed form must equal the walk for any mapping, valid or not.
+TEST(ModelFills, RandomSmallCases) {
+  std::mt19937_64 rng(20261126);
+  auto pick = [&](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+  const std::array<MapDim, 9> dims = {MapDim::N, MapDim::K, MapDim::C, MapDim::R,   MapDim::S,
+                                      MapDim::Y, MapDim::X, MapDim::YOut, MapDim::XOut};
+  for (int i = 0; i < 150; ++i) {
+    const std::int64_t r = pick(1, 3), s = pick(1, 3);
+    Layer layer = conv(pick(1, 4), pick(1, 4), r, s, pick(r, 8), pick(s, 8), pick(1, 3));
+    ResolvedMapping m;
+    const std::size_t levels = static_cast<std::size_t>(pick(1, 3));
+    m.pes_used = 1;
+    for (std::size_t l = 0; l < levels; ++l) {
+      ResolvedLevel level;
+      level.units = pick(1, 3);
+      m.pes_used *= level.units;
+      const int count = static_cast<int>(pick(1, 4));
+      for (int d = 0; d < count; ++d) {
+        const MapDim dim = dims[static_cast<std::size_t>(pick(0, 8))];
+        const bool spatial = pick(0, 2) == 0;
+        level.directives.push_back({spatial ? MapKind::Spatial : MapKind::Temporal, dim,
+                                    pick(1, 4), pick(1, 4)});
+      }
+      m.levels.push_back(level);
+    }
+    std::ostringstream what;
+    what << "case " << i;
+    expect_same(layer, m, what.str());
+  }
+}
+
+}  // namespace
+}  // namespace metronome
