@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <unordered_map>
 
 #include "spec/error.hpp"
 
@@ -192,8 +193,7 @@ class FillCounter {
   GroupSums sum_group(DimMask g, int cut) {
     Cursor cursor{g, cut, {}};
     const UnitChunks whole = geometry_.whole_layer();
-    const bool cut_before_all = cut < 0;
-    level(cursor, 0, cut_before_all ? Phase::After : Phase::Before, whole, whole, true);
+    level(cursor, 0, cut < 0 ? Phase::After : Phase::Before, whole, whole, true, 1);
     return cursor.sums;
   }
 
@@ -202,10 +202,28 @@ class FillCounter {
     std::int64_t old_fold = -1, new_fold = -1;
   };
 
+  // Iterations whose states are translations of each other lead to equal sums below them:
+  // such iterations are walked once, with their count as weight.
+  StateKey key_of(const LevelState& s) const {
+    StateKey key{s.old_fold, s.new_fold};
+    for (std::size_t u = 0; u < s.new_units.size(); ++u) {
+      append_state_key(key, geometry_, s.new_units[u], s.old_units[u]);
+      append_state_key(key, geometry_, s.new_units[u], s.new_units[u]);
+    }
+    return key;
+  }
+
+  StateKey key_of(const UnitChunks& old_state, const UnitChunks& new_state) const {
+    StateKey key;
+    append_state_key(key, geometry_, new_state, old_state);
+    append_state_key(key, geometry_, new_state, new_state);
+    return key;
+  }
+
   void level(Cursor& c, std::size_t l, Phase phase, const UnitChunks& old_entry,
-             const UnitChunks& new_entry, bool unit0_path) {
+             const UnitChunks& new_entry, bool unit0_path, std::int64_t weight) {
     if (l == plans_.size()) {
-      leaf(c, old_entry, new_entry, unit0_path);
+      leaf(c, old_entry, new_entry, unit0_path, weight);
       return;
     }
     const LevelPlan& p = plans_[l];
@@ -216,7 +234,7 @@ class FillCounter {
     o.rows_from_outputs = o.cols_from_outputs = n.rows_from_outputs = n.cols_from_outputs = false;
     s.old_units.assign(units, o);
     s.new_units.assign(units, n);
-    directive(c, l, 0, phase, s, unit0_path);
+    directive(c, l, 0, phase, s, unit0_path, weight);
   }
 
   bool is_cut(const Cursor& c, std::size_t l, std::size_t i) const {
@@ -231,17 +249,30 @@ class FillCounter {
     return l > loop.level || (l == loop.level && i > loop.position);
   }
 
+  void finish(Cursor& c, std::size_t l, Phase phase, const LevelState& s, bool unit0_path,
+              std::int64_t weight) {
+    std::unordered_map<StateKey, std::pair<std::size_t, std::int64_t>, StateKeyHash> classes;
+    std::vector<std::pair<UnitChunks, UnitChunks>> finished(s.new_units.size());
+    for (std::size_t u = 0; u < s.new_units.size(); ++u) {
+      finished[u] = {s.old_units[u], s.new_units[u]};
+      geometry_.finish_level(finished[u].first);
+      geometry_.finish_level(finished[u].second);
+      if (u == 0) continue;  // unit 0 alone: it carries the per-PE step count
+      auto [it, fresh] = classes.try_emplace(key_of(finished[u].first, finished[u].second), u, 0);
+      ++it->second.second;
+    }
+    level(c, l + 1, phase, finished[0].first, finished[0].second, unit0_path, weight);
+    for (const auto& [key, cls] : classes)
+      level(c, l + 1, phase, finished[cls.first].first, finished[cls.first].second, false,
+            mul(weight, cls.second));
+  }
+
   void directive(Cursor& c, std::size_t l, std::size_t i, Phase phase, LevelState& s,
-                 bool unit0_path) {
+                 bool unit0_path, std::int64_t weight) {
     const LevelPlan& p = plans_[l];
     if (phase == Phase::Before && past_cut(c, l, i) && !is_cut(c, l, i)) phase = Phase::After;
     if (i == p.directives.size()) {
-      for (std::size_t u = 0; u < s.new_units.size(); ++u) {
-        UnitChunks o = s.old_units[u], n = s.new_units[u];
-        geometry_.finish_level(o);
-        geometry_.finish_level(n);
-        level(c, l + 1, phase, o, n, unit0_path && u == 0);
-      }
+      finish(c, l, phase, s, unit0_path, weight);
       return;
     }
     const ResolvedDirective& d = p.directives[i];
@@ -250,20 +281,18 @@ class FillCounter {
     const bool is_fold = static_cast<int>(i) == p.first_spatial;
     if (!mine) {
       if (cut_here) phase = Phase::After;  // another group's loop advances: ours stays
-      directive(c, l, i + 1, phase, s, unit0_path);
+      directive(c, l, i + 1, phase, s, unit0_path, weight);
       return;
     }
     if (d.kind == MapKind::Spatial && !is_fold) {
       LevelState next = s;
       spread(next.old_units, d, s.old_fold, p.units);
       spread(next.new_units, d, s.new_fold, p.units);
-      directive(c, l, i + 1, phase, next, unit0_path);
+      directive(c, l, i + 1, phase, next, unit0_path, weight);
       return;
     }
     // A loop: a TemporalMap or the fold loop.
-    const std::int64_t old_trips = trips(d, is_fold, s.old_units, p, i);
-    const std::int64_t new_trips = trips(d, is_fold, s.new_units, p, i);
-    auto go = [&](std::int64_t old_index, std::int64_t new_index, Phase next_phase) {
+    auto make = [&](std::int64_t old_index, std::int64_t new_index) {
       LevelState next = s;
       if (is_fold) {
         next.old_fold = old_index;
@@ -274,15 +303,26 @@ class FillCounter {
         for (UnitChunks& u : next.old_units) split(u, d, old_index);
         for (UnitChunks& u : next.new_units) split(u, d, new_index);
       }
-      directive(c, l, i + 1, next_phase, next, unit0_path);
+      return next;
     };
-    if (cut_here) {
-      for (std::int64_t a = 0; a + 1 < new_trips; ++a) go(a, a + 1, Phase::After);
-    } else if (phase == Phase::Before) {
-      for (std::int64_t a = 0; a < new_trips; ++a) go(a, a, Phase::Before);
-    } else {
-      go(old_trips - 1, 0, Phase::After);
+    if (phase == Phase::After && !cut_here) {
+      LevelState next = make(trips(d, is_fold, s.old_units, p, i) - 1, 0);
+      directive(c, l, i + 1, Phase::After, next, unit0_path, weight);
+      return;
     }
+    // Every index (before the cut) or every advance (at the cut), grouped into classes.
+    const std::int64_t n = trips(d, is_fold, s.new_units, p, i);
+    std::unordered_map<StateKey, std::size_t, StateKeyHash> index;
+    std::vector<std::pair<LevelState, std::int64_t>> classes;
+    for (std::int64_t a = 0; a < (cut_here ? n - 1 : n); ++a) {
+      LevelState next = cut_here ? make(a, a + 1) : make(a, a);
+      auto [it, fresh] = index.try_emplace(key_of(next), classes.size());
+      if (fresh) classes.emplace_back(std::move(next), 0);
+      ++classes[it->second].second;
+    }
+    for (auto& [next, count] : classes)
+      directive(c, l, i + 1, cut_here ? Phase::After : Phase::Before, next, unit0_path,
+                mul(weight, count));
   }
 
   std::int64_t trips(const ResolvedDirective& d, bool is_fold, const std::vector<UnitChunks>& units,
@@ -316,16 +356,17 @@ class FillCounter {
       split(units[u], d, fold * level_units + static_cast<std::int64_t>(u));
   }
 
-  void leaf(Cursor& c, const UnitChunks& old_state, const UnitChunks& new_state, bool unit0_path) {
+  void leaf(Cursor& c, const UnitChunks& old_state, const UnitChunks& new_state, bool unit0_path,
+            std::int64_t weight) {
     for (Tensor t : kAllTensors) {
       const std::vector<Interval> fresh = TileShape::coordinates(geometry_, new_state, t);
-      c.sums.fresh[t] += part(c.group, t, fresh);
+      c.sums.fresh[t] = add(c.sums.fresh[t], mul(weight, part(c.group, t, fresh)));
       if (c.cut >= 0) {
         const std::vector<Interval> prev = TileShape::coordinates(geometry_, old_state, t);
-        c.sums.kept[t] += overlap(c.group, t, fresh, prev);
+        c.sums.kept[t] = add(c.sums.kept[t], mul(weight, overlap(c.group, t, fresh, prev)));
       }
     }
-    if (unit0_path) ++c.sums.per_pe;
+    if (unit0_path) c.sums.per_pe = add(c.sums.per_pe, weight);
   }
 
   // Largest part of each tensor's tile in group g over all of the group's states.

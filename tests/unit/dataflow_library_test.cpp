@@ -4,6 +4,8 @@
 // serves, at every PE count of the shipped hardware (64 and 256). The networks must have the
 // layer counts and MAC totals derived by hand from their papers (configs/README.md).
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -12,8 +14,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "spec/error.hpp"
 #include "spec/hardware.hpp"
@@ -144,8 +144,8 @@ TEST_P(DataflowLibraryValidity, ValidOnEveryServedLayerOfEveryNetwork) {
           ++checked;
           EXPECT_TRUE(r.valid() && r.layer_macs == layer.macs())
               << where.str() << ": missing " << r.missing_macs << ", duplicated "
-              << r.duplicated_macs << ", layer_macs " << r.layer_macs << " (layer "
-              << layer.macs() << ")"
+              << r.duplicated_macs << ", layer_macs " << r.layer_macs << " (layer " << layer.macs()
+              << ")"
               << (r.first_missing.empty() ? "" : ", first missing " + coordinates(r.first_missing))
               << (r.first_duplicated.empty()
                       ? ""
