@@ -25,6 +25,9 @@ class UsageError : public std::runtime_error {
 std::string source_dir();
 // configs/hardware/edge-256.yaml in the repository.
 std::string default_hardware_path();
+// Resolves --hw: a path (contains '/' or ends in .yaml, .yml or .m) is taken as given; a bare
+// NAME is configs/hardware/NAME.yaml (UsageError listing the names if there is none).
+std::string resolve_hardware(const std::string& option);
 // configs/dataflows in the repository.
 std::string dataflow_library_dir();
 // Names (file stems) of the library's *.m dataflows, sorted.

@@ -16,8 +16,11 @@ ModelCommand::ModelCommand(CLI::App& app) : hardware_(default_hardware_path()) {
   command_->add_option("workload", workload_, "MAESTRO .m workload (Network of Layers)")
       ->required()
       ->type_name("WORKLOAD.m");
-  command_->add_option("--hw", hardware_, "Hardware YAML (or MAESTRO hardware .m)")
-      ->type_name("HW")
+  command_
+      ->add_option(
+          "--hw", hardware_,
+          "Hardware: a YAML (or MAESTRO .m) file, or the NAME of configs/hardware/NAME.yaml")
+      ->type_name("FILE|NAME")
       ->capture_default_str();
   command_
       ->add_option("--dataflow", dataflow_,
@@ -46,7 +49,7 @@ int ModelCommand::run(std::ostream& out, std::ostream& err) const {
   for (const std::string& warning : workload.warnings)
     err << "metronome: warning: " << warning << '\n';
   const std::vector<const Layer*> layers = select_layers(workload, layer_);
-  const Hardware hardware = load_hardware(hardware_);
+  const Hardware hardware = load_hardware(resolve_hardware(hardware_));
   const std::vector<Mapping> dataflows = select_dataflows(dataflow_);
   const std::vector<Job> jobs = plan_jobs(layers, dataflows);
 

@@ -204,20 +204,44 @@ class FillCounter {
 
   // Iterations whose states are translations of each other lead to equal sums below them:
   // such iterations are walked once, with their count as weight.
-  StateKey key_of(const LevelState& s) const {
-    StateKey key{s.old_fold, s.new_fold};
+  // The loop over `d` changes only the chunks in `changed`; units that hold the same chunks there
+  // are keyed once.
+  void key_of(StateKey& key, const LevelState& s, DimMask changed) const {
+    key.clear();
+    key.push_back(s.old_fold);
+    key.push_back(s.new_fold);
     for (std::size_t u = 0; u < s.new_units.size(); ++u) {
-      append_state_key(key, geometry_, s.new_units[u], s.old_units[u]);
-      append_state_key(key, geometry_, s.new_units[u], s.new_units[u]);
+      if (u > 0 && same_chunks(s.old_units[u], s.old_units[0], changed) &&
+          same_chunks(s.new_units[u], s.new_units[0], changed))
+        continue;
+      key.push_back(static_cast<std::int64_t>(u));
+      append_state_key(key, geometry_, s.new_units[u], s.old_units[u], changed);
+      append_state_key(key, geometry_, s.new_units[u], s.new_units[u], changed);
     }
-    return key;
   }
 
-  StateKey key_of(const UnitChunks& old_state, const UnitChunks& new_state) const {
-    StateKey key;
-    append_state_key(key, geometry_, new_state, old_state);
-    append_state_key(key, geometry_, new_state, new_state);
-    return key;
+  static bool same_chunks(const UnitChunks& a, const UnitChunks& b, DimMask mask) {
+    for (Dim d : kAllDims)
+      if ((mask & dim_bit(d)) && !(a.chunk[d] == b.chunk[d])) return false;
+    if ((mask & dim_bit(Dim::Y)) && !(a.out_rows == b.out_rows && a.row_bound == b.row_bound &&
+                                      a.rows_from_outputs == b.rows_from_outputs))
+      return false;
+    if ((mask & dim_bit(Dim::X)) && !(a.out_cols == b.out_cols && a.col_bound == b.col_bound &&
+                                      a.cols_from_outputs == b.cols_from_outputs))
+      return false;
+    return true;
+  }
+
+  // Periodicity of a level's fold loop: every SpatialMap of the level moves with it.
+  std::int64_t fold_period(const LevelPlan& p, std::size_t first) const {
+    std::int64_t period = 1;
+    for (std::size_t j = first; j < p.directives.size(); ++j) {
+      const ResolvedDirective& d = p.directives[j];
+      if (d.kind != MapKind::Spatial) continue;
+      const std::int64_t q = state_period(geometry_, d.dim, d.offset * p.units);
+      period = (q == 0 || period == 0) ? 0 : std::lcm(period, q);
+    }
+    return period;
   }
 
   void level(Cursor& c, std::size_t l, Phase phase, const UnitChunks& old_entry,
@@ -258,7 +282,10 @@ class FillCounter {
       geometry_.finish_level(finished[u].first);
       geometry_.finish_level(finished[u].second);
       if (u == 0) continue;  // unit 0 alone: it carries the per-PE step count
-      auto [it, fresh] = classes.try_emplace(key_of(finished[u].first, finished[u].second), u, 0);
+      scratch_key_.clear();
+      append_state_key(scratch_key_, geometry_, finished[u].second, finished[u].first, c.group);
+      append_state_key(scratch_key_, geometry_, finished[u].second, finished[u].second, c.group);
+      auto [it, fresh] = classes.try_emplace(scratch_key_, u, 0);
       ++it->second.second;
     }
     level(c, l + 1, phase, finished[0].first, finished[0].second, unit0_path, weight);
@@ -312,17 +339,18 @@ class FillCounter {
     }
     // Every index (before the cut) or every advance (at the cut), grouped into classes.
     const std::int64_t n = trips(d, is_fold, s.new_units, p, i);
-    std::unordered_map<StateKey, std::size_t, StateKeyHash> index;
-    std::vector<std::pair<LevelState, std::int64_t>> classes;
-    for (std::int64_t a = 0; a < (cut_here ? n - 1 : n); ++a) {
-      LevelState next = cut_here ? make(a, a + 1) : make(a, a);
-      auto [it, fresh] = index.try_emplace(key_of(next), classes.size());
-      if (fresh) classes.emplace_back(std::move(next), 0);
-      ++classes[it->second].second;
-    }
-    for (auto& [next, count] : classes)
+    const DimMask changed = is_fold ? c.group : affected_dims(geometry_, d.dim);
+    std::int64_t period = state_period(geometry_, d.dim, is_fold ? d.offset * p.units : d.offset);
+    if (is_fold) period = fold_period(p, i);
+    auto state_at = [&](std::int64_t a) { return cut_here ? make(a, a + 1) : make(a, a); };
+    const std::vector<IndexClass> classes = index_classes(
+        cut_here ? n - 1 : n, period,
+        [&](std::int64_t a, StateKey& key) { key_of(key, state_at(a), changed); });
+    for (const IndexClass& cls : classes) {
+      LevelState next = state_at(cls.index);
       directive(c, l, i + 1, cut_here ? Phase::After : Phase::Before, next, unit0_path,
-                mul(weight, count));
+                mul(weight, cls.count));
+    }
   }
 
   std::int64_t trips(const ResolvedDirective& d, bool is_fold, const std::vector<UnitChunks>& units,
@@ -379,10 +407,11 @@ class FillCounter {
           best[t] = std::max(best[t], part(g, t, TileShape::coordinates(geometry_, u, t)));
         return;
       }
-      walk_level(geometry_, plans_[l], u, g, [&](const std::vector<UnitChunks>& units) {
-        for (const UnitChunks& x : units) walk(l + 1, x);
-        return true;
-      });
+      walk_level_grouped(geometry_, plans_[l], u, g,
+                         [&](const std::vector<UnitChunks>& units, std::int64_t) {
+                           for (const UnitChunks& x : units) walk(l + 1, x);
+                           return true;
+                         });
     };
     walk(0, geometry_.whole_layer());
     return best;
@@ -393,6 +422,7 @@ class FillCounter {
   std::vector<DimMask> groups_;
   std::vector<Loop> loops_;
   PerTensor<std::vector<DimMask>> coordinate_dims_;
+  StateKey scratch_key_;
 };
 
 }  // namespace

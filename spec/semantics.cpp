@@ -356,14 +356,16 @@ class Analysis {
     std::vector<std::vector<ChainClass>> classes(chains.size());
     for (std::size_t c = 0; c < chains.size(); ++c) {
       std::unordered_map<Key, std::size_t, KeyHash> index;
-      walk_level(geometry_, plan, entry, chains[c], [&](const std::vector<UnitChunks>& units) {
-        Key k;
-        for (const UnitChunks& u : units) append_key(k, u);
-        auto [it, fresh] = index.try_emplace(std::move(k), classes[c].size());
-        if (fresh) classes[c].push_back({units, 0});
-        ++classes[c][it->second].count;
-        return true;
-      });
+      walk_level_grouped(geometry_, plan, entry, chains[c],
+                         [&](const std::vector<UnitChunks>& units, std::int64_t weight) {
+                           Key k;
+                           for (const UnitChunks& u : units) append_key(k, u);
+                           auto [it, fresh] = index.try_emplace(std::move(k), classes[c].size());
+                           if (fresh) classes[c].push_back({units, 0});
+                           classes[c][it->second].count = add_or_throw(
+                               classes[c][it->second].count, weight, "number of steps");
+                           return true;
+                         });
     }
 
     StepResult result;

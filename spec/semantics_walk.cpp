@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <numeric>
+#include <unordered_map>
 
 namespace metronome {
 
@@ -221,18 +223,23 @@ void append_axis(StateKey& key, const LayerGeometry& g, const UnitChunks& origin
 }  // namespace
 
 void append_state_key(StateKey& key, const LayerGeometry& g, const UnitChunks& origin,
-                      const UnitChunks& s) {
+                      const UnitChunks& s, DimMask mask) {
   const Interval origin_c = origin.chunk[Dim::C];
   const std::int64_t c0 = origin_c.empty() ? 0 : origin_c.lo;
-  append_relative(key, s.chunk[Dim::N], origin.chunk[Dim::N].lo);
-  append_relative(key, s.chunk[Dim::K], g.channel_tied() ? c0 : origin.chunk[Dim::K].lo);
-  append_relative(key, s.chunk[Dim::C], c0);
-  for (Dim d : {Dim::R, Dim::S}) {
-    key.push_back(s.chunk[d].lo);
-    key.push_back(s.chunk[d].hi);
+  if (mask & dim_bit(Dim::N)) append_relative(key, s.chunk[Dim::N], origin.chunk[Dim::N].lo);
+  if (mask & dim_bit(Dim::K))
+    append_relative(key, s.chunk[Dim::K], g.channel_tied() ? c0 : origin.chunk[Dim::K].lo);
+  if (mask & dim_bit(Dim::C)) append_relative(key, s.chunk[Dim::C], c0);
+  if (mask & (dim_bit(Dim::Y) | dim_bit(Dim::R))) {
+    key.push_back(s.chunk[Dim::R].lo);
+    key.push_back(s.chunk[Dim::R].hi);
+    append_axis(key, g, origin, s, Dim::Y);
   }
-  append_axis(key, g, origin, s, Dim::Y);
-  append_axis(key, g, origin, s, Dim::X);
+  if (mask & (dim_bit(Dim::X) | dim_bit(Dim::S))) {
+    key.push_back(s.chunk[Dim::S].lo);
+    key.push_back(s.chunk[Dim::S].hi);
+    append_axis(key, g, origin, s, Dim::X);
+  }
 }
 
 namespace {
@@ -240,8 +247,8 @@ namespace {
 class LevelWalker {
  public:
   LevelWalker(const LayerGeometry& geometry, const LevelPlan& level, DimMask mask,
-              const LevelVisitor& visit)
-      : geometry_(geometry), visit_(visit) {
+              const WeightedLevelVisitor& visit, bool grouped)
+      : geometry_(geometry), visit_(visit), grouped_(grouped) {
     for (const ResolvedDirective& d : level.directives)
       if (mask & dim_bit(base_dim(d.dim))) directives_.push_back(&d);
     const bool has_spatial = std::any_of(directives_.begin(), directives_.end(), [](auto* d) {
@@ -255,17 +262,71 @@ class LevelWalker {
     UnitChunks start = entry;
     start.rows_from_outputs = start.cols_from_outputs = false;
     scratch_[0].assign(static_cast<std::size_t>(units_), start);
-    return step(0, -1);
+    return step(0, -1, 1);
   }
 
  private:
-  bool step(std::size_t pos, std::int64_t fold) {
+  // Keys the units' states in the dimensions `mask`, units equal to unit 0 there once.
+  void units_key(StateKey& key, const std::vector<UnitChunks>& units, DimMask mask) const {
+    key.clear();
+    for (std::size_t u = 0; u < units.size(); ++u) {
+      if (u > 0 && same_state(units[u], units[0], mask)) continue;
+      key.push_back(static_cast<std::int64_t>(u));
+      append_state_key(key, geometry_, units[u], units[u], mask);
+    }
+  }
+
+  static bool same_state(const UnitChunks& a, const UnitChunks& b, DimMask mask) {
+    for (Dim d : kAllDims)
+      if ((mask & dim_bit(d)) && !(a.chunk[d] == b.chunk[d])) return false;
+    if ((mask & dim_bit(Dim::Y)) &&
+        !(a.out_rows == b.out_rows && a.row_bound == b.row_bound &&
+          a.rows_from_outputs == b.rows_from_outputs))
+      return false;
+    if ((mask & dim_bit(Dim::X)) &&
+        !(a.out_cols == b.out_cols && a.col_bound == b.col_bound &&
+          a.cols_from_outputs == b.cols_from_outputs))
+      return false;
+    return true;
+  }
+
+  // Runs the loop at `pos` over `trips` indices: every index, or, when grouping, one
+  // representative of every class of equivalent indices with the class size as weight.
+  template <typename Apply, typename FoldOf>
+  bool loop(std::size_t pos, std::int64_t trips, std::int64_t period, DimMask changed,
+            std::int64_t weight, const Apply& apply, const FoldOf& fold_of) {
+    std::vector<UnitChunks>& next = scratch_[pos + 1];
+    constexpr std::int64_t kGroupFrom = 24;  // shorter loops are cheaper to walk than to key
+    if (!grouped_ || trips < kGroupFrom) {
+      for (std::int64_t i = 0; i < trips; ++i) {
+        next = scratch_[pos];
+        apply(next, i);
+        if (!step(pos + 1, fold_of(i), weight)) return false;
+      }
+      return true;
+    }
+    std::vector<UnitChunks> probe;
+    const std::vector<IndexClass> classes =
+        index_classes(trips, period, [&](std::int64_t i, StateKey& key) {
+          probe = scratch_[pos];
+          apply(probe, i);
+          units_key(key, probe, changed);
+        });
+    for (const IndexClass& c : classes) {
+      next = scratch_[pos];
+      apply(next, c.index);
+      if (!step(pos + 1, fold_of(c.index), weight * c.count)) return false;
+    }
+    return true;
+  }
+
+  bool step(std::size_t pos, std::int64_t fold, std::int64_t weight) {
     std::vector<UnitChunks>& current = scratch_[pos];
     if (pos == directives_.size()) {
       std::vector<UnitChunks>& done = scratch_[pos];
       finished_ = done;
       for (UnitChunks& u : finished_) geometry_.finish_level(u);
-      return visit_(finished_);
+      return visit_(finished_, weight);
     }
     const ResolvedDirective& d = *directives_[pos];
     std::vector<UnitChunks>& next = scratch_[pos + 1];
@@ -274,17 +335,18 @@ class LevelWalker {
       for (const UnitChunks& u : current)
         trips = std::max(trips, chunk_count(geometry_.parent_interval(u, d.dim).length(), d.size,
                                             d.offset));
-      for (std::int64_t i = 0; i < trips; ++i) {
-        next = scratch_[pos];
-        for (UnitChunks& u : next) split(u, d, i);
-        if (!step(pos + 1, fold)) return false;
-      }
-      return true;
+      return loop(
+          pos, trips, state_period(geometry_, d.dim, d.offset), affected_dims(geometry_, d.dim),
+          weight,
+          [&](std::vector<UnitChunks>& units, std::int64_t i) {
+            for (UnitChunks& u : units) split(u, d, i);
+          },
+          [fold](std::int64_t) { return fold; });
     }
     if (fold >= 0) {
       next = scratch_[pos];
       spread(next, d, fold);
-      return step(pos + 1, fold);
+      return step(pos + 1, fold, weight);
     }
     // The level's first SpatialMap: the fold loop. All units still hold the same chunks here.
     std::int64_t most_chunks = 1;
@@ -296,12 +358,19 @@ class LevelWalker {
                                             s.size, s.offset));
     }
     const std::int64_t folds = (most_chunks + units_ - 1) / units_;
-    for (std::int64_t f = 0; f < folds; ++f) {
-      next = scratch_[pos];
-      spread(next, d, f);
-      if (!step(pos + 1, f)) return false;
+    std::int64_t period = 1;
+    DimMask changed = 0;
+    for (std::size_t j = pos; j < directives_.size(); ++j) {
+      if (directives_[j]->kind != MapKind::Spatial) continue;
+      changed |= affected_dims(geometry_, directives_[j]->dim);
+      const std::int64_t p =
+          state_period(geometry_, directives_[j]->dim, directives_[j]->offset * units_);
+      period = (p == 0 || period == 0) ? 0 : std::lcm(period, p);
     }
-    return true;
+    return loop(
+        pos, folds, period, changed, weight,
+        [&](std::vector<UnitChunks>& units, std::int64_t f) { spread(units, d, f); },
+        [](std::int64_t f) { return f; });
   }
 
   void split(UnitChunks& u, const ResolvedDirective& d, std::int64_t index) const {
@@ -316,7 +385,8 @@ class LevelWalker {
   }
 
   const LayerGeometry& geometry_;
-  const LevelVisitor& visit_;
+  const WeightedLevelVisitor& visit_;
+  bool grouped_ = false;
   std::vector<const ResolvedDirective*> directives_;
   std::int64_t units_ = 1;
   std::vector<std::vector<UnitChunks>> scratch_;
@@ -327,8 +397,84 @@ class LevelWalker {
 
 bool walk_level(const LayerGeometry& geometry, const LevelPlan& level, const UnitChunks& entry,
                 DimMask mask, const LevelVisitor& visit) {
-  LevelWalker walker(geometry, level, mask, visit);
+  const WeightedLevelVisitor weighted = [&](const std::vector<UnitChunks>& units, std::int64_t) {
+    return visit(units);
+  };
+  LevelWalker walker(geometry, level, mask, weighted, false);
   return walker.run(entry);
+}
+
+bool walk_level_grouped(const LayerGeometry& geometry, const LevelPlan& level,
+                        const UnitChunks& entry, DimMask mask, const WeightedLevelVisitor& visit) {
+  LevelWalker walker(geometry, level, mask, visit, true);
+  return walker.run(entry);
+}
+
+DimMask affected_dims(const LayerGeometry& geometry, MapDim d) {
+  const Dim b = base_dim(d);
+  if (b == Dim::Y || b == Dim::R) return dim_bit(Dim::Y) | dim_bit(Dim::R);
+  if (b == Dim::X || b == Dim::S) return dim_bit(Dim::X) | dim_bit(Dim::S);
+  if (geometry.channel_tied() && (b == Dim::K || b == Dim::C))
+    return dim_bit(Dim::K) | dim_bit(Dim::C);
+  return dim_bit(b);
+}
+
+std::int64_t state_period(const LayerGeometry& geometry, MapDim d, std::int64_t step) {
+  switch (d) {
+    case MapDim::R:
+    case MapDim::S:
+      return 0;
+    case MapDim::Y:
+    case MapDim::X: {
+      const std::int64_t stride = geometry.stride(base_dim(d));
+      return stride / std::gcd(step, stride);
+    }
+    default:
+      return 1;
+  }
+}
+
+std::vector<IndexClass> index_classes(std::int64_t n, std::int64_t period,
+                                      const std::function<void(std::int64_t, StateKey&)>& key_at) {
+  std::vector<IndexClass> classes;
+  std::unordered_map<StateKey, std::size_t, StateKeyHash> by_key;
+  StateKey key;
+  auto add = [&](std::int64_t index, std::int64_t count) {
+    auto [it, fresh] = by_key.try_emplace(key, classes.size());
+    if (fresh) classes.push_back({index, 0});
+    classes[it->second].count += count;
+  };
+  auto one_by_one = [&](std::int64_t from, std::int64_t to) {
+    for (std::int64_t i = from; i < to; ++i) {
+      key_at(i, key);
+      add(i, 1);
+    }
+  };
+  constexpr std::int64_t kEdge = 8;
+  if (period == 0 || n <= 2 * kEdge + 2 * period) {
+    one_by_one(0, n);
+    return classes;
+  }
+  one_by_one(0, kEdge);
+  one_by_one(n - kEdge, n);
+  const std::int64_t lo = kEdge, hi = n - kEdge;  // the middle, [lo, hi)
+  for (std::int64_t r = 0; r < period; ++r) {
+    const std::int64_t first = lo + r;
+    const std::int64_t last = first + ((hi - 1 - first) / period) * period;
+    if (first >= hi) continue;
+    StateKey first_key;
+    key_at(first, first_key);
+    key_at(last, key);
+    if (key == first_key) {
+      add(first, (last - first) / period + 1);
+    } else {
+      for (std::int64_t i = first; i < hi; i += period) {
+        key_at(i, key);
+        add(i, 1);
+      }
+    }
+  }
+  return classes;
 }
 
 }  // namespace metronome

@@ -109,6 +109,14 @@ bool walk_level(const LayerGeometry& geometry, const LevelPlan& level, const Uni
 
 std::vector<LevelPlan> plan_levels(const ResolvedMapping& mapping);
 
+// Like walk_level, but iterations of a loop whose unit states are translations of each other
+// (docs/semantics.md: same lengths, same stride alignment) are visited once, with their number
+// as `weight`. Order is not preserved. Work grows with the number of distinct edge shapes, not
+// with the loop's trip count.
+using WeightedLevelVisitor = std::function<bool(const std::vector<UnitChunks>&, std::int64_t)>;
+bool walk_level_grouped(const LayerGeometry& geometry, const LevelPlan& level,
+                        const UnitChunks& entry, DimMask mask, const WeightedLevelVisitor& visit);
+
 // Keys that identify states up to translation: two states with equal keys lead to the same
 // counts below them (lengths, overlaps, window fits). Positions are taken relative to `origin`
 // (N, K, C: its chunk start; Y, X: its chunk start rounded down to a stride multiple, outputs
@@ -118,7 +126,27 @@ using StateKey = std::vector<std::int64_t>;
 struct StateKeyHash {
   std::size_t operator()(const StateKey& k) const;
 };
+// Only the dimensions in `mask` are keyed (an axis counts when its Y/X or R/S bit is set).
 void append_state_key(StateKey& key, const LayerGeometry& geometry, const UnitChunks& origin,
-                      const UnitChunks& state);
+                      const UnitChunks& state, DimMask mask = kAllDimsMask);
+
+// What a map on `d` can change: an axis (Y with R and Y', X with S and X') moves as one, and so
+// do K and C of a depth-wise layer with K = C.
+DimMask affected_dims(const LayerGeometry& geometry, MapDim d);
+
+// Loop indices 0..n-1 grouped into classes of equal keys. `key_at(i, key)` fills the key of the
+// state index i leads to. Indices are keyed one by one near both ends; in between, where states
+// repeat with `period` (0: no periodicity), each residue class is keyed at its first and last
+// index and, if the two agree, counted without keying the rest (edge effects only grow towards
+// the ends, so agreeing ends mean an unaffected middle). Returns (index, count) pairs.
+struct IndexClass {
+  std::int64_t index = 0;
+  std::int64_t count = 0;
+};
+std::vector<IndexClass> index_classes(std::int64_t n, std::int64_t period,
+                                      const std::function<void(std::int64_t, StateKey&)>& key_at);
+// The period of a map's states along its loop: stride / gcd(step, stride) for Y and X maps (step
+// = offset x index stride), 1 for N, K, C, Y', X', 0 (none) for R and S.
+std::int64_t state_period(const LayerGeometry& geometry, MapDim d, std::int64_t step);
 
 }  // namespace metronome

@@ -672,7 +672,7 @@ Layer MParser::build_layer(const RawLayer& raw) {
         fail(e.line,
              fmt::format("{} {} of layer '{}' given twice with different values ({} at line {})",
                          what, e.key, raw.name, (*slot)->value, (*slot)->line),
-             fmt::format("each of X, Y once"));
+             "each of X, Y once");
       *slot = Given{e.value, e.line, e.key};
     }
     if (gy) y = gy->value;

@@ -390,6 +390,23 @@ energy_pj: { mac: 0.2, l1_read: 0.1, l1_write: 0.1, l2_read: 6, l2_write: 6, noc
   EXPECT_EQ(records[0]["hardware"], "small-64");
 }
 
+TEST(Cli, HardwareByName) {
+  TempDir dir;
+  const std::string json_path = (dir.path() / "out.json").string();
+  const RunResult r = run_metronome({"model", dir.write("tiny.m", kTiny), "--hw", "edge-256",
+                                     "--json", json_path, "--layer", "TINY"});
+  ASSERT_EQ(r.exit_status, 0) << r.describe();
+  const nlohmann::json records = nlohmann::json::parse(read_file(json_path));
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["hardware"], "edge-256");
+
+  const RunResult unknown =
+      run_metronome({"model", dir.write("tiny.m", kTiny), "--hw", "no-such-hardware"});
+  EXPECT_EQ(unknown.exit_status, 2) << unknown.describe();
+  EXPECT_TRUE(contains(unknown.err, "no-such-hardware")) << unknown.describe();
+  EXPECT_TRUE(contains(unknown.err, "edge-256")) << "lists the names: " << unknown.describe();
+}
+
 TEST(Cli, UnwritableJsonPathExitsTwo) {
   TempDir dir;
   const std::string json_path = (dir.path() / "no_such_dir" / "out.json").string();
