@@ -95,7 +95,7 @@ class FillCounter {
       for (Tensor t : kAllTensors) fresh[t] = kept[t] = identical_units;
       std::int64_t per_pe = 1;
       for (DimMask g : groups_) {
-        const GroupSums s = sum_group(g, j);
+        const GroupSums& s = group_sums(g, j);
         for (Tensor t : kAllTensors) {
           fresh[t] = mul(fresh[t], s.fresh[t]);
           kept[t] = mul(kept[t], s.kept[t]);
@@ -189,6 +189,20 @@ class FillCounter {
     int cut;  // loop index of the advancing loop, -1 for the first step
     GroupSums sums;
   };
+
+  // A group's sums for a cut it does not own depend only on how many of its loops lie before the
+  // cut: cuts that split its loops alike share one walk.
+  const GroupSums& group_sums(DimMask g, int cut) {
+    const bool owned = cut >= 0 && loops_[static_cast<std::size_t>(cut)].group == g;
+    std::int64_t before = 0;
+    for (int i = 0; i < cut; ++i)
+      if (loops_[static_cast<std::size_t>(i)].group == g) ++before;
+    const std::array<std::int64_t, 4> key = {static_cast<std::int64_t>(g), before, cut < 0 ? 1 : 0,
+                                             owned ? cut : -1};
+    auto it = sums_cache_.find(key);
+    if (it == sums_cache_.end()) it = sums_cache_.emplace(key, sum_group(g, cut)).first;
+    return it->second;
+  }
 
   GroupSums sum_group(DimMask g, int cut) {
     Cursor cursor{g, cut, {}};
@@ -423,6 +437,7 @@ class FillCounter {
   std::vector<Loop> loops_;
   PerTensor<std::vector<DimMask>> coordinate_dims_;
   StateKey scratch_key_;
+  std::map<std::array<std::int64_t, 4>, GroupSums> sums_cache_;
 };
 
 }  // namespace

@@ -1,0 +1,205 @@
+// The analytical model's equations (model/README.md) on hand-worked small cases, and every
+// shipped network x library dataflow x hardware giving a complete record.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "model/model.hpp"
+#include "spec/workload_parser.hpp"
+
+namespace metronome {
+namespace {
+
+const std::string kRoot = METRONOME_SOURCE_DIR;
+
+Layer conv(std::int64_t k, std::int64_t c, std::int64_t r, std::int64_t s, std::int64_t y,
+           std::int64_t x, std::int64_t stride = 1) {
+  Layer l;
+  l.name = "L";
+  l.type = LayerType::Conv;
+  l.size[Dim::N] = 1;
+  l.size[Dim::K] = k;
+  l.size[Dim::C] = c;
+  l.size[Dim::R] = r;
+  l.size[Dim::S] = s;
+  l.size[Dim::Y] = y;
+  l.size[Dim::X] = x;
+  l.stride_y = l.stride_x = stride;
+  return l;
+}
+
+Hardware ideal(std::int64_t pes) {
+  Hardware hw;
+  hw.name = "ideal";
+  hw.pe.count = pes;
+  hw.pe.l1_bytes = 1 << 20;
+  hw.l2.bytes = std::int64_t{1} << 30;
+  hw.l2.words_per_bank_per_cycle = kUnlimited;
+  hw.dram.words_per_cycle = kUnlimited;
+  hw.dram.latency_cycles = 0;
+  for (NetworkSpec* n : {&hw.noc.distribution, &hw.noc.reduction}) {
+    n->link_words_per_cycle = kUnlimited;
+    n->hop_latency = 0;
+  }
+  return hw;
+}
+
+// K spread over 4 PEs, then every (y, x) output in turn; C and R, S whole.
+Mapping weight_stationary_k() {
+  return parse_dataflow(
+      "SpatialMap(1,1) K;\n"
+      "TemporalMap(Sz(C),Sz(C)) C;\n"
+      "TemporalMap(Sz(R),Sz(R)) R;\n"
+      "TemporalMap(Sz(S),Sz(S)) S;\n"
+      "TemporalMap(1,1) Y';\n"
+      "TemporalMap(1,1) X';\n",
+      "ws_k.m");
+}
+
+TEST(Model, IdealHardwareRuntimeIsCompute) {
+  // K=4 C=2 R=S=3 on 5x5 input: 9 outputs per k; each step a PE does C*R*S = 18 MACs.
+  const Layer layer = conv(4, 2, 3, 3, 5, 5);
+  const Metrics m = evaluate_layer(layer, weight_stationary_k(), ideal(4));
+  ASSERT_EQ(m.status, RecordStatus::Ok) << m.note;
+  EXPECT_EQ(m.macs, 4 * 2 * 9 * 9);
+  EXPECT_EQ(m.steps, 9);
+  EXPECT_EQ(m.runtime_cycles, 9 * 18);
+  EXPECT_DOUBLE_EQ(m.pe_utilization, 1.0);
+}
+
+TEST(Model, FillsReuseAndMulticast) {
+  const Layer layer = conv(4, 2, 3, 3, 5, 5);
+  const Metrics m = evaluate_layer(layer, weight_stationary_k(), ideal(4));
+  ASSERT_EQ(m.status, RecordStatus::Ok) << m.note;
+  // Weights are stationary: each PE receives its 2x3x3 filter once.
+  EXPECT_EQ(m.traffic.l1.tensor[Tensor::Weight].writes, 4 * 18);
+  // Inputs: a PE's 2x3x3 window starts with 18 words, slides by one column (6 new words),
+  // and at the next output row moves from (rows 0-2, cols 2-4) to (rows 1-3, cols 0-2),
+  // keeping 2 rows x 1 col x 2 channels (14 new): per PE 18 + 6 + 6 + 2 x (14 + 6 + 6) = 82.
+  EXPECT_EQ(m.traffic.l1.tensor[Tensor::Input].writes, 4 * 82);
+  // All 4 PEs need the same inputs: multicast sends each once.
+  EXPECT_EQ(m.noc.ingress_words, 82 + 4 * 18);
+  EXPECT_DOUBLE_EQ(m.noc.multicast_factor, static_cast<double>(4 * 82 + 4 * 18) / (82 + 72));
+  // Each output partial sum leaves its PE once; no reduction across PEs.
+  EXPECT_EQ(m.noc.egress_words, 4 * 9);
+  // Everything fits in L2: DRAM moves each tensor once.
+  EXPECT_EQ(m.traffic.dram.tensor[Tensor::Input].reads, 2 * 25);
+  EXPECT_EQ(m.traffic.dram.tensor[Tensor::Weight].reads, 4 * 18);
+  EXPECT_EQ(m.traffic.dram.tensor[Tensor::Output].writes, 4 * 9);
+  EXPECT_EQ(m.buffer_words_required.l1, 18 + 18 + 1);
+}
+
+TEST(Model, NoMulticastSendsPerDestination) {
+  Hardware hw = ideal(4);
+  hw.noc.distribution.multicast = false;
+  const Metrics m = evaluate_layer(conv(4, 2, 3, 3, 5, 5), weight_stationary_k(), hw);
+  EXPECT_EQ(m.noc.ingress_words, 4 * 82 + 4 * 18);
+  EXPECT_DOUBLE_EQ(m.noc.multicast_factor, 1.0);
+}
+
+TEST(Model, InNetworkReductionAddsPartialSums) {
+  // C spread over 4 PEs: the 4 partial sums of every output meet in the reduction network.
+  const Mapping c_spatial = parse_dataflow(
+      "SpatialMap(1,1) C;\nTemporalMap(1,1) K;\nTemporalMap(1,1) Y';\nTemporalMap(1,1) X';\n",
+      "cs.m");
+  const Layer layer = conv(2, 4, 1, 1, 3, 3);
+  Hardware hw = ideal(4);
+  const Metrics reduced = evaluate_layer(layer, c_spatial, hw);
+  ASSERT_EQ(reduced.status, RecordStatus::Ok) << reduced.note;
+  EXPECT_EQ(reduced.noc.egress_words, 2 * 9);
+  EXPECT_EQ(reduced.traffic.l2.tensor[Tensor::Output].writes, 2 * 9);
+  hw.noc.reduction.in_network = false;
+  const Metrics at_l2 = evaluate_layer(layer, c_spatial, hw);
+  EXPECT_EQ(at_l2.noc.egress_words, 4 * 2 * 9);
+  // L2 reads back all but the first partial sum of each output to add the next one.
+  EXPECT_EQ(at_l2.traffic.l2.tensor[Tensor::Output].reads, 4 * 2 * 9 - 2 * 9 + 2 * 9);
+}
+
+TEST(Model, BandwidthBoundsRuntime) {
+  Hardware hw = ideal(4);
+  hw.noc.distribution.link_words_per_cycle = 1;  // tree root link: 1 word per cycle
+  const Metrics m = evaluate_layer(conv(4, 2, 3, 3, 5, 5), weight_stationary_k(), hw);
+  ASSERT_EQ(m.status, RecordStatus::Ok) << m.note;
+  // At least every sent word crosses the single root link once.
+  EXPECT_GE(m.runtime_cycles, m.noc.ingress_words);
+  const Metrics fast = evaluate_layer(conv(4, 2, 3, 3, 5, 5), weight_stationary_k(), ideal(4));
+  EXPECT_GT(m.runtime_cycles, fast.runtime_cycles);
+}
+
+TEST(Model, InvalidUnsupportedAndNotApplicableRecords) {
+  const Mapping gap = parse_dataflow("TemporalMap(1,2) K;\nSpatialMap(1,1) C;\n", "gap.m");
+  const Metrics invalid = evaluate_layer(conv(4, 2, 1, 1, 2, 2), gap, ideal(4));
+  EXPECT_EQ(invalid.status, RecordStatus::InvalidMapping);
+  EXPECT_FALSE(invalid.valid_mapping);
+  EXPECT_EQ(invalid.missing_macs, 2 * 2 * 4);
+  EXPECT_EQ(invalid.runtime_cycles, 0);
+
+  Layer trconv = conv(2, 2, 2, 2, 4, 4);
+  trconv.type = LayerType::Unsupported;
+  trconv.type_text = "TRCONV";
+  EXPECT_EQ(evaluate_layer(trconv, gap, ideal(4)).status, RecordStatus::UnsupportedLayer);
+
+  Mapping conv_only = weight_stationary_k();
+  conv_only.serves = {LayerType::Conv};
+  Layer gemm = conv(4, 2, 1, 1, 3, 1);
+  gemm.type = LayerType::Gemm;
+  EXPECT_EQ(evaluate_layer(gemm, conv_only, ideal(4)).status, RecordStatus::NotApplicable);
+}
+
+TEST(Model, ClustersNeedingMorePesAreBadInput) {
+  const Mapping big = parse_dataflow("SpatialMap(1,1) K;\nCluster(8,P);\nSpatialMap(1,1) C;\n",
+                                     "big.m");
+  EXPECT_THROW(evaluate_layer(conv(2, 8, 1, 1, 1, 1), big, ideal(4)), InputError);
+}
+
+// Every shipped network x library dataflow on every shipped hardware: a complete record per
+// layer (or a not-applicable one where the dataflow says so).
+TEST(Model, EveryShippedCombinationGivesACompleteRecord) {
+  std::vector<Mapping> dataflows;
+  for (const auto& e : std::filesystem::directory_iterator(kRoot + "/configs/dataflows"))
+    dataflows.push_back(load_dataflow(e.path().string()));
+  std::vector<Workload> networks;
+  for (const auto& e : std::filesystem::directory_iterator(kRoot + "/configs/networks"))
+    networks.push_back(load_workload(e.path().string()));
+  std::size_t records = 0;
+  for (const auto& e : std::filesystem::directory_iterator(kRoot + "/configs/hardware")) {
+    const Hardware hw = load_hardware(e.path().string());
+    for (const Workload& w : networks)
+      for (const Layer& layer : w.layers)
+        for (const Mapping& df : dataflows) {
+          const Metrics m = evaluate_layer(layer, df, hw);
+          const std::string what = hw.name + " " + layer.name + " " + df.name;
+          ++records;
+          if (m.status == RecordStatus::NotApplicable) continue;
+          ASSERT_EQ(m.status, RecordStatus::Ok) << what << ": " << m.note;
+          EXPECT_TRUE(m.valid_mapping) << what;
+          EXPECT_EQ(m.macs, layer.macs()) << what;
+          EXPECT_GT(m.runtime_cycles, 0) << what;
+          EXPECT_GT(m.pe_utilization, 0) << what;
+          EXPECT_LE(m.pe_utilization, 1.0) << what;
+          EXPECT_GT(m.steps, 0) << what;
+          for (Tensor t : kAllTensors) {
+            EXPECT_GE(m.traffic.dram.tensor[t].reads + m.traffic.dram.tensor[t].writes,
+                      layer.tensor_words(t))
+                << what << " " << tensor_name(t);
+            EXPECT_GT(m.traffic.l1.tensor[t].writes, 0) << what;
+          }
+          EXPECT_GT(m.noc.ingress_words, 0) << what;
+          EXPECT_GT(m.noc.egress_words, 0) << what;
+          EXPECT_GE(m.noc.multicast_factor, 1.0) << what;
+          EXPECT_GT(m.buffer_words_required.l1, 0) << what;
+          EXPECT_GT(m.buffer_words_required.l2, 0) << what;
+          EXPECT_GT(m.energy_pj.total, 0) << what;
+          EXPECT_NEAR(m.energy_pj.total,
+                      m.energy_pj.mac + m.energy_pj.l1 + m.energy_pj.l2 + m.energy_pj.noc +
+                          m.energy_pj.dram,
+                      1e-6 * m.energy_pj.total)
+              << what;
+        }
+  }
+  EXPECT_GT(records, 4000u);
+}
+
+}  // namespace
+}  // namespace metronome
