@@ -9,18 +9,30 @@
 
 namespace metronome {
 
-std::vector<Interval> TileShape::coordinates(const LayerGeometry& g, const UnitChunks& u,
-                                             Tensor t) {
+std::int64_t Tile::volume() const {
+  std::int64_t v = 1;
+  for (const Interval& i : *this) v *= i.length();
+  return v;
+}
+
+std::int64_t Tile::overlap(const Tile& other) const {
+  std::int64_t v = 1;
+  for (std::size_t i = 0; i < size; ++i) v *= intersect(range[i], other.range[i]).length();
+  return v;
+}
+
+Tile TileShape::coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor t) {
   const bool tied = g.channel_tied();
+  const Interval channel = tied ? intersect(u.chunk[Dim::K], u.chunk[Dim::C]) : u.chunk[Dim::K];
   switch (t) {
     case Tensor::Input:
-      return {u.chunk[Dim::N], u.chunk[Dim::C], u.chunk[Dim::Y], u.chunk[Dim::X]};
+      return {{u.chunk[Dim::N], u.chunk[Dim::C], u.chunk[Dim::Y], u.chunk[Dim::X]}, 4};
     case Tensor::Weight:
-      if (tied) return {intersect(u.chunk[Dim::K], u.chunk[Dim::C]), u.chunk[Dim::R], u.chunk[Dim::S]};
-      return {u.chunk[Dim::K], u.chunk[Dim::C], u.chunk[Dim::R], u.chunk[Dim::S]};
+      if (tied) return {{channel, u.chunk[Dim::R], u.chunk[Dim::S]}, 3};
+      return {{u.chunk[Dim::K], u.chunk[Dim::C], u.chunk[Dim::R], u.chunk[Dim::S]}, 4};
     case Tensor::Output:
-      return {u.chunk[Dim::N], tied ? intersect(u.chunk[Dim::K], u.chunk[Dim::C]) : u.chunk[Dim::K],
-              g.fitting_outputs(u, Dim::Y), g.fitting_outputs(u, Dim::X)};
+      return {{u.chunk[Dim::N], channel, g.fitting_outputs(u, Dim::Y), g.fitting_outputs(u, Dim::X)},
+              4};
   }
   return {};
 }
@@ -165,17 +177,16 @@ class FillCounter {
 
   // Part of each tensor's tile volume (and of its overlap with the previous tile) that lives in
   // group g.
-  std::int64_t part(DimMask g, Tensor t, const std::vector<Interval>& c) const {
+  std::int64_t part(DimMask g, Tensor t, const Tile& c) const {
     std::int64_t v = 1;
-    for (std::size_t i = 0; i < c.size(); ++i)
+    for (std::size_t i = 0; i < c.size; ++i)
       if (coordinate_dims_[t][i] & g) v *= c[i].length();
     return v;
   }
 
-  std::int64_t overlap(DimMask g, Tensor t, const std::vector<Interval>& a,
-                       const std::vector<Interval>& b) const {
+  std::int64_t overlap(DimMask g, Tensor t, const Tile& a, const Tile& b) const {
     std::int64_t v = 1;
-    for (std::size_t i = 0; i < a.size(); ++i)
+    for (std::size_t i = 0; i < a.size; ++i)
       if (coordinate_dims_[t][i] & g) v *= intersect(a[i], b[i]).length();
     return v;
   }
@@ -258,6 +269,27 @@ class FillCounter {
     return period;
   }
 
+  // Scratch states, one per directive position of the flattened nest (a recursion only ever
+  // moves to later positions), so walking allocates nothing once warm.
+  struct Slot {
+    LevelState state;
+    LevelState probe;
+    std::vector<std::pair<UnitChunks, UnitChunks>> finished;
+    std::unordered_map<StateKey, std::pair<std::size_t, std::int64_t>, StateKeyHash> classes;
+  };
+
+  Slot& slot(std::size_t l, std::size_t i) {
+    if (slot_base_.empty()) {
+      std::size_t base = 0;
+      for (const LevelPlan& p : plans_) {
+        slot_base_.push_back(base);
+        base += p.directives.size() + 1;
+      }
+      slots_.resize(base + 1);
+    }
+    return slots_[slot_base_[l] + i];
+  }
+
   void level(Cursor& c, std::size_t l, Phase phase, const UnitChunks& old_entry,
              const UnitChunks& new_entry, bool unit0_path, std::int64_t weight) {
     if (l == plans_.size()) {
@@ -267,11 +299,12 @@ class FillCounter {
     const LevelPlan& p = plans_[l];
     const bool spatial = owns_spatial(c.group, p);
     const std::size_t units = spatial ? static_cast<std::size_t>(p.units) : 1;
-    LevelState s;
+    LevelState& s = slot(l, 0).state;
     UnitChunks o = old_entry, n = new_entry;
     o.rows_from_outputs = o.cols_from_outputs = n.rows_from_outputs = n.cols_from_outputs = false;
     s.old_units.assign(units, o);
     s.new_units.assign(units, n);
+    s.old_fold = s.new_fold = -1;
     directive(c, l, 0, phase, s, unit0_path, weight);
   }
 
@@ -289,8 +322,11 @@ class FillCounter {
 
   void finish(Cursor& c, std::size_t l, Phase phase, const LevelState& s, bool unit0_path,
               std::int64_t weight) {
-    std::unordered_map<StateKey, std::pair<std::size_t, std::int64_t>, StateKeyHash> classes;
-    std::vector<std::pair<UnitChunks, UnitChunks>> finished(s.new_units.size());
+    Slot& here = slot(l, plans_[l].directives.size());
+    auto& classes = here.classes;
+    auto& finished = here.finished;
+    classes.clear();
+    finished.resize(s.new_units.size());
     for (std::size_t u = 0; u < s.new_units.size(); ++u) {
       finished[u] = {s.old_units[u], s.new_units[u]};
       geometry_.finish_level(finished[u].first);
@@ -302,13 +338,14 @@ class FillCounter {
       auto [it, fresh] = classes.try_emplace(scratch_key_, u, 0);
       ++it->second.second;
     }
+    // Deeper levels use other slots, so `finished` and `classes` stay valid while recursing.
     level(c, l + 1, phase, finished[0].first, finished[0].second, unit0_path, weight);
     for (const auto& [key, cls] : classes)
       level(c, l + 1, phase, finished[cls.first].first, finished[cls.first].second, false,
             mul(weight, cls.second));
   }
 
-  void directive(Cursor& c, std::size_t l, std::size_t i, Phase phase, LevelState& s,
+  void directive(Cursor& c, std::size_t l, std::size_t i, Phase phase, const LevelState& s,
                  bool unit0_path, std::int64_t weight) {
     const LevelPlan& p = plans_[l];
     if (phase == Phase::Before && past_cut(c, l, i) && !is_cut(c, l, i)) phase = Phase::After;
@@ -325,43 +362,51 @@ class FillCounter {
       directive(c, l, i + 1, phase, s, unit0_path, weight);
       return;
     }
+    Slot& here = slot(l, i + 1);
+    LevelState& next = here.state;
     if (d.kind == MapKind::Spatial && !is_fold) {
-      LevelState next = s;
+      next = s;
       spread(next.old_units, d, s.old_fold, p.units);
       spread(next.new_units, d, s.new_fold, p.units);
       directive(c, l, i + 1, phase, next, unit0_path, weight);
       return;
     }
     // A loop: a TemporalMap or the fold loop.
-    auto make = [&](std::int64_t old_index, std::int64_t new_index) {
-      LevelState next = s;
+    auto make = [&](LevelState& into, std::int64_t old_index, std::int64_t new_index) {
+      into = s;
       if (is_fold) {
-        next.old_fold = old_index;
-        next.new_fold = new_index;
-        spread(next.old_units, d, old_index, p.units);
-        spread(next.new_units, d, new_index, p.units);
+        into.old_fold = old_index;
+        into.new_fold = new_index;
+        spread(into.old_units, d, old_index, p.units);
+        spread(into.new_units, d, new_index, p.units);
       } else {
-        for (UnitChunks& u : next.old_units) split(u, d, old_index);
-        for (UnitChunks& u : next.new_units) split(u, d, new_index);
+        for (UnitChunks& u : into.old_units) split(u, d, old_index);
+        for (UnitChunks& u : into.new_units) split(u, d, new_index);
       }
-      return next;
     };
     if (phase == Phase::After && !cut_here) {
-      LevelState next = make(trips(d, is_fold, s.old_units, p, i) - 1, 0);
+      make(next, trips(d, is_fold, s.old_units, p, i) - 1, 0);
       directive(c, l, i + 1, Phase::After, next, unit0_path, weight);
       return;
     }
     // Every index (before the cut) or every advance (at the cut), grouped into classes.
     const std::int64_t n = trips(d, is_fold, s.new_units, p, i);
     const DimMask changed = is_fold ? c.group : affected_dims(geometry_, d.dim);
-    std::int64_t period = state_period(geometry_, d.dim, is_fold ? d.offset * p.units : d.offset);
-    if (is_fold) period = fold_period(p, i);
-    auto state_at = [&](std::int64_t a) { return cut_here ? make(a, a + 1) : make(a, a); };
-    const std::vector<IndexClass> classes = index_classes(
-        cut_here ? n - 1 : n, period,
-        [&](std::int64_t a, StateKey& key) { key_of(key, state_at(a), changed); });
+    const std::int64_t period =
+        is_fold ? fold_period(p, i) : state_period(geometry_, d.dim, d.offset);
+    auto state_at = [&](LevelState& into, std::int64_t a) {
+      if (cut_here)
+        make(into, a, a + 1);
+      else
+        make(into, a, a);
+    };
+    const std::vector<IndexClass> classes =
+        index_classes(cut_here ? n - 1 : n, period, [&](std::int64_t a, StateKey& key) {
+          state_at(here.probe, a);
+          key_of(key, here.probe, changed);
+        });
     for (const IndexClass& cls : classes) {
-      LevelState next = state_at(cls.index);
+      state_at(next, cls.index);
       directive(c, l, i + 1, cut_here ? Phase::After : Phase::Before, next, unit0_path,
                 mul(weight, cls.count));
     }
@@ -401,10 +446,10 @@ class FillCounter {
   void leaf(Cursor& c, const UnitChunks& old_state, const UnitChunks& new_state, bool unit0_path,
             std::int64_t weight) {
     for (Tensor t : kAllTensors) {
-      const std::vector<Interval> fresh = TileShape::coordinates(geometry_, new_state, t);
+      const Tile fresh = TileShape::coordinates(geometry_, new_state, t);
       c.sums.fresh[t] = add(c.sums.fresh[t], mul(weight, part(c.group, t, fresh)));
       if (c.cut >= 0) {
-        const std::vector<Interval> prev = TileShape::coordinates(geometry_, old_state, t);
+        const Tile prev = TileShape::coordinates(geometry_, old_state, t);
         c.sums.kept[t] = add(c.sums.kept[t], mul(weight, overlap(c.group, t, fresh, prev)));
       }
     }
@@ -437,6 +482,8 @@ class FillCounter {
   std::vector<Loop> loops_;
   PerTensor<std::vector<DimMask>> coordinate_dims_;
   StateKey scratch_key_;
+  std::vector<std::size_t> slot_base_;
+  std::vector<Slot> slots_;
   std::map<std::array<std::int64_t, 4>, GroupSums> sums_cache_;
 };
 

@@ -8,6 +8,7 @@
 // level) makes every sum over "all transitions where loop j advances" a product of per-group
 // sums, so the cost depends on the number of loops and chunk shapes, not on the layer's size.
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -20,9 +21,20 @@ namespace metronome {
 //   input  = Nc x Cc x Yc x Xc
 //   weight = Kc x Cc x Rc x Sc      (DSCONV with K = C: (Kc n Cc) x Rc x Sc)
 //   output = Nc x Kc x Y'c x X'c    (Y'c: the outputs whose windows fit; DSCONV K = C: Kc n Cc)
+struct Tile {
+  std::array<Interval, 4> range{};
+  std::size_t size = 0;
+
+  const Interval* begin() const { return range.data(); }
+  const Interval* end() const { return range.data() + size; }
+  const Interval& operator[](std::size_t i) const { return range[i]; }
+  std::int64_t volume() const;
+  std::int64_t overlap(const Tile& other) const;  // words both tiles hold
+};
+
 struct TileShape {
   // Interval of every tensor coordinate, for tile volumes and intersections.
-  static std::vector<Interval> coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor t);
+  static Tile coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor t);
 };
 
 // Steps of one kind: the transitions in which loop `loop` advances (inner loops reset), or the

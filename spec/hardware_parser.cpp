@@ -40,10 +40,27 @@ std::string stem_of(const std::string& file_name) {
   return std::filesystem::path(file_name).stem().string();
 }
 
+// Every piece of the input echoed in a message (keys, values) goes through shorten() or
+// quote(): a long one appears as its first 40 characters and its length, so a message stays
+// short whatever the file holds.
+constexpr std::size_t kShownChars = 40;
+
+std::string_view head_of(std::string_view text) {
+  std::size_t cut = kShownChars;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+  return text.substr(0, cut);
+}
+
+// TEXT, or "TEXT... (N characters)" when long.
+std::string shorten(std::string_view text) {
+  if (text.size() <= kShownChars) return std::string(text);
+  return fmt::format("{}... ({} characters)", head_of(text), text.size());
+}
+
+// 'TEXT', or "'TEXT...' (N characters)" when long.
 std::string quote(std::string_view text) {
-  constexpr std::size_t kMax = 40;
-  if (text.size() <= kMax) return fmt::format("'{}'", text);
-  return fmt::format("'{}...' ({} characters)", text.substr(0, kMax), text.size());
+  if (text.size() <= kShownChars) return fmt::format("'{}'", text);
+  return fmt::format("'{}...' ({} characters)", head_of(text), text.size());
 }
 
 // Strict integer: optional sign, then digits only.
@@ -127,7 +144,7 @@ class YamlReader {
     double out = 0;
     if (!parse_real(s, out))
       fail(line, fmt::format("{}: {} is not a number", path, quote(s)), expected);
-    if (!(out > 0)) fail(line, fmt::format("{}: {} is out of range", path, s), expected);
+    if (!(out > 0)) fail(line, fmt::format("{}: {} is out of range", path, shorten(s)), expected);
     return out;
   }
   double energy(const YAML::Node& v, const std::string& path, int line) const {
@@ -136,7 +153,7 @@ class YamlReader {
     double out = 0;
     if (!parse_real(s, out))
       fail(line, fmt::format("{}: {} is not a number", path, quote(s)), expected);
-    if (out < 0) fail(line, fmt::format("{}: {} is out of range", path, s), expected);
+    if (out < 0) fail(line, fmt::format("{}: {} is out of range", path, shorten(s)), expected);
     return out;
   }
   bool boolean(const YAML::Node& v, const std::string& path, int line) const {
@@ -156,13 +173,17 @@ void YamlReader::for_each(const YAML::Node& map, const std::string& path, int li
                           const Handler& handler) const {
   const std::string valid = fmt::format("{}", fmt::join(keys, ", "));
   if (!map.IsMap())
-    fail(line, fmt::format("{}: {} given", path.empty() ? "the file" : path, kind_of(map)),
+    fail(line,
+         path.empty() ? fmt::format("the top level is {}", kind_of(map))
+                      : fmt::format("{}: {} given", path, kind_of(map)),
          fmt::format("a mapping with keys {}", valid));
   std::map<std::string, int, std::less<>> seen;
   for (const auto& kv : map) {
     const int key_line = line_of(kv.first);
     if (!kv.first.IsScalar())
-      fail(key_line, fmt::format("{}: a key that is not a name", path.empty() ? "the file" : path),
+      fail(key_line,
+           path.empty() ? std::string("a top-level key that is not a name")
+                        : fmt::format("{}: a key that is not a name", path),
            fmt::format("one of {}", valid));
     const std::string& key = kv.first.Scalar();
     const std::string full = path.empty() ? key : fmt::format("{}.{}", path, key);
@@ -349,7 +370,7 @@ Hardware parse_hardware_yaml(const std::string& text, const std::string& file_na
 // MAESTRO's hardware file (its DFSL_hw-parser.hpp): `key: value` lines, `//` comments.
 // A key that is absent keeps MAESTRO's own default (HWConfig in that file): num_pes 1,
 // l1_size_cstr / l2_size_cstr / noc_bw_cstr / offchip_bw_cstr INT_MAX (here: INT_MAX words for
-// the buffers, unlimited for the bandwidths), NoC_NumHops 1.
+// the buffers, unlimited for the bandwidths), NoC_NumHops 1. L2 bandwidth is always unlimited.
 Hardware parse_hardware_maestro(const std::string& text, const std::string& file_name) {
   struct Key {
     std::string_view name;
@@ -429,6 +450,9 @@ Hardware parse_hardware_maestro(const std::string& text, const std::string& file
   hw.pe.count = keys[0].value.value_or(1);
   hw.pe.l1_bytes = keys[1].value.value_or(kMaestroIntMax);
   hw.l2.bytes = keys[2].value.value_or(kMaestroIntMax);
+  // MAESTRO has no L2 bandwidth parameter (no key for it above) and does not limit L2 reads
+  // and writes, so neither does metronome for its files.
+  hw.l2.words_per_bank_per_cycle = kUnlimited;
   const double noc_bw = keys[3].value ? static_cast<double>(*keys[3].value) : kUnlimited;
   hw.dram.words_per_cycle = keys[4].value ? static_cast<double>(*keys[4].value) : kUnlimited;
   const std::int64_t hops = keys[5].value.value_or(1);

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <string>
+#include <string_view>
+
 #include "spec/layer.hpp"
 
 namespace metronome {
@@ -16,6 +19,16 @@ std::string Extent::str() const {
 }
 
 namespace {
+
+// 'NAME' for messages; a long name (a dataflow is named after its layer or file) is cut to its
+// first 40 characters and its length, as the parser quotes names (spec/workload_parser.cpp).
+std::string quote(std::string_view name) {
+  constexpr std::size_t kShown = 40;
+  if (name.size() <= kShown) return fmt::format("'{}'", name);
+  std::size_t cut = kShown;
+  while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+  return fmt::format("'{}...' ({} characters)", name.substr(0, cut), name.size());
+}
 
 std::string_view kind_name(MapKind k) {
   return k == MapKind::Spatial ? "SpatialMap" : "TemporalMap";
@@ -55,7 +68,7 @@ void check_spatial_after_temporal(const MappingLevel& level) {
 
 ResolvedMapping resolve_mapping(const Mapping& mapping, const Layer& layer, std::int64_t num_pes) {
   if (mapping.levels.empty())
-    throw InputError(mapping.where, fmt::format("dataflow '{}' has no directives", mapping.name),
+    throw InputError(mapping.where, fmt::format("dataflow {} has no directives", quote(mapping.name)),
                      "at least one TemporalMap or SpatialMap");
   if (num_pes < 1)
     throw InputError(mapping.where, fmt::format("{} PEs", num_pes), "at least one PE");

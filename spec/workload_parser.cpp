@@ -54,14 +54,27 @@ constexpr bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-// A short, printable rendering of a piece of input for error messages (long tokens, e.g. a
-// 10 MB line without spaces, are cut).
-std::string quote(std::string_view text) {
-  constexpr std::size_t kMax = 40;
-  if (text.size() <= kMax) return fmt::format("'{}'", text);
-  std::size_t cut = kMax;
+// Every piece of the input echoed in a message (names of the network, layers, constants and
+// dimensions, unknown words) goes through shorten() or quote(): a long one (e.g. a 10 MB name
+// without spaces) appears as its first 40 characters and its length, so a message stays short.
+constexpr std::size_t kShownChars = 40;
+
+std::string_view head_of(std::string_view text) {
+  std::size_t cut = kShownChars;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
-  return fmt::format("'{}...' ({} characters)", text.substr(0, cut), text.size());
+  return text.substr(0, cut);
+}
+
+// NAME, or "NAME... (N characters)" when long.
+std::string shorten(std::string_view text) {
+  if (text.size() <= kShownChars) return std::string(text);
+  return fmt::format("{}... ({} characters)", head_of(text), text.size());
+}
+
+// 'NAME', or "'NAME...' (N characters)" when long.
+std::string quote(std::string_view text) {
+  if (text.size() <= kShownChars) return fmt::format("'{}'", text);
+  return fmt::format("'{}...' ({} characters)", head_of(text), text.size());
 }
 
 std::string describe(const Token& t) {
@@ -212,11 +225,27 @@ std::string file_stem(const std::string& file_name) {
   return std::filesystem::path(file_name).stem().string();
 }
 
+constexpr std::array<std::string_view, 3> kSupportedTypes = {"CONV", "DSCONV", "GEMM"};
+
 std::optional<LayerType> supported_type(std::string_view text) {
   if (text == "CONV") return LayerType::Conv;
   if (text == "DSCONV") return LayerType::DsConv;
   if (text == "GEMM") return LayerType::Gemm;
   return std::nullopt;
+}
+
+// The other layer types MAESTRO knows: its `LayerType` enum (cost-model/include/
+// dataflow-analysis/DFA_layer.hpp: CONV, DSCONV, FC, POOL, TRCONV, NGCONV, LSTM, GEMM), which
+// are also the words its parser (DFSL_parser.hpp) accepts after `Type:`. metronome does not
+// model them; a layer of one of these types becomes an unsupported-layer record. Any other
+// word (a typo such as CONVOLUTION) is an error. MAESTRO's RESIDUAL_IDENTITY token is not here:
+// its parser rejects it.
+constexpr std::array<std::string_view, 5> kMaestroOnlyTypes = {"TRCONV", "NGCONV", "FC", "POOL",
+                                                               "LSTM"};
+
+bool is_maestro_only_type(std::string_view text) {
+  return std::find(kMaestroOnlyTypes.begin(), kMaestroOnlyTypes.end(), text) !=
+         kMaestroOnlyTypes.end();
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -288,10 +317,12 @@ class MParser {
   // --- grammar
   void parse_constant();
   std::pair<std::int64_t, int> parse_value(std::string_view context);
+  // The line of a `Constant NAME` further on in the input, if any (consumes the input).
+  std::optional<int> find_later_constant(std::string_view name);
   RawExtent parse_extent(std::string_view context);
   Block parse_block(std::string_view block_name, std::string_view layer_name);
   RawDataflow parse_directives(int line, bool braced);
-  void parse_network(Workload& w);
+  int parse_network(Workload& w);  // returns the line of the Network's closing '}' 
   RawLayer parse_layer_body(const Token& name_token, int line);
   Layer build_layer(const RawLayer& raw);
   Mapping build_mapping(const RawDataflow& raw, Naming naming, std::string name) const;
@@ -312,13 +343,13 @@ void MParser::parse_constant() {
   if (is_digit(name.text[0]) || name.text[0] == '-' || name.text[0] == '+')
     fail(name.line, fmt::format("{} is not a constant name", quote(name.text)),
          "a name starting with a letter, as in `Constant NAME 64;`");
-  const auto [value, value_line] = parse_value(fmt::format("Constant {}", name.text));
+  const auto [value, value_line] = parse_value(fmt::format("Constant {}", shorten(name.text)));
   accept(';');
   if (auto it = constants_.find(name.text); it != constants_.end()) {
     if (it->second.value != value)
       fail(value_line,
-           fmt::format("Constant {} = {} redefined (it is {} at line {})", name.text, value,
-                       it->second.value, it->second.line),
+           fmt::format("Constant {} = {} redefined (it is {} at line {})", shorten(name.text),
+                       value, it->second.value, it->second.line),
            "one value per Constant");
     return;
   }
@@ -347,8 +378,25 @@ std::pair<std::int64_t, int> MParser::parse_value(std::string_view context) {
     return {v, t.line};
   }
   if (auto it = constants_.find(s); it != constants_.end()) return {it->second.value, t.line};
+  if (const auto later = find_later_constant(s))
+    fail(t.line,
+         fmt::format("{}: Constant {} is defined later, at line {}", context, shorten(s), *later),
+         "a Constant declared before it is used");
   fail(t.line, fmt::format("{}: unknown constant {}", context, quote(s)),
        "an integer or the name of a Constant declared above");
+}
+
+std::optional<int> MParser::find_later_constant(std::string_view name) {
+  // Only called on the way to an error, so consuming the rest of the input is fine.
+  try {
+    while (peek().kind != TokKind::End) {
+      const Token t = next();
+      if (word(t, "Constant") && word(peek(), name)) return t.line;
+    }
+  } catch (const InputError&) {
+    // Malformed text further on (e.g. an unterminated comment): no definition found.
+  }
+  return std::nullopt;
 }
 
 RawExtent MParser::parse_extent(std::string_view context) {
@@ -359,7 +407,7 @@ RawExtent MParser::parse_extent(std::string_view context) {
     next();
     expect('(', fmt::format("after Sz in {}", context));
     e.sz = expect_word(fmt::format("in Sz() of {}", context), "a dimension, as in Sz(R)").text;
-    expect(')', fmt::format("after Sz({} in {}", e.sz, context));
+    expect(')', fmt::format("after Sz({} in {}", shorten(e.sz), context));
     return e;
   }
   const auto [v, line] = parse_value(context);
@@ -371,7 +419,7 @@ RawExtent MParser::parse_extent(std::string_view context) {
 Block MParser::parse_block(std::string_view block_name, std::string_view layer_name) {
   Block b;
   b.line = next().line;  // the block keyword
-  expect('{', fmt::format("after {} in layer '{}'", block_name, layer_name));
+  expect('{', fmt::format("after {} in layer {}", block_name, layer_name));
   while (true) {
     const Token t = peek();
     if (punct(t, '}')) {
@@ -379,16 +427,16 @@ Block MParser::parse_block(std::string_view block_name, std::string_view layer_n
       break;
     }
     if (t.kind == TokKind::End)
-      fail(b.line, fmt::format("{} block of layer '{}' is not closed", block_name, layer_name),
+      fail(b.line, fmt::format("{} block of layer {} is not closed", block_name, layer_name),
            "'}'");
     if (t.kind != TokKind::Word)
       fail(t.line,
-           fmt::format("unexpected {} in {} of layer '{}'", describe(t), block_name, layer_name),
+           fmt::format("unexpected {} in {} of layer {}", describe(t), block_name, layer_name),
            "NAME: value entries separated by commas, and '}'");
     next();
     accept(':');
     const auto [v, line] =
-        parse_value(fmt::format("{} {} of layer '{}'", block_name, t.text, layer_name));
+        parse_value(fmt::format("{} {} of layer {}", block_name, shorten(t.text), layer_name));
     b.entries.push_back(Entry{t.text, v, line});
     accept(',');
   }
@@ -417,6 +465,7 @@ RawDataflow MParser::parse_directives(int line, bool braced) {
       next();
       continue;
     }
+    if (!braced && punct(t, '}')) fail(t.line, "unmatched '}'", std::string(expected));
     if (word(t, "TemporalMap") || word(t, "SpatialMap")) {
       any = true;
       RawDirective d;
@@ -512,10 +561,11 @@ RawLayer MParser::parse_layer_body(const Token& name_token, int line) {
   RawLayer raw;
   raw.name = name_token.text;
   raw.line = line;
-  expect('{', fmt::format("after Layer {}", name_token.text));
+  const std::string lname = quote(raw.name);
+  expect('{', fmt::format("after Layer {}", shorten(name_token.text)));
   const auto twice = [&](const Token& t, int first_line) {
     fail(t.line,
-         fmt::format("second {} in layer '{}' (the first is at line {})", t.text, raw.name,
+         fmt::format("second {} in layer {} (the first is at line {})", t.text, lname,
                      first_line),
          fmt::format("one {} per layer", t.text));
   };
@@ -530,7 +580,7 @@ RawLayer MParser::parse_layer_body(const Token& name_token, int line) {
       continue;
     }
     if (t.kind == TokKind::End)
-      fail(line, fmt::format("layer '{}' is not closed", raw.name), "'}'");
+      fail(line, fmt::format("layer {} is not closed", lname), "'}'");
     if (word(t, "Type")) {
       if (raw.type) twice(t, raw.type_line);
       raw.type_line = t.line;
@@ -540,20 +590,20 @@ RawLayer MParser::parse_layer_body(const Token& name_token, int line) {
       accept(';');
     } else if (word(t, "Stride")) {
       if (raw.stride) twice(t, raw.stride->line);
-      raw.stride = parse_block("Stride", raw.name);
+      raw.stride = parse_block("Stride", lname);
     } else if (word(t, "Dimensions")) {
       if (raw.dims) twice(t, raw.dims->line);
-      raw.dims = parse_block("Dimensions", raw.name);
+      raw.dims = parse_block("Dimensions", lname);
     } else if (word(t, "Padding")) {
       if (raw.padding) twice(t, raw.padding->line);
-      raw.padding = parse_block("Padding", raw.name);
+      raw.padding = parse_block("Padding", lname);
     } else if (word(t, "Dataflow")) {
       if (raw.dataflow) twice(t, raw.dataflow->line);
       const int df_line = next().line;
       expect('{', "after Dataflow");
       raw.dataflow = parse_directives(df_line, true);
     } else {
-      fail(t.line, fmt::format("unknown statement {} in layer '{}'", describe(t), raw.name),
+      fail(t.line, fmt::format("unknown statement {} in layer {}", describe(t), lname),
            "Type, Stride, Dimensions, Padding, Dataflow or '}'");
     }
   }
@@ -563,28 +613,41 @@ RawLayer MParser::parse_layer_body(const Token& name_token, int line) {
 Layer MParser::build_layer(const RawLayer& raw) {
   Layer layer;
   layer.name = std::string(raw.name);
+  const std::string lname = quote(raw.name);
   layer.where = at(raw.line);
   if (!raw.type)
-    fail(raw.line, fmt::format("layer '{}' has no Type", raw.name), "Type: CONV, DSCONV or GEMM");
+    fail(raw.line, fmt::format("layer {} has no Type", lname), "Type: CONV, DSCONV or GEMM");
   layer.type_text = std::string(raw.type->text);
-  if (auto t = supported_type(raw.type->text)) {
+  const std::string_view type_word = raw.type->text;
+  if (auto t = supported_type(type_word)) {
     layer.type = *t;
-  } else {
-    for (std::string_view known : {"CONV", "DSCONV", "GEMM"})
-      if (iequals(known, raw.type->text))
-        fail(raw.type->line, fmt::format("unknown layer type {}", quote(raw.type->text)),
-             fmt::format("{} (types are upper case)", known));
+  } else if (is_maestro_only_type(type_word)) {
     layer.type = LayerType::Unsupported;
-    warn(raw.type->line, fmt::format("layer '{}' has type {}, which metronome does not model; "
+    warn(raw.type->line, fmt::format("layer {} has type {}, which metronome does not model; "
                                      "it is kept as an unsupported layer",
-                                     raw.name, raw.type->text));
+                                     lname, type_word));
+  } else {
+    const std::string problem = fmt::format("unknown layer type {}", quote(type_word));
+    for (std::string_view known : kSupportedTypes)
+      if (iequals(known, type_word))
+        fail(raw.type->line, problem, fmt::format("{} (types are upper case)", known));
+    for (std::string_view known : kMaestroOnlyTypes)
+      if (iequals(known, type_word))
+        fail(raw.type->line, problem,
+             fmt::format("{} (types are upper case; metronome keeps {} layers as unsupported "
+                         "records)",
+                         known, known));
+    fail(raw.type->line, problem,
+         fmt::format("CONV, DSCONV or GEMM; MAESTRO's {} are accepted and kept as unsupported "
+                     "layers",
+                     fmt::join(kMaestroOnlyTypes, ", ")));
   }
   const bool gemm = layer.type == LayerType::Gemm;
   const bool unsupported = layer.type == LayerType::Unsupported;
 
   // Dimensions.
   if (!raw.dims)
-    fail(raw.line, fmt::format("layer '{}' has no Dimensions", raw.name),
+    fail(raw.line, fmt::format("layer {} has no Dimensions", lname),
          gemm ? "Dimensions { M: .., N: .., K: .. }"
               : "Dimensions { K: .., C: .., R: .., S: .., Y: .., X: .. }");
   struct Given {
@@ -597,28 +660,28 @@ Layer MParser::build_layer(const RawLayer& raw) {
     std::optional<Dim> d = gemm ? gemm_dim(e.key) : parse_dim(e.key);
     if (!d) {
       if (unsupported) {
-        warn(e.line, fmt::format("layer '{}' ({}): dimension {} ignored", raw.name, layer.type_text,
+        warn(e.line, fmt::format("layer {} ({}): dimension {} ignored", lname, layer.type_text,
                                  quote(e.key)));
         continue;
       }
       fail(e.line,
-           fmt::format("unknown dimension {} in Dimensions of layer '{}'", quote(e.key), raw.name),
+           fmt::format("unknown dimension {} in Dimensions of layer {}", quote(e.key), lname),
            gemm ? "M, N or K for a GEMM layer" : "N, K, C, R, S, Y or X");
     }
     if (e.value < 1)
-      fail(e.line, fmt::format("dimension {} of layer '{}' is {}", e.key, raw.name, e.value),
+      fail(e.line, fmt::format("dimension {} of layer {} is {}", e.key, lname, e.value),
            "an integer >= 1");
     auto& slot = given[static_cast<std::size_t>(*d)];
     if (slot) {
       if (slot->value != e.value)
         fail(e.line,
-             fmt::format("dimension {} of layer '{}' given twice with different values: {} at "
+             fmt::format("dimension {} of layer {} given twice with different values: {} at "
                          "line {}, {} at line {}",
-                         e.key, raw.name, slot->value, slot->line, e.value, e.line),
+                         e.key, lname, slot->value, slot->line, e.value, e.line),
              "each dimension once");
-      warn(e.line, fmt::format("dimension {} of layer '{}' given twice (same value {}; first at "
+      warn(e.line, fmt::format("dimension {} of layer {} given twice (same value {}; first at "
                                "line {})",
-                               e.key, raw.name, e.value, slot->line));
+                               e.key, lname, e.value, slot->line));
       continue;
     }
     slot = Given{e.value, e.line, e.key};
@@ -636,7 +699,7 @@ Layer MParser::build_layer(const RawLayer& raw) {
     }
     if (!missing.empty())
       fail(raw.dims->line,
-           fmt::format("GEMM layer '{}' is missing dimension{} {}", raw.name,
+           fmt::format("GEMM layer {} is missing dimension{} {}", lname,
                        missing.size() > 1 ? "s" : "", fmt::join(missing, ", ")),
            "M, N and K");
   } else {
@@ -650,7 +713,7 @@ Layer MParser::build_layer(const RawLayer& raw) {
     }
     if (!missing.empty())
       fail(raw.dims->line,
-           fmt::format("layer '{}' is missing dimension{} {}", raw.name,
+           fmt::format("layer {} is missing dimension{} {}", lname,
                        missing.size() > 1 ? "s" : "", fmt::join(missing, ", ")),
            "K, C, R, S, Y and X (N is optional, default 1)");
   }
@@ -663,15 +726,15 @@ Layer MParser::build_layer(const RawLayer& raw) {
       std::optional<Given>* slot = e.key == "Y" ? &gy : e.key == "X" ? &gx : nullptr;
       if (!slot)
         fail(e.line,
-             fmt::format("unknown key {} in {} of layer '{}'", quote(e.key), what, raw.name),
+             fmt::format("unknown key {} in {} of layer {}", quote(e.key), what, lname),
              "X or Y");
       if (e.value < min)
-        fail(e.line, fmt::format("{} {} of layer '{}' is {}", what, e.key, raw.name, e.value),
+        fail(e.line, fmt::format("{} {} of layer {} is {}", what, e.key, lname, e.value),
              fmt::format("an integer >= {}", min));
       if (*slot && (*slot)->value != e.value)
         fail(e.line,
-             fmt::format("{} {} of layer '{}' given twice with different values ({} at line {})",
-                         what, e.key, raw.name, (*slot)->value, (*slot)->line),
+             fmt::format("{} {} of layer {} given twice with different values ({} at line {})",
+                         what, e.key, lname, (*slot)->value, (*slot)->line),
              "each of X, Y once");
       *slot = Given{e.value, e.line, e.key};
     }
@@ -690,10 +753,10 @@ Layer MParser::build_layer(const RawLayer& raw) {
                     "padded input cols");
   }
   if (gemm && (layer.stride_x != 1 || layer.stride_y != 1))
-    fail(raw.stride->line, fmt::format("GEMM layer '{}' has a stride", raw.name),
+    fail(raw.stride->line, fmt::format("GEMM layer {} has a stride", lname),
          "no Stride in a GEMM layer (or stride 1)");
   if (gemm && (layer.pad_x != 0 || layer.pad_y != 0))
-    fail(raw.padding->line, fmt::format("GEMM layer '{}' has padding", raw.name),
+    fail(raw.padding->line, fmt::format("GEMM layer {} has padding", lname),
          "no Padding in a GEMM layer");
 
   if (raw.dataflow)
@@ -702,12 +765,13 @@ Layer MParser::build_layer(const RawLayer& raw) {
   return layer;
 }
 
-void MParser::parse_network(Workload& w) {
+int MParser::parse_network(Workload& w) {
   const Token kw = next();  // "Network"
   const int line = kw.line;
   const Token name = expect_word("after Network", "a network name, as in `Network vgg16 {`");
   w.network = std::string(name.text);
-  expect('{', fmt::format("after Network {}", name.text));
+  const std::string nname = shorten(name.text);
+  expect('{', fmt::format("after Network {}", nname));
   std::map<std::string, int, std::less<>> seen;  // layer name -> line
   struct Repeat {
     int first_line = 0;
@@ -716,10 +780,11 @@ void MParser::parse_network(Workload& w) {
   };
   std::map<std::string, Repeat, std::less<>> repeats;
   std::vector<std::string> repeat_order;
+  int close_line = 0;
   while (true) {
     const Token t = peek();
     if (punct(t, '}')) {
-      next();
+      close_line = next().line;
       break;
     }
     if (punct(t, ';')) {
@@ -727,14 +792,14 @@ void MParser::parse_network(Workload& w) {
       continue;
     }
     if (t.kind == TokKind::End)
-      fail(line, fmt::format("Network {} is not closed", name.text),
+      fail(line, fmt::format("Network {} is not closed", nname),
            "'}' at the end of the network");
     if (word(t, "Constant")) {
       parse_constant();
     } else if (word(t, "Layer")) {
       const int layer_line = next().line;
-      const Token lname = expect_word("after Layer", "a layer name, as in `Layer CONV1 {`");
-      RawLayer raw = parse_layer_body(lname, layer_line);
+      const Token layer_name = expect_word("after Layer", "a layer name, as in `Layer CONV1 {`");
+      RawLayer raw = parse_layer_body(layer_name, layer_line);
       Layer layer = build_layer(raw);
       if (auto it = seen.find(layer.name); it != seen.end()) {
         // MAESTRO's own files repeat names (MobileNetV2, ResNet50, Transformer); they must
@@ -755,12 +820,12 @@ void MParser::parse_network(Workload& w) {
       seen.emplace(layer.name, layer_line);
       w.layers.push_back(std::move(layer));
     } else {
-      fail(t.line, fmt::format("unknown statement {} in Network {}", describe(t), name.text),
+      fail(t.line, fmt::format("unknown statement {} in Network {}", describe(t), nname),
            "Layer, Constant or '}'");
     }
   }
   if (w.layers.empty())
-    fail(line, fmt::format("Network {} has no layers", name.text), "at least one Layer");
+    fail(line, fmt::format("Network {} has no layers", nname), "at least one Layer");
   for (const std::string& n : repeat_order) {
     const Repeat& r = repeats.at(n);
     constexpr std::size_t kShown = 5;
@@ -770,20 +835,23 @@ void MParser::parse_network(Workload& w) {
     const std::string lines =
         fmt::format("{}{}", fmt::join(shown, ", "), r.lines.size() > kShown ? ", ..." : "");
     const std::string renamed = r.names.size() == 1
-                                    ? fmt::format("'{}'", r.names.front())
-                                    : fmt::format("'{}' to '{}'", r.names.front(), r.names.back());
+                                    ? quote(r.names.front())
+                                    : fmt::format("{} to {}", quote(r.names.front()),
+                                                  quote(r.names.back()));
     warn(r.lines.front(),
-         fmt::format("layer name '{}' (line {}) is used again {} time{} (line{} {}); renamed {} "
+         fmt::format("layer name {} (line {}) is used again {} time{} (line{} {}); renamed {} "
                      "(layer names should be unique in a network)",
-                     n, r.first_line, r.lines.size(), r.lines.size() > 1 ? "s" : "",
+                     quote(n), r.first_line, r.lines.size(), r.lines.size() > 1 ? "s" : "",
                      r.lines.size() > 1 ? "s" : "", lines, renamed));
   }
+  return close_line;
 }
 
 Workload MParser::workload() {
   Workload w;
   w.file = file_;
   int network_line = 0;
+  int network_close_line = 0;
   while (true) {
     const Token t = peek();
     if (t.kind == TokKind::End) break;
@@ -797,10 +865,17 @@ Workload MParser::workload() {
       if (network_line > 0)
         fail(
             t.line,
-            fmt::format("a second Network (the first, {}, is at line {})", w.network, network_line),
+            fmt::format("a second Network (the first, {}, is at line {})", shorten(w.network),
+                        network_line),
             "one Network per file");
       network_line = t.line;
-      parse_network(w);
+      network_close_line = parse_network(w);
+    } else if (punct(t, '}')) {
+      fail(t.line,
+           network_line > 0 ? fmt::format("unmatched '}}': Network {} already ended at line {}",
+                                          shorten(w.network), network_close_line)
+                            : std::string("unmatched '}'"),
+           "Constant or Network");
     } else if (word(t, "Layer")) {
       fail(t.line, "Layer outside a Network", "Network NAME { Layer ... }");
     } else if (word(t, "Dataflow") || word(t, "TemporalMap") || word(t, "SpatialMap")) {
@@ -873,6 +948,8 @@ Mapping MParser::dataflow_file() {
     expect('{', "after Dataflow");
     raw = parse_directives(line, true);
     const Token after = peek();
+    if (punct(after, '}'))
+      fail(after.line, "unmatched '}' after the Dataflow block", "end of file");
     if (after.kind != TokKind::End)
       fail(after.line, fmt::format("unexpected {} after the Dataflow block", describe(after)),
            "end of file");

@@ -36,15 +36,20 @@ ResolvedDirective smap(MapDim d, std::int64_t s, std::int64_t o) {
   return {MapKind::Spatial, d, s, o};
 }
 
-std::int64_t volume(const std::vector<Interval>& c) {
+// Written out here rather than calling Tile::volume / Tile::overlap, which the model uses.
+std::int64_t volume(const Tile& c) {
   std::int64_t v = 1;
-  for (const Interval& i : c) v *= i.length();
+  for (std::size_t i = 0; i < c.size; ++i) v *= c.range[i].length();
   return v;
 }
 
-std::int64_t overlap(const std::vector<Interval>& a, const std::vector<Interval>& b) {
+std::int64_t overlap(const Tile& a, const Tile& b) {
   std::int64_t v = 1;
-  for (std::size_t i = 0; i < a.size(); ++i) v *= intersect(a[i], b[i]).length();
+  for (std::size_t i = 0; i < a.size; ++i) {
+    const std::int64_t lo = std::max(a.range[i].lo, b.range[i].lo);
+    const std::int64_t hi = std::min(a.range[i].hi, b.range[i].hi);
+    v *= hi > lo ? hi - lo : 0;
+  }
   return v;
 }
 
@@ -58,14 +63,14 @@ Reference step_by_step(const Layer& layer, const ResolvedMapping& mapping) {
   const LayerGeometry g(layer);
   const std::vector<LevelPlan> plans = plan_levels(mapping);
   Reference ref;
-  std::map<std::vector<std::size_t>, PerTensor<std::vector<Interval>>> last;
+  std::map<std::vector<std::size_t>, PerTensor<Tile>> last;
   std::vector<std::size_t> path;
   std::function<void(std::size_t, const UnitChunks&)> walk = [&](std::size_t l,
                                                                 const UnitChunks& u) {
     if (l == plans.size()) {
       auto [it, first] = last.try_emplace(path);
       for (Tensor t : kAllTensors) {
-        const std::vector<Interval> tile = TileShape::coordinates(g, u, t);
+        const Tile tile = TileShape::coordinates(g, u, t);
         ref.words[t] += volume(tile) - (first ? 0 : overlap(tile, it->second[t]));
         ref.max_tile[t] = std::max(ref.max_tile[t], volume(tile));
         it->second[t] = tile;
