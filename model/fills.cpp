@@ -22,16 +22,19 @@ std::int64_t Tile::overlap(const Tile& other) const {
 }
 
 Tile TileShape::coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor t) {
-  const bool tied = g.channel_tied();
-  const Interval channel = tied ? intersect(u.chunk[Dim::K], u.chunk[Dim::C]) : u.chunk[Dim::K];
+  const Interval k = u.chunk[Dim::K], c = u.chunk[Dim::C];
+  // Depth-wise: output channels are input channels (K = 1 only gates them, K = C selects).
+  const Interval out_channel =
+      !g.depthwise() ? k : (g.channel_tied() ? intersect(k, c) : (k.empty() ? Interval{} : c));
   switch (t) {
     case Tensor::Input:
-      return {{u.chunk[Dim::N], u.chunk[Dim::C], u.chunk[Dim::Y], u.chunk[Dim::X]}, 4};
+      return {{u.chunk[Dim::N], c, u.chunk[Dim::Y], u.chunk[Dim::X]}, 4};
     case Tensor::Weight:
-      if (tied) return {{channel, u.chunk[Dim::R], u.chunk[Dim::S]}, 3};
-      return {{u.chunk[Dim::K], u.chunk[Dim::C], u.chunk[Dim::R], u.chunk[Dim::S]}, 4};
+      if (g.channel_tied()) return {{intersect(k, c), u.chunk[Dim::R], u.chunk[Dim::S]}, 3};
+      return {{k, c, u.chunk[Dim::R], u.chunk[Dim::S]}, 4};
     case Tensor::Output:
-      return {{u.chunk[Dim::N], channel, g.fitting_outputs(u, Dim::Y), g.fitting_outputs(u, Dim::X)},
+      return {{u.chunk[Dim::N], out_channel, g.fitting_outputs(u, Dim::Y),
+               g.fitting_outputs(u, Dim::X)},
               4};
   }
   return {};
@@ -47,7 +50,7 @@ std::int64_t add(std::int64_t a, std::int64_t b) {
 }
 
 // The dimensions each tensor coordinate (in TileShape order) depends on.
-std::vector<DimMask> coordinate_dims(Tensor t, bool tied) {
+std::vector<DimMask> coordinate_dims(Tensor t, bool tied, bool depthwise) {
   const DimMask y = dim_bit(Dim::Y) | dim_bit(Dim::R);
   const DimMask x = dim_bit(Dim::X) | dim_bit(Dim::S);
   const DimMask kc = dim_bit(Dim::K) | dim_bit(Dim::C);
@@ -58,7 +61,7 @@ std::vector<DimMask> coordinate_dims(Tensor t, bool tied) {
       if (tied) return {kc, dim_bit(Dim::R), dim_bit(Dim::S)};
       return {dim_bit(Dim::K), dim_bit(Dim::C), dim_bit(Dim::R), dim_bit(Dim::S)};
     case Tensor::Output:
-      return {dim_bit(Dim::N), tied ? kc : dim_bit(Dim::K), y, x};
+      return {dim_bit(Dim::N), depthwise ? kc : dim_bit(Dim::K), y, x};
   }
   return {};
 }
@@ -81,7 +84,7 @@ class FillCounter {
               std::size_t depth)
       : geometry_(geometry), plans_(plans.begin(), plans.begin() + static_cast<long>(depth)) {
     make_groups();
-    for (Tensor t : kAllTensors) coordinate_dims_[t] = coordinate_dims(t, geometry_.channel_tied());
+    for (Tensor t : kAllTensors) coordinate_dims_[t] = coordinate_dims(t, geometry_.channel_tied(), geometry_.depthwise());
     for (std::size_t l = 0; l < plans_.size(); ++l) {
       const LevelPlan& p = plans_[l];
       for (std::size_t i = 0; i < p.directives.size(); ++i) {
@@ -142,7 +145,7 @@ class FillCounter {
     };
     join(Dim::Y, Dim::R);
     join(Dim::X, Dim::S);
-    if (geometry_.channel_tied()) join(Dim::K, Dim::C);
+    if (geometry_.depthwise()) join(Dim::K, Dim::C);  // output channels follow both
     for (const LevelPlan& p : plans_) {
       std::optional<Dim> first;
       for (const ResolvedDirective& d : p.directives) {

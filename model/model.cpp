@@ -17,7 +17,6 @@ namespace metronome {
 
 namespace {
 
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
 // Cycles to move `words` at `per_cycle` words per cycle (0 words take 0 cycles).
 std::int64_t transfer_cycles(double words, double per_cycle) {
@@ -64,25 +63,6 @@ PerTensor<std::int64_t> sharing_factors(const LayerGeometry& geometry,
   return factor;
 }
 
-// Largest MAC box a unit performs in one step (the busiest PE sets a step's compute time).
-std::int64_t largest_box(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans) {
-  // Boxes factor over the same independent groups as tiles; walk each coordinate group.
-  std::int64_t best = 0;
-  std::function<void(std::size_t, const UnitChunks&)> walk = [&](std::size_t l,
-                                                                const UnitChunks& u) {
-    if (l == plans.size()) {
-      best = std::max(best, geometry.box(u).volume());
-      return;
-    }
-    walk_level(geometry, plans[l], u, kAllDimsMask, [&](const std::vector<UnitChunks>& units) {
-      for (const UnitChunks& x : units) walk(l + 1, x);
-      return false;  // the first iteration holds full chunks
-    });
-  };
-  walk(0, geometry.whole_layer());
-  return best;
-}
-
 bool serves(const Mapping& mapping, LayerType type) {
   return mapping.serves.empty() ||
          std::find(mapping.serves.begin(), mapping.serves.end(), type) != mapping.serves.end();
@@ -118,7 +98,7 @@ Metrics evaluate_layer(const Layer& layer, const Mapping& mapping, const Hardwar
   }
 
   const ResolvedMapping resolved = resolve_mapping(mapping, layer, hw.pe.count);
-  const SemanticsReport semantics = analyze_mapping(layer, resolved);
+  const SemanticsReport semantics = analyze_mapping(layer, resolved, hw.pe.macs_per_cycle);
   m.valid_mapping = semantics.valid();
   m.missing_macs = semantics.missing_macs;
   m.duplicated_macs = semantics.duplicated_macs;
@@ -170,14 +150,31 @@ Metrics evaluate_layer(const Layer& layer, const Mapping& mapping, const Hardwar
   tr.l1.tensor[Tensor::Output] = {m.macs + drained, m.macs};
 
   // --- L2 and DRAM.
-  const bool fits_l2 = all_tensor_words <= hw.l2_words();
+  // L2 holds the chunks of an iteration of the top level's outermost loops: the outermost cut of
+  // the top level's directive list whose chunks fit. No cut (all tensors fit) means each tensor
+  // moves once. Cuts go at most to the first SpatialMap, where all top-level units still share
+  // their chunks; if none fits there, L2 holds the current top-level step of every unit.
   PerTensor<std::int64_t> dram_fill;
   std::int64_t l2_required = 0;
-  if (fits_l2) {
-    for (Tensor t : kAllTensors) dram_fill[t] = tensor_words[t];
-    l2_required = all_tensor_words;
-  } else {
-    // L2 keeps the chunks of the current top-level step; it refills what changes.
+  bool placed = false;
+  const LevelPlan& top_level = plans.front();
+  const std::size_t last_shared_cut = top_level.first_spatial < 0
+                                          ? top_level.directives.size()
+                                          : static_cast<std::size_t>(top_level.first_spatial);
+  for (std::size_t cut = 0; cut <= last_shared_cut && !placed; ++cut) {
+    LevelPlan outer = top_level;
+    outer.directives.resize(cut);
+    outer.first_spatial = -1;
+    outer.units = 1;
+    const FillCounts held = count_fills(geometry, {outer}, 1);
+    std::int64_t footprint = 0;
+    for (Tensor t : kAllTensors) footprint += held.max_tile[t];
+    if (footprint > hw.l2_words()) continue;
+    placed = true;
+    l2_required = footprint;
+    for (Tensor t : kAllTensors) dram_fill[t] = held.words[t];
+  }
+  if (!placed) {
     const FillCounts top = count_fills(geometry, plans, 1);
     const PerTensor<std::int64_t> top_share = sharing_factors(geometry, plans, 1);
     for (Tensor t : kAllTensors) {
@@ -206,19 +203,16 @@ Metrics evaluate_layer(const Layer& layer, const Mapping& mapping, const Hardwar
   const double l2_read_bw = static_cast<double>(hw.l2.banks) * hw.l2.words_per_bank_per_cycle;
   const double ingress_bw = std::min(dist.injection_words_per_cycle(), l2_read_bw);
   const double egress_bw = std::min(red.injection_words_per_cycle(), l2_read_bw);
-  const std::int64_t busy_steps = semantics.steps - semantics.empty_steps;
-  const std::int64_t compute_per_step =
-      ceil_div(largest_box(geometry, plans), hw.pe.macs_per_cycle);
-  // Empty steps do no MACs; spread them evenly over the step classes.
-  const double busy_fraction =
-      semantics.steps > 0 ? static_cast<double>(busy_steps) / static_cast<double>(semantics.steps)
+  // Compute is exact (spec/semantics: per step, the busiest PE's MACs); transfers that take
+  // longer than the average step's compute are exposed.
+  const std::int64_t compute_total = semantics.compute_cycles;
+  const double compute_per_step =
+      semantics.steps > 0 ? static_cast<double>(compute_total) / static_cast<double>(semantics.steps)
                           : 0.0;
-  std::int64_t pipeline = 0;
+  double exposed = 0;
   std::int64_t first_ingress = 0, last_egress = 0;
-  std::int64_t class_steps = 0;
   for (const TransitionClass& cls : pe_fills.classes) {
     if (cls.per_pe_count == 0) continue;
-    class_steps += cls.per_pe_count;
     const double n = static_cast<double>(cls.per_pe_count);
     const double in_words = static_cast<double>(sent(Tensor::Input, cls.words[Tensor::Input]) +
                                                 sent(Tensor::Weight, cls.words[Tensor::Weight]));
@@ -227,20 +221,16 @@ Metrics evaluate_layer(const Layer& layer, const Mapping& mapping, const Hardwar
                                    : cls.words[Tensor::Output]);
     const std::int64_t in_cycles = transfer_cycles(in_words / n, ingress_bw);
     const std::int64_t out_cycles = transfer_cycles(out_words / n, egress_bw);
-    const std::int64_t compute = static_cast<std::int64_t>(
-        std::ceil(static_cast<double>(compute_per_step) * busy_fraction - 1e-9));
     if (cls.loop < 0) {
-      first_ingress = in_cycles;
-      last_egress = out_cycles;
-      pipeline += compute;  // the first step's ingress is exposed below
-    } else {
-      pipeline += cls.per_pe_count * std::max({compute, in_cycles, out_cycles});
+      first_ingress = in_cycles;  // nothing to overlap the first step's ingress with
+      last_egress = out_cycles;   // nor the last step's egress
+      continue;
     }
+    const double transfer = static_cast<double>(std::max(in_cycles, out_cycles));
+    exposed += n * std::max(0.0, transfer - compute_per_step);
   }
-  // Lockstep: the array takes `steps` steps even if unit 0 (whose classes we counted) takes
-  // fewer; the extra steps cost what an average step costs.
-  if (class_steps > 0 && semantics.steps > class_steps)
-    pipeline += (semantics.steps - class_steps) * (pipeline / class_steps);
+  const std::int64_t pipeline =
+      compute_total + static_cast<std::int64_t>(std::ceil(exposed - 1e-9));
   const std::int64_t fill = first_ingress + dist.hop_latency_to_farthest();
   const std::int64_t drain = last_egress + red.hop_latency_to_farthest();
   const std::int64_t on_chip = fill + pipeline + drain;

@@ -1,6 +1,6 @@
 #pragma once
 // Hardware description shared by model and simulator. Every field's unit and default lives
-// here and nowhere else; docs/hardware.md documents the YAML keys that set them.
+// here and nowhere else; docs/input-formats.md documents the YAML keys that set them.
 
 #include <cstdint>
 #include <limits>

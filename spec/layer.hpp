@@ -1,6 +1,6 @@
 #pragma once
 // One DNN layer in convolution terms. GEMM and depth-wise layers are mapped onto the
-// convolution dimensions (see docs/spec.md):
+// convolution dimensions (see docs/input-formats.md):
 //   GEMM  out[m][n] = sum_k A[m][k] * B[k][n]:  M -> K, K -> C, N -> Y, with R = S = X = 1.
 //   DSCONV: one filter per channel; K is 1 (MAESTRO's notation) or equal to C, and a MAC's
 //   output channel is its input channel.

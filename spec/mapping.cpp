@@ -68,7 +68,8 @@ void check_spatial_after_temporal(const MappingLevel& level) {
 
 ResolvedMapping resolve_mapping(const Mapping& mapping, const Layer& layer, std::int64_t num_pes) {
   if (mapping.levels.empty())
-    throw InputError(mapping.where, fmt::format("dataflow {} has no directives", quote(mapping.name)),
+    throw InputError(mapping.where,
+                     fmt::format("dataflow {} has no directives", quote(mapping.name)),
                      "at least one TemporalMap or SpatialMap");
   if (num_pes < 1)
     throw InputError(mapping.where, fmt::format("{} PEs", num_pes), "at least one PE");

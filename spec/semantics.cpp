@@ -68,8 +68,11 @@ class Disjoint {
 
 class Analysis {
  public:
-  Analysis(const Layer& layer, const ResolvedMapping& mapping)
-      : layer_(layer), geometry_(layer), levels_(plan_levels(mapping)) {}
+  Analysis(const Layer& layer, const ResolvedMapping& mapping, std::int64_t macs_per_cycle)
+      : layer_(layer),
+        geometry_(layer),
+        levels_(plan_levels(mapping)),
+        macs_per_cycle_(macs_per_cycle) {}
 
   SemanticsReport run() {
     SemanticsReport report;
@@ -77,6 +80,7 @@ class Analysis {
     const StepResult steps = evaluate(0, geometry_.whole_layer());
     report.steps = steps.steps;
     report.empty_steps = steps.empty;
+    report.compute_cycles = steps.compute;
     return report;
   }
 
@@ -285,13 +289,60 @@ class Analysis {
   struct StepResult {
     std::int64_t steps = 0;
     std::int64_t empty = 0;
+    std::int64_t compute = 0;  // cycles: sum of ceil(busiest MACs / macs_per_cycle)
   };
 
-  // Non-empty steps of a level's step sequence, as sorted disjoint intervals.
+  // A level's step sequence: runs of steps [lo, hi) whose busiest PE does `macs` > 0 MACs, sorted
+  // and disjoint; steps outside every run are empty.
+  struct Run {
+    std::int64_t lo = 0, hi = 0, macs = 0;
+  };
   struct Profile {
     std::int64_t length = 0;
-    std::vector<Interval> busy;
+    std::vector<Run> runs;
   };
+
+  std::int64_t cycles(std::int64_t macs) const {
+    return (macs + macs_per_cycle_ - 1) / macs_per_cycle_;
+  }
+
+  StepResult summarise(const Profile& p) const {
+    StepResult r{p.length, p.length, 0};
+    for (const Run& run : p.runs) {
+      r.empty -= run.hi - run.lo;
+      r.compute = add_or_throw(r.compute, mul_or_throw(run.hi - run.lo, cycles(run.macs), "cycles"),
+                               "compute cycles");
+    }
+    return r;
+  }
+
+  // Step-wise maximum of two profiles aligned at their start.
+  static std::vector<Run> max_merge(const std::vector<Run>& a, const std::vector<Run>& b) {
+    std::vector<std::int64_t> cuts;
+    for (const auto* runs : {&a, &b})
+      for (const Run& r : *runs) {
+        cuts.push_back(r.lo);
+        cuts.push_back(r.hi);
+      }
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    std::vector<Run> out;
+    std::size_t ia = 0, ib = 0;
+    for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+      const std::int64_t lo = cuts[i], hi = cuts[i + 1];
+      while (ia < a.size() && a[ia].hi <= lo) ++ia;
+      while (ib < b.size() && b[ib].hi <= lo) ++ib;
+      std::int64_t macs = 0;
+      if (ia < a.size() && a[ia].lo <= lo) macs = a[ia].macs;
+      if (ib < b.size() && b[ib].lo <= lo) macs = std::max(macs, b[ib].macs);
+      if (macs == 0) continue;
+      if (!out.empty() && out.back().hi == lo && out.back().macs == macs)
+        out.back().hi = hi;
+      else
+        out.push_back({lo, hi, macs});
+    }
+    return out;
+  }
 
   using Key = StateKey;
   using KeyHash = StateKeyHash;
@@ -392,6 +443,9 @@ class Analysis {
                                   "number of steps");
       result.empty = add_or_throw(result.empty, mul_or_throw(one.empty, multiplicity, "steps"),
                                   "number of steps");
+      result.compute = add_or_throw(
+          result.compute, mul_or_throw(one.compute, multiplicity, "compute cycles"),
+          "compute cycles");
       // Next combination of chain classes.
       std::size_t c = 0;
       while (c < chains.size() && ++pick[c] == classes[c].size()) pick[c++] = 0;
@@ -401,57 +455,41 @@ class Analysis {
     return result;
   }
 
+  std::int64_t busiest(const std::vector<UnitChunks>& units) const {
+    std::int64_t most = 0;
+    for (const UnitChunks& u : units) most = std::max(most, geometry_.box(u).volume());
+    return most;
+  }
+
   // One iteration of `level` in which the units hold `units` (after the level's directives).
   StepResult combine_units(std::size_t level, const std::vector<UnitChunks>& units) {
     if (level + 1 == levels_.size()) {
-      const bool busy = std::any_of(units.begin(), units.end(),
-                                    [&](const UnitChunks& u) { return !geometry_.box(u).empty(); });
-      return {1, busy ? 0 : 1};
+      const std::int64_t most = busiest(units);
+      return {1, most == 0 ? 1 : 0, cycles(most)};
     }
     StepResult first = evaluate(level + 1, units[0]);
     bool alike = true;
-    std::int64_t longest = first.steps;
     const Key first_key = key_of(level + 1, units[0]);
-    for (std::size_t u = 1; u < units.size(); ++u) {
-      if (key_of(level + 1, units[u]) == first_key) continue;
-      alike = false;
-      longest = std::max(longest, evaluate(level + 1, units[u]).steps);
-    }
+    for (std::size_t u = 1; u < units.size() && alike; ++u)
+      alike = key_of(level + 1, units[u]) == first_key;
     if (alike) return first;
-    std::vector<Interval> busy;
+    Profile combined;
     for (const UnitChunks& u : units) {
       const Profile& p = profile(level + 1, u);
-      busy.insert(busy.end(), p.busy.begin(), p.busy.end());
+      combined.length = std::max(combined.length, p.length);
+      combined.runs = max_merge(combined.runs, p.runs);
     }
-    return {longest, longest - busy_length(merge(busy))};
-  }
-
-  static std::vector<Interval> merge(std::vector<Interval> spans) {
-    std::sort(spans.begin(), spans.end(),
-              [](const Interval& a, const Interval& b) { return a.lo < b.lo; });
-    std::vector<Interval> out;
-    for (const Interval& s : spans) {
-      if (!out.empty() && s.lo <= out.back().hi)
-        out.back().hi = std::max(out.back().hi, s.hi);
-      else
-        out.push_back(s);
-    }
-    return out;
-  }
-
-  static std::int64_t busy_length(const std::vector<Interval>& spans) {
-    std::int64_t n = 0;
-    for (const Interval& s : spans) n += s.length();
-    return n;
+    return summarise(combined);
   }
 
   static void append(Profile& into, const Profile& part) {
-    for (const Interval& s : part.busy) {
-      const Interval shifted{s.lo + into.length, s.hi + into.length};
-      if (!into.busy.empty() && into.busy.back().hi == shifted.lo)
-        into.busy.back().hi = shifted.hi;
+    for (const Run& r : part.runs) {
+      const Run shifted{r.lo + into.length, r.hi + into.length, r.macs};
+      if (!into.runs.empty() && into.runs.back().hi == shifted.lo &&
+          into.runs.back().macs == shifted.macs)
+        into.runs.back().hi = shifted.hi;
       else
-        into.busy.push_back(shifted);
+        into.runs.push_back(shifted);
     }
     into.length += part.length;
   }
@@ -466,18 +504,14 @@ class Analysis {
                  Profile part;
                  if (innermost) {
                    part.length = 1;
-                   if (std::any_of(units.begin(), units.end(), [&](const UnitChunks& u) {
-                         return !geometry_.box(u).empty();
-                       }))
-                     part.busy.push_back({0, 1});
+                   if (const std::int64_t most = busiest(units); most > 0)
+                     part.runs.push_back({0, 1, most});
                  } else {
-                   std::vector<Interval> busy;
                    for (const UnitChunks& u : units) {
                      const Profile& p = profile(level + 1, u);
                      part.length = std::max(part.length, p.length);
-                     busy.insert(busy.end(), p.busy.begin(), p.busy.end());
+                     part.runs = max_merge(part.runs, p.runs);
                    }
-                   part.busy = merge(std::move(busy));
                  }
                  append(result, part);
                  return true;
@@ -488,13 +522,18 @@ class Analysis {
   const Layer& layer_;
   LayerGeometry geometry_;
   std::vector<LevelPlan> levels_;
+  std::int64_t macs_per_cycle_ = 1;
   std::unordered_map<Key, StepResult, KeyHash> step_memo_;
   std::unordered_map<Key, Profile, KeyHash> profile_memo_;
 };
 
 }  // namespace
 
-SemanticsReport analyze_mapping(const Layer& layer, const ResolvedMapping& mapping) {
+SemanticsReport analyze_mapping(const Layer& layer, const ResolvedMapping& mapping,
+                                std::int64_t macs_per_cycle) {
+  if (macs_per_cycle < 1)
+    throw InputError(SourceLocation{}, "pe.macs_per_cycle must be at least 1",
+                     "a positive integer");
   if (layer.type == LayerType::Unsupported)
     throw InputError(layer.where,
                      fmt::format("layer {} has type {}, which metronome does not model",
@@ -502,7 +541,7 @@ SemanticsReport analyze_mapping(const Layer& layer, const ResolvedMapping& mappi
                      "CONV, DSCONV or GEMM");
   if (mapping.levels.empty())
     throw InputError(SourceLocation{}, "mapping has no levels", "at least one directive level");
-  return Analysis(layer, mapping).run();
+  return Analysis(layer, mapping, macs_per_cycle).run();
 }
 
 }  // namespace metronome

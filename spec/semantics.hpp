@@ -18,6 +18,9 @@ struct SemanticsReport {
   std::int64_t duplicated_macs = 0;  // sum over MACs of (times performed - 1)
   std::int64_t steps = 0;            // time steps of the whole array (lockstep)
   std::int64_t empty_steps = 0;      // steps in which no PE performs a MAC
+  // Sum over steps of ceil(MACs of the step's busiest PE / macs_per_cycle): the array's compute
+  // time in cycles when siblings move in lockstep (docs/semantics.md).
+  std::int64_t compute_cycles = 0;
   std::vector<MacCoordinate> first_missing;     // at most kMaxExamples
   std::vector<MacCoordinate> first_duplicated;  // at most kMaxExamples
   static constexpr std::size_t kMaxExamples = 5;
@@ -25,6 +28,7 @@ struct SemanticsReport {
   bool valid() const { return missing_macs == 0 && duplicated_macs == 0; }
 };
 
-SemanticsReport analyze_mapping(const Layer& layer, const ResolvedMapping& mapping);
+SemanticsReport analyze_mapping(const Layer& layer, const ResolvedMapping& mapping,
+                                std::int64_t macs_per_cycle = 1);
 
 }  // namespace metronome

@@ -50,7 +50,8 @@ LayerGeometry::LayerGeometry(const Layer& layer)
       out_rows_(layer.out_rows()),
       out_cols_(layer.out_cols()),
       channel_tied_(layer.type == LayerType::DsConv && layer.size[Dim::K] == layer.size[Dim::C] &&
-                    layer.size[Dim::K] > 1) {
+                    layer.size[Dim::K] > 1),
+      depthwise_(layer.type == LayerType::DsConv) {
   coord_size_ = {size_[Dim::N], channel_tied_ ? 1 : size_[Dim::K], size_[Dim::C], size_[Dim::R],
                  size_[Dim::S], out_rows_, out_cols_};
 }

@@ -61,6 +61,8 @@ class LayerGeometry {
   std::int64_t out_cols() const { return out_cols_; }
   // DSCONV with K == C: a MAC's output channel is its input channel.
   bool channel_tied() const { return channel_tied_; }
+  // DSCONV (K == 1 or K == C): one filter per channel, outputs have the input's channels.
+  bool depthwise() const { return depthwise_; }
   // Sizes of the seven MAC coordinates (n,k,c,r,s,oy,ox); k is 1 when channel_tied().
   const std::array<std::int64_t, 7>& coordinate_sizes() const { return coord_size_; }
 
@@ -80,6 +82,7 @@ class LayerGeometry {
   std::int64_t stride_y_ = 1, stride_x_ = 1;
   std::int64_t out_rows_ = 1, out_cols_ = 1;
   bool channel_tied_ = false;
+  bool depthwise_ = false;
   std::array<std::int64_t, 7> coord_size_{};
 };
 

@@ -322,7 +322,7 @@ class MParser {
   RawExtent parse_extent(std::string_view context);
   Block parse_block(std::string_view block_name, std::string_view layer_name);
   RawDataflow parse_directives(int line, bool braced);
-  int parse_network(Workload& w);  // returns the line of the Network's closing '}' 
+  int parse_network(Workload& w);  // returns the line of the Network's closing '}'
   RawLayer parse_layer_body(const Token& name_token, int line);
   Layer build_layer(const RawLayer& raw);
   Mapping build_mapping(const RawDataflow& raw, Naming naming, std::string name) const;
@@ -565,8 +565,7 @@ RawLayer MParser::parse_layer_body(const Token& name_token, int line) {
   expect('{', fmt::format("after Layer {}", shorten(name_token.text)));
   const auto twice = [&](const Token& t, int first_line) {
     fail(t.line,
-         fmt::format("second {} in layer {} (the first is at line {})", t.text, lname,
-                     first_line),
+         fmt::format("second {} in layer {} (the first is at line {})", t.text, lname, first_line),
          fmt::format("one {} per layer", t.text));
   };
   while (true) {
@@ -579,8 +578,7 @@ RawLayer MParser::parse_layer_body(const Token& name_token, int line) {
       next();
       continue;
     }
-    if (t.kind == TokKind::End)
-      fail(line, fmt::format("layer {} is not closed", lname), "'}'");
+    if (t.kind == TokKind::End) fail(line, fmt::format("layer {} is not closed", lname), "'}'");
     if (word(t, "Type")) {
       if (raw.type) twice(t, raw.type_line);
       raw.type_line = t.line;
@@ -713,8 +711,8 @@ Layer MParser::build_layer(const RawLayer& raw) {
     }
     if (!missing.empty())
       fail(raw.dims->line,
-           fmt::format("layer {} is missing dimension{} {}", lname,
-                       missing.size() > 1 ? "s" : "", fmt::join(missing, ", ")),
+           fmt::format("layer {} is missing dimension{} {}", lname, missing.size() > 1 ? "s" : "",
+                       fmt::join(missing, ", ")),
            "K, C, R, S, Y and X (N is optional, default 1)");
   }
 
@@ -725,8 +723,7 @@ Layer MParser::build_layer(const RawLayer& raw) {
     for (const Entry& e : b.entries) {
       std::optional<Given>* slot = e.key == "Y" ? &gy : e.key == "X" ? &gx : nullptr;
       if (!slot)
-        fail(e.line,
-             fmt::format("unknown key {} in {} of layer {}", quote(e.key), what, lname),
+        fail(e.line, fmt::format("unknown key {} in {} of layer {}", quote(e.key), what, lname),
              "X or Y");
       if (e.value < min)
         fail(e.line, fmt::format("{} {} of layer {} is {}", what, e.key, lname, e.value),
@@ -792,8 +789,7 @@ int MParser::parse_network(Workload& w) {
       continue;
     }
     if (t.kind == TokKind::End)
-      fail(line, fmt::format("Network {} is not closed", nname),
-           "'}' at the end of the network");
+      fail(line, fmt::format("Network {} is not closed", nname), "'}' at the end of the network");
     if (word(t, "Constant")) {
       parse_constant();
     } else if (word(t, "Layer")) {
@@ -834,10 +830,10 @@ int MParser::parse_network(Workload& w) {
         r.lines.begin() + static_cast<std::ptrdiff_t>(std::min(kShown, r.lines.size())));
     const std::string lines =
         fmt::format("{}{}", fmt::join(shown, ", "), r.lines.size() > kShown ? ", ..." : "");
-    const std::string renamed = r.names.size() == 1
-                                    ? quote(r.names.front())
-                                    : fmt::format("{} to {}", quote(r.names.front()),
-                                                  quote(r.names.back()));
+    const std::string renamed =
+        r.names.size() == 1
+            ? quote(r.names.front())
+            : fmt::format("{} to {}", quote(r.names.front()), quote(r.names.back()));
     warn(r.lines.front(),
          fmt::format("layer name {} (line {}) is used again {} time{} (line{} {}); renamed {} "
                      "(layer names should be unique in a network)",
@@ -863,11 +859,10 @@ Workload MParser::workload() {
       parse_constant();
     } else if (word(t, "Network")) {
       if (network_line > 0)
-        fail(
-            t.line,
-            fmt::format("a second Network (the first, {}, is at line {})", shorten(w.network),
-                        network_line),
-            "one Network per file");
+        fail(t.line,
+             fmt::format("a second Network (the first, {}, is at line {})", shorten(w.network),
+                         network_line),
+             "one Network per file");
       network_line = t.line;
       network_close_line = parse_network(w);
     } else if (punct(t, '}')) {

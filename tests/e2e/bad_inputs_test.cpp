@@ -98,9 +98,16 @@ std::string make_generated(const TempDir& dir, const std::string& name) {
     }
     return dir.write(name.substr(1), bytes);
   }
-  if (name == "@long_name.m")
-    return dir.write(name.substr(1), "Network " + std::string(10'000'000, 'x') + " {\n");
-  if (name == "@long_line.m") return dir.write(name.substr(1), std::string(10'000'000, 'x') + "\n");
+  const std::string big(10'000'000, 'x');
+  if (name == "@long_name.m") return dir.write(name.substr(1), "Network " + big + " {\n");
+  if (name == "@long_layer_name.m")
+    return dir.write(name.substr(1), "Network n {\nLayer " + big + " {\n  Type: CONV\n}\n}\n");
+  if (name == "@long_constant_name.m")
+    return dir.write(name.substr(1),
+                     "Network n {\nLayer L {\n  Type: CONV\n  Dimensions { K: " + big +
+                         ", C: 4, R: 3, S: 3, Y: 6, X: 6 }\n}\n}\n\nConstant " + big + " 4;\n");
+  if (name == "@long_value.yaml") return dir.write(name.substr(1), "pe:\n  count: " + big + "\n");
+  if (name == "@long_line.m") return dir.write(name.substr(1), big + "\n");
   ADD_FAILURE() << "unknown generated input " << name;
   return path;
 }
@@ -161,6 +168,38 @@ INSTANTIATE_TEST_SUITE_P(Cases, BadInput, ::testing::ValuesIn(load_cases()),
                          [](const ::testing::TestParamInfo<Case>& param) {
                            return param.param.name;
                          });
+
+// Accepted but suspect input: the run succeeds and each warning is one line on stderr,
+// `metronome: warning: FILE:LINE: ...`.
+TEST(SuspectInputs, DuplicateLayerNameWarnsOnStderr) {
+  TempDir dir;
+  std::string text = kGoodWorkload;
+  const std::string layer =
+      text.substr(text.find("Layer GOOD"), text.rfind('}') - text.find("Layer GOOD"));
+  text.insert(text.rfind('}'), layer);  // the same layer again, from line 15
+  const std::string path = dir.write("dup.m", text);
+  const RunResult r = run_metronome({"model", path});
+  ASSERT_EQ(r.exit_status, 0) << r.describe();
+  EXPECT_EQ(r.err, "metronome: warning: " + path +
+                       ":15: layer name 'GOOD' (line 2) is used again 1 time (line 15); renamed "
+                       "'GOOD#2' (layer names should be unique in a network)\n")
+      << r.describe();
+  EXPECT_NE(r.out.find("GOOD#2"), std::string::npos) << r.describe();
+}
+
+TEST(SuspectInputs, MaestroLayerTypeWarnsOnStderr) {
+  TempDir dir;
+  std::string text = kGoodWorkload;
+  text.replace(text.find("Type: CONV"), 10, "Type: NGCONV");
+  const std::string path = dir.write("ng.m", text);
+  const RunResult r = run_metronome({"model", path});
+  ASSERT_EQ(r.exit_status, 0) << r.describe();
+  EXPECT_EQ(r.err, "metronome: warning: " + path +
+                       ":3: layer 'GOOD' has type NGCONV, which metronome does not model; it is "
+                       "kept as an unsupported layer\n")
+      << r.describe();
+  EXPECT_NE(r.out.find("unsupported_layer"), std::string::npos) << r.describe();
+}
 
 TEST(BadInputs, ManifestCoversEveryFile) {
   const std::vector<Case> cases = load_cases();

@@ -12,7 +12,7 @@
 // from (kSeed, i), so any mutant can be regenerated alone. A failing mutant is kept in
 // $TMPDIR/metronome-mutation-failures/ and the failure message gives the command that
 // reproduces it. With METRONOME_MUTATION_LOG_DIR set, every run is logged there (one file per
-// shard) for reviewing the messages by eye.
+// shard) with every mutant beside it (mutant-INDEX-NAME), for reviewing the messages by eye.
 
 #include <gtest/gtest.h>
 
@@ -192,7 +192,7 @@ const std::vector<std::string>& huge_numbers() {
                                                   "4294967296",
                                                   "4294967295",
                                                   "100000000",
-                                                  "1000000",
+                                                  "10000000",
                                                   "3037000500",
                                                   "65536",
                                                   "18446744073709551616",
@@ -509,8 +509,11 @@ TEST_P(MutationTest, ShippedFilesMutatedEndWithExit0Or2AndClearErrors) {
   const int shard = GetParam();
 
   std::ofstream log;
-  if (const char* dir = std::getenv("METRONOME_MUTATION_LOG_DIR"); dir && *dir)
-    log.open(std::string(dir) + "/shard-" + std::to_string(shard) + ".log", std::ios::trunc);
+  std::string log_dir;
+  if (const char* dir = std::getenv("METRONOME_MUTATION_LOG_DIR"); dir && *dir) {
+    log_dir = dir;
+    log.open(log_dir + "/shard-" + std::to_string(shard) + ".log", std::ios::trunc);
+  }
 
   int failures = 0;
   for (int k = 0; k < kMutantsPerShard; ++k) {
@@ -527,6 +530,10 @@ TEST_P(MutationTest, ShippedFilesMutatedEndWithExit0Or2AndClearErrors) {
     const Plan plan = plan_for(original, mutant_path, json_path, rng);
     const RunResult run = run_metronome(plan.args, kTimeout);
     log_run(log, index, original, mutant, run);
+    if (!log_dir.empty())
+      std::ofstream(log_dir + "/mutant-" + std::to_string(index) + "-" + original.file_name,
+                    std::ios::binary)
+          << mutant.text;
 
     const std::vector<std::string> problems = check_run(run, json_path);
     if (problems.empty()) continue;

@@ -144,13 +144,13 @@ class Walker {
 
   // The step sequence ("has a MAC" per step) of the units of level `lvl` working inside the
   // chunk `parent`.
-  std::vector<bool> run_level(std::size_t lvl, const UnitState& parent) {
+  std::vector<std::int64_t> run_level(std::size_t lvl, const UnitState& parent) {
     UnitState start = parent;
     start.last_was_out = {false, false};
     start.revived = false;
     const auto units = static_cast<std::size_t>(m_.levels[lvl].units);
     std::vector<std::optional<UnitState>> states(units, start);
-    std::vector<bool> out;
+    std::vector<std::int64_t> out;
     walk(lvl, 0, states, 0, out);
     return out;
   }
@@ -215,7 +215,7 @@ class Walker {
   }
 
   void walk(std::size_t lvl, std::size_t idx, const std::vector<std::optional<UnitState>>& states,
-            std::int64_t fold, std::vector<bool>& out) {
+            std::int64_t fold, std::vector<std::int64_t>& out) {
     const ResolvedLevel& level = m_.levels[lvl];
     if (std::none_of(states.begin(), states.end(), [](const auto& st) { return st.has_value(); })) {
       // Every unit idles (paired SpatialMaps with different chunk counts): the documents assume
@@ -292,7 +292,7 @@ class Walker {
   }
 
   void finish_iteration(std::size_t lvl, const std::vector<std::optional<UnitState>>& states,
-                        std::vector<bool>& out) {
+                        std::vector<std::int64_t>& out) {
     std::vector<UnitState> active;
     for (const auto& st : states) {
       if (!st) continue;
@@ -300,36 +300,35 @@ class Walker {
       finish_level(active.back());
     }
     if (lvl + 1 == m_.levels.size()) {
-      // Innermost level: this iteration is one step.
-      bool any = false;
+      // Innermost level: this iteration is one step; it takes as long as its busiest unit.
+      std::int64_t busiest = 0;
       for (const UnitState& st : active) {
         if (++leaf_unit_steps_ > kMaxLeafUnitSteps)
           throw BruteForceUnsupported("brute force: case too large");
-        if (perform(st)) any = true;
+        busiest = std::max(busiest, perform(st));
       }
-      out.push_back(any);
+      out.push_back(busiest);
       return;
     }
-    // Lockstep: the iteration lasts as long as the longest child sequence; step t has a MAC if
-    // any active unit's child step t has one.
-    std::vector<bool> combined;
+    // Lockstep: the iteration lasts as long as the longest child sequence; step t's busiest
+    // unit is the busiest of the active units' child steps t.
+    std::vector<std::int64_t> combined;
     for (const UnitState& st : active) {
-      const std::vector<bool> child = run_level(lvl + 1, st);
-      if (child.size() > combined.size()) combined.resize(child.size(), false);
-      for (std::size_t t = 0; t < child.size(); ++t)
-        if (child[t]) combined[t] = true;
+      const std::vector<std::int64_t> child = run_level(lvl + 1, st);
+      if (child.size() > combined.size()) combined.resize(child.size(), 0);
+      for (std::size_t t = 0; t < child.size(); ++t) combined[t] = std::max(combined[t], child[t]);
     }
     out.insert(out.end(), combined.begin(), combined.end());
   }
 
-  // Counts every MAC the unit performs with its final chunks; true if there is at least one.
-  bool perform(const UnitState& st) {
+  // Counts every MAC the unit performs with its final chunks; returns how many.
+  std::int64_t perform(const UnitState& st) {
     const Interval nc = st.chunk[dim_index(Dim::N)];
     const Interval kc = st.chunk[dim_index(Dim::K)];
     const Interval cc = st.chunk[dim_index(Dim::C)];
     const Interval rc = st.chunk[dim_index(Dim::R)];
     const Interval sc = st.chunk[dim_index(Dim::S)];
-    if (rc.empty() || sc.empty()) return false;
+    if (rc.empty() || sc.empty()) return 0;
     // Outputs (per axis) whose rows/cols needed with the whole filter chunk all lie in the
     // input chunk.
     std::array<std::vector<std::int64_t>, 2> outs;
@@ -364,7 +363,7 @@ class Walker {
     const PerDim<std::int64_t>& z = g_.size;
     const std::int64_t yo = g_.axes[0].outputs;
     const std::int64_t xo = g_.axes[1].outputs;
-    bool any = false;
+    std::int64_t performed = 0;
     for (std::int64_t n = nc.lo; n < nc.hi; ++n)
       for (const auto& [k, c] : kcs)
         for (std::int64_t r = rc.lo; r < rc.hi; ++r)
@@ -378,9 +377,9 @@ class Walker {
                         xo +
                     ox;
                 ++counts_.at(static_cast<std::size_t>(index));
-                any = true;
+                ++performed;
               }
-    return any;
+    return performed;
   }
 
   const Geometry& g_;
@@ -463,7 +462,8 @@ BruteForceResult brute_force(const Layer& layer, const ResolvedMapping& mapping,
   top.out_limit[1] = Interval{0, g.axes[1].outputs};
 
   Walker walker(g, mapping, options, res.mac_counts);
-  res.step_has_mac = walker.run_level(0, top);
+  res.step_busiest_macs = walker.run_level(0, top);
+  for (std::int64_t m : res.step_busiest_macs) res.step_has_mac.push_back(m > 0);
   res.all_idle_iterations = walker.idle_iterations_;
   res.temporal_idles = walker.temporal_idles_;
   res.steps = static_cast<std::int64_t>(res.step_has_mac.size());

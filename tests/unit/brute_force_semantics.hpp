@@ -27,6 +27,8 @@ struct BruteForceResult {
   // (n, k, c, r, s, oy, ox); for DSCONV the k index is left out (k = c).
   std::vector<int> mac_counts;
   std::vector<bool> step_has_mac;  // one entry per array step
+  // Per array step, the MACs of its busiest unit (the step's length at one MAC per cycle).
+  std::vector<std::int64_t> step_busiest_macs;
   // Loop-nest iterations (at any level) in which every unit idles: a fold of paired SpatialMaps
   // with different chunk counts where unit 0 has no chunk of one of them. DESIGN.md and
   // docs/semantics.md assume this never happens ("unit 0 is never idle"), so `steps` and

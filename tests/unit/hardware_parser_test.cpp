@@ -244,7 +244,40 @@ TEST(HardwareYaml, SyntaxErrorsAndEmptyFiles) {
   e = expect_error([] { parse_hardware_yaml("", "h.yaml"); });
   EXPECT_CONTAINS(e.what(), "empty hardware description");
   e = expect_error([] { parse_hardware_yaml("- 1\n- 2\n", "h.yaml"); });
-  EXPECT_CONTAINS(e.what(), "the file: a list given");
+  EXPECT_STREQ(e.what(),
+               "h.yaml:1: the top level is a list (expected a mapping with keys name, word_bytes, "
+               "pe, l2, dram, noc, energy_pj)");
+  e = expect_error([] { parse_hardware_yaml("just words\n", "h.yaml"); });
+  EXPECT_CONTAINS(e.what(), "h.yaml:1: the top level is a scalar (expected a mapping with keys");
+  e = expect_error([] { parse_hardware_yaml("? [a, b]\n: 1\n", "h.yaml"); });
+  EXPECT_CONTAINS(e.what(), "h.yaml:1: a top-level key that is not a name (expected one of name,");
+}
+
+TEST(HardwareYaml, LongKeysAndValuesAreShortenedInMessages) {
+  const std::string big(100000, 'v');
+  const std::string quoted = "'" + std::string(40, 'v') + "...' (100000 characters)";
+  const auto check = [&](const std::string& text, const std::string& fragment) {
+    SCOPED_TRACE(fragment);
+    const auto e = expect_error([&] { parse_hardware_yaml(text, "h.yaml"); });
+    EXPECT_LT(std::string(e.what()).size(), 400u) << std::string(e.what()).substr(0, 400);
+    EXPECT_CONTAINS(e.what(), fragment);
+  };
+  check("pe:\n  count: " + big + "\n", "h.yaml:2: pe.count: " + quoted + " is not an integer");
+  check("pe:\n  count: 1" + std::string(100000, '0') + "\n", "does not fit in a 64-bit integer");
+  check("dram:\n  words_per_cycle: " + big + "\n", "dram.words_per_cycle: " + quoted);
+  check("noc:\n  reduction:\n    topology: " + big + "\n", "unknown topology " + quoted);
+  check("noc:\n  distribution:\n    multicast: " + big + "\n", quoted + " is not a boolean");
+  // (YAML allows implicit keys of up to 1024 characters.)
+  check("pe:\n  " + std::string(1000, 'v') + ": 1\n",
+        "h.yaml:2: unknown key 'pe." + std::string(37, 'v') + "...' (1003 characters)");
+  // Numbers that parse but are out of range are shortened too.
+  const std::string minus_one = "-1." + std::string(100000, '0');
+  check("dram:\n  words_per_cycle: " + minus_one + "\n",
+        "dram.words_per_cycle: -1.0000000000000000000000000000000000000... (100003 characters) "
+        "is out of range");
+  check("energy_pj:\n  mac: " + minus_one + "\n",
+        "energy_pj.mac: -1.0000000000000000000000000000000000000... (100003 characters) is out of "
+        "range");
 }
 
 TEST(Topologies, Names) {
@@ -282,6 +315,8 @@ TEST(HardwareMaestro, AllKeys) {
     EXPECT_TRUE(n->in_network);
     EXPECT_FALSE(n->fat);
   }
+  // MAESTRO has no L2 bandwidth key and does not limit L2 bandwidth.
+  EXPECT_EQ(hw.l2.words_per_bank_per_cycle, kUnlimited);
 }
 
 TEST(HardwareMaestro, MaestroDefaults) {
@@ -293,6 +328,8 @@ TEST(HardwareMaestro, MaestroDefaults) {
   EXPECT_EQ(hw.noc.distribution.link_words_per_cycle, kUnlimited);
   EXPECT_EQ(hw.dram.words_per_cycle, kUnlimited);
   EXPECT_EQ(hw.noc.reduction.hop_latency, 1);
+  // MAESTRO has no L2 bandwidth limit.
+  EXPECT_EQ(hw.l2.words_per_bank_per_cycle, kUnlimited);
   // Other fields keep the header's defaults.
   const Hardware def;
   EXPECT_EQ(hw.l2.banks, def.l2.banks);
@@ -319,6 +356,16 @@ TEST(HardwareMaestro, Errors) {
   EXPECT_CONTAINS(e.what(), "a.m:2: num_pes given twice (first at line 1)");
   e = expect_error([] { parse_hardware_maestro("l1_size_cstr: 99999999999999999999\n", "a.m"); });
   EXPECT_CONTAINS(e.what(), "does not fit in a 64-bit integer");
+  // Long words are shortened.
+  const std::string big(100000, 'k');
+  e = expect_error([&] { parse_hardware_maestro(big + ": 1\n", "a.m"); });
+  EXPECT_LT(std::string(e.what()).size(), 400u);
+  EXPECT_CONTAINS(e.what(),
+                  "a.m:1: unknown key '" + std::string(40, 'k') + "...' (100000 characters)");
+  e = expect_error([&] { parse_hardware_maestro("num_pes: " + big + "\n", "a.m"); });
+  EXPECT_LT(std::string(e.what()).size(), 400u);
+  EXPECT_CONTAINS(e.what(),
+                  "a.m:1: num_pes: '" + std::string(40, 'k') + "...' (100000 characters)");
 }
 
 TEST(LoadHardware, ByExtension) {
@@ -332,6 +379,8 @@ TEST(LoadHardware, ByExtension) {
   EXPECT_EQ(load_hardware(write("small.YML", "pe: { count: 8 }\n")).pe.count, 8);
   EXPECT_EQ(load_hardware(write("small.YML", "pe: { count: 8 }\n")).name, "small");
   EXPECT_EQ(load_hardware(write("acc.m", "num_pes: 16\n")).pe.count, 16);
+  EXPECT_EQ(load_hardware(write("acc.m", "num_pes: 16\n")).l2.words_per_bank_per_cycle, kUnlimited);
+  EXPECT_EQ(load_hardware(write("edge.yaml", kEdge)).l2.words_per_bank_per_cycle, 2);
   auto e = expect_error([&] { load_hardware(write("hw.json", "{}")); });
   EXPECT_CONTAINS(e.what(), "unknown hardware file type '.json' (expected .yaml or .yml");
   e = expect_error([&] { load_hardware(write("hw", "{}")); });

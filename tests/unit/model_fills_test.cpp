@@ -176,6 +176,10 @@ TEST(ModelFills, RandomSmallCases) {
   for (int i = 0; i < 150; ++i) {
     const std::int64_t r = pick(1, 3), s = pick(1, 3);
     Layer layer = conv(pick(1, 4), pick(1, 4), r, s, pick(r, 8), pick(s, 8), pick(1, 3));
+    if (i % 5 == 0) {  // depth-wise, K = 1 (MAESTRO's notation) or K = C
+      layer.type = LayerType::DsConv;
+      layer.size[Dim::K] = i % 10 == 0 ? 1 : layer.size[Dim::C];
+    }
     ResolvedMapping m;
     const std::size_t levels = static_cast<std::size_t>(pick(1, 3));
     m.pes_used = 1;

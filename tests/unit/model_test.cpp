@@ -180,9 +180,12 @@ TEST(Model, EveryShippedCombinationGivesACompleteRecord) {
           EXPECT_LE(m.pe_utilization, 1.0) << what;
           EXPECT_GT(m.steps, 0) << what;
           for (Tensor t : kAllTensors) {
-            EXPECT_GE(m.traffic.dram.tensor[t].reads + m.traffic.dram.tensor[t].writes,
-                      layer.tensor_words(t))
-                << what << " " << tensor_name(t);
+            // Inputs no window uses (edges of strided layers) need not be fetched.
+            if (t != Tensor::Input) {
+              EXPECT_GE(m.traffic.dram.tensor[t].reads + m.traffic.dram.tensor[t].writes,
+                        layer.tensor_words(t))
+                  << what << " " << tensor_name(t);
+            }
             EXPECT_GT(m.traffic.l1.tensor[t].writes, 0) << what;
           }
           EXPECT_GT(m.noc.ingress_words, 0) << what;

@@ -276,10 +276,60 @@ Layer B { Type: CONV Dimensions { K: 4, C: 8, R: 1, S: 1, Y: 2, X: 2 } }
   EXPECT_CONTAINS(w.warnings[0], "u.m:2:");
   EXPECT_CONTAINS(w.warnings[0], "TRCONV");
   // A supported type in the wrong case is a mistake, not an unsupported layer.
-  const auto e = expect_error([] {
+  auto e = expect_error([] {
     parse_workload("Network u {\nLayer A {\nType: conv\nDimensions { K: 1 }\n}\n}", "u.m");
   });
   EXPECT_CONTAINS(e.what(), "u.m:3: unknown layer type 'conv' (expected CONV");
+  e = expect_error([] {
+    parse_workload("Network u {\nLayer A {\nType: trconv\nDimensions { K: 1 }\n}\n}", "u.m");
+  });
+  EXPECT_CONTAINS(e.what(), "u.m:3: unknown layer type 'trconv' (expected TRCONV (types are upper");
+}
+
+TEST(WorkloadParser, EveryMaestroLayerTypeIsKeptAsUnsupported) {
+  // The types of MAESTRO's LayerType enum (DFA_layer.hpp) that metronome does not model.
+  for (const std::string type : {"TRCONV", "NGCONV", "FC", "POOL", "LSTM"}) {
+    const Workload w = parse_workload(
+        "Network u {\nLayer A {\nType: " + type +
+            "\nDimensions { K: 4, C: 8, R: 2, S: 2, Y: 8, X: 8 }\n}\n"
+            "Layer B { Type: CONV Dimensions { K: 4, C: 8, R: 1, S: 1, Y: 2, X: 2 } }\n}",
+        "u.m");
+    ASSERT_EQ(w.layers.size(), 2u) << type;
+    EXPECT_EQ(w.layers[0].type, LayerType::Unsupported) << type;
+    EXPECT_EQ(w.layers[0].type_text, type);
+    ASSERT_EQ(w.warnings.size(), 1u) << type;
+    EXPECT_STREQ(w.warnings[0].c_str(),
+                 ("u.m:3: layer 'A' has type " + type +
+                  ", which metronome does not model; it is kept as an unsupported layer")
+                     .c_str());
+  }
+}
+
+TEST(WorkloadParser, UnknownLayerTypeIsAnError) {
+  // A typo is not a layer type MAESTRO knows: an error listing the valid types.
+  auto e = expect_error([] {
+    parse_workload(
+        "Network u {\nLayer A {\nType: CONVOLUTION\n"
+        "Dimensions { K: 4, C: 8, R: 2, S: 2, Y: 8, X: 8 }\n}\n}",
+        "u.m");
+  });
+  EXPECT_STREQ(e.what(),
+               "u.m:3: unknown layer type 'CONVOLUTION' (expected CONV, DSCONV or GEMM; MAESTRO's "
+               "TRCONV, NGCONV, FC, POOL, LSTM are accepted and kept as unsupported layers)");
+  // MAESTRO's RESIDUAL_IDENTITY token is refused by MAESTRO's own parser, and here.
+  e = expect_error([] {
+    parse_workload("Network u {\nLayer A {\nType: RESIDUAL_IDENTITY\nDimensions { K: 4 }\n}\n}",
+                   "u.m");
+  });
+  EXPECT_CONTAINS(e.what(), "u.m:3: unknown layer type 'RESIDUAL_IDENTITY'");
+  // A long type word is shortened.
+  e = expect_error([] {
+    parse_workload(
+        "Network u {\nLayer A {\nType: " + std::string(100000, 'T') + "\nDimensions { K: 4 }\n}\n}",
+        "u.m");
+  });
+  EXPECT_LT(std::string(e.what()).size(), 300u);
+  EXPECT_CONTAINS(e.what(), "(100000 characters)");
 }
 
 TEST(WorkloadParser, Padding) {
@@ -628,6 +678,123 @@ TEST(WorkloadParser, VeryLongLinesAreLinearAndClear) {
   EXPECT_LT(std::chrono::duration_cast<std::chrono::seconds>(elapsed).count(), 10);
 }
 
+TEST(WorkloadParser, LongNamesAreShortenedInMessages) {
+  // Every name or word of the input echoed in a message appears as its first 40 characters and
+  // its length, however long it is.
+  const std::string big(1'000'000, 'n');
+  const std::string shown = "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn... (1000000 characters)";
+  const std::string quoted = "'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...' (1000000 characters)";
+  const std::string dims = "Dimensions { K: 1, C: 1, R: 1, S: 1, Y: 3, X: 3 }\n";
+  const auto check = [&](const std::string& text, const std::string& fragment) {
+    SCOPED_TRACE(fragment);
+    const auto e = expect_error([&] { parse_workload(text, "n.m"); });
+    EXPECT_LT(std::string(e.what()).size(), 400u) << std::string(e.what()).substr(0, 400);
+    EXPECT_CONTAINS(e.what(), fragment);
+  };
+  // Network names.
+  check("Network " + big + " {\n", "n.m:1: Network " + shown + " is not closed");
+  check("Network " + big + " {\n}\n", "n.m:1: Network " + shown + " has no layers");
+  check("Network " + big + " {\nFoo\n}\n", "unknown statement 'Foo' in Network " + shown);
+  check("Network " + big + " }\n", "unexpected '}' after Network " + shown);
+  const std::string net = "Network " + big + " {\nLayer L { Type: CONV " + dims + "}\n}\n";
+  check(net + "Network b {\n}\n", "n.m:5: a second Network (the first, " + shown);
+  check(net + "}\n", "n.m:5: unmatched '}': Network " + shown + " already ended at line 4");
+  // Layer names.
+  const std::string head = "Network n {\nLayer " + big + " {\n";
+  check(head, "n.m:2: layer " + quoted + " is not closed");
+  check(head + dims + "}\n}\n", "n.m:2: layer " + quoted + " has no Type");
+  check(head + "Type: CONV\n}\n}\n", "n.m:2: layer " + quoted + " has no Dimensions");
+  check(head + "Type: CONV\nDimensions { K: 1 }\n}\n}\n", "layer " + quoted + " is missing");
+  check(head + "Type: CONV\nFoo\n}\n}\n", "unknown statement 'Foo' in layer " + quoted);
+  check(head + "Type: CONV\nType: CONV\n}\n}\n", "second Type in layer " + quoted);
+  check(head + "Type: CONV\nDimensions { K: 0 }\n}\n}\n", "dimension K of layer " + quoted);
+  check(head + "Type: CONV\nDimensions { K: 1\n", "Dimensions block of layer " + quoted);
+  check(head + "Type: CONV\nStride { Z: 1 }\n" + dims + "}\n}\n", "in Stride of layer " + quoted);
+  check(head + "Type: CONV\nStride ( X: 1 }\n}\n}\n", "after Stride in layer " + quoted);
+  check(head + "Type: CONV\nDimensions { K: 1, C: 1, R: 5, S: 1, Y: 3, X: 3 }\n}\n}\n",
+        "n.m:2: layer " + quoted + ": filter rows R = 5 exceed input rows Y = 3");
+  check(head + "Type: GEMM\nStride { X: 2 }\nDimensions { M: 1, N: 1, K: 1 }\n}\n}\n",
+        "GEMM layer " + quoted + " has a stride");
+  check("Network n {\nLayer " + big + "\n", "unexpected end of file after Layer " + shown);
+  // Constant names.
+  check("Constant " + big + " 1;\nConstant " + big + " 2;\n",
+        "n.m:2: Constant " + shown + " = 2 redefined (it is 1 at line 1)");
+  check("Constant " + big + " x;\n", "Constant " + shown + ": unknown constant 'x'");
+  check("Network n {\nLayer L {\nType: CONV\nDimensions { K: " + big + " }\n}\n}\n",
+        "unknown constant " + quoted);
+  check("Network n {\nLayer L {\nType: CONV\nDimensions { K: " + big + " }\n}\n}\nConstant " + big +
+            " 4;\n",
+        "Constant " + shown + " is defined later, at line 7");
+  // Dimension keys and Sz() arguments.
+  check("Network n {\nLayer L {\nType: CONV\nDimensions { " + big + ": }\n}\n}\n",
+        "missing value for Dimensions " + shown + " of layer 'L'");
+  check("Network n {\nLayer L {\nType: CONV\nDimensions { " + big + ": 1 }\n}\n}\n",
+        "unknown dimension " + quoted + " in Dimensions of layer 'L'");
+  check("Network n {\nLayer L {\nType: CONV\n" + dims + "Dataflow { TemporalMap(Sz(" + big +
+            ",1) K; }\n}\n}\n",
+        "after Sz(" + shown + " in TemporalMap size");
+
+  // Warnings are shortened too.
+  const std::string layer = "Layer " + big + " { Type: CONV " + dims + "}\n";
+  Workload w = parse_workload("Network n {\n" + layer + layer + "}\n", "n.m");
+  ASSERT_EQ(w.warnings.size(), 1u);
+  EXPECT_LT(w.warnings[0].size(), 400u);
+  EXPECT_CONTAINS(w.warnings[0], "n.m:4: layer name " + quoted + " (line 2) is used again 1 time");
+  EXPECT_EQ(w.layers[1].name, big + "#2");  // the name itself is kept whole
+  w = parse_workload("Network n {\nLayer " + big + " { Type: TRCONV\n" + dims + "}\n}\n", "n.m");
+  ASSERT_EQ(w.warnings.size(), 1u);
+  EXPECT_LT(w.warnings[0].size(), 400u);
+  EXPECT_CONTAINS(w.warnings[0], "n.m:2: layer " + quoted + " has type TRCONV");
+  EXPECT_EQ(w.layers[0].name, big);
+
+  // A long multi-byte name is cut between characters, not inside one.
+  const std::string accents = [] {
+    std::string a;
+    for (int i = 0; i < 1000; ++i) a += "\xC3\xA9";  // é
+    return a;
+  }();
+  const auto e = expect_error([&] { parse_workload("Network " + accents + " {\n", "n.m"); });
+  EXPECT_CONTAINS(e.what(), "Network " + accents.substr(0, 40) + "... (2000 characters)");
+}
+
+TEST(WorkloadParser, UnmatchedCloseBrace) {
+  const std::string net =
+      "Network a {\nLayer L { Type: CONV Dimensions { K: 1, C: 1, R: 1, S: 1, Y: 1, X: 1 } }\n}\n";
+  auto e = expect_error([&] { parse_workload(net + "}\n", "x.m"); });
+  EXPECT_STREQ(e.what(),
+               "x.m:4: unmatched '}': Network a already ended at line 3 (expected Constant or "
+               "Network)");
+  e = expect_error([&] { parse_workload("}\n" + net, "x.m"); });
+  EXPECT_STREQ(e.what(), "x.m:1: unmatched '}' (expected Constant or Network)");
+  e = expect_error([&] { parse_dataflow("Dataflow { SpatialMap(1,1) K; }\n}\n", "d.m"); });
+  EXPECT_STREQ(e.what(), "d.m:2: unmatched '}' after the Dataflow block (expected end of file)");
+  e = expect_error([&] { parse_dataflow("SpatialMap(1,1) K;\n}\n", "d.m"); });
+  EXPECT_STREQ(e.what(), "d.m:2: unmatched '}' (expected TemporalMap, SpatialMap or Cluster)");
+}
+
+TEST(WorkloadParser, ConstantUsedBeforeItsDefinition) {
+  const std::string layer =
+      "Network n {\nLayer L {\nType: CONV\nDimensions { K: NumK, C: 1, R: 1, S: 1, Y: 1, X: 1 "
+      "}\n}\n";
+  auto e = expect_error([&] { parse_workload(layer + "}\n// later\nConstant NumK 4;\n", "c.m"); });
+  EXPECT_STREQ(e.what(),
+               "c.m:4: Dimensions K of layer 'L': Constant NumK is defined later, at line 8 "
+               "(expected a Constant declared before it is used)");
+  // Defined later inside the Network, and in a dataflow file.
+  e = expect_error([&] { parse_workload(layer + "Constant NumK 4;\n}\n", "c.m"); });
+  EXPECT_CONTAINS(e.what(),
+                  "c.m:4: Dimensions K of layer 'L': Constant NumK is defined later, "
+                  "at line 6");
+  e = expect_error([] { parse_dataflow("TemporalMap(T,T) K;\nConstant T 2;\n", "d.m"); });
+  EXPECT_CONTAINS(e.what(), "d.m:1: TemporalMap size: Constant T is defined later, at line 2");
+  // Not defined anywhere: unknown.
+  e = expect_error([&] { parse_workload(layer + "}\nConstant NumC 4;\n", "c.m"); });
+  EXPECT_CONTAINS(e.what(), "c.m:4: Dimensions K of layer 'L': unknown constant 'NumK'");
+  // Malformed text after the use: still the unknown-constant message, not a lexer error.
+  e = expect_error([&] { parse_workload(layer + "}\n/* unterminated\n", "c.m"); });
+  EXPECT_CONTAINS(e.what(), "c.m:4: Dimensions K of layer 'L': unknown constant 'NumK'");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Layer methods
 
@@ -683,6 +850,14 @@ TEST(LayerMethods, ValidateErrors) {
   e = expect_error([&] { l.validate(); });
   EXPECT_CONTAINS(e.what(), "overflows a 64-bit integer");
   EXPECT_EQ(e.where().line, 7);
+  // A long layer name is shortened.
+  l = conv(1, 1, 1, 1, 1, 1, 1);
+  l.name = std::string(100000, 'L');
+  l.size[Dim::K] = 0;
+  e = expect_error([&] { l.validate(); });
+  EXPECT_STREQ(e.what(), ("l.m:7: layer '" + std::string(40, 'L') +
+                          "...' (100000 characters): dimension K is 0 (expected an integer >= 1)")
+                             .c_str());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -744,6 +919,14 @@ TEST(ResolveMapping, SizesBelowOneAreErrors) {
   m = mapping_of("SpatialMap(1,1) K;");
   e = expect_error([&] { resolve_mapping(m, l, 0); });
   EXPECT_CONTAINS(e.what(), "0 PEs");
+  Mapping empty;
+  empty.name = "flow";
+  e = expect_error([&] { resolve_mapping(empty, l, 16); });
+  EXPECT_CONTAINS(e.what(), "dataflow 'flow' has no directives");
+  empty.name = std::string(100000, 'f');
+  e = expect_error([&] { resolve_mapping(empty, l, 16); });
+  EXPECT_CONTAINS(
+      e.what(), "dataflow '" + std::string(40, 'f') + "...' (100000 characters) has no directives");
 }
 
 TEST(ResolveMapping, SpatialMapAfterTemporalMapOfSameDimIsRefused) {
