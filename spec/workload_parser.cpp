@@ -320,7 +320,8 @@ class MParser {
   // The line of a `Constant NAME` further on in the input, if any (consumes the input).
   std::optional<int> find_later_constant(std::string_view name);
   RawExtent parse_extent(std::string_view context);
-  Block parse_block(std::string_view block_name, std::string_view layer_name);
+  // `layer` is the layer as shown in messages: quote(name).
+  Block parse_block(std::string_view block_name, std::string_view layer);
   RawDataflow parse_directives(int line, bool braced);
   int parse_network(Workload& w);  // returns the line of the Network's closing '}'
   RawLayer parse_layer_body(const Token& name_token, int line);
@@ -416,10 +417,10 @@ RawExtent MParser::parse_extent(std::string_view context) {
   return e;
 }
 
-Block MParser::parse_block(std::string_view block_name, std::string_view layer_name) {
+Block MParser::parse_block(std::string_view block_name, std::string_view layer) {
   Block b;
   b.line = next().line;  // the block keyword
-  expect('{', fmt::format("after {} in layer {}", block_name, layer_name));
+  expect('{', fmt::format("after {} in layer {}", block_name, layer));
   while (true) {
     const Token t = peek();
     if (punct(t, '}')) {
@@ -427,16 +428,14 @@ Block MParser::parse_block(std::string_view block_name, std::string_view layer_n
       break;
     }
     if (t.kind == TokKind::End)
-      fail(b.line, fmt::format("{} block of layer {} is not closed", block_name, layer_name),
-           "'}'");
+      fail(b.line, fmt::format("{} block of layer {} is not closed", block_name, layer), "'}'");
     if (t.kind != TokKind::Word)
-      fail(t.line,
-           fmt::format("unexpected {} in {} of layer {}", describe(t), block_name, layer_name),
+      fail(t.line, fmt::format("unexpected {} in {} of layer {}", describe(t), block_name, layer),
            "NAME: value entries separated by commas, and '}'");
     next();
     accept(':');
     const auto [v, line] =
-        parse_value(fmt::format("{} {} of layer {}", block_name, shorten(t.text), layer_name));
+        parse_value(fmt::format("{} {} of layer {}", block_name, shorten(t.text), layer));
     b.entries.push_back(Entry{t.text, v, line});
     accept(',');
   }

@@ -485,80 +485,181 @@ std::string keep_for_reproduction(int index, const Original& original, const std
   return quoted_command(args);
 }
 
-void log_run(std::ofstream& log, int index, const Original& original, const Mutant& mutant,
-             const RunResult& run) {
-  if (!log) return;
-  log << "=== mutant " << index << " of " << original.relative << ": ";
-  for (std::size_t i = 0; i < mutant.mutations.size(); ++i)
-    log << (i ? "; " : "") << mutant.mutations[i];
-  log << "\n";
+// Short form of a run for failure messages: how it ended, stderr, the start of stdout.
+std::string summary(const RunResult& run) {
+  std::ostringstream s;
   if (run.timed_out)
-    log << "TIMED OUT\n";
+    s << "timed out after " << kTimeout.count() << " s";
   else if (run.signal)
-    log << "SIGNAL " << run.signal << "\n";
+    s << "killed by signal " << run.signal;
   else
-    log << "exit " << run.exit_status << "\n";
-  log << run.err;
+    s << "exit status " << run.exit_status;
+  s << "\n--- stderr (" << run.err.size() << " bytes) ---\n"
+    << run.err.substr(0, 2000) << "\n--- stdout (" << run.out.size() << " bytes) ---\n"
+    << run.out.substr(0, 400) << (run.out.size() > 400 ? "...\n" : "");
+  return s.str();
 }
 
+// Runs mutants and collects the failures of one shard; with METRONOME_MUTATION_LOG_DIR set,
+// logs every run and keeps every mutant there.
+class ShardRunner {
+ public:
+  explicit ShardRunner(const std::string& shard_name) {
+    if (const char* dir = std::getenv("METRONOME_MUTATION_LOG_DIR"); dir && *dir) {
+      log_dir_ = dir;
+      log_.open(log_dir_ + "/" + shard_name + ".log", std::ios::trunc);
+    }
+  }
+
+  // Runs `mutant` of `original` (numbered `index` in failure messages and file names);
+  // reports a test failure for a misbehaving run.
+  void run(int index, const Original& original, const Mutant& mutant, std::mt19937_64& rng) {
+    ++runs_;
+    TempDir dir;
+    const std::string mutant_path = dir.write(original.file_name, mutant.text);
+    const std::string json_path = (dir.path() / "out.json").string();
+    const Plan plan = plan_for(original, mutant_path, json_path, rng);
+    const RunResult run = run_metronome(plan.args, kTimeout);
+    log(index, original, mutant, run);
+
+    std::vector<std::string> problems = check_run(run, json_path);
+    if (problems.empty()) return;
+    ++failures_;
+    std::ostringstream message;
+    message << "mutant " << index << " of " << original.relative << " (";
+    for (std::size_t i = 0; i < mutant.mutations.size(); ++i)
+      message << (i ? "; " : "") << mutant.mutations[i];
+    message << "):\n";
+    constexpr std::size_t kShown = 8;
+    for (std::size_t i = 0; i < problems.size() && i < kShown; ++i)
+      message << "  " << problems[i] << "\n";
+    if (problems.size() > kShown) message << "  ... " << problems.size() - kShown << " more\n";
+    message << "reproduce with:\n  "
+            << keep_for_reproduction(index, original, mutant.text, plan.args, mutant_path) << "\n"
+            << summary(run);
+    ADD_FAILURE() << message.str();
+  }
+
+  void expect_no_failures() const {
+    EXPECT_EQ(failures_, 0) << failures_ << " of " << runs_ << " mutants misbehaved";
+  }
+
+ private:
+  void log(int index, const Original& original, const Mutant& mutant, const RunResult& run) {
+    if (!log_) return;
+    log_ << "=== mutant " << index << " of " << original.relative << ": ";
+    for (std::size_t i = 0; i < mutant.mutations.size(); ++i)
+      log_ << (i ? "; " : "") << mutant.mutations[i];
+    log_ << "\n";
+    if (run.timed_out)
+      log_ << "TIMED OUT\n";
+    else if (run.signal)
+      log_ << "SIGNAL " << run.signal << "\n";
+    else
+      log_ << "exit " << run.exit_status << "\n";
+    log_ << run.err;
+    std::ofstream(log_dir_ + "/mutant-" + std::to_string(index) + "-" + original.file_name,
+                  std::ios::binary)
+        << mutant.text;
+  }
+
+  std::string log_dir_;
+  std::ofstream log_;
+  int runs_ = 0;
+  int failures_ = 0;
+};
+
+std::mt19937_64 generator_for(int index) {
+  std::seed_seq seed{static_cast<std::uint32_t>(kSeed), static_cast<std::uint32_t>(kSeed >> 32),
+                     static_cast<std::uint32_t>(index)};
+  return std::mt19937_64(seed);
+}
+
+// The 1000 random mutants, kMutantsPerShard per shard.
 class MutationTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(MutationTest, ShippedFilesMutatedEndWithExit0Or2AndClearErrors) {
   const std::vector<Original>& files = originals();
   ASSERT_FALSE(files.empty()) << "no shipped files under " << source_path("configs");
   const int shard = GetParam();
-
-  std::ofstream log;
-  std::string log_dir;
-  if (const char* dir = std::getenv("METRONOME_MUTATION_LOG_DIR"); dir && *dir) {
-    log_dir = dir;
-    log.open(log_dir + "/shard-" + std::to_string(shard) + ".log", std::ios::trunc);
-  }
-
-  int failures = 0;
+  ShardRunner runner("shard-" + std::to_string(shard));
   for (int k = 0; k < kMutantsPerShard; ++k) {
     const int index = shard * kMutantsPerShard + k;
     const Original& original = files[static_cast<std::size_t>(index) % files.size()];
-    std::seed_seq seed{static_cast<std::uint32_t>(kSeed), static_cast<std::uint32_t>(kSeed >> 32),
-                       static_cast<std::uint32_t>(index)};
-    std::mt19937_64 rng(seed);
-    const Mutant mutant = mutate(original, rng);
-
-    TempDir dir;
-    const std::string mutant_path = dir.write(original.file_name, mutant.text);
-    const std::string json_path = (dir.path() / "out.json").string();
-    const Plan plan = plan_for(original, mutant_path, json_path, rng);
-    const RunResult run = run_metronome(plan.args, kTimeout);
-    log_run(log, index, original, mutant, run);
-    if (!log_dir.empty())
-      std::ofstream(log_dir + "/mutant-" + std::to_string(index) + "-" + original.file_name,
-                    std::ios::binary)
-          << mutant.text;
-
-    const std::vector<std::string> problems = check_run(run, json_path);
-    if (problems.empty()) continue;
-    ++failures;
-    std::ostringstream message;
-    message << "mutant " << index << " of " << original.relative << " (";
-    for (std::size_t i = 0; i < mutant.mutations.size(); ++i)
-      message << (i ? "; " : "") << mutant.mutations[i];
-    message << "):\n";
-    for (const std::string& p : problems) message << "  " << p << "\n";
-    message << "reproduce with:\n  "
-            << keep_for_reproduction(index, original, mutant.text, plan.args, mutant_path) << "\n"
-            << run.describe();
-    ADD_FAILURE() << message.str();
+    std::mt19937_64 rng = generator_for(index);
+    runner.run(index, original, mutate(original, rng), rng);
   }
-  EXPECT_EQ(failures, 0) << failures << " of " << kMutantsPerShard << " mutants misbehaved";
+  runner.expect_no_failures();
 }
 
 INSTANTIATE_TEST_SUITE_P(Shards, MutationTest, ::testing::Range(0, kShards));
+
+// Extreme values, systematically: random mutation rarely puts a huge value into a given field,
+// so every number (outside comments) of every hardware file, every dataflow file and of
+// alexnet.m (the other networks use the same grammar) is also replaced, one at a time, by
+// 2^63 - 1 and 2^62 (which overflow when added to or multiplied by anything) and, in YAML
+// files, by 1e-300 and 1e300 (which overflow any division or product). Mutant numbers start at
+// kExtremeBase.
+constexpr int kExtremeBase = 100000;
+constexpr int kExtremeShards = 8;
+
+struct Extreme {
+  std::size_t file = 0;   // in originals()
+  std::size_t token = 0;  // a Number token of that file
+  std::string value;
+};
+
+const std::vector<Extreme>& extremes() {
+  static const std::vector<Extreme> cases = [] {
+    std::vector<Extreme> all;
+    const std::vector<Original>& files = originals();
+    for (std::size_t f = 0; f < files.size(); ++f) {
+      const Original& o = files[f];
+      if (o.kind == Kind::Network && o.file_name != "alexnet.m") continue;
+      const bool yaml = o.kind == Kind::Hardware;
+      std::vector<std::string> values = {"9223372036854775807", "4611686018427387904"};
+      if (yaml) values.insert(values.end(), {"1e-300", "1e300"});
+      const std::vector<Token> tokens = tokenize(o.text, yaml);
+      for (std::size_t t = 0; t < tokens.size(); ++t)
+        if (tokens[t].type == TokenType::Number)
+          for (const std::string& v : values) all.push_back({f, t, v});
+    }
+    return all;
+  }();
+  return cases;
+}
+
+class MutationExtremesTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(MutationExtremesTest, EveryNumberReplacedByExtremeValuesEndsWithExit0Or2) {
+  const std::vector<Original>& files = originals();
+  ASSERT_FALSE(files.empty()) << "no shipped files under " << source_path("configs");
+  const int shard = GetParam();
+  ShardRunner runner("extremes-" + std::to_string(shard));
+  const std::vector<Extreme>& cases = extremes();
+  for (std::size_t i = static_cast<std::size_t>(shard); i < cases.size(); i += kExtremeShards) {
+    const Extreme& c = cases[i];
+    const Original& original = files[c.file];
+    std::vector<Token> tokens = tokenize(original.text, original.kind == Kind::Hardware);
+    Mutant mutant;
+    mutant.mutations.push_back("number " + std::to_string(c.token) + " " +
+                               show(tokens[c.token].text) + " -> " + show(c.value));
+    tokens[c.token].text = c.value;
+    mutant.text = join(tokens);
+    const int index = kExtremeBase + static_cast<int>(i);
+    std::mt19937_64 rng = generator_for(index);
+    runner.run(index, original, mutant, rng);
+  }
+  runner.expect_no_failures();
+}
+
+INSTANTIATE_TEST_SUITE_P(Shards, MutationExtremesTest, ::testing::Range(0, kExtremeShards));
 
 // The tokenizer gives the text back unchanged, and mutants are reproducible.
 TEST(MutationTokenizer, RoundTripsEveryShippedFileAndMutatesDeterministically) {
   for (const Original& o : originals()) {
     EXPECT_EQ(join(tokenize(o.text, o.kind == Kind::Hardware)), o.text) << o.relative;
-    std::mt19937_64 a(7), b(7);
+    std::mt19937_64 a = generator_for(1), b = generator_for(1);
     EXPECT_EQ(mutate(o, a).text, mutate(o, b).text) << o.relative;
   }
 }
