@@ -17,11 +17,19 @@ namespace metronome {
 
 namespace {
 
+// A cycle count from a real-valued estimate; counts beyond 2^62 are refused, not wrapped.
+std::int64_t whole_cycles(double cycles) {
+  constexpr double kMaxCycles = 4.6e18;
+  if (!(cycles <= kMaxCycles))
+    throw InputError(SourceLocation{}, fmt::format("the runtime ({:.3g} cycles) overflows", cycles),
+                     "a layer and hardware whose runtime fits in 64 bits");
+  return static_cast<std::int64_t>(std::ceil(cycles - 1e-9));
+}
 
 // Cycles to move `words` at `per_cycle` words per cycle (0 words take 0 cycles).
 std::int64_t transfer_cycles(double words, double per_cycle) {
   if (words <= 0 || std::isinf(per_cycle)) return 0;
-  return static_cast<std::int64_t>(std::ceil(words / per_cycle - 1e-9));
+  return whole_cycles(words / per_cycle);
 }
 
 // How many units share each tile, per tensor: at every level with a SpatialMap, the units of
@@ -230,12 +238,16 @@ Metrics evaluate_layer(const Layer& layer, const Mapping& mapping, const Hardwar
     exposed += n * std::max(0.0, transfer - compute_per_step);
   }
   const std::int64_t pipeline =
-      compute_total + static_cast<std::int64_t>(std::ceil(exposed - 1e-9));
+      checked_add(compute_total, whole_cycles(exposed), SourceLocation{}, "runtime");
+  // Latencies are below 2^32 (Hardware::check_limits), so these sums stay far from overflow
+  // once each term is a checked count.
   const std::int64_t fill = first_ingress + dist.hop_latency_to_farthest();
   const std::int64_t drain = last_egress + red.hop_latency_to_farthest();
-  const std::int64_t on_chip = fill + pipeline + drain;
+  const std::int64_t on_chip =
+      checked_add(checked_add(fill, pipeline, SourceLocation{}, "runtime"), drain,
+                  SourceLocation{}, "runtime");
   const double dram_words =
-      static_cast<double>(tr.dram.reads() + tr.dram.writes());
+      static_cast<double>(tr.dram.reads()) + static_cast<double>(tr.dram.writes());
   const std::int64_t dram_cycles =
       transfer_cycles(dram_words, hw.dram.words_per_cycle) + hw.dram.latency_cycles;
   m.runtime_cycles = std::max(on_chip + hw.dram.latency_cycles, dram_cycles);

@@ -15,6 +15,12 @@ namespace metronome {
 
 inline constexpr double kUnlimited = std::numeric_limits<double>::infinity();
 
+// Sanity limits, so that every count the engines derive fits in 64 bits and every run ends.
+inline constexpr std::int64_t kMaxPes = std::int64_t{1} << 20;            // PEs
+inline constexpr std::int64_t kMaxMacsPerCycle = std::int64_t{1} << 20;   // per PE
+inline constexpr double kMinWordsPerCycle = 1.0 / 1024;                   // any bandwidth
+inline constexpr std::int64_t kMaxLatencyCycles = std::int64_t{1} << 32;  // any latency
+
 enum class Topology : std::uint8_t { Bus, Crossbar, Tree, Mesh, Systolic };
 
 std::string_view topology_name(Topology t);
@@ -68,6 +74,9 @@ struct Hardware {
   } energy_pj;
 
   SourceLocation where;
+
+  // Checks the sanity limits above; throws InputError naming the field.
+  void check_limits() const;
 
   std::int64_t l1_words() const { return pe.l1_bytes / word_bytes; }
   std::int64_t l2_words() const { return l2.bytes / word_bytes; }

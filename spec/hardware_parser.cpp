@@ -363,8 +363,37 @@ std::vector<std::string_view> topology_names() {
   return out;
 }
 
+void Hardware::check_limits() const {
+  auto fail = [&](const std::string& field, const std::string& value, const std::string& range) {
+    throw InputError(where, fmt::format("{}: {} is out of range", field, value), range);
+  };
+  if (pe.count > kMaxPes)
+    fail("pe.count", std::to_string(pe.count), fmt::format("at most {} PEs", kMaxPes));
+  if (pe.macs_per_cycle > kMaxMacsPerCycle)
+    fail("pe.macs_per_cycle", std::to_string(pe.macs_per_cycle),
+         fmt::format("at most {}", kMaxMacsPerCycle));
+  const std::pair<const char*, double> bandwidths[] = {
+      {"l2.words_per_bank_per_cycle", l2.words_per_bank_per_cycle},
+      {"dram.words_per_cycle", dram.words_per_cycle},
+      {"noc.distribution.link_words_per_cycle", noc.distribution.link_words_per_cycle},
+      {"noc.reduction.link_words_per_cycle", noc.reduction.link_words_per_cycle}};
+  for (const auto& [field, value] : bandwidths)
+    if (!(value >= kMinWordsPerCycle))
+      fail(field, fmt::format("{}", value),
+           fmt::format("at least {} words per cycle, or unlimited", kMinWordsPerCycle));
+  const std::pair<const char*, std::int64_t> latencies[] = {
+      {"dram.latency_cycles", dram.latency_cycles},
+      {"noc.distribution.hop_latency", noc.distribution.hop_latency},
+      {"noc.reduction.hop_latency", noc.reduction.hop_latency}};
+  for (const auto& [field, value] : latencies)
+    if (value > kMaxLatencyCycles)
+      fail(field, std::to_string(value), fmt::format("at most {} cycles", kMaxLatencyCycles));
+}
+
 Hardware parse_hardware_yaml(const std::string& text, const std::string& file_name) {
-  return YamlReader(file_name).read(text);
+  Hardware hw = YamlReader(file_name).read(text);
+  hw.check_limits();
+  return hw;
 }
 
 // MAESTRO's hardware file (its DFSL_hw-parser.hpp): `key: value` lines, `//` comments.
@@ -464,6 +493,7 @@ Hardware parse_hardware_maestro(const std::string& text, const std::string& file
     net->multicast = true;
     net->in_network = true;
   }
+  hw.check_limits();
   return hw;
 }
 

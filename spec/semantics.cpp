@@ -148,7 +148,7 @@ class Analysis {
       extent[i] = g.sizes[i] + 1;
       cells = mul_or_throw(cells, extent[i], "coverage table size");
     }
-    constexpr std::int64_t kMaxCells = std::int64_t{1} << 26;
+    constexpr std::int64_t kMaxCells = std::int64_t{1} << 22;
     if (cells > kMaxCells) {
       std::string names;
       for (std::size_t c : g.coords) names += fmt::format("{}{}", names.empty() ? "" : ",",
