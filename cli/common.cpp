@@ -115,9 +115,9 @@ std::vector<const Layer*> select_layers(const Workload& workload, const std::str
                      "at least one Layer block");
   if (layers.empty()) {
     std::vector<std::string> names;
-    for (const Layer& layer : workload.layers) names.push_back(layer.name);
+    for (const Layer& layer : workload.layers) names.push_back(shorten(layer.name));
     throw InputError(SourceLocation{workload.file, 0},
-                     fmt::format("--layer {}: no layer of that name", name),
+                     fmt::format("--layer {}: no layer of that name", shorten(name)),
                      "one of " + some_names(names));
   }
   return layers;
@@ -129,7 +129,7 @@ std::vector<Job> plan_jobs(const std::vector<const Layer*>& layers,
   for (const Layer* layer : layers) {
     if (dataflows.empty()) {
       if (!layer->dataflow)
-        throw InputError(layer->where, fmt::format("layer {} has no Dataflow block", layer->name),
+        throw InputError(layer->where, fmt::format("layer {} has no Dataflow block", shorten(layer->name)),
                          "a Dataflow block in the layer, or --dataflow NAME|FILE|all");
       jobs.push_back({layer, &*layer->dataflow});
     } else {
@@ -178,7 +178,7 @@ int report_records(const std::vector<Job>& jobs, const std::vector<Metrics>& rec
       std::string line = fmt::format(
           "metronome: {}: layer {} with dataflow {}: invalid mapping: {} missing MACs, {} "
           "duplicated MACs",
-          where.str(), layer.name, dataflow, m.missing_macs, m.duplicated_macs);
+          where.str(), shorten(layer.name), shorten(dataflow), m.missing_macs, m.duplicated_macs);
       if (!examples.empty()) {
         line += " (" + examples.front();
         if (examples.size() > 1) line += ", " + examples.back();
@@ -188,7 +188,8 @@ int report_records(const std::vector<Job>& jobs, const std::vector<Metrics>& rec
       status = 2;
     } else if (m.status == RecordStatus::Failed) {
       err << fmt::format("metronome: {}: layer {} with dataflow {}: the {} failed: {}\n",
-                         where.str(), layer.name, dataflow, engine_name(m.engine), m.note);
+                         where.str(), shorten(layer.name), shorten(dataflow), engine_name(m.engine),
+                         m.note);
       status = std::max(status, 1);
     }
   }

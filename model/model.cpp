@@ -169,15 +169,24 @@ Metrics evaluate_layer(const Layer& layer, const Mapping& mapping, const Hardwar
   const std::size_t last_shared_cut = top_level.first_spatial < 0
                                           ? top_level.directives.size()
                                           : static_cast<std::size_t>(top_level.first_spatial);
+  // The first iteration holds full chunks, so its tiles are the largest at every cut.
+  UnitChunks first_iteration = geometry.whole_layer();
   for (std::size_t cut = 0; cut <= last_shared_cut && !placed; ++cut) {
+    if (cut > 0) {
+      const ResolvedDirective& d = top_level.directives[cut - 1];
+      const Interval parent = geometry.parent_interval(first_iteration, d.dim);
+      geometry.assign(first_iteration, d.dim, chunk_at(parent, d.size, d.offset, 0));
+    }
+    UnitChunks finished = first_iteration;
+    geometry.finish_level(finished);
+    std::int64_t footprint = 0;
+    for (Tensor t : kAllTensors) footprint += TileShape::coordinates(geometry, finished, t).volume();
+    if (footprint > hw.l2_words()) continue;
     LevelPlan outer = top_level;
     outer.directives.resize(cut);
     outer.first_spatial = -1;
     outer.units = 1;
     const FillCounts held = count_fills(geometry, {outer}, 1);
-    std::int64_t footprint = 0;
-    for (Tensor t : kAllTensors) footprint += held.max_tile[t];
-    if (footprint > hw.l2_words()) continue;
     placed = true;
     l2_required = footprint;
     for (Tensor t : kAllTensors) dram_fill[t] = held.words[t];

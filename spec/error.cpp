@@ -22,6 +22,26 @@ InputError::InputError(SourceLocation where, std::string problem, std::string ex
       problem_(std::move(problem)),
       expected_(std::move(expected)) {}
 
+namespace {
+constexpr std::size_t kShownChars = 40;
+
+std::string_view head_of(std::string_view text) {
+  std::size_t cut = kShownChars;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+  return text.substr(0, cut);
+}
+}  // namespace
+
+std::string shorten(std::string_view text) {
+  if (text.size() <= kShownChars) return std::string(text);
+  return fmt::format("{}... ({} characters)", head_of(text), text.size());
+}
+
+std::string quote(std::string_view text) {
+  if (text.size() <= kShownChars) return fmt::format("'{}'", text);
+  return fmt::format("'{}...' ({} characters)", head_of(text), text.size());
+}
+
 std::int64_t checked_mul(std::int64_t a, std::int64_t b, const SourceLocation& where,
                          const char* what) {
   std::int64_t r = 0;

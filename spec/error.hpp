@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace metronome {
 
@@ -28,6 +29,12 @@ class InputError : public std::runtime_error {
   std::string problem_;
   std::string expected_;
 };
+
+// Input echoed in a message (names, keys, values) goes through these, so that a message stays
+// short whatever the file holds: TEXT (or 'TEXT'), or its first 40 characters (never cutting a
+// UTF-8 character) followed by "... (N characters)" when longer.
+std::string shorten(std::string_view text);
+std::string quote(std::string_view text);
 
 // Overflow-checked arithmetic for sizes and counts; throws InputError naming `where`.
 std::int64_t checked_mul(std::int64_t a, std::int64_t b, const SourceLocation& where,

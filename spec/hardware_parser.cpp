@@ -40,28 +40,6 @@ std::string stem_of(const std::string& file_name) {
   return std::filesystem::path(file_name).stem().string();
 }
 
-// Every piece of the input echoed in a message (keys, values) goes through shorten() or
-// quote(): a long one appears as its first 40 characters and its length, so a message stays
-// short whatever the file holds.
-constexpr std::size_t kShownChars = 40;
-
-std::string_view head_of(std::string_view text) {
-  std::size_t cut = kShownChars;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
-  return text.substr(0, cut);
-}
-
-// TEXT, or "TEXT... (N characters)" when long.
-std::string shorten(std::string_view text) {
-  if (text.size() <= kShownChars) return std::string(text);
-  return fmt::format("{}... ({} characters)", head_of(text), text.size());
-}
-
-// 'TEXT', or "'TEXT...' (N characters)" when long.
-std::string quote(std::string_view text) {
-  if (text.size() <= kShownChars) return fmt::format("'{}'", text);
-  return fmt::format("'{}...' ({} characters)", head_of(text), text.size());
-}
 
 // Strict integer: optional sign, then digits only.
 enum class IntParse : std::uint8_t { Ok, NotInteger, OutOfRange };

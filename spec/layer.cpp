@@ -36,17 +36,10 @@ std::int64_t product(std::initializer_list<std::int64_t> factors, const SourceLo
   return r;
 }
 
-// "layer 'NAME'" for messages; a long name is cut to its first 40 characters and its length,
-// as the parser quotes names (spec/workload_parser.cpp).
+// "layer 'NAME'" for messages (names are shortened like all echoed input).
 std::string layer_label(const Layer& layer) {
-  constexpr std::size_t kShown = 40;
-  const std::string& name = layer.name;
-  if (name.empty()) return "layer";
-  if (name.size() <= kShown) return fmt::format("layer '{}'", name);
-  std::size_t cut = kShown;
-  while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
-  return fmt::format("layer '{}...' ({} characters)", std::string_view(name).substr(0, cut),
-                     name.size());
+  if (layer.name.empty()) return "layer";
+  return "layer " + quote(layer.name);
 }
 
 }  // namespace

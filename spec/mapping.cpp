@@ -20,16 +20,6 @@ std::string Extent::str() const {
 
 namespace {
 
-// 'NAME' for messages; a long name (a dataflow is named after its layer or file) is cut to its
-// first 40 characters and its length, as the parser quotes names (spec/workload_parser.cpp).
-std::string quote(std::string_view name) {
-  constexpr std::size_t kShown = 40;
-  if (name.size() <= kShown) return fmt::format("'{}'", name);
-  std::size_t cut = kShown;
-  while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
-  return fmt::format("'{}...' ({} characters)", name.substr(0, cut), name.size());
-}
-
 std::string_view kind_name(MapKind k) {
   return k == MapKind::Spatial ? "SpatialMap" : "TemporalMap";
 }

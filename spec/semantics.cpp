@@ -537,7 +537,7 @@ SemanticsReport analyze_mapping(const Layer& layer, const ResolvedMapping& mappi
   if (layer.type == LayerType::Unsupported)
     throw InputError(layer.where,
                      fmt::format("layer {} has type {}, which metronome does not model",
-                                 layer.name, layer.type_text),
+                                 shorten(layer.name), shorten(layer.type_text)),
                      "CONV, DSCONV or GEMM");
   if (mapping.levels.empty())
     throw InputError(SourceLocation{}, "mapping has no levels", "at least one directive level");

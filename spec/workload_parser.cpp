@@ -54,28 +54,6 @@ constexpr bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-// Every piece of the input echoed in a message (names of the network, layers, constants and
-// dimensions, unknown words) goes through shorten() or quote(): a long one (e.g. a 10 MB name
-// without spaces) appears as its first 40 characters and its length, so a message stays short.
-constexpr std::size_t kShownChars = 40;
-
-std::string_view head_of(std::string_view text) {
-  std::size_t cut = kShownChars;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
-  return text.substr(0, cut);
-}
-
-// NAME, or "NAME... (N characters)" when long.
-std::string shorten(std::string_view text) {
-  if (text.size() <= kShownChars) return std::string(text);
-  return fmt::format("{}... ({} characters)", head_of(text), text.size());
-}
-
-// 'NAME', or "'NAME...' (N characters)" when long.
-std::string quote(std::string_view text) {
-  if (text.size() <= kShownChars) return fmt::format("'{}'", text);
-  return fmt::format("'{}...' ({} characters)", head_of(text), text.size());
-}
 
 std::string describe(const Token& t) {
   if (t.kind == TokKind::End) return "end of file";

@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 
+#include "tests/unit/test_layers.hpp"
 #include "model/fills.hpp"
 #include "spec/layer.hpp"
 #include "spec/semantics_walk.hpp"
@@ -13,21 +14,7 @@
 namespace metronome {
 namespace {
 
-Layer conv(std::int64_t k, std::int64_t c, std::int64_t r, std::int64_t s, std::int64_t y,
-           std::int64_t x, std::int64_t stride, LayerType type = LayerType::Conv) {
-  Layer l;
-  l.name = "t";
-  l.type = type;
-  l.size[Dim::N] = 1;
-  l.size[Dim::K] = k;
-  l.size[Dim::C] = c;
-  l.size[Dim::R] = r;
-  l.size[Dim::S] = s;
-  l.size[Dim::Y] = y;
-  l.size[Dim::X] = x;
-  l.stride_y = l.stride_x = stride;
-  return l;
-}
+using testing_layers::conv;
 
 ResolvedDirective tmap(MapDim d, std::int64_t s, std::int64_t o) {
   return {MapKind::Temporal, d, s, o};

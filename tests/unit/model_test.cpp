@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "tests/unit/test_layers.hpp"
 #include "model/model.hpp"
 #include "spec/workload_parser.hpp"
 
@@ -13,21 +14,7 @@ namespace {
 
 const std::string kRoot = METRONOME_SOURCE_DIR;
 
-Layer conv(std::int64_t k, std::int64_t c, std::int64_t r, std::int64_t s, std::int64_t y,
-           std::int64_t x, std::int64_t stride = 1) {
-  Layer l;
-  l.name = "L";
-  l.type = LayerType::Conv;
-  l.size[Dim::N] = 1;
-  l.size[Dim::K] = k;
-  l.size[Dim::C] = c;
-  l.size[Dim::R] = r;
-  l.size[Dim::S] = s;
-  l.size[Dim::Y] = y;
-  l.size[Dim::X] = x;
-  l.stride_y = l.stride_x = stride;
-  return l;
-}
+using testing_layers::conv;
 
 Hardware ideal(std::int64_t pes) {
   Hardware hw;
