@@ -1,0 +1,238 @@
+#include "sim/global_buffer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace metronome::sim {
+namespace {
+
+constexpr std::uint64_t kIndexBits = 56;
+constexpr std::int64_t kMaxIndex = std::int64_t{1} << kIndexBits;
+constexpr std::int64_t kNoLimit = std::int64_t{1} << 62;
+
+// Words a port moving `rate` words per cycle may have moved by the end of `cycle` in a busy
+// period that began at `start`: floor(cycles * rate), by multiplication so that fractional rates
+// do not drift. kNoLimit for unlimited (or absurdly large) rates.
+std::int64_t cumulative_allowance(std::int64_t start, std::int64_t cycle, double rate) {
+  const double x = static_cast<double>(cycle - start + 1) * rate;
+  if (!(x < static_cast<double>(kNoLimit))) return kNoLimit;
+  return static_cast<std::int64_t>(std::floor(x + 1e-12 * std::max(1.0, x)));
+}
+
+}  // namespace
+
+std::string word_name(const WordKey& key) {
+  return fmt::format("{}[{}]", tensor_name(key.tensor), key.index);
+}
+
+std::uint64_t pack_key(const WordKey& key) {
+  if (key.index < 0 || key.index >= kMaxIndex)
+    throw std::logic_error(fmt::format("word index {} out of range", key.index));
+  return (static_cast<std::uint64_t>(key.tensor) << kIndexBits) |
+         static_cast<std::uint64_t>(key.index);
+}
+
+WordKey unpack_key(std::uint64_t packed) {
+  return WordKey{static_cast<Tensor>(packed >> kIndexBits),
+                 static_cast<std::int64_t>(packed & ((std::uint64_t{1} << kIndexBits) - 1))};
+}
+
+std::int64_t WorkingSet::size() const {
+  std::int64_t n = 0;
+  for (Tensor t : kAllTensors) n += static_cast<std::int64_t>(words[t].size());
+  return n;
+}
+
+GlobalBuffer::GlobalBuffer(const Hardware& hw, BufferCapacity capacity)
+    : where_(hw.where),
+      l2_bytes_(hw.l2.bytes),
+      word_bytes_(hw.word_bytes),
+      capacity_words_(hw.word_bytes > 0 ? hw.l2_words() : 0),
+      banks_(hw.l2.banks),
+      words_per_bank_per_cycle_(hw.l2.words_per_bank_per_cycle),
+      capacity_mode_(capacity) {
+  if (hw.word_bytes < 1)
+    throw InputError(where_, fmt::format("word_bytes: {} is out of range", hw.word_bytes),
+                     "at least 1");
+  if (banks_ < 1)
+    throw InputError(where_, fmt::format("l2.banks: {} is out of range", banks_), "at least 1");
+  if (!(words_per_bank_per_cycle_ >= kMinWordsPerCycle))
+    throw InputError(where_,
+                     fmt::format("l2.words_per_bank_per_cycle: {} is out of range",
+                                 words_per_bank_per_cycle_),
+                     fmt::format("at least {} words per cycle, or unlimited", kMinWordsPerCycle));
+  bank_.resize(static_cast<std::size_t>(banks_));
+  stats_.bank_accesses_words.assign(static_cast<std::size_t>(banks_), 0);
+  stats_.bank_conflict_cycles.assign(static_cast<std::size_t>(banks_), 0);
+}
+
+void GlobalBuffer::take_word(const WordKey& key, const char* why) {
+  const std::uint64_t packed = pack_key(key);
+  if (owned_.contains(packed)) return;
+  const auto needed = static_cast<std::int64_t>(owned_.size()) + 1;
+  if (capacity_mode_ == BufferCapacity::Enforced && needed > capacity_words_)
+    throw InputError(where_,
+                     fmt::format("L2 (global buffer) is full: {} of {} needs {} words, L2 holds "
+                                 "{} words (l2.bytes {} / word_bytes {})",
+                                 why, word_name(key), needed, capacity_words_, l2_bytes_,
+                                 word_bytes_),
+                     "a mapping whose L2 working set fits, or --unbounded-buffers");
+  owned_.insert(packed);
+  stats_.peak_words = std::max(stats_.peak_words, needed);
+}
+
+void GlobalBuffer::submit(const L2Request& request) {
+  const WordKey& key = request.key;
+  switch (request.op) {
+    case L2Op::Write:
+      take_word(key, "writing");
+      break;
+    case L2Op::Accumulate:
+      take_word(key, "accumulating into");
+      break;
+    case L2Op::Read:
+    case L2Op::Writeback:
+    case L2Op::Discard:
+      if (!owned_.contains(pack_key(key)))
+        throw std::logic_error(
+            fmt::format("L2 request for {}, which L2 does not hold", word_name(key)));
+      if (request.op != L2Op::Read) owned_.erase(pack_key(key));
+      break;
+  }
+  inbox_.push_back(request);
+}
+
+L2Plan GlobalBuffer::plan(const WorkingSet& needed) const {
+  const std::int64_t n = needed.size();
+  if (capacity_mode_ == BufferCapacity::Enforced && n > capacity_words_)
+    throw InputError(
+        where_,
+        fmt::format("L2 (global buffer) working set of {} words (input {}, weight {}, output {}) "
+                    "exceeds its capacity of {} words (l2.bytes {} / word_bytes {})",
+                    n, needed.words[Tensor::Input].size(), needed.words[Tensor::Weight].size(),
+                    needed.words[Tensor::Output].size(), capacity_words_, l2_bytes_, word_bytes_),
+        "a mapping whose L2 working set fits, or --unbounded-buffers");
+  L2Plan plan;
+  std::unordered_set<std::uint64_t> wanted;
+  wanted.reserve(static_cast<std::size_t>(n));
+  for (Tensor t : kAllTensors)
+    for (std::int64_t index : needed.words[t]) {
+      const WordKey key{t, index};
+      const std::uint64_t packed = pack_key(key);
+      if (!wanted.insert(packed).second)
+        throw std::logic_error(fmt::format("working set lists {} twice", word_name(key)));
+      if (!owned_.contains(packed)) plan.fetch.push_back(key);
+    }
+  for (std::uint64_t packed : owned_) {
+    if (wanted.contains(packed)) continue;
+    const WordKey key = unpack_key(packed);
+    (key.tensor == Tensor::Output ? plan.writeback : plan.discard).push_back(key);
+  }
+  // owned_ is unordered: sort the released words so that runs are reproducible.
+  const auto by_key = [](const WordKey& a, const WordKey& b) { return pack_key(a) < pack_key(b); };
+  std::sort(plan.writeback.begin(), plan.writeback.end(), by_key);
+  std::sort(plan.discard.begin(), plan.discard.end(), by_key);
+  return plan;
+}
+
+void GlobalBuffer::perform(const L2Request& request) {
+  const std::uint64_t packed = pack_key(request.key);
+  ReadWrite& traffic = stats_.traffic.tensor[request.key.tensor];
+  L2Response response{request.op, request.key, request.value, request.tag};
+  const auto held = [&]() -> std::int64_t& {
+    auto it = data_.find(packed);
+    if (it == data_.end())
+      throw std::logic_error(fmt::format("L2 has no value for {}", word_name(request.key)));
+    return it->second;
+  };
+  switch (request.op) {
+    case L2Op::Read:
+      response.value = held();
+      ++traffic.reads;
+      break;
+    case L2Op::Write:
+      data_[packed] = request.value;
+      ++traffic.writes;
+      break;
+    case L2Op::Accumulate: {
+      auto [it, inserted] = data_.try_emplace(packed, request.value);
+      if (!inserted) {
+        it->second = static_cast<std::int64_t>(static_cast<std::uint64_t>(it->second) +
+                                               static_cast<std::uint64_t>(request.value));
+        ++traffic.reads;
+        ++stats_.read_modify_writes;
+      }
+      ++traffic.writes;
+      response.value = it->second;
+      break;
+    }
+    case L2Op::Writeback:
+      response.value = held();
+      data_.erase(packed);
+      ++traffic.reads;
+      break;
+    case L2Op::Discard:
+      data_.erase(packed);
+      return;  // no access, no response
+  }
+  next_responses_.push_back(response);
+}
+
+void GlobalBuffer::evaluate(std::int64_t cycle) {
+  next_responses_.clear();
+  for (const L2Request& r : inbox_) {
+    Bank& bank = bank_[static_cast<std::size_t>(bank_of(r.key))];
+    if (bank.queue.empty()) {
+      bank.epoch_start_cycle = cycle;
+      bank.epoch_served_words = 0;
+    }
+    bank.queue.push_back(Pending{r, cycle});
+    ++queued_;
+  }
+  inbox_.clear();
+  if (queued_ == 0) return;
+
+  bool any_waiting = false;
+  for (std::size_t b = 0; b < bank_.size(); ++b) {
+    Bank& bank = bank_[b];
+    if (bank.queue.empty()) continue;
+    std::int64_t allowance =
+        cumulative_allowance(bank.epoch_start_cycle, cycle, words_per_bank_per_cycle_) -
+        bank.epoch_served_words;
+    while (!bank.queue.empty()) {
+      const Pending& p = bank.queue.front();
+      const bool costs = p.request.op != L2Op::Discard;
+      if (costs && allowance <= 0) break;
+      perform(p.request);
+      stats_.request_wait_cycles += cycle - p.submitted_cycle;
+      ++stats_.requests;
+      if (costs) {
+        --allowance;
+        ++bank.epoch_served_words;
+        ++stats_.bank_accesses_words[b];
+      }
+      bank.queue.pop_front();
+      --queued_;
+    }
+    if (bank.queue.empty()) {
+      bank.epoch_start_cycle = -1;
+    } else {
+      ++stats_.bank_conflict_cycles[b];
+      any_waiting = true;
+    }
+  }
+  if (any_waiting) ++stats_.conflict_cycles;
+}
+
+void GlobalBuffer::commit() { responses_.swap(next_responses_); }
+
+std::optional<std::int64_t> GlobalBuffer::peek(const WordKey& key) const {
+  auto it = data_.find(pack_key(key));
+  if (it == data_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace metronome::sim

@@ -1,0 +1,277 @@
+#include "sim/pe.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
+namespace metronome::sim {
+namespace {
+
+constexpr std::uint64_t kPrefetched = std::numeric_limits<std::uint64_t>::max();
+constexpr std::int64_t kNoLimit = std::int64_t{1} << 62;
+
+// Two's-complement wrapping multiply-accumulate (no undefined behaviour on overflow).
+std::int64_t mac(std::int64_t acc, std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(acc) +
+                                   static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
+}
+
+}  // namespace
+
+Pe::Pe(const Hardware& hw, std::int64_t id, BufferCapacity capacity)
+    : id_(id),
+      capacity_words_(hw.word_bytes > 0 ? hw.l1_words() : 0),
+      macs_per_cycle_(hw.pe.macs_per_cycle),
+      capacity_mode_(capacity),
+      where_(hw.where),
+      l1_bytes_(hw.pe.l1_bytes),
+      word_bytes_(hw.word_bytes) {
+  if (hw.word_bytes < 1)
+    throw InputError(where_, fmt::format("word_bytes: {} is out of range", hw.word_bytes),
+                     "at least 1");
+  if (macs_per_cycle_ < 1 || macs_per_cycle_ > kMaxMacsPerCycle)
+    throw InputError(where_, fmt::format("pe.macs_per_cycle: {} is out of range", macs_per_cycle_),
+                     fmt::format("1 to {}", kMaxMacsPerCycle));
+}
+
+void Pe::push_step(PeStep step) {
+  const std::int64_t n = step.tile.size();
+  if (capacity_mode_ == BufferCapacity::Enforced && n > capacity_words_)
+    throw InputError(
+        where_,
+        fmt::format("PE {}: L1 working set of {} words (input {}, weight {}, output {}) exceeds "
+                    "its capacity of {} words (pe.l1_bytes {} / word_bytes {})",
+                    id_, n, step.tile.words[Tensor::Input].size(),
+                    step.tile.words[Tensor::Weight].size(), step.tile.words[Tensor::Output].size(),
+                    capacity_words_, l1_bytes_, word_bytes_),
+        "a mapping whose per-PE working set fits, or --unbounded-buffers");
+  steps_.push_back(std::move(step));
+}
+
+void Pe::deliver(const Word& word) { inbox_words_.push_back(word); }
+
+void Pe::add_drain_credits(std::int64_t words) {
+  if (words < 0) throw std::logic_error("negative drain credits");
+  drain_credits_ = std::min(kNoLimit, drain_credits_ + std::min(words, kNoLimit));
+}
+
+std::int64_t Pe::free_words() const {
+  if (capacity_mode_ == BufferCapacity::Unbounded) return kNoLimit;
+  return capacity_words_ - used_words();
+}
+
+std::int64_t Pe::used_words() const {
+  return static_cast<std::int64_t>(l1_.size()) - waiting_words_ +
+         static_cast<std::int64_t>(drain_.size());
+}
+
+bool Pe::current_complete() const {
+  return has_current_ && next_mac_ == current_.macs.size() && current_missing_ == 0;
+}
+
+std::int64_t Pe::queued_steps() const { return static_cast<std::int64_t>(steps_.size()); }
+
+bool Pe::done() const {
+  return (!has_current_ || current_complete()) && steps_.empty() && drain_.empty() &&
+         inbox_words_.empty();
+}
+
+bool Pe::holds(const WordKey& key) const {
+  auto it = l1_.find(pack_key(key));
+  return it != l1_.end() && it->second.state == State::Present;
+}
+
+std::int64_t Pe::value(const WordKey& key) const {
+  auto it = l1_.find(pack_key(key));
+  if (it == l1_.end() || it->second.state != State::Present)
+    throw std::logic_error(fmt::format("PE {} does not hold {}", id_, word_name(key)));
+  return it->second.value;
+}
+
+// The replacement rule: the new step's words that are present stay, the others are requested
+// (outputs start as a zero partial sum), and every word the step does not hold leaves L1 --
+// partial sums into the drain queue, inputs and weights dropped.
+void Pe::begin_step() {
+  current_ = std::move(steps_.front());
+  steps_.pop_front();
+  has_current_ = true;
+  ++step_serial_;
+  ++stats_.steps;
+  next_mac_ = 0;
+  current_missing_ = 0;
+  prefetch_tensor_ = 0;
+  prefetch_index_ = 0;
+
+  for (Tensor t : kAllTensors)
+    for (std::int64_t index : current_.tile.words[t]) {
+      const WordKey key{t, index};
+      auto [it, inserted] = l1_.try_emplace(pack_key(key));
+      Entry& e = it->second;
+      if (inserted) {
+        e = Entry{0, step_serial_, State::Waiting};
+        waiting_.push_back(key);
+        ++waiting_words_;
+        ++current_missing_;
+        continue;
+      }
+      if (e.step == step_serial_)
+        throw std::logic_error(fmt::format("PE {}: step lists {} twice", id_, word_name(key)));
+      e.step = step_serial_;
+      if (e.state != State::Present) ++current_missing_;
+    }
+
+  std::vector<Word> leaving;
+  for (auto it = l1_.begin(); it != l1_.end();) {
+    if (it->second.step == step_serial_) {
+      ++it;
+      continue;
+    }
+    const WordKey key = unpack_key(it->first);
+    if (it->second.state != State::Present)
+      throw std::logic_error(
+          fmt::format("PE {}: {} evicted before it arrived", id_, word_name(key)));
+    if (key.tensor == Tensor::Output) leaving.push_back(Word{key, it->second.value});
+    it = l1_.erase(it);
+  }
+  // Drain in index order so that runs do not depend on the hash table's layout.
+  std::sort(leaving.begin(), leaving.end(),
+            [](const Word& a, const Word& b) { return a.key.index < b.key.index; });
+  drain_.insert(drain_.end(), leaving.begin(), leaving.end());
+}
+
+void Pe::finish_step() {
+  has_current_ = false;
+  ++steps_completed_;
+}
+
+void Pe::acquire_waiting() {
+  while (!waiting_.empty() && free_words() > 0) {
+    const WordKey key = waiting_.front();
+    waiting_.pop_front();
+    Entry& e = l1_.at(pack_key(key));
+    --waiting_words_;
+    if (key.tensor == Tensor::Output) {
+      e.state = State::Present;  // a fresh partial sum: zero, no transfer
+      e.value = 0;
+      --current_missing_;
+    } else {
+      e.state = State::InFlight;
+      next_requests_.push_back(key);
+      ++stats_.requested_words[key.tensor];
+    }
+  }
+}
+
+// While the current step runs, request the next step's missing inputs and weights into free
+// L1 words (never before the current step's own words have room).
+void Pe::prefetch() {
+  if (!has_current_ || !waiting_.empty() || steps_.empty()) return;
+  const PeStep& next = steps_.front();
+  for (; prefetch_tensor_ < kNumTensors; ++prefetch_tensor_, prefetch_index_ = 0) {
+    const Tensor t = kAllTensors[prefetch_tensor_];
+    if (t == Tensor::Output) continue;
+    const std::vector<std::int64_t>& words = next.tile.words[t];
+    for (; prefetch_index_ < words.size(); ++prefetch_index_) {
+      const WordKey key{t, words[prefetch_index_]};
+      const std::uint64_t packed = pack_key(key);
+      if (l1_.contains(packed)) continue;
+      if (free_words() <= 0) return;
+      l1_.emplace(packed, Entry{0, kPrefetched, State::InFlight});
+      next_requests_.push_back(key);
+      ++stats_.requested_words[t];
+    }
+  }
+}
+
+void Pe::evaluate(std::int64_t /*cycle*/) {
+  next_requests_.clear();
+  next_drained_.clear();
+
+  for (const Word& w : inbox_words_) {
+    auto it = l1_.find(pack_key(w.key));
+    if (it == l1_.end() || it->second.state != State::InFlight)
+      throw std::logic_error(
+          fmt::format("PE {} received {}, which it did not request", id_, word_name(w.key)));
+    it->second.state = State::Present;
+    it->second.value = w.value;
+    ++stats_.l1.tensor[w.key.tensor].writes;
+    if (has_current_ && it->second.step == step_serial_) --current_missing_;
+  }
+  inbox_words_.clear();
+
+  if (current_complete()) finish_step();
+  while (!has_current_ && !steps_.empty()) {
+    begin_step();
+    if (current_complete()) finish_step();
+  }
+
+  for (; drain_credits_ > 0 && !drain_.empty(); --drain_credits_) {
+    next_drained_.push_back(drain_.front());
+    drain_.pop_front();
+    ++stats_.l1.tensor[Tensor::Output].reads;
+    ++stats_.drained_words;
+  }
+  acquire_waiting();
+  prefetch();
+  stats_.peak_words = std::max(stats_.peak_words, used_words());
+
+  std::int64_t done_macs = 0;
+  if (has_current_) {
+    ReadWrite& in_rw = stats_.l1.tensor[Tensor::Input];
+    ReadWrite& w_rw = stats_.l1.tensor[Tensor::Weight];
+    ReadWrite& out_rw = stats_.l1.tensor[Tensor::Output];
+    const auto find = [&](Tensor t, std::int64_t index) -> Entry& {
+      auto it = l1_.find(pack_key(WordKey{t, index}));
+      if (it == l1_.end() || it->second.step != step_serial_)
+        throw std::logic_error(fmt::format("PE {}: a MAC uses {}, which is not in its step",
+                                           id_, word_name(WordKey{t, index})));
+      return it->second;
+    };
+    while (done_macs < macs_per_cycle_ && next_mac_ < current_.macs.size()) {
+      const PeMac& m = current_.macs[next_mac_];
+      const Entry& in = find(Tensor::Input, m.input);
+      const Entry& w = find(Tensor::Weight, m.weight);
+      Entry& out = find(Tensor::Output, m.output);
+      if (in.state != State::Present || w.state != State::Present ||
+          out.state != State::Present)
+        break;  // MACs run in order: wait for this one's operands
+      out.value = mac(out.value, in.value, w.value);
+      ++in_rw.reads;
+      ++w_rw.reads;
+      ++out_rw.reads;
+      ++out_rw.writes;
+      ++next_mac_;
+      ++done_macs;
+    }
+  }
+  stats_.macs += done_macs;
+  count_cycle(done_macs);
+}
+
+void Pe::count_cycle(std::int64_t done_macs) {
+  if (done_macs > 0) {
+    ++stats_.busy_cycles;
+    return;
+  }
+  const bool work = (has_current_ && !current_complete()) || !steps_.empty();
+  const bool drain_blocked = !drain_.empty();  // credits ran out this cycle
+  if (work) {
+    if (waiting_words_ > 0 && drain_blocked)
+      ++stats_.output_backpressure_cycles;
+    else
+      ++stats_.waiting_for_input_cycles;
+  } else if (drain_blocked) {
+    ++stats_.output_backpressure_cycles;
+  } else {
+    ++stats_.idle_cycles;
+  }
+}
+
+void Pe::commit() {
+  requests_.swap(next_requests_);
+  drained_.swap(next_drained_);
+}
+
+}  // namespace metronome::sim

@@ -1,0 +1,127 @@
+#pragma once
+// A processing element: an L1 scratchpad of `pe.l1_bytes / word_bytes` real words, a local
+// partial-sum store (output words in L1) and `pe.macs_per_cycle` multipliers doing int64 MACs on
+// words present in L1. The controller hands it steps (the words the step holds and the MACs it
+// performs); which words are kept, requested, evicted or drained follows from L1 contents by the
+// replacement rule in sim/DESIGN.md ("Memories and PE cores").
+
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/global_buffer.hpp"
+#include "spec/hardware.hpp"
+#include "spec/metrics.hpp"
+
+namespace metronome::sim {
+
+// One MAC: output[output] += input[input] * weight[weight] (flat indices).
+struct PeMac {
+  std::int64_t input = 0;
+  std::int64_t weight = 0;
+  std::int64_t output = 0;
+};
+
+struct PeStep {
+  WorkingSet tile;          // the words the PE holds during the step (distinct per tensor)
+  std::vector<PeMac> macs;  // performed in this order; every operand is in `tile`
+};
+
+struct PeStats {
+  LevelTraffic l1;                           // L1 word reads / writes per tensor
+  std::int64_t macs = 0;
+  std::int64_t busy_cycles = 0;              // at least one MAC performed
+  std::int64_t waiting_for_input_cycles = 0; // work left, operands requested but not arrived
+  std::int64_t output_backpressure_cycles = 0;  // blocked by outputs that cannot leave
+  std::int64_t idle_cycles = 0;              // nothing to compute
+  PerTensor<std::int64_t> requested_words;   // words asked of the network (input, weight)
+  std::int64_t drained_words = 0;            // partial sums sent out
+  std::int64_t steps = 0;                    // steps begun
+  std::int64_t peak_words = 0;               // most L1 words in use at once
+};
+
+class Pe {
+ public:
+  explicit Pe(const Hardware& hw, std::int64_t id = 0,
+              BufferCapacity capacity = BufferCapacity::Enforced);
+
+  std::int64_t id() const { return id_; }
+  std::int64_t capacity_words() const { return capacity_words_; }
+
+  // --- between cycles (seen by the next evaluate) ---
+  // Queues a step. Throws InputError when its tile exceeds the L1 capacity (naming the numbers).
+  void push_step(PeStep step);
+  // Queues an empty step: every partial sum still held is drained.
+  void push_flush() { push_step(PeStep{}); }
+  // A word the PE requested arrives from the distribution network.
+  void deliver(const Word& word);
+  // The reduction network frees room for `words` more partial sums (credits).
+  void add_drain_credits(std::int64_t words);
+
+  // --- per cycle ---
+  void evaluate(std::int64_t cycle);
+  void commit();
+
+  // Published by the last commit(): words requested and partial sums sent in that cycle.
+  std::span<const WordKey> requests() const { return requests_; }
+  std::span<const Word> drained() const { return drained_; }
+
+  // No step left, nothing in flight, nothing to drain.
+  bool done() const;
+  std::int64_t queued_steps() const;  // steps pushed and not begun
+  std::int64_t steps_completed() const { return steps_completed_; }
+  std::int64_t used_words() const;   // L1 words occupied (held, in flight or waiting to drain)
+  bool holds(const WordKey& key) const;  // present in L1
+  std::int64_t value(const WordKey& key) const;  // of a present word; uncounted
+  const PeStats& stats() const { return stats_; }
+
+ private:
+  enum class State : std::uint8_t { Waiting, InFlight, Present };
+  struct Entry {
+    std::int64_t value = 0;
+    std::uint64_t step = 0;  // the step whose tile holds it; kPrefetched for the next step's
+    State state = State::Waiting;
+  };
+
+  void begin_step();
+  void finish_step();
+  void acquire_waiting();
+  void prefetch();
+  std::int64_t free_words() const;
+  bool current_complete() const;
+  void count_cycle(std::int64_t macs_done);
+
+  std::int64_t id_;
+  std::int64_t capacity_words_;
+  std::int64_t macs_per_cycle_;
+  BufferCapacity capacity_mode_;
+  SourceLocation where_;
+  std::int64_t l1_bytes_;
+  std::int64_t word_bytes_;
+
+  std::unordered_map<std::uint64_t, Entry> l1_;
+  std::int64_t waiting_words_ = 0;       // entries without a slot yet
+  std::deque<WordKey> waiting_;          // current step's words waiting for a slot, in order
+  std::deque<Word> drain_;               // partial sums evicted, still occupying L1 until sent
+  std::int64_t drain_credits_ = 0;
+
+  std::deque<PeStep> steps_;             // pushed, not begun
+  PeStep current_;
+  bool has_current_ = false;
+  std::uint64_t step_serial_ = 0;
+  std::size_t next_mac_ = 0;
+  std::int64_t current_missing_ = 0;     // words of the current tile not present yet
+  std::int64_t steps_completed_ = 0;
+  std::size_t prefetch_tensor_ = 0;      // cursor over steps_.front().tile
+  std::size_t prefetch_index_ = 0;
+
+  std::vector<Word> inbox_words_;
+
+  std::vector<WordKey> next_requests_, requests_;
+  std::vector<Word> next_drained_, drained_;
+  PeStats stats_;
+};
+
+}  // namespace metronome::sim
