@@ -266,7 +266,7 @@ class FillCounter {
     for (std::size_t j = first; j < p.directives.size(); ++j) {
       const ResolvedDirective& d = p.directives[j];
       if (d.kind != MapKind::Spatial) continue;
-      const std::int64_t q = state_period(geometry_, d.dim, d.offset * p.units);
+      const std::int64_t q = state_period(geometry_, d.dim, d.offset, p.units);
       period = (q == 0 || period == 0) ? 0 : std::lcm(period, q);
     }
     return period;

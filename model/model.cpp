@@ -78,8 +78,10 @@ bool serves(const Mapping& mapping, LayerType type) {
 
 }  // namespace
 
-Metrics evaluate_layer(const Layer& layer, const Mapping& mapping, const Hardware& hw,
-                       const ModelOptions& options) {
+namespace {
+
+Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
+                 const ModelOptions& options) {
   Metrics m;
   m.layer = layer.name;
   m.dataflow = mapping.name;
@@ -280,8 +282,26 @@ Metrics evaluate_layer(const Layer& layer, const Mapping& mapping, const Hardwar
   m.energy_pj.dram = dram_words * e.dram_word;
   m.energy_pj.total =
       m.energy_pj.mac + m.energy_pj.l1 + m.energy_pj.l2 + m.energy_pj.noc + m.energy_pj.dram;
+  if (!std::isfinite(m.energy_pj.total))
+    throw InputError(hw.where, "the energy overflows a double", "smaller energy_pj values");
   m.status = RecordStatus::Ok;
   return m;
+}
+
+}  // namespace
+
+Metrics evaluate_layer(const Layer& layer, const Mapping& mapping, const Hardware& hw,
+                       const ModelOptions& options) {
+  try {
+    return evaluate(layer, mapping, hw, options);
+  } catch (const InputError& e) {
+    if (!e.where().file.empty()) throw;
+    // Name the layer and dataflow the problem comes from.
+    throw InputError(layer.where,
+                     fmt::format("layer {} with dataflow {} on {}: {}", quote(layer.name),
+                                 quote(mapping.name), quote(hw.name), e.problem()),
+                     e.expected());
+  }
 }
 
 }  // namespace metronome

@@ -68,8 +68,10 @@ void Dram::evaluate(std::int64_t cycle) {
                                           cycle + 1 + latency_cycles_});
       queue_.pop_front();
       if (!queue_.empty()) {
-        // The next request reaches the head in this cycle: it waited behind others until now.
-        stats_.queue_wait_cycles += cycle - queue_.front().submitted_cycle;
+        // The next request reaches the head: it waited behind others until the first cycle in
+        // which the bus can give it a word (this one if bandwidth is left, else the next).
+        const std::int64_t start = allowance > 0 ? cycle : cycle + 1;
+        stats_.queue_wait_cycles += start - queue_.front().submitted_cycle;
       }
     }
     if (queue_.empty()) epoch_start_cycle_ = -1;

@@ -20,6 +20,7 @@ inline constexpr std::int64_t kMaxPes = std::int64_t{1} << 20;            // PEs
 inline constexpr std::int64_t kMaxMacsPerCycle = std::int64_t{1} << 20;   // per PE
 inline constexpr double kMinWordsPerCycle = 1.0 / 1024;                   // any bandwidth
 inline constexpr std::int64_t kMaxLatencyCycles = std::int64_t{1} << 32;  // any latency
+inline constexpr double kMaxEnergyPj = 1e9;                               // per event
 
 enum class Topology : std::uint8_t { Bus, Crossbar, Tree, Mesh, Systolic };
 

@@ -100,7 +100,8 @@ class YamlReader {
     return v.Scalar();
   }
   std::int64_t integer(const YAML::Node& v, const std::string& path, int line, std::int64_t min,
-                       const std::string& expected) const {
+                       const std::string& expected,
+                       std::int64_t max = std::numeric_limits<std::int64_t>::max()) const {
     const std::string& s = scalar(v, path, line, expected);
     std::int64_t out = 0;
     switch (parse_int(s, out)) {
@@ -112,7 +113,8 @@ class YamlReader {
       case IntParse::Ok:
         break;
     }
-    if (out < min) fail(line, fmt::format("{}: {} is out of range", path, out), expected);
+    if (out < min || out > max)
+      fail(line, fmt::format("{}: {} is out of range", path, out), expected);
     return out;
   }
   double bandwidth(const YAML::Node& v, const std::string& path, int line) const {
@@ -122,7 +124,9 @@ class YamlReader {
     double out = 0;
     if (!parse_real(s, out))
       fail(line, fmt::format("{}: {} is not a number", path, quote(s)), expected);
-    if (!(out > 0)) fail(line, fmt::format("{}: {} is out of range", path, shorten(s)), expected);
+    if (!(out >= kMinWordsPerCycle))
+      fail(line, fmt::format("{}: {} is out of range", path, shorten(s)),
+           fmt::format("at least {} words per cycle, or unlimited", kMinWordsPerCycle));
     return out;
   }
   double energy(const YAML::Node& v, const std::string& path, int line) const {
@@ -131,7 +135,9 @@ class YamlReader {
     double out = 0;
     if (!parse_real(s, out))
       fail(line, fmt::format("{}: {} is not a number", path, quote(s)), expected);
-    if (out < 0) fail(line, fmt::format("{}: {} is out of range", path, shorten(s)), expected);
+    if (out < 0 || out > kMaxEnergyPj)
+      fail(line, fmt::format("{}: {} is out of range", path, shorten(s)),
+           fmt::format("a number of picojoules from 0 to {:g}", kMaxEnergyPj));
     return out;
   }
   bool boolean(const YAML::Node& v, const std::string& path, int line) const {
@@ -194,7 +200,10 @@ void YamlReader::network(const YAML::Node& v, const std::string& path, int line,
     } else if (leaf == "link_words_per_cycle") {
       net.link_words_per_cycle = bandwidth(value, key, l);
     } else if (leaf == "hop_latency") {
-      net.hop_latency = integer(value, key, l, 0, "an integer number of cycles >= 0");
+      net.hop_latency =
+          integer(value, key, l, 0, fmt::format("an integer number of cycles from 0 to {}",
+                                                kMaxLatencyCycles),
+                  kMaxLatencyCycles);
     } else if (leaf == "multicast") {
       net.multicast = boolean(value, key, l);
     } else if (leaf == "in_network") {
@@ -247,9 +256,14 @@ Hardware YamlReader::read(const std::string& text) {
             for_each(v, key, line, {"count", "macs_per_cycle", "l1_bytes"},
                      [&](const std::string& k, const YAML::Node& x, int l) {
                        if (k == "pe.count")
-                         hw.pe.count = integer(x, k, l, 1, "a positive integer");
+                         hw.pe.count = integer(
+                             x, k, l, 1, fmt::format("a positive integer up to {}", kMaxPes),
+                             kMaxPes);
                        else if (k == "pe.macs_per_cycle")
-                         hw.pe.macs_per_cycle = integer(x, k, l, 1, "a positive integer");
+                         hw.pe.macs_per_cycle = integer(
+                             x, k, l, 1,
+                             fmt::format("a positive integer up to {}", kMaxMacsPerCycle),
+                             kMaxMacsPerCycle);
                        else {
                          hw.pe.l1_bytes = integer(x, k, l, 1, "a positive integer number of bytes");
                          l1_line = l;
@@ -273,8 +287,11 @@ Hardware YamlReader::read(const std::string& text) {
                        if (k == "dram.words_per_cycle")
                          hw.dram.words_per_cycle = bandwidth(x, k, l);
                        else
-                         hw.dram.latency_cycles =
-                             integer(x, k, l, 0, "an integer number of cycles >= 0");
+                         hw.dram.latency_cycles = integer(
+                             x, k, l, 0,
+                             fmt::format("an integer number of cycles from 0 to {}",
+                                         kMaxLatencyCycles),
+                             kMaxLatencyCycles);
                      });
           } else if (key == "noc") {
             for_each(v, key, line, {"distribution", "reduction"},

@@ -541,7 +541,16 @@ SemanticsReport analyze_mapping(const Layer& layer, const ResolvedMapping& mappi
                      "CONV, DSCONV or GEMM");
   if (mapping.levels.empty())
     throw InputError(SourceLocation{}, "mapping has no levels", "at least one directive level");
-  return Analysis(layer, mapping, macs_per_cycle).run();
+  try {
+    return Analysis(layer, mapping, macs_per_cycle).run();
+  } catch (const InputError& e) {
+    if (!e.where().file.empty()) throw;
+    // Name the layer the problem comes from (its file and line).
+    throw InputError(layer.where,
+                     fmt::format("layer {} with dataflow {}: {}", quote(layer.name),
+                                 quote(mapping.name), e.problem()),
+                     e.expected());
+  }
 }
 
 }  // namespace metronome

@@ -209,7 +209,12 @@ void append_axis(StateKey& key, const LayerGeometry& g, const UnitChunks& origin
   key.push_back(from_outputs ? 1 : 0);
   Interval outs = rows ? s.out_rows : s.out_cols;
   if (from_outputs) {
-    append_relative(key, rows ? s.row_bound : s.col_bound, shift * stride);
+    // The bound only clips the span of rows the outputs need (R only narrows later).
+    const Interval span =
+        outs.empty() || window.empty()
+            ? Interval{}
+            : make_interval(outs.lo * stride + window.lo, (outs.hi - 1) * stride + window.hi);
+    append_relative(key, intersect(rows ? s.row_bound : s.col_bound, span), shift * stride);
   } else if (!window.empty() && !in.empty()) {
     // Outputs outside [first, last) can never fit in `in` with any part of `window`.
     const std::int64_t first = ceil_div(in.lo - (window.hi - 1), stride);
@@ -365,7 +370,7 @@ class LevelWalker {
       if (directives_[j]->kind != MapKind::Spatial) continue;
       changed |= affected_dims(geometry_, directives_[j]->dim);
       const std::int64_t p =
-          state_period(geometry_, directives_[j]->dim, directives_[j]->offset * units_);
+          state_period(geometry_, directives_[j]->dim, directives_[j]->offset, units_);
       period = (p == 0 || period == 0) ? 0 : std::lcm(period, p);
     }
     return loop(
@@ -420,7 +425,8 @@ DimMask affected_dims(const LayerGeometry& geometry, MapDim d) {
   return dim_bit(b);
 }
 
-std::int64_t state_period(const LayerGeometry& geometry, MapDim d, std::int64_t step) {
+std::int64_t state_period(const LayerGeometry& geometry, MapDim d, std::int64_t offset,
+                          std::int64_t index_step) {
   switch (d) {
     case MapDim::R:
     case MapDim::S:
@@ -428,6 +434,8 @@ std::int64_t state_period(const LayerGeometry& geometry, MapDim d, std::int64_t 
     case MapDim::Y:
     case MapDim::X: {
       const std::int64_t stride = geometry.stride(base_dim(d));
+      // Only the step modulo the stride matters; reduce first so nothing overflows.
+      const std::int64_t step = (offset % stride) * (index_step % stride) % stride;
       return stride / std::gcd(step, stride);
     }
     default:

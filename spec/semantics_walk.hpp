@@ -148,8 +148,10 @@ struct IndexClass {
 };
 std::vector<IndexClass> index_classes(std::int64_t n, std::int64_t period,
                                       const std::function<void(std::int64_t, StateKey&)>& key_at);
-// The period of a map's states along its loop: stride / gcd(step, stride) for Y and X maps (step
-// = offset x index stride), 1 for N, K, C, Y', X', 0 (none) for R and S.
-std::int64_t state_period(const LayerGeometry& geometry, MapDim d, std::int64_t step);
+// The period of a map's states along its loop: stride / gcd(step, stride) for Y and X maps, with
+// step = offset x index_step (index_step: how many chunks one loop step moves, the unit count for
+// fold loops), 1 for N, K, C, Y', X', 0 (none) for R and S.
+std::int64_t state_period(const LayerGeometry& geometry, MapDim d, std::int64_t offset,
+                          std::int64_t index_step = 1);
 
 }  // namespace metronome

@@ -1,0 +1,60 @@
+#pragma once
+// Multicast groups (distribution) and contributor groups (reduction) of a network: a set of PEs
+// and what its tree asks of every router on it. The tree is the union of the topology's routes
+// of those PEs (sim/topology.hpp).
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <span>
+#include <vector>
+
+#include "sim/noc_link.hpp"
+#include "sim/topology.hpp"
+
+namespace metronome::sim {
+
+enum class Direction : std::uint8_t { Distribution, Reduction };
+
+// What one group asks of one router on its tree.
+struct GroupHop {
+  std::uint32_t node = 0;
+  std::uint32_t first_port = 0;  // into the group's port list
+  std::uint32_t port_count = 0;  // tree edges leaving this node, as output ports of its router
+  std::uint32_t expected = 0;    // reduction: contributions meeting here (tree inputs + own)
+  bool member = false;           // the node is one of the group's PEs
+};
+
+class GroupTable {
+ public:
+  // `port_of_edge[e]`: output port of topology edge e at its source router (for the edges of
+  // this direction).
+  // `topology` is the network's; the table keeps no reference to it.
+  GroupTable(const NocTopology& topology, Direction direction,
+             std::vector<std::uint32_t> port_of_edge);
+
+  // The group of `pes` (any order, repeats ignored; each in 0 .. P-1, at least one); the same
+  // set always gives the same id. Throws std::invalid_argument otherwise.
+  GroupId add(const NocTopology& topology, std::span<const std::int64_t> pes);
+  GroupId singleton(const NocTopology& topology, std::int64_t pe);
+
+  // What `group` asks of `node`; nullptr if the node is not on its tree.
+  const GroupHop* hop(GroupId group, std::uint32_t node) const;
+  std::span<const std::uint32_t> ports(GroupId group, const GroupHop& hop) const;
+  std::span<const std::int64_t> pes(GroupId group) const { return groups_[group].pes; }
+  std::size_t size() const { return groups_.size(); }
+
+ private:
+  struct Group {
+    std::vector<std::int64_t> pes;
+    std::vector<GroupHop> hops;  // sorted by node
+    std::vector<std::uint32_t> ports;
+  };
+  Direction direction_;
+  std::vector<std::uint32_t> port_of_edge_;
+  std::deque<Group> groups_;
+  std::map<std::vector<std::int64_t>, GroupId> index_;
+  std::vector<GroupId> singletons_;
+};
+
+}  // namespace metronome::sim

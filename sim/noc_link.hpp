@@ -1,0 +1,105 @@
+#pragma once
+// One directed network link (sim/DESIGN.md, "Network-on-chip"): a bandwidth limiter, a
+// pipeline of `latency` cycles and the input buffer of the router downstream, with credit-based
+// flow control. Plain C++; used by sim/noc.hpp.
+
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <string>
+
+namespace metronome::sim {
+
+inline constexpr std::int64_t kUnbounded = std::numeric_limits<std::int64_t>::max();
+
+using GroupId = std::uint32_t;
+inline constexpr GroupId kNoGroup = std::numeric_limits<GroupId>::max();
+
+// One word travelling through a network, with what routers need to route, add or deliver it.
+struct Flit {
+  std::int64_t value = 0;
+  std::uint64_t tag = 0;              // caller's id (reduction: the output the partial sum is for)
+  GroupId group = kNoGroup;           // multicast destinations or reduction contributors
+  std::uint32_t contributions = 1;    // partial sums added into `value`
+  std::int64_t injected_cycle = 0;    // cycle it entered the network (merged: the earliest)
+};
+
+// A bandwidth as an exact fraction num/den words per cycle (den <= 2^20), so fractional
+// bandwidths accumulate credit without rounding drift. `unlimited`: no limit.
+struct Rate {
+  std::int64_t num = 1;
+  std::int64_t den = 1;
+  bool unlimited = false;
+};
+Rate to_rate(double words_per_cycle);
+
+struct LinkStats {
+  std::string name;                   // "l2->r0"
+  double words_per_cycle = 0;         // bandwidth; infinity when unlimited
+  std::int64_t latency_cycles = 0;    // cycles from sending a word to its arrival downstream
+  std::int64_t buffer_words = 0;      // downstream input buffer (credits); kUnbounded if none
+  std::int64_t words = 0;             // words carried
+  std::int64_t busy_cycles = 0;       // cycles in which at least one word was sent
+  // Cycles in which a word at the head of an upstream input wanted this link and was not sent:
+  std::int64_t stall_cycles_output_blocked = 0;  // bandwidth used up or arbitration lost
+  std::int64_t stall_cycles_no_credit = 0;       // downstream buffer full (back-pressure)
+
+  // words / (cycles x bandwidth); 0 for an unlimited link or no cycles.
+  double utilization(std::int64_t cycles) const;
+};
+
+class Link {
+ public:
+  // `buffer_words`: capacity of the downstream input buffer, counting words in flight (the
+  // upstream router starts with that many credits).
+  Link(std::string name, double words_per_cycle, std::int64_t latency_cycles,
+       std::int64_t buffer_words, bool reported);
+
+  // Upstream side. Bandwidth refills lazily: at cycle t the link holds min(left + rate, rate)
+  // words of credit (unused bandwidth is not saved beyond one cycle) and may send while its
+  // credit is positive, one word costing one, so a backlogged link sends ceil((n + 1) x rate)
+  // words in its first n + 1 cycles.
+  bool has_bandwidth(std::int64_t cycle);
+  bool has_credit() const { return credits_ > 0; }
+  void send(const Flit& flit, std::int64_t cycle);
+
+  // Downstream side: the input buffer. A word sent in cycle t is ready in cycle t + latency.
+  bool head_ready(std::int64_t cycle) const {
+    return !fifo_.empty() && fifo_.front().ready_cycle <= cycle;
+  }
+  const Flit& head() const { return fifo_.front().flit; }
+  // Frees the head's slot; its credit reaches the upstream router at commit() (usable in the
+  // next cycle). Returns true on the first pop of a cycle, so the network commits this link.
+  bool pop();
+  void commit();
+
+  bool empty() const { return fifo_.empty(); }
+  std::size_t size() const { return fifo_.size(); }
+  bool reported() const { return reported_; }
+  void note_stall(bool no_credit, std::int64_t cycle);
+  const LinkStats& stats() const { return stats_; }
+
+ private:
+  struct Slot {
+    std::int64_t ready_cycle;
+    Flit flit;
+  };
+  std::deque<Slot> fifo_;
+  Rate rate_;
+  std::int64_t latency_;
+  std::int64_t credits_;
+  std::int64_t returned_ = 0;
+  std::int64_t tokens_;  // bandwidth credit in units of 1/rate_.den words
+  std::int64_t refilled_at_ = -1;
+  std::int64_t last_busy_ = -1;
+  std::int64_t last_stall_ = -1;
+  bool reported_;
+  LinkStats stats_;
+};
+
+// The buffer depth used when none is configured: enough for a link of `words_per_cycle` and
+// `latency` to run at full rate under credit flow control: max(2, 2 x ceil(rate) x (latency + 1));
+// unbounded for an unlimited rate.
+std::int64_t auto_buffer_words(double words_per_cycle, std::int64_t latency_cycles);
+
+}  // namespace metronome::sim

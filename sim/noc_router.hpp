@@ -1,0 +1,125 @@
+#pragma once
+// One node of a network (router, switch, bus interface, or an endpoint that forwards, like a
+// systolic PE): input buffers (the links into it, plus a local injection queue and, for
+// in-network reduction, the queue of finished sums), output ports (the links out of it, plus a
+// local ejection port), round-robin arbitration per output, multicast replication and
+// in-network addition of partial sums. Plain C++; used by sim/noc.hpp.
+
+#include <cstdint>
+#include <deque>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/noc_groups.hpp"
+#include "sim/noc_link.hpp"
+#include "sim/noc_ports.hpp"
+
+namespace metronome::sim {
+
+// What a router may touch while the network evaluates one cycle (all owned by the network).
+struct RouterContext {
+  std::int64_t cycle = 0;
+  std::vector<Link>* links = nullptr;
+  std::vector<InjectPort>* injects = nullptr;
+  std::vector<EjectPort>* ejects = nullptr;
+  GroupTable* groups = nullptr;
+  const NocTopology* topology = nullptr;
+  std::vector<std::int64_t>* load = nullptr;  // words waiting at each node
+  std::vector<std::uint32_t>* dirty_links = nullptr;
+  std::vector<std::uint32_t>* link_target = nullptr;  // node each link leads to
+  Direction direction = Direction::Distribution;
+  bool multicast = true;
+  bool in_network = true;
+  // Counters the routers add to.
+  std::int64_t words_delivered = 0;
+  std::int64_t partial_sums_added = 0;
+  std::int64_t open_reductions = 0;
+};
+
+class Router {
+ public:
+  static constexpr int kNone = -1;
+  // `inject` / `eject`: index of this node's injection / ejection port, or kNone.
+  Router(std::uint32_t node, bool is_l2, std::vector<std::uint32_t> in_links,
+         std::vector<std::uint32_t> out_links, int inject, int eject, bool merges);
+
+  std::uint32_t node() const { return node_; }
+  const std::vector<std::uint32_t>& out_links() const { return out_links_; }
+  const std::vector<std::uint32_t>& in_links() const { return in_links_; }
+
+  // One cycle: absorb partial sums, then allocation rounds until no output can take a word
+  // from any input; then attribute the stalls of words still waiting.
+  void evaluate(RouterContext& ctx);
+
+  std::size_t open_reductions() const { return merges_.size(); }
+  std::size_t max_open_reductions() const { return max_open_; }
+
+ private:
+  static constexpr std::uint32_t kDone = 0xffffffffu;
+  struct Copy {
+    std::uint32_t port;  // output port, kDone once sent
+    GroupId group;       // group the copy carries on (a singleton for per-destination copies)
+  };
+  struct Input {
+    bool primed = false;  // `copies` describe the current head
+    bool absorb = false;  // the head is a partial sum to add here
+    std::vector<Copy> copies;
+    std::size_t left = 0;  // copies not yet sent
+  };
+  struct Best {
+    std::uint64_t round = 0;
+    std::size_t distance = 0;
+    std::size_t input = 0;
+    std::size_t copy = 0;
+  };
+  struct MergeKey {
+    std::uint64_t tag;
+    GroupId group;
+    bool operator==(const MergeKey&) const = default;
+  };
+  struct MergeKeyHash {
+    std::size_t operator()(const MergeKey& k) const {
+      return std::hash<std::uint64_t>{}(k.tag * 0x9E3779B97F4A7C15ull ^ k.group);
+    }
+  };
+  struct Partial {
+    std::int64_t sum = 0;
+    std::uint32_t count = 0;
+    std::uint32_t contributions = 0;
+    std::int64_t first_injected = 0;
+  };
+
+  std::size_t input_count() const { return inputs_.size(); }
+  bool head_ready(std::size_t input, const RouterContext& ctx) const;
+  const Flit& head(std::size_t input, const RouterContext& ctx) const;
+  void pop(std::size_t input, RouterContext& ctx);
+  void prime(std::size_t input, RouterContext& ctx);
+  void absorb(std::size_t input, RouterContext& ctx);
+  bool port_open(std::uint32_t port, RouterContext& ctx);
+  bool allocate_round(RouterContext& ctx);
+  void grant(std::size_t input, std::size_t copy, RouterContext& ctx);
+  void note_stalls(RouterContext& ctx);
+
+  std::uint32_t node_;
+  bool is_l2_;
+  std::vector<std::uint32_t> in_links_;
+  std::vector<std::uint32_t> out_links_;
+  int inject_;
+  int eject_;
+  std::size_t inject_input_;  // input index of the injection queue (== input_count() if none)
+  std::size_t merge_input_;   // input index of the finished sums (== input_count() if none)
+  std::uint32_t eject_port_;  // == out_links_.size()
+  std::vector<Input> inputs_;
+  std::vector<std::uint32_t> rr_;  // per output port: the input that has priority next
+  std::vector<Best> best_;
+  std::vector<std::uint64_t> open_round_;
+  std::vector<char> open_;
+  std::vector<std::int64_t> stall_stamp_;
+  std::vector<std::uint32_t> touched_;
+  std::uint64_t round_ = 0;
+  std::deque<Flit> finished_;  // sums complete at this node, waiting for the output
+  std::unordered_map<MergeKey, Partial, MergeKeyHash> merges_;
+  std::size_t max_open_ = 0;
+};
+
+}  // namespace metronome::sim

@@ -1,0 +1,331 @@
+// Component testbench of the PE core: a source answers its requests after a fixed latency with
+// deterministic values, a sink takes its partial sums as credits allow. Cycles and counts are
+// hand-computed from the rules in sim/DESIGN.md ("Memories and PE cores").
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/pe.hpp"
+
+namespace metronome::sim {
+namespace {
+
+std::int64_t source_value(const WordKey& k) {
+  return k.tensor == Tensor::Input ? (k.index * 7) % 11 - 5 : (k.index * 5) % 13 - 6;
+}
+
+Hardware pe_hw(std::int64_t macs_per_cycle, std::int64_t l1_words) {
+  Hardware hw;
+  hw.pe.macs_per_cycle = macs_per_cycle;
+  hw.pe.l1_bytes = l1_words;
+  hw.word_bytes = 1;
+  return hw;
+}
+
+struct PeBench {
+  Pe pe;
+  std::int64_t latency = 1;  // a request published at cycle c is delivered before c + latency
+  std::function<std::int64_t(std::int64_t)> credits = [](std::int64_t) { return 1 << 20; };
+  std::function<std::int64_t(const WordKey&)> value = source_value;
+  std::int64_t cycle = 0;
+  std::deque<std::pair<std::int64_t, Word>> in_flight;
+  std::vector<Word> drained;
+  std::vector<std::int64_t> requests_at;  // per cycle: words requested
+
+  explicit PeBench(const Hardware& hw, BufferCapacity cap = BufferCapacity::Enforced)
+      : pe(hw, 0, cap) {}
+
+  void run(std::int64_t cycles) {
+    for (std::int64_t i = 0; i < cycles; ++i, ++cycle) {
+      while (!in_flight.empty() && in_flight.front().first <= cycle) {
+        pe.deliver(in_flight.front().second);
+        in_flight.pop_front();
+      }
+      if (const std::int64_t c = credits(cycle); c > 0) pe.add_drain_credits(c);
+      pe.evaluate(cycle);
+      pe.commit();
+      for (const WordKey& k : pe.requests()) in_flight.push_back({cycle + latency, {k, value(k)}});
+      requests_at.push_back(static_cast<std::int64_t>(pe.requests().size()));
+      drained.insert(drained.end(), pe.drained().begin(), pe.drained().end());
+    }
+  }
+  std::int64_t run_until_done(std::int64_t limit = 10000) {
+    const std::int64_t start = cycle;
+    while (!(pe.done() && in_flight.empty())) {
+      if (cycle - start >= limit) ADD_FAILURE() << "PE did not finish";
+      if (cycle - start >= limit) break;
+      run(1);
+    }
+    return cycle - start;
+  }
+};
+
+PeStep dot_step(std::int64_t first_input, std::int64_t n, std::int64_t output) {
+  PeStep s;
+  for (std::int64_t i = 0; i < n; ++i) {
+    s.tile.words[Tensor::Input].push_back(first_input + i);
+    s.tile.words[Tensor::Weight].push_back(i);
+    s.macs.push_back({first_input + i, i, output});
+  }
+  s.tile.words[Tensor::Output] = {output};
+  return s;
+}
+
+TEST(Pe, ComputesADotProductExactly) {
+  PeBench b(pe_hw(1, 64));
+  const std::vector<std::int64_t> a = {3, -1, 4, 1}, w = {2, 7, -1, 8};
+  b.value = [&](const WordKey& k) { return (k.tensor == Tensor::Input ? a : w)[k.index]; };
+  b.pe.push_step(dot_step(0, 4, 0));
+  b.pe.push_flush();
+  // cycle 0: requests; 1..4: MACs; 5: the flush drains output[0].
+  EXPECT_EQ(b.run_until_done(), 6);
+  ASSERT_EQ(b.drained.size(), 1u);
+  EXPECT_EQ(b.drained[0], (Word{{Tensor::Output, 0}, 3 * 2 - 1 * 7 - 4 * 1 + 1 * 8}));
+  const PeStats& s = b.pe.stats();
+  EXPECT_EQ(s.macs, 4);
+  EXPECT_EQ(s.busy_cycles, 4);
+  EXPECT_EQ(s.waiting_for_input_cycles, 1);
+  EXPECT_EQ(s.idle_cycles, 1);
+  EXPECT_EQ(s.output_backpressure_cycles, 0);
+  EXPECT_EQ(s.l1.tensor[Tensor::Input], (ReadWrite{4, 4}));
+  EXPECT_EQ(s.l1.tensor[Tensor::Weight], (ReadWrite{4, 4}));
+  EXPECT_EQ(s.l1.tensor[Tensor::Output], (ReadWrite{4 + 1, 4}));  // read-accumulate + read out
+  EXPECT_EQ(s.requested_words[Tensor::Input], 4);
+  EXPECT_EQ(s.requested_words[Tensor::Weight], 4);
+  EXPECT_EQ(s.drained_words, 1);
+  EXPECT_EQ(s.peak_words, 9);
+  EXPECT_EQ(s.steps, 2);
+}
+
+TEST(Pe, ComputesAConvolutionWindowExactly) {
+  // 4x4 input, 3x3 weights, stride 1 -> 2x2 outputs; 36 MACs at 3 per cycle.
+  PeBench b(pe_hw(3, 64));
+  PeStep s;
+  for (std::int64_t i = 0; i < 16; ++i) s.tile.words[Tensor::Input].push_back(i);
+  for (std::int64_t i = 0; i < 9; ++i) s.tile.words[Tensor::Weight].push_back(i);
+  for (std::int64_t i = 0; i < 4; ++i) s.tile.words[Tensor::Output].push_back(i);
+  std::vector<std::int64_t> reference(4, 0);
+  for (std::int64_t oy = 0; oy < 2; ++oy)
+    for (std::int64_t ox = 0; ox < 2; ++ox)
+      for (std::int64_t r = 0; r < 3; ++r)
+        for (std::int64_t c = 0; c < 3; ++c) {
+          const std::int64_t in = (oy + r) * 4 + (ox + c), wt = r * 3 + c, out = oy * 2 + ox;
+          s.macs.push_back({in, wt, out});
+          reference[static_cast<std::size_t>(out)] +=
+              source_value({Tensor::Input, in}) * source_value({Tensor::Weight, wt});
+        }
+  b.pe.push_step(std::move(s));
+  b.pe.push_flush();
+  EXPECT_EQ(b.run_until_done(), 1 + 12 + 1);
+  ASSERT_EQ(b.drained.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(b.drained[i].key, (WordKey{Tensor::Output, static_cast<std::int64_t>(i)}));
+    EXPECT_EQ(b.drained[i].value, reference[i]) << "output " << i;
+  }
+  EXPECT_EQ(b.pe.stats().macs, 36);
+  EXPECT_EQ(b.pe.stats().busy_cycles, 12);
+  EXPECT_EQ(b.pe.stats().requested_words[Tensor::Input], 16);
+}
+
+TEST(Pe, ReusesWordsAlreadyInL1) {
+  PeBench b(pe_hw(1, 64));
+  b.pe.push_step(dot_step(0, 4, 0));  // weights 0..3 arrive once ...
+  b.pe.push_step(dot_step(4, 4, 1));  // ... and stay: only inputs 4..7 are requested
+  b.run_until_done();
+  EXPECT_EQ(b.pe.stats().requested_words[Tensor::Input], 8);
+  EXPECT_EQ(b.pe.stats().requested_words[Tensor::Weight], 4);
+  const std::int64_t dot = b.pe.value({Tensor::Output, 1});
+  ASSERT_EQ(b.drained.size(), 1u);  // output[0] left when the second step began
+  const std::int64_t waits = b.pe.stats().waiting_for_input_cycles;
+
+  // A step whose words are all present requests nothing and computes at once; its partial sum
+  // stays in L1 and keeps accumulating.
+  b.pe.push_step(dot_step(4, 4, 1));
+  EXPECT_EQ(b.run_until_done(), 4);
+  EXPECT_EQ(b.pe.stats().requested_words[Tensor::Input], 8);
+  EXPECT_EQ(b.pe.stats().requested_words[Tensor::Weight], 4);
+  EXPECT_EQ(b.pe.stats().waiting_for_input_cycles, waits);
+  EXPECT_EQ(b.pe.value({Tensor::Output, 1}), 2 * dot);
+  EXPECT_EQ(std::count(b.requests_at.end() - 4, b.requests_at.end(), 0), 4);
+}
+
+TEST(Pe, CapacityIsEnforcedAndNamesTheNumbers) {
+  Hardware hw = pe_hw(1, 16);
+  hw.word_bytes = 2;  // 8 words
+  Pe pe(hw, 3);
+  EXPECT_EQ(pe.capacity_words(), 8);
+  EXPECT_NO_THROW(pe.push_step(dot_step(0, 3, 0)));  // 7 words
+  try {
+    pe.push_step(dot_step(0, 4, 0));  // 9 words
+    FAIL() << "no capacity error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("PE 3: L1 working set of 9 words (input 4, weight 4, "
+                                         "output 1) exceeds its capacity of 8 words "
+                                         "(pe.l1_bytes 16 / word_bytes 2)"),
+              std::string::npos)
+        << e.what();
+  }
+  PeBench unbounded(hw, BufferCapacity::Unbounded);
+  unbounded.pe.push_step(dot_step(0, 4, 0));
+  unbounded.run_until_done();
+  EXPECT_EQ(unbounded.pe.stats().peak_words, 9);
+}
+
+TEST(Pe, PrefetchesTheNextStepIntoFreeWordsOnly) {
+  for (const std::int64_t l1 : {64, 9}) {
+    PeBench b(pe_hw(1, l1));
+    b.latency = 3;
+    b.pe.push_step(dot_step(0, 4, 0));
+    b.pe.push_step(dot_step(4, 4, 1));
+    b.run_until_done();
+    if (l1 == 64) {
+      // Both steps' words requested in cycle 0, arrive in 3; MACs in 3..10 back to back.
+      EXPECT_EQ(b.requests_at[0], 12);
+      EXPECT_EQ(b.pe.stats().waiting_for_input_cycles, 3);
+    } else {
+      // No free word while the first step runs: inputs 4..7 are requested when the second step
+      // begins (cycle 7) and arrive in 10.
+      EXPECT_EQ(b.requests_at[0], 8);
+      EXPECT_EQ(b.requests_at[7], 4);
+      EXPECT_EQ(b.pe.stats().waiting_for_input_cycles, 6);
+    }
+    EXPECT_EQ(b.pe.stats().busy_cycles, 8);
+    EXPECT_EQ(b.pe.stats().requested_words[Tensor::Input], 8);
+    EXPECT_LE(b.pe.stats().peak_words, l1);
+  }
+}
+
+TEST(Pe, OutputBackPressureStallsWithoutLosingAWord) {
+  // 4 words: input[0], weight[0] and two partial sums. The second step's partial sums need the
+  // words the first step's still occupy; the sink gives no credit before cycle 8.
+  PeBench b(pe_hw(1, 4));
+  b.credits = [](std::int64_t c) { return c >= 8 ? 1 : 0; };
+  for (std::int64_t first : {0, 2}) {
+    PeStep s;
+    s.tile.words[Tensor::Input] = {0};
+    s.tile.words[Tensor::Weight] = {0};
+    s.tile.words[Tensor::Output] = {first, first + 1};
+    s.macs = {{0, 0, first}, {0, 0, first + 1}};
+    b.pe.push_step(std::move(s));
+  }
+  b.pe.push_flush();
+  // 0: requests; 1, 2: MACs; 3..7: blocked; 8, 9: one drain each frees a word for a MAC;
+  // 10: output[2] leaves (output[3] still blocked); 11: output[3] leaves.
+  EXPECT_EQ(b.run_until_done(), 12);
+  const std::int64_t p = source_value({Tensor::Input, 0}) * source_value({Tensor::Weight, 0});
+  ASSERT_EQ(b.drained.size(), 4u);
+  for (std::int64_t i = 0; i < 4; ++i)
+    EXPECT_EQ(b.drained[static_cast<std::size_t>(i)], (Word{{Tensor::Output, i}, p}));
+  const PeStats& s = b.pe.stats();
+  EXPECT_EQ(s.busy_cycles, 4);
+  EXPECT_EQ(s.waiting_for_input_cycles, 1);
+  EXPECT_EQ(s.output_backpressure_cycles, 5 + 1);
+  EXPECT_EQ(s.idle_cycles, 1);
+  EXPECT_EQ(s.peak_words, 4);
+}
+
+// Reuse is found, not assumed: over random step sequences the words the PE requests equal the
+// per-step set differences |T_t \ T_{t-1}|, and every partial sum leaves once with its exact value.
+TEST(Pe, FillsEqualPerStepSetDifferences) {
+  std::mt19937_64 rng(12345);
+  const auto subset = [&](std::int64_t n) {
+    std::vector<std::int64_t> v;
+    const std::uint64_t bits = rng();
+    for (std::int64_t i = 0; i < n; ++i)
+      if ((bits >> i) & 1u) v.push_back(i);
+    return v;
+  };
+  for (int trial = 0; trial < 20; ++trial) {
+    PeBench b(pe_hw(2, 64));
+    b.latency = 1 + trial % 3;
+    PerTensor<std::vector<std::int64_t>> prev;
+    PerTensor<std::int64_t> fills{};
+    std::vector<Word> expected_drains;
+    std::vector<std::pair<std::int64_t, std::int64_t>> psum;  // output -> value in L1
+    for (int step = 0; step <= 12; ++step) {
+      PeStep s;
+      if (step < 12) {
+        s.tile.words[Tensor::Input] = subset(12);
+        s.tile.words[Tensor::Weight] = subset(8);
+        s.tile.words[Tensor::Output] = subset(6);
+      }
+      for (Tensor t : kAllTensors) {
+        const auto& now = s.tile.words[t];
+        for (std::int64_t i : now)
+          if (std::find(prev[t].begin(), prev[t].end(), i) == prev[t].end()) ++fills[t];
+      }
+      // Reference L1: outputs not in the new tile leave with their value; new ones start at 0.
+      std::vector<std::pair<std::int64_t, std::int64_t>> kept;
+      for (auto [o, v] : psum) {
+        const auto& outs = s.tile.words[Tensor::Output];
+        if (std::find(outs.begin(), outs.end(), o) == outs.end())
+          expected_drains.push_back({{Tensor::Output, o}, v});
+        else
+          kept.push_back({o, v});
+      }
+      psum = kept;
+      for (std::int64_t o : s.tile.words[Tensor::Output])
+        if (std::none_of(psum.begin(), psum.end(), [&](auto& e) { return e.first == o; }))
+          psum.push_back({o, 0});
+      const auto& ins = s.tile.words[Tensor::Input];
+      const auto& wts = s.tile.words[Tensor::Weight];
+      if (!ins.empty() && !wts.empty() && !psum.empty())
+        for (int m = 0; m < 5; ++m) {
+          const PeMac mac{ins[rng() % ins.size()], wts[rng() % wts.size()],
+                          psum[rng() % psum.size()].first};
+          s.macs.push_back(mac);
+          for (auto& e : psum)
+            if (e.first == mac.output)
+              e.second += source_value({Tensor::Input, mac.input}) *
+                          source_value({Tensor::Weight, mac.weight});
+        }
+      prev = s.tile.words;
+      b.pe.push_step(std::move(s));
+    }
+    b.run_until_done();
+    const PeStats& st = b.pe.stats();
+    EXPECT_EQ(st.requested_words[Tensor::Input], fills[Tensor::Input]) << "trial " << trial;
+    EXPECT_EQ(st.requested_words[Tensor::Weight], fills[Tensor::Weight]) << "trial " << trial;
+    EXPECT_EQ(st.l1.tensor[Tensor::Input].writes, fills[Tensor::Input]);
+    EXPECT_EQ(st.drained_words, fills[Tensor::Output]);  // every output that entered left once
+    const auto by_key = [](const Word& a, const Word& c) {
+      return std::pair(a.key.index, a.value) < std::pair(c.key.index, c.value);
+    };
+    std::sort(expected_drains.begin(), expected_drains.end(), by_key);
+    std::sort(b.drained.begin(), b.drained.end(), by_key);
+    EXPECT_EQ(b.drained, expected_drains) << "trial " << trial;
+  }
+}
+
+TEST(Pe, ProtocolViolationsAreBugsNotSilentMistakes) {
+  {
+    PeBench b(pe_hw(1, 64));
+    b.pe.deliver({{Tensor::Input, 5}, 1});
+    EXPECT_THROW(b.run(1), std::logic_error);
+  }
+  {
+    PeBench b(pe_hw(1, 64));
+    PeStep s = dot_step(0, 2, 0);
+    s.tile.words[Tensor::Input].push_back(0);
+    b.pe.push_step(std::move(s));
+    EXPECT_THROW(b.run(1), std::logic_error);
+  }
+  {
+    PeBench b(pe_hw(1, 64));
+    PeStep s = dot_step(0, 2, 0);
+    s.macs.push_back({9, 0, 0});
+    b.pe.push_step(std::move(s));
+    EXPECT_THROW(b.run(10), std::logic_error);
+  }
+}
+
+}  // namespace
+}  // namespace metronome::sim
