@@ -82,7 +82,9 @@ class FillCounter {
  public:
   FillCounter(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans,
               std::size_t depth)
-      : geometry_(geometry), plans_(plans.begin(), plans.begin() + static_cast<long>(depth)) {
+      : geometry_(geometry),
+        plans_(plans.begin(), plans.begin() + static_cast<long>(depth)),
+        walks_(geometry_, plans_) {
     make_groups();
     for (Tensor t : kAllTensors) coordinate_dims_[t] = coordinate_dims(t, geometry_.channel_tied(), geometry_.depthwise());
     for (std::size_t l = 0; l < plans_.size(); ++l) {
@@ -460,7 +462,7 @@ class FillCounter {
   }
 
   // Largest part of each tensor's tile in group g over all of the group's states.
-  PerTensor<std::int64_t> max_tile(DimMask g) const {
+  PerTensor<std::int64_t> max_tile(DimMask g) {
     PerTensor<std::int64_t> best;
     std::function<void(std::size_t, const UnitChunks&)> walk = [&](std::size_t l,
                                                                   const UnitChunks& u) {
@@ -469,7 +471,7 @@ class FillCounter {
           best[t] = std::max(best[t], part(g, t, TileShape::coordinates(geometry_, u, t)));
         return;
       }
-      walk_level_grouped(geometry_, plans_[l], u, g,
+      walks_.walk_grouped(l, u, g,
                          [&](const std::vector<UnitChunks>& units, std::int64_t) {
                            for (const UnitChunks& x : units) walk(l + 1, x);
                            return true;
@@ -481,6 +483,7 @@ class FillCounter {
 
   const LayerGeometry& geometry_;
   std::vector<LevelPlan> plans_;
+  LevelWalks walks_;
   std::vector<DimMask> groups_;
   std::vector<Loop> loops_;
   PerTensor<std::vector<DimMask>> coordinate_dims_;

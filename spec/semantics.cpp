@@ -72,6 +72,7 @@ class Analysis {
       : layer_(layer),
         geometry_(layer),
         levels_(plan_levels(mapping)),
+        walks_(geometry_, levels_),
         macs_per_cycle_(macs_per_cycle) {}
 
   SemanticsReport run() {
@@ -234,7 +235,7 @@ class Analysis {
       leaf(geometry_.box(entry));
       return;
     }
-    walk_level(geometry_, levels_[level], entry, mask, [&](const std::vector<UnitChunks>& units) {
+    walks_.walk(level, entry, mask, [&](const std::vector<UnitChunks>& units, std::int64_t) {
       for (const UnitChunks& u : units) walk_group(mask, level + 1, u, leaf);
       return true;
     });
@@ -407,7 +408,7 @@ class Analysis {
     std::vector<std::vector<ChainClass>> classes(chains.size());
     for (std::size_t c = 0; c < chains.size(); ++c) {
       std::unordered_map<Key, std::size_t, KeyHash> index;
-      walk_level_grouped(geometry_, plan, entry, chains[c],
+      walks_.walk_grouped(level, entry, chains[c],
                          [&](const std::vector<UnitChunks>& units, std::int64_t weight) {
                            Key k;
                            for (const UnitChunks& u : units) append_key(k, u);
@@ -499,8 +500,8 @@ class Analysis {
     if (auto it = profile_memo_.find(key); it != profile_memo_.end()) return it->second;
     Profile result;
     const bool innermost = level + 1 == levels_.size();
-    walk_level(geometry_, levels_[level], entry, kAllDimsMask,
-               [&](const std::vector<UnitChunks>& units) {
+    walks_.walk(level, entry, kAllDimsMask,
+               [&](const std::vector<UnitChunks>& units, std::int64_t) {
                  Profile part;
                  if (innermost) {
                    part.length = 1;
@@ -522,6 +523,7 @@ class Analysis {
   const Layer& layer_;
   LayerGeometry geometry_;
   std::vector<LevelPlan> levels_;
+  LevelWalks walks_;
   std::int64_t macs_per_cycle_ = 1;
   std::unordered_map<Key, StepResult, KeyHash> step_memo_;
   std::unordered_map<Key, Profile, KeyHash> profile_memo_;

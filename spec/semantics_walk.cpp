@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <tuple>
 #include <numeric>
 #include <unordered_map>
 
@@ -252,9 +254,8 @@ namespace {
 
 class LevelWalker {
  public:
-  LevelWalker(const LayerGeometry& geometry, const LevelPlan& level, DimMask mask,
-              const WeightedLevelVisitor& visit, bool grouped)
-      : geometry_(geometry), visit_(visit), grouped_(grouped) {
+  LevelWalker(const LayerGeometry& geometry, const LevelPlan& level, DimMask mask, bool grouped)
+      : geometry_(geometry), grouped_(grouped) {
     for (const ResolvedDirective& d : level.directives)
       if (mask & dim_bit(base_dim(d.dim))) directives_.push_back(&d);
     const bool has_spatial = std::any_of(directives_.begin(), directives_.end(), [](auto* d) {
@@ -264,7 +265,8 @@ class LevelWalker {
     scratch_.resize(directives_.size() + 1);
   }
 
-  bool run(const UnitChunks& entry) {
+  bool run(const UnitChunks& entry, const WeightedLevelVisitor& visit) {
+    visit_ = &visit;
     UnitChunks start = entry;
     start.rows_from_outputs = start.cols_from_outputs = false;
     scratch_[0].assign(static_cast<std::size_t>(units_), start);
@@ -332,7 +334,7 @@ class LevelWalker {
       std::vector<UnitChunks>& done = scratch_[pos];
       finished_ = done;
       for (UnitChunks& u : finished_) geometry_.finish_level(u);
-      return visit_(finished_, weight);
+      return (*visit_)(finished_, weight);
     }
     const ResolvedDirective& d = *directives_[pos];
     std::vector<UnitChunks>& next = scratch_[pos + 1];
@@ -391,7 +393,7 @@ class LevelWalker {
   }
 
   const LayerGeometry& geometry_;
-  const WeightedLevelVisitor& visit_;
+  const WeightedLevelVisitor* visit_ = nullptr;
   bool grouped_ = false;
   std::vector<const ResolvedDirective*> directives_;
   std::int64_t units_ = 1;
@@ -406,14 +408,41 @@ bool walk_level(const LayerGeometry& geometry, const LevelPlan& level, const Uni
   const WeightedLevelVisitor weighted = [&](const std::vector<UnitChunks>& units, std::int64_t) {
     return visit(units);
   };
-  LevelWalker walker(geometry, level, mask, weighted, false);
-  return walker.run(entry);
+  LevelWalker walker(geometry, level, mask, false);
+  return walker.run(entry, weighted);
 }
 
 bool walk_level_grouped(const LayerGeometry& geometry, const LevelPlan& level,
                         const UnitChunks& entry, DimMask mask, const WeightedLevelVisitor& visit) {
-  LevelWalker walker(geometry, level, mask, visit, true);
-  return walker.run(entry);
+  LevelWalker walker(geometry, level, mask, true);
+  return walker.run(entry, visit);
+}
+
+struct LevelWalks::Cache {
+  const LayerGeometry& geometry;
+  const std::vector<LevelPlan>& plans;
+  std::map<std::tuple<std::size_t, DimMask, bool>, std::unique_ptr<LevelWalker>> walkers;
+
+  LevelWalker& get(std::size_t level, DimMask mask, bool grouped) {
+    auto& w = walkers[{level, mask, grouped}];
+    if (!w) w = std::make_unique<LevelWalker>(geometry, plans[level], mask, grouped);
+    return *w;
+  }
+};
+
+LevelWalks::LevelWalks(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans)
+    : cache_(std::make_unique<Cache>(Cache{geometry, plans, {}})) {}
+
+LevelWalks::~LevelWalks() = default;
+
+bool LevelWalks::walk(std::size_t level, const UnitChunks& entry, DimMask mask,
+                      const WeightedLevelVisitor& visit) {
+  return cache_->get(level, mask, false).run(entry, visit);
+}
+
+bool LevelWalks::walk_grouped(std::size_t level, const UnitChunks& entry, DimMask mask,
+                              const WeightedLevelVisitor& visit) {
+  return cache_->get(level, mask, true).run(entry, visit);
 }
 
 DimMask affected_dims(const LayerGeometry& geometry, MapDim d) {

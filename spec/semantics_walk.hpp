@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "spec/dims.hpp"
@@ -112,11 +113,32 @@ bool walk_level(const LayerGeometry& geometry, const LevelPlan& level, const Uni
 
 std::vector<LevelPlan> plan_levels(const ResolvedMapping& mapping);
 
+using WeightedLevelVisitor = std::function<bool(const std::vector<UnitChunks>&, std::int64_t)>;
+
+// Reusable walkers over the levels of one mapping (same semantics as walk_level and
+// walk_level_grouped): each (level, mask, grouping) keeps its scratch space, so repeated walks
+// allocate nothing. A walker may be re-entered only for another level.
+class LevelWalks {
+ public:
+  LevelWalks(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans);
+  ~LevelWalks();
+  LevelWalks(const LevelWalks&) = delete;
+  LevelWalks& operator=(const LevelWalks&) = delete;
+
+  bool walk(std::size_t level, const UnitChunks& entry, DimMask mask,
+            const WeightedLevelVisitor& visit);
+  bool walk_grouped(std::size_t level, const UnitChunks& entry, DimMask mask,
+                    const WeightedLevelVisitor& visit);
+
+ private:
+  struct Cache;
+  std::unique_ptr<Cache> cache_;
+};
+
 // Like walk_level, but iterations of a loop whose unit states are translations of each other
 // (docs/semantics.md: same lengths, same stride alignment) are visited once, with their number
 // as `weight`. Order is not preserved. Work grows with the number of distinct edge shapes, not
 // with the loop's trip count.
-using WeightedLevelVisitor = std::function<bool(const std::vector<UnitChunks>&, std::int64_t)>;
 bool walk_level_grouped(const LayerGeometry& geometry, const LevelPlan& level,
                         const UnitChunks& entry, DimMask mask, const WeightedLevelVisitor& visit);
 
