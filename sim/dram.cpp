@@ -52,8 +52,8 @@ void Dram::evaluate(std::int64_t cycle) {
 
   if (!queue_.empty()) {
     ++stats_.busy_cycles;
-    std::int64_t allowance = cumulative_allowance(epoch_start_cycle_, cycle, words_per_cycle_) -
-                             epoch_moved_words_;
+    std::int64_t allowance =
+        cumulative_allowance(epoch_start_cycle_, cycle, words_per_cycle_) - epoch_moved_words_;
     while (!queue_.empty() && allowance > 0) {
       Pending& head = queue_.front();
       const std::int64_t n = std::min(allowance, head.request.words - head.moved_words);
@@ -85,7 +85,9 @@ void Dram::evaluate(std::int64_t cycle) {
   }
 }
 
-void Dram::commit() { completions_.swap(next_completions_); }
+void Dram::commit() {
+  completions_.swap(next_completions_);
+}
 
 std::int64_t Dram::next_event_cycle(std::int64_t now) const {
   if (!inbox_.empty() || !queue_.empty()) return now;

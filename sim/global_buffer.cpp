@@ -60,10 +60,10 @@ GlobalBuffer::GlobalBuffer(const Hardware& hw, BufferCapacity capacity)
   if (banks_ < 1)
     throw InputError(where_, fmt::format("l2.banks: {} is out of range", banks_), "at least 1");
   if (!(words_per_bank_per_cycle_ >= kMinWordsPerCycle))
-    throw InputError(where_,
-                     fmt::format("l2.words_per_bank_per_cycle: {} is out of range",
-                                 words_per_bank_per_cycle_),
-                     fmt::format("at least {} words per cycle, or unlimited", kMinWordsPerCycle));
+    throw InputError(
+        where_,
+        fmt::format("l2.words_per_bank_per_cycle: {} is out of range", words_per_bank_per_cycle_),
+        fmt::format("at least {} words per cycle, or unlimited", kMinWordsPerCycle));
   bank_.resize(static_cast<std::size_t>(banks_));
   stats_.bank_accesses_words.assign(static_cast<std::size_t>(banks_), 0);
   stats_.bank_conflict_cycles.assign(static_cast<std::size_t>(banks_), 0);
@@ -74,12 +74,12 @@ void GlobalBuffer::take_word(const WordKey& key, const char* why) {
   if (owned_.contains(packed)) return;
   const auto needed = static_cast<std::int64_t>(owned_.size()) + 1;
   if (capacity_mode_ == BufferCapacity::Enforced && needed > capacity_words_)
-    throw InputError(where_,
-                     fmt::format("L2 (global buffer) is full: {} of {} needs {} words, L2 holds "
-                                 "{} words (l2.bytes {} / word_bytes {})",
-                                 why, word_name(key), needed, capacity_words_, l2_bytes_,
-                                 word_bytes_),
-                     "a mapping whose L2 working set fits, or --unbounded-buffers");
+    throw InputError(
+        where_,
+        fmt::format("L2 (global buffer) is full: {} of {} needs {} words, L2 holds "
+                    "{} words (l2.bytes {} / word_bytes {})",
+                    why, word_name(key), needed, capacity_words_, l2_bytes_, word_bytes_),
+        "a mapping whose L2 working set fits, or --unbounded-buffers");
   owned_.insert(packed);
   stats_.peak_words = std::max(stats_.peak_words, needed);
 }
@@ -227,7 +227,9 @@ void GlobalBuffer::evaluate(std::int64_t cycle) {
   if (any_waiting) ++stats_.conflict_cycles;
 }
 
-void GlobalBuffer::commit() { responses_.swap(next_responses_); }
+void GlobalBuffer::commit() {
+  responses_.swap(next_responses_);
+}
 
 std::optional<std::int64_t> GlobalBuffer::peek(const WordKey& key) const {
   auto it = data_.find(pack_key(key));

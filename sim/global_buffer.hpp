@@ -84,10 +84,10 @@ struct GlobalBufferStats {
   std::int64_t read_modify_writes = 0;             // Accumulates into a held word
   std::vector<std::int64_t> bank_accesses_words;   // per bank: word accesses served
   std::vector<std::int64_t> bank_conflict_cycles;  // per bank: cycles it left a request waiting
-  std::int64_t conflict_cycles = 0;       // cycles in which at least one bank left one waiting
-  std::int64_t request_wait_cycles = 0;   // sum over requests of (service - submission) cycles
-  std::int64_t requests = 0;              // requests served (Discard included)
-  std::int64_t peak_words = 0;            // most words owned at once
+  std::int64_t conflict_cycles = 0;      // cycles in which at least one bank left one waiting
+  std::int64_t request_wait_cycles = 0;  // sum over requests of (service - submission) cycles
+  std::int64_t requests = 0;             // requests served (Discard included)
+  std::int64_t peak_words = 0;           // most words owned at once
 };
 
 class GlobalBuffer {
@@ -118,7 +118,9 @@ class GlobalBuffer {
   std::span<const L2Response> responses() const { return responses_; }
 
   bool idle() const { return queued_ == 0 && inbox_.empty(); }
-  std::int64_t queued_requests() const { return queued_ + static_cast<std::int64_t>(inbox_.size()); }
+  std::int64_t queued_requests() const {
+    return queued_ + static_cast<std::int64_t>(inbox_.size());
+  }
   bool owns(const WordKey& key) const { return owned_.contains(pack_key(key)); }
   std::int64_t owned_words() const { return static_cast<std::int64_t>(owned_.size()); }
   // The value currently stored (served operations only), uncounted; for tests and checks.
@@ -147,7 +149,7 @@ class GlobalBuffer {
   double words_per_bank_per_cycle_;
   BufferCapacity capacity_mode_;
 
-  std::unordered_set<std::uint64_t> owned_;          // ownership, updated at submission
+  std::unordered_set<std::uint64_t> owned_;               // ownership, updated at submission
   std::unordered_map<std::uint64_t, std::int64_t> data_;  // values, updated at service
   std::vector<L2Request> inbox_;
   std::vector<Bank> bank_;

@@ -38,7 +38,8 @@ GroupId GroupTable::add(const NocTopology& topology, std::span<const std::int64_
   };
   std::map<std::uint32_t, Tmp> nodes;
   const bool down = direction_ == Direction::Distribution;
-  const std::vector<std::size_t> tree = down ? topology.multicast_tree(key) : topology.reduction_tree(key);
+  const std::vector<std::size_t> tree =
+      down ? topology.multicast_tree(key) : topology.reduction_tree(key);
   nodes[static_cast<std::uint32_t>(topology.l2())];
   for (const std::size_t e : tree) {
     const auto from = static_cast<std::uint32_t>(topology.source(e));

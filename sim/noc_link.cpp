@@ -51,9 +51,10 @@ std::int64_t auto_buffer_words(double words_per_cycle, std::int64_t latency_cycl
   if (r.unlimited) return kUnbounded;
   const std::int64_t per_cycle = (r.num + r.den - 1) / r.den;
   const std::int64_t latency = std::min<std::int64_t>(latency_cycles, std::int64_t{1} << 32);
-  const double words = 2.0 * static_cast<double>(per_cycle) * static_cast<double>(latency + 1);
+  const double words =
+      2.0 * static_cast<double>(per_cycle) * static_cast<double>(latency + 1) + 2.0;
   if (words >= static_cast<double>(std::int64_t{1} << 62)) return kUnbounded;
-  return std::max<std::int64_t>(2, static_cast<std::int64_t>(words));
+  return static_cast<std::int64_t>(words);
 }
 
 Link::Link(std::string name, double words_per_cycle, std::int64_t latency_cycles,
@@ -61,7 +62,6 @@ Link::Link(std::string name, double words_per_cycle, std::int64_t latency_cycles
     : rate_(to_rate(words_per_cycle)),
       latency_(latency_cycles),
       credits_(buffer_words),
-      tokens_(rate_.num),
       reported_(reported) {
   stats_.name = std::move(name);
   stats_.words_per_cycle = words_per_cycle;
@@ -72,16 +72,13 @@ Link::Link(std::string name, double words_per_cycle, std::int64_t latency_cycles
 bool Link::has_bandwidth(std::int64_t cycle) {
   if (rate_.unlimited) return true;
   if (cycle != refilled_at_) {
-    // min(tokens + num x elapsed, num) without overflow: `need` <= num + den.
-    const std::int64_t elapsed = cycle - refilled_at_;
-    const std::int64_t need = rate_.num - tokens_;
-    if (elapsed >= (need + rate_.num - 1) / rate_.num)
-      tokens_ = rate_.num;
-    else
-      tokens_ += rate_.num * elapsed;
+    // Continue the busy period or start a new one; the cap only guards against a caller that
+    // asks without sending (never more than one cycle's worth plus a word).
+    tokens_ = cycle == refilled_at_ + 1 ? std::min(tokens_ + rate_.num, rate_.num + rate_.den)
+                                        : rate_.num;
     refilled_at_ = cycle;
   }
-  return tokens_ > 0;
+  return tokens_ >= rate_.den;
 }
 
 void Link::send(const Flit& flit, std::int64_t cycle) {

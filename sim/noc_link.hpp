@@ -18,10 +18,10 @@ inline constexpr GroupId kNoGroup = std::numeric_limits<GroupId>::max();
 // One word travelling through a network, with what routers need to route, add or deliver it.
 struct Flit {
   std::int64_t value = 0;
-  std::uint64_t tag = 0;              // caller's id (reduction: the output the partial sum is for)
-  GroupId group = kNoGroup;           // multicast destinations or reduction contributors
-  std::uint32_t contributions = 1;    // partial sums added into `value`
-  std::int64_t injected_cycle = 0;    // cycle it entered the network (merged: the earliest)
+  std::uint64_t tag = 0;            // caller's id (reduction: the output the partial sum is for)
+  GroupId group = kNoGroup;         // multicast destinations or reduction contributors
+  std::uint32_t contributions = 1;  // partial sums added into `value`
+  std::int64_t injected_cycle = 0;  // cycle it entered the network (merged: the earliest)
 };
 
 // A bandwidth as an exact fraction num/den words per cycle (den <= 2^20), so fractional
@@ -34,12 +34,12 @@ struct Rate {
 Rate to_rate(double words_per_cycle);
 
 struct LinkStats {
-  std::string name;                   // "l2->r0"
-  double words_per_cycle = 0;         // bandwidth; infinity when unlimited
-  std::int64_t latency_cycles = 0;    // cycles from sending a word to its arrival downstream
-  std::int64_t buffer_words = 0;      // downstream input buffer (credits); kUnbounded if none
-  std::int64_t words = 0;             // words carried
-  std::int64_t busy_cycles = 0;       // cycles in which at least one word was sent
+  std::string name;                 // "l2->r0"
+  double words_per_cycle = 0;       // bandwidth; infinity when unlimited
+  std::int64_t latency_cycles = 0;  // cycles from sending a word to its arrival downstream
+  std::int64_t buffer_words = 0;    // downstream input buffer (credits); kUnbounded if none
+  std::int64_t words = 0;           // words carried
+  std::int64_t busy_cycles = 0;     // cycles in which at least one word was sent
   // Cycles in which a word at the head of an upstream input wanted this link and was not sent:
   std::int64_t stall_cycles_output_blocked = 0;  // bandwidth used up or arbitration lost
   std::int64_t stall_cycles_no_credit = 0;       // downstream buffer full (back-pressure)
@@ -55,10 +55,12 @@ class Link {
   Link(std::string name, double words_per_cycle, std::int64_t latency_cycles,
        std::int64_t buffer_words, bool reported);
 
-  // Upstream side. Bandwidth refills lazily: at cycle t the link holds min(left + rate, rate)
-  // words of credit (unused bandwidth is not saved beyond one cycle) and may send while its
-  // credit is positive, one word costing one, so a backlogged link sends ceil((n + 1) x rate)
-  // words in its first n + 1 cycles.
+  // Upstream side. Bandwidth, with the convention of the other sim/ cores: call
+  // has_bandwidth() in every cycle in which a word waits for the link and a credit is there to
+  // send it. A run of such consecutive cycles is a busy period; after its k-th cycle the link
+  // may have sent floor(k x rate) words. Any other cycle ends the period and banks nothing, so
+  // a word on an idle link of rate b < 1 waits ceil(1 / b) - 1 cycles (its serialization) before
+  // it is sent. Unlimited: no limit.
   bool has_bandwidth(std::int64_t cycle);
   bool has_credit() const { return credits_ > 0; }
   void send(const Flit& flit, std::int64_t cycle);
@@ -89,7 +91,7 @@ class Link {
   std::int64_t latency_;
   std::int64_t credits_;
   std::int64_t returned_ = 0;
-  std::int64_t tokens_;  // bandwidth credit in units of 1/rate_.den words
+  std::int64_t tokens_ = 0;  // bandwidth credit of the busy period, in 1/rate_.den words
   std::int64_t refilled_at_ = -1;
   std::int64_t last_busy_ = -1;
   std::int64_t last_stall_ = -1;
@@ -98,8 +100,8 @@ class Link {
 };
 
 // The buffer depth used when none is configured: enough for a link of `words_per_cycle` and
-// `latency` to run at full rate under credit flow control: max(2, 2 x ceil(rate) x (latency + 1));
-// unbounded for an unlimited rate.
+// `latency` to run at full rate under credit flow control, including the store-and-forward wait
+// of a fractional rate: 2 x ceil(rate) x (latency + 1) + 2; unbounded for an unlimited rate.
 std::int64_t auto_buffer_words(double words_per_cycle, std::int64_t latency_cycles);
 
 }  // namespace metronome::sim

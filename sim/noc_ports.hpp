@@ -38,9 +38,10 @@ class InjectPort {
   const Flit& front() const { return queue_.front(); }
   void pop() { queue_.pop_front(); }
 
-  // Returns the number of words that entered the queue.
-  std::int64_t commit() {
+  // Returns the number of words that entered the queue; they count as injected in `cycle`.
+  std::int64_t commit(std::int64_t cycle) {
     const auto n = static_cast<std::int64_t>(staged_.size());
+    for (Flit& f : staged_) f.injected_cycle = cycle;
     queue_.insert(queue_.end(), staged_.begin(), staged_.end());
     staged_.clear();
     committed_ = static_cast<std::int64_t>(queue_.size());
@@ -72,9 +73,7 @@ class EjectPort {
   std::int64_t stall_cycles() const { return stall_cycles_; }
 
   // Sink side.
-  const Delivery* peek() const {
-    return popped_ < visible_.size() ? &visible_[popped_] : nullptr;
-  }
+  const Delivery* peek() const { return popped_ < visible_.size() ? &visible_[popped_] : nullptr; }
   void pop() { ++popped_; }
 
   // Returns the number of words the sink took this cycle.

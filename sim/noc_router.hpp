@@ -26,6 +26,8 @@ struct RouterContext {
   const NocTopology* topology = nullptr;
   std::vector<std::int64_t>* load = nullptr;  // words waiting at each node
   std::vector<std::uint32_t>* dirty_links = nullptr;
+  std::vector<std::uint32_t>* dirty_ejects = nullptr;
+  std::vector<std::uint32_t>* dirty_injects = nullptr;
   std::vector<std::uint32_t>* link_target = nullptr;  // node each link leads to
   Direction direction = Direction::Distribution;
   bool multicast = true;
@@ -33,7 +35,8 @@ struct RouterContext {
   // Counters the routers add to.
   std::int64_t words_delivered = 0;
   std::int64_t partial_sums_added = 0;
-  std::int64_t open_reductions = 0;
+  std::int64_t open_reductions = 0;  // partial sums waiting for more contributions, all routers
+  std::int64_t words_held = 0;       // words in queues, links and ejection ports, all nodes
 };
 
 class Router {
@@ -93,6 +96,7 @@ class Router {
   bool head_ready(std::size_t input, const RouterContext& ctx) const;
   const Flit& head(std::size_t input, const RouterContext& ctx) const;
   void pop(std::size_t input, RouterContext& ctx);
+  static void add_load(RouterContext& ctx, std::uint32_t node, std::int64_t words);
   void prime(std::size_t input, RouterContext& ctx);
   void absorb(std::size_t input, RouterContext& ctx);
   bool port_open(std::uint32_t port, RouterContext& ctx);
@@ -106,8 +110,9 @@ class Router {
   std::vector<std::uint32_t> out_links_;
   int inject_;
   int eject_;
-  std::size_t inject_input_;  // input index of the injection queue (== input_count() if none)
-  std::size_t merge_input_;   // input index of the finished sums (== input_count() if none)
+  static constexpr std::size_t kNoInput = static_cast<std::size_t>(-1);
+  std::size_t inject_input_;  // input index of the injection queue, or kNoInput
+  std::size_t merge_input_;   // input index of the finished sums, or kNoInput
   std::uint32_t eject_port_;  // == out_links_.size()
   std::vector<Input> inputs_;
   std::vector<std::uint32_t> rr_;  // per output port: the input that has priority next

@@ -47,10 +47,20 @@ void Pe::push_step(PeStep step) {
                     step.tile.words[Tensor::Weight].size(), step.tile.words[Tensor::Output].size(),
                     capacity_words_, l1_bytes_, word_bytes_),
         "a mapping whose per-PE working set fits, or --unbounded-buffers");
+  const auto positions = [&](Tensor t) { return step.tile.words[t].size(); };
+  for (const PeMac& m : step.macs)
+    if (m.input >= positions(Tensor::Input) || m.weight >= positions(Tensor::Weight) ||
+        m.output >= positions(Tensor::Output))
+      throw std::logic_error(
+          fmt::format("PE {}: a MAC names tile positions ({}, {}, {}) outside "
+                      "its step's tile",
+                      id_, m.input, m.weight, m.output));
   steps_.push_back(std::move(step));
 }
 
-void Pe::deliver(const Word& word) { inbox_words_.push_back(word); }
+void Pe::deliver(const Word& word) {
+  inbox_words_.push_back(word);
+}
 
 void Pe::add_drain_credits(std::int64_t words) {
   if (words < 0) throw std::logic_error("negative drain credits");
@@ -71,7 +81,9 @@ bool Pe::current_complete() const {
   return has_current_ && next_mac_ == current_.macs.size() && current_missing_ == 0;
 }
 
-std::int64_t Pe::queued_steps() const { return static_cast<std::int64_t>(steps_.size()); }
+std::int64_t Pe::queued_steps() const {
+  return static_cast<std::int64_t>(steps_.size());
+}
 
 bool Pe::done() const {
   return (!has_current_ || current_complete()) && steps_.empty() && drain_.empty() &&
@@ -104,11 +116,13 @@ void Pe::begin_step() {
   prefetch_tensor_ = 0;
   prefetch_index_ = 0;
 
-  for (Tensor t : kAllTensors)
+  for (Tensor t : kAllTensors) {
+    slot_[t].clear();
     for (std::int64_t index : current_.tile.words[t]) {
       const WordKey key{t, index};
       auto [it, inserted] = l1_.try_emplace(pack_key(key));
       Entry& e = it->second;
+      slot_[t].push_back(&e);  // entries of the tile stay put until the next step begins
       if (inserted) {
         e = Entry{0, step_serial_, State::Waiting};
         waiting_.push_back(key);
@@ -121,6 +135,7 @@ void Pe::begin_step() {
       e.step = step_serial_;
       if (e.state != State::Present) ++current_missing_;
     }
+  }
 
   std::vector<Word> leaving;
   for (auto it = l1_.begin(); it != l1_.end();) {
@@ -217,37 +232,42 @@ void Pe::evaluate(std::int64_t /*cycle*/) {
   prefetch();
   stats_.peak_words = std::max(stats_.peak_words, used_words());
 
-  std::int64_t done_macs = 0;
-  if (has_current_) {
-    ReadWrite& in_rw = stats_.l1.tensor[Tensor::Input];
-    ReadWrite& w_rw = stats_.l1.tensor[Tensor::Weight];
-    ReadWrite& out_rw = stats_.l1.tensor[Tensor::Output];
-    const auto find = [&](Tensor t, std::int64_t index) -> Entry& {
-      auto it = l1_.find(pack_key(WordKey{t, index}));
-      if (it == l1_.end() || it->second.step != step_serial_)
-        throw std::logic_error(fmt::format("PE {}: a MAC uses {}, which is not in its step",
-                                           id_, word_name(WordKey{t, index})));
-      return it->second;
-    };
-    while (done_macs < macs_per_cycle_ && next_mac_ < current_.macs.size()) {
-      const PeMac& m = current_.macs[next_mac_];
-      const Entry& in = find(Tensor::Input, m.input);
-      const Entry& w = find(Tensor::Weight, m.weight);
-      Entry& out = find(Tensor::Output, m.output);
-      if (in.state != State::Present || w.state != State::Present ||
-          out.state != State::Present)
-        break;  // MACs run in order: wait for this one's operands
-      out.value = mac(out.value, in.value, w.value);
-      ++in_rw.reads;
-      ++w_rw.reads;
-      ++out_rw.reads;
-      ++out_rw.writes;
-      ++next_mac_;
-      ++done_macs;
-    }
-  }
+  const std::int64_t done_macs = has_current_ ? compute() : 0;
   stats_.macs += done_macs;
   count_cycle(done_macs);
+}
+
+// Up to macs_per_cycle MACs of the current step, in order, stopping at the first whose operands
+// are not all present.
+std::int64_t Pe::compute() {
+  const std::vector<PeMac>& macs = current_.macs;
+  const std::size_t end =
+      std::min(macs.size(), next_mac_ + static_cast<std::size_t>(macs_per_cycle_));
+  const Entry* const* in = slot_[Tensor::Input].data();
+  const Entry* const* wt = slot_[Tensor::Weight].data();
+  Entry* const* out = slot_[Tensor::Output].data();
+  const std::size_t first = next_mac_;
+  if (current_missing_ == 0) {  // every tile word present: no checks per MAC
+    for (; next_mac_ < end; ++next_mac_) {
+      const PeMac& m = macs[next_mac_];
+      out[m.output]->value = mac(out[m.output]->value, in[m.input]->value, wt[m.weight]->value);
+    }
+  } else {
+    for (; next_mac_ < end; ++next_mac_) {
+      const PeMac& m = macs[next_mac_];
+      Entry& o = *out[m.output];
+      if (in[m.input]->state != State::Present || wt[m.weight]->state != State::Present ||
+          o.state != State::Present)
+        break;
+      o.value = mac(o.value, in[m.input]->value, wt[m.weight]->value);
+    }
+  }
+  const auto n = static_cast<std::int64_t>(next_mac_ - first);
+  stats_.l1.tensor[Tensor::Input].reads += n;
+  stats_.l1.tensor[Tensor::Weight].reads += n;
+  stats_.l1.tensor[Tensor::Output].reads += n;  // read-accumulate
+  stats_.l1.tensor[Tensor::Output].writes += n;
+  return n;
 }
 
 void Pe::count_cycle(std::int64_t done_macs) {

@@ -17,29 +17,31 @@
 
 namespace metronome::sim {
 
-// One MAC: output[output] += input[input] * weight[weight] (flat indices).
+// One MAC, its operands given as positions in the step's tile lists (not flat indices), so that
+// the PE resolves each tile word to its L1 entry once per step, not once per MAC:
+//   word tile.words[Output][output] += tile.words[Input][input] * tile.words[Weight][weight]
 struct PeMac {
-  std::int64_t input = 0;
-  std::int64_t weight = 0;
-  std::int64_t output = 0;
+  std::uint32_t input = 0;
+  std::uint32_t weight = 0;
+  std::uint32_t output = 0;
 };
 
 struct PeStep {
   WorkingSet tile;          // the words the PE holds during the step (distinct per tensor)
-  std::vector<PeMac> macs;  // performed in this order; every operand is in `tile`
+  std::vector<PeMac> macs;  // performed in this order
 };
 
 struct PeStats {
-  LevelTraffic l1;                           // L1 word reads / writes per tensor
+  LevelTraffic l1;  // L1 word reads / writes per tensor
   std::int64_t macs = 0;
-  std::int64_t busy_cycles = 0;              // at least one MAC performed
-  std::int64_t waiting_for_input_cycles = 0; // work left, operands requested but not arrived
+  std::int64_t busy_cycles = 0;                 // at least one MAC performed
+  std::int64_t waiting_for_input_cycles = 0;    // work left, operands requested but not arrived
   std::int64_t output_backpressure_cycles = 0;  // blocked by outputs that cannot leave
-  std::int64_t idle_cycles = 0;              // nothing to compute
-  PerTensor<std::int64_t> requested_words;   // words asked of the network (input, weight)
-  std::int64_t drained_words = 0;            // partial sums sent out
-  std::int64_t steps = 0;                    // steps begun
-  std::int64_t peak_words = 0;               // most L1 words in use at once
+  std::int64_t idle_cycles = 0;                 // nothing to compute
+  PerTensor<std::int64_t> requested_words;      // words asked of the network (input, weight)
+  std::int64_t drained_words = 0;               // partial sums sent out
+  std::int64_t steps = 0;                       // steps begun
+  std::int64_t peak_words = 0;                  // most L1 words in use at once
 };
 
 class Pe {
@@ -51,7 +53,8 @@ class Pe {
   std::int64_t capacity_words() const { return capacity_words_; }
 
   // --- between cycles (seen by the next evaluate) ---
-  // Queues a step. Throws InputError when its tile exceeds the L1 capacity (naming the numbers).
+  // Queues a step. Throws InputError when its tile exceeds the L1 capacity (naming the numbers),
+  // logic_error when a MAC names a position outside the tile.
   void push_step(PeStep step);
   // Queues an empty step: every partial sum still held is drained.
   void push_flush() { push_step(PeStep{}); }
@@ -72,7 +75,7 @@ class Pe {
   bool done() const;
   std::int64_t queued_steps() const;  // steps pushed and not begun
   std::int64_t steps_completed() const { return steps_completed_; }
-  std::int64_t used_words() const;   // L1 words occupied (held, in flight or waiting to drain)
+  std::int64_t used_words() const;       // L1 words occupied (held, in flight or waiting to drain)
   bool holds(const WordKey& key) const;  // present in L1
   std::int64_t value(const WordKey& key) const;  // of a present word; uncounted
   const PeStats& stats() const { return stats_; }
@@ -91,6 +94,7 @@ class Pe {
   void prefetch();
   std::int64_t free_words() const;
   bool current_complete() const;
+  std::int64_t compute();
   void count_cycle(std::int64_t macs_done);
 
   std::int64_t id_;
@@ -102,19 +106,20 @@ class Pe {
   std::int64_t word_bytes_;
 
   std::unordered_map<std::uint64_t, Entry> l1_;
-  std::int64_t waiting_words_ = 0;       // entries without a slot yet
-  std::deque<WordKey> waiting_;          // current step's words waiting for a slot, in order
-  std::deque<Word> drain_;               // partial sums evicted, still occupying L1 until sent
+  std::int64_t waiting_words_ = 0;  // entries without a slot yet
+  std::deque<WordKey> waiting_;     // current step's words waiting for a slot, in order
+  std::deque<Word> drain_;          // partial sums evicted, still occupying L1 until sent
   std::int64_t drain_credits_ = 0;
 
-  std::deque<PeStep> steps_;             // pushed, not begun
+  std::deque<PeStep> steps_;  // pushed, not begun
   PeStep current_;
+  PerTensor<std::vector<Entry*>> slot_;  // current tile position -> its L1 entry
   bool has_current_ = false;
   std::uint64_t step_serial_ = 0;
   std::size_t next_mac_ = 0;
-  std::int64_t current_missing_ = 0;     // words of the current tile not present yet
+  std::int64_t current_missing_ = 0;  // words of the current tile not present yet
   std::int64_t steps_completed_ = 0;
-  std::size_t prefetch_tensor_ = 0;      // cursor over steps_.front().tile
+  std::size_t prefetch_tensor_ = 0;  // cursor over steps_.front().tile
   std::size_t prefetch_index_ = 0;
 
   std::vector<Word> inbox_words_;

@@ -42,7 +42,9 @@ std::int64_t array_rows(std::int64_t pes) {
   return rows < 1 ? 1 : rows;
 }
 
-std::vector<std::string_view> NocTopology::names() { return topology_names(); }
+std::vector<std::string_view> NocTopology::names() {
+  return topology_names();
+}
 
 NocTopology NocTopology::build(std::string_view name, std::int64_t pes, bool fat) {
   const auto kind = parse_topology(name);
@@ -78,12 +80,63 @@ NocTopology NocTopology::build(Topology kind, std::int64_t pes, bool fat) {
   return t;
 }
 
+NocTopology::NocTopology(const NocTopology& other)
+    : kind_(other.kind_),
+      fat_(other.fat_),
+      pes_(other.pes_),
+      rows_(other.rows_),
+      cols_(other.cols_),
+      graph_(other.graph_),
+      l2_(other.l2_),
+      pe_nodes_(other.pe_nodes_),
+      routers_(other.routers_),
+      down_edge_(other.down_edge_),
+      up_edge_(other.up_edge_) {
+  reindex_edges();
+}
+
+NocTopology::NocTopology(NocTopology&& other)
+    : kind_(other.kind_), fat_(other.fat_), pes_(other.pes_) {
+  swap(other);
+}
+
+NocTopology& NocTopology::operator=(NocTopology other) {
+  swap(other);
+  return *this;
+}
+
+void NocTopology::swap(NocTopology& other) {
+  std::swap(kind_, other.kind_);
+  std::swap(fat_, other.fat_);
+  std::swap(pes_, other.pes_);
+  std::swap(rows_, other.rows_);
+  std::swap(cols_, other.cols_);
+  graph_.swap(other.graph_);
+  std::swap(l2_, other.l2_);
+  pe_nodes_.swap(other.pe_nodes_);
+  routers_.swap(other.routers_);
+  down_edge_.swap(other.down_edge_);
+  up_edge_.swap(other.up_edge_);
+  reindex_edges();
+  other.reindex_edges();
+}
+
+void NocTopology::reindex_edges() {
+  edges_.assign(boost::num_edges(graph_), EdgeId{});
+  for (const EdgeId e : boost::make_iterator_range(boost::edges(graph_)))
+    edges_[graph_[e].index] = e;
+}
+
 NodeId NocTopology::add_node(NodeKind kind, std::int64_t index, std::string name) {
   NodeProps p;
   p.kind = kind;
   p.index = index;
   p.name = std::move(name);
-  return boost::add_vertex(std::move(p), graph_);
+  // add_vertex(graph) rather than add_vertex(props, graph): the latter trips a GCC 12
+  // -Wmaybe-uninitialized false positive inside Boost 1.74 under the sanitizer build.
+  const NodeId v = boost::add_vertex(graph_);
+  graph_[v] = std::move(p);
+  return v;
 }
 
 std::size_t NocTopology::add_edge(NodeId u, NodeId v, EdgeKind kind, double width,
@@ -152,7 +205,7 @@ void NocTopology::build_tree() {
     const Range r = queue.front();
     queue.pop_front();
     const std::int64_t mid = r.lo + (r.hi - r.lo + 1) / 2;
-    for (const auto [lo, hi] : {std::pair{r.lo, mid}, std::pair{mid, r.hi}}) {
+    for (const auto& [lo, hi] : {std::pair{r.lo, mid}, std::pair{mid, r.hi}}) {
       if (hi - lo == 1) {
         connect(r.router, pe_nodes_[static_cast<std::size_t>(lo)], EdgeKind::Link, width(1), 1);
         continue;

@@ -36,14 +36,14 @@ enum class EdgeKind : std::uint8_t { Link, Tap };
 
 struct EdgeProps {
   EdgeKind kind = EdgeKind::Link;
-  double width = 1;          // bandwidth in units of link_words_per_cycle (fat tree: 2^height)
-  std::int64_t hops = 1;     // 1: pays hop_latency; 0: a local port (no latency of its own)
-  std::size_t index = 0;     // position in NocTopology::edges()
-  std::string name;          // "l2->r0", "r3->pe17"
+  double width = 1;       // bandwidth in units of link_words_per_cycle (fat tree: 2^height)
+  std::int64_t hops = 1;  // 1: pays hop_latency; 0: a local port (no latency of its own)
+  std::size_t index = 0;  // position in NocTopology::edges()
+  std::string name;       // "l2->r0", "r3->pe17"
 };
 
-using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, NodeProps,
-                                    EdgeProps>;
+using Graph =
+    boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, NodeProps, EdgeProps>;
 using NodeId = Graph::vertex_descriptor;
 using EdgeId = Graph::edge_descriptor;
 
@@ -57,6 +57,13 @@ class NocTopology {
   // throws InputError listing the valid names.
   static NocTopology build(std::string_view name, std::int64_t pes, bool fat = false);
   static std::vector<std::string_view> names();
+
+  // Copies and moves re-point the edge table at their own graph (Boost edge descriptors refer
+  // to the graph they came from; Boost 1.74 adjacency_list has no move, so a move copies).
+  NocTopology(const NocTopology& other);
+  NocTopology(NocTopology&& other);
+  NocTopology& operator=(NocTopology other);
+  ~NocTopology() = default;
 
   Topology kind() const { return kind_; }
   bool fat() const { return fat_; }
@@ -116,6 +123,8 @@ class NocTopology {
   void build_systolic();
   void set_array_shape();
 
+  void reindex_edges();
+  void swap(NocTopology& other);
   void compute_routes_bfs();
   void compute_routes_xy();
   std::vector<std::size_t> route_xy(NodeId from, NodeId to) const;

@@ -2,6 +2,8 @@
 // deterministic values, a sink takes its partial sums as credits allow. Cycles and counts are
 // hand-computed from the rules in sim/DESIGN.md ("Memories and PE cores").
 
+#include "sim/pe.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,8 +14,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "sim/pe.hpp"
 
 namespace metronome::sim {
 namespace {
@@ -73,7 +73,8 @@ PeStep dot_step(std::int64_t first_input, std::int64_t n, std::int64_t output) {
   for (std::int64_t i = 0; i < n; ++i) {
     s.tile.words[Tensor::Input].push_back(first_input + i);
     s.tile.words[Tensor::Weight].push_back(i);
-    s.macs.push_back({first_input + i, i, output});
+    const auto pos = static_cast<std::uint32_t>(i);
+    s.macs.push_back({pos, pos, 0});  // tile positions
   }
   s.tile.words[Tensor::Output] = {output};
   return s;
@@ -118,7 +119,8 @@ TEST(Pe, ComputesAConvolutionWindowExactly) {
       for (std::int64_t r = 0; r < 3; ++r)
         for (std::int64_t c = 0; c < 3; ++c) {
           const std::int64_t in = (oy + r) * 4 + (ox + c), wt = r * 3 + c, out = oy * 2 + ox;
-          s.macs.push_back({in, wt, out});
+          s.macs.push_back({static_cast<std::uint32_t>(in), static_cast<std::uint32_t>(wt),
+                            static_cast<std::uint32_t>(out)});  // positions = flat indices here
           reference[static_cast<std::size_t>(out)] +=
               source_value({Tensor::Input, in}) * source_value({Tensor::Weight, wt});
         }
@@ -213,7 +215,7 @@ TEST(Pe, OutputBackPressureStallsWithoutLosingAWord) {
     s.tile.words[Tensor::Input] = {0};
     s.tile.words[Tensor::Weight] = {0};
     s.tile.words[Tensor::Output] = {first, first + 1};
-    s.macs = {{0, 0, first}, {0, 0, first + 1}};
+    s.macs = {{0, 0, 0}, {0, 0, 1}};  // tile positions
     b.pe.push_step(std::move(s));
   }
   b.pe.push_flush();
@@ -277,15 +279,17 @@ TEST(Pe, FillsEqualPerStepSetDifferences) {
           psum.push_back({o, 0});
       const auto& ins = s.tile.words[Tensor::Input];
       const auto& wts = s.tile.words[Tensor::Weight];
-      if (!ins.empty() && !wts.empty() && !psum.empty())
+      const auto& outs = s.tile.words[Tensor::Output];
+      if (!ins.empty() && !wts.empty() && !outs.empty())
         for (int m = 0; m < 5; ++m) {
-          const PeMac mac{ins[rng() % ins.size()], wts[rng() % wts.size()],
-                          psum[rng() % psum.size()].first};
+          const PeMac mac{static_cast<std::uint32_t>(rng() % ins.size()),
+                          static_cast<std::uint32_t>(rng() % wts.size()),
+                          static_cast<std::uint32_t>(rng() % outs.size())};
           s.macs.push_back(mac);
           for (auto& e : psum)
-            if (e.first == mac.output)
-              e.second += source_value({Tensor::Input, mac.input}) *
-                          source_value({Tensor::Weight, mac.weight});
+            if (e.first == outs[mac.output])
+              e.second += source_value({Tensor::Input, ins[mac.input]}) *
+                          source_value({Tensor::Weight, wts[mac.weight]});
         }
       prev = s.tile.words;
       b.pe.push_step(std::move(s));
@@ -321,9 +325,8 @@ TEST(Pe, ProtocolViolationsAreBugsNotSilentMistakes) {
   {
     PeBench b(pe_hw(1, 64));
     PeStep s = dot_step(0, 2, 0);
-    s.macs.push_back({9, 0, 0});
-    b.pe.push_step(std::move(s));
-    EXPECT_THROW(b.run(10), std::logic_error);
+    s.macs.push_back({2, 0, 0});  // the tile has input positions 0 and 1 only
+    EXPECT_THROW(b.pe.push_step(std::move(s)), std::logic_error);
   }
 }
 

@@ -1,0 +1,268 @@
+#include "sim/noc.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace metronome::sim {
+
+namespace {
+
+std::int64_t size_or_auto(std::int64_t configured, std::int64_t automatic) {
+  return configured > 0 ? configured : automatic;
+}
+
+}  // namespace
+
+Network::Network(NocTopology topology, const NetworkSpec& spec, Direction direction,
+                 NocConfig config)
+    : topology_(std::move(topology)),
+      spec_(spec),
+      direction_(direction),
+      groups_(topology_, direction, {}) {
+  const bool down = direction_ == Direction::Distribution;
+  const std::size_t nodes = topology_.node_count();
+  const NodeId l2 = topology_.l2();
+
+  // The routing tree of this direction: its edges become links, its nodes routers.
+  std::vector<char> on_tree(nodes, 0);
+  on_tree[l2] = 1;
+  std::vector<std::size_t> edges;
+  for (NodeId v = 0; v < nodes; ++v) {
+    const std::size_t e = down ? topology_.down_edge(v) : topology_.up_edge(v);
+    if (e == kNoEdge) continue;
+    edges.push_back(e);
+    on_tree[v] = 1;
+  }
+  std::sort(edges.begin(), edges.end());
+
+  double widest = 1;
+  for (const std::size_t e : edges)
+    if (topology_.edge(e).kind == EdgeKind::Link)
+      widest = std::max(widest, topology_.edge(e).width);
+
+  std::vector<std::vector<std::uint32_t>> ins(nodes), outs(nodes);
+  std::vector<std::uint32_t> port_of_edge(topology_.edge_count(), 0);
+  links_.reserve(edges.size());
+  for (const std::size_t e : edges) {
+    const EdgeProps& p = topology_.edge(e);
+    const bool tap = p.kind == EdgeKind::Tap;
+    const double rate = tap ? kUnlimited : spec_.link_words_per_cycle * p.width;
+    const std::int64_t latency = p.hops * spec_.hop_latency;
+    // A tap's buffer is sized for the medium it hangs off.
+    const std::int64_t buffer =
+        size_or_auto(config.input_buffer_words,
+                     auto_buffer_words(tap ? spec_.link_words_per_cycle : rate, latency));
+    const auto l = static_cast<std::uint32_t>(links_.size());
+    links_.emplace_back(p.name, rate, latency, buffer, !tap);
+    link_edge_.push_back(static_cast<std::uint32_t>(e));
+    link_target_.push_back(static_cast<std::uint32_t>(topology_.target(e)));
+    const NodeId from = topology_.source(e);
+    port_of_edge[e] = static_cast<std::uint32_t>(outs[from].size());
+    outs[from].push_back(l);
+    ins[topology_.target(e)].push_back(l);
+  }
+  groups_ = GroupTable(topology_, direction_, std::move(port_of_edge));
+
+  // Boundary queues.
+  const std::int64_t queue_auto =
+      auto_buffer_words(spec_.link_words_per_cycle * widest, spec_.hop_latency);
+  const std::size_t pes = static_cast<std::size_t>(topology_.pe_count());
+  const std::size_t sources = down ? 1 : pes;
+  const std::size_t sinks = down ? pes : 1;
+  injects_.assign(sources, InjectPort(size_or_auto(config.injection_queue_words, queue_auto)));
+  ejects_.assign(sinks, EjectPort(size_or_auto(config.ejection_queue_words, queue_auto)));
+
+  // Evaluation order: upstream first (distribution: nearest to L2 first; reduction: farthest
+  // from L2 first), so a word may cross several zero-latency hops in one cycle.
+  std::vector<std::int64_t> depth(nodes, -1);
+  depth[l2] = 0;
+  auto depth_of = [&](NodeId v) {
+    std::vector<NodeId> path;
+    while (depth[v] < 0) {
+      path.push_back(v);
+      const std::size_t e = down ? topology_.down_edge(v) : topology_.up_edge(v);
+      v = down ? topology_.source(e) : topology_.target(e);
+    }
+    std::int64_t d = depth[v];
+    for (auto it = path.rbegin(); it != path.rend(); ++it) depth[*it] = ++d;
+  };
+  std::vector<NodeId> order;
+  for (NodeId v = 0; v < nodes; ++v)
+    if (on_tree[v]) {
+      depth_of(v);
+      order.push_back(v);
+    }
+  std::stable_sort(order.begin(), order.end(), [&](NodeId a, NodeId b) {
+    return down ? depth[a] < depth[b] : depth[a] > depth[b];
+  });
+
+  router_of_node_.assign(nodes, static_cast<std::uint32_t>(-1));
+  routers_.reserve(order.size());
+  for (const NodeId v : order) {
+    const NodeProps& p = topology_.node(v);
+    const bool is_pe = p.kind == NodeKind::Pe;
+    const int pe = is_pe ? static_cast<int>(p.index) : Router::kNone;
+    const int inject = down ? (v == l2 ? 0 : Router::kNone) : pe;
+    const int eject = down ? pe : (v == l2 ? 0 : Router::kNone);
+    router_of_node_[v] = static_cast<std::uint32_t>(routers_.size());
+    routers_.emplace_back(static_cast<std::uint32_t>(v), v == l2, ins[v], outs[v], inject, eject,
+                          !down && spec_.in_network);
+  }
+  load_.assign(nodes, 0);
+  ctx_.direction = direction_;
+  ctx_.multicast = spec_.multicast;
+  ctx_.in_network = spec_.in_network;
+}
+
+GroupId Network::group(std::span<const std::int64_t> pes) {
+  return groups_.add(topology_, pes);
+}
+
+std::size_t Network::inject_index(std::int64_t at) const {
+  if (direction_ == Direction::Distribution) {
+    if (at != kL2Endpoint) throw std::invalid_argument("distribution network: only L2 injects");
+    return 0;
+  }
+  if (at < 0 || at >= topology_.pe_count())
+    throw std::invalid_argument("reduction network: PE " + std::to_string(at) + " injects");
+  return static_cast<std::size_t>(at);
+}
+
+std::size_t Network::eject_index(std::int64_t at) const {
+  if (direction_ == Direction::Reduction) {
+    if (at != kL2Endpoint) throw std::invalid_argument("reduction network: only L2 receives");
+    return 0;
+  }
+  if (at < 0 || at >= topology_.pe_count())
+    throw std::invalid_argument("distribution network: PE " + std::to_string(at) + " receives");
+  return static_cast<std::size_t>(at);
+}
+
+std::int64_t Network::injection_space(std::int64_t at) const {
+  return injects_[inject_index(at)].space();
+}
+
+void Network::inject(std::int64_t at, GroupId group, std::int64_t value, std::uint64_t tag) {
+  const std::size_t i = inject_index(at);
+  if (group >= groups_.size()) throw std::invalid_argument("network: unknown group");
+  if (direction_ == Direction::Reduction) {
+    const auto members = groups_.pes(group);
+    if (!std::binary_search(members.begin(), members.end(), at))
+      throw std::invalid_argument("reduction network: PE " + std::to_string(at) +
+                                  " is not a contributor of its group");
+  }
+  if (injects_[i].space() <= 0) throw std::logic_error("network: injection queue full");
+  Flit f;
+  f.value = value;
+  f.tag = tag;
+  f.group = group;
+  injects_[i].push(f);
+  dirty_injects_.push_back(static_cast<std::uint32_t>(i));
+  ++words_injected_;
+  ++words_staged_;
+}
+
+const Delivery* Network::peek(std::int64_t at) const {
+  return ejects_[eject_index(at)].peek();
+}
+
+void Network::pop(std::int64_t at) {
+  const std::size_t i = eject_index(at);
+  if (ejects_[i].peek() == nullptr) throw std::logic_error("network: pop from an empty sink");
+  ejects_[i].pop();
+  dirty_ejects_.push_back(static_cast<std::uint32_t>(i));
+}
+
+void Network::evaluate(std::int64_t cycle) {
+  ctx_.cycle = cycle;
+  ctx_.links = &links_;
+  ctx_.injects = &injects_;
+  ctx_.ejects = &ejects_;
+  ctx_.groups = &groups_;
+  ctx_.topology = &topology_;
+  ctx_.load = &load_;
+  ctx_.dirty_links = &dirty_links_;
+  ctx_.dirty_ejects = &dirty_ejects_;
+  ctx_.dirty_injects = &dirty_injects_;
+  ctx_.link_target = &link_target_;
+  ++cycles_;
+  for (Router& r : routers_)
+    if (load_[r.node()] > 0) r.evaluate(ctx_);
+}
+
+void Network::commit() {
+  for (const std::uint32_t l : dirty_links_) links_[l].commit();
+  dirty_links_.clear();
+  const NodeId l2 = topology_.l2();
+  for (const std::uint32_t i : dirty_injects_) {
+    const std::int64_t n = injects_[i].commit(ctx_.cycle);
+    const NodeId node = direction_ == Direction::Distribution ? l2 : topology_.pe(i);
+    load_[node] += n;
+    ctx_.words_held += n;
+  }
+  dirty_injects_.clear();
+  words_staged_ = 0;
+  for (const std::uint32_t i : dirty_ejects_) {
+    const std::int64_t taken = ejects_[i].commit();
+    ctx_.words_held -= taken;
+  }
+  dirty_ejects_.clear();
+}
+
+NocStats Network::stats() const {
+  NocStats s;
+  s.cycles = cycles_;
+  s.words_injected = words_injected_;
+  s.words_delivered = ctx_.words_delivered;
+  s.partial_sums_added = ctx_.partial_sums_added;
+  for (const Router& r : routers_)
+    s.max_open_reductions =
+        std::max(s.max_open_reductions, static_cast<std::int64_t>(r.max_open_reductions()));
+  const NodeId l2 = topology_.l2();
+  for (std::size_t l = 0; l < links_.size(); ++l) {
+    const LinkStats& ls = links_[l].stats();
+    s.stall_cycles_output_blocked += ls.stall_cycles_output_blocked;
+    s.stall_cycles_no_credit += ls.stall_cycles_no_credit;
+    if (!links_[l].reported()) continue;
+    s.links.push_back(ls);
+    s.link_words += ls.words;
+    const std::size_t e = link_edge_[l];
+    if ((direction_ == Direction::Distribution ? topology_.source(e) : topology_.target(e)) == l2)
+      s.l2_link_words += ls.words;
+  }
+  for (const EjectPort& p : ejects_) s.stall_cycles_sink_full += p.stall_cycles();
+  return s;
+}
+
+const LinkStats* NocStats::link(std::string_view name) const {
+  for (const LinkStats& l : links)
+    if (l.name == name) return &l;
+  return nullptr;
+}
+
+std::vector<LinkStats> NocStats::busiest_links(std::size_t n) const {
+  std::vector<LinkStats> out = links;
+  std::stable_sort(out.begin(), out.end(), [](const LinkStats& a, const LinkStats& b) {
+    return a.words != b.words ? a.words > b.words : a.name < b.name;
+  });
+  if (out.size() > n) out.resize(n);
+  return out;
+}
+
+double NocStats::mean_link_utilization() const {
+  double sum = 0;
+  std::size_t n = 0;
+  for (const LinkStats& l : links)
+    if (std::isfinite(l.words_per_cycle)) sum += l.utilization(cycles), ++n;
+  return n == 0 ? 0 : sum / static_cast<double>(n);
+}
+
+double NocStats::max_link_utilization() const {
+  double best = 0;
+  for (const LinkStats& l : links) best = std::max(best, l.utilization(cycles));
+  return best;
+}
+
+}  // namespace metronome::sim

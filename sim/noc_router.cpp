@@ -1,0 +1,222 @@
+#include "sim/noc_router.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace metronome::sim {
+
+Router::Router(std::uint32_t node, bool is_l2, std::vector<std::uint32_t> in_links,
+               std::vector<std::uint32_t> out_links, int inject, int eject, bool merges)
+    : node_(node),
+      is_l2_(is_l2),
+      in_links_(std::move(in_links)),
+      out_links_(std::move(out_links)),
+      inject_(inject),
+      eject_(eject) {
+  std::size_t n = in_links_.size();
+  inject_input_ = inject_ != kNone ? n++ : kNoInput;
+  merge_input_ = merges ? n++ : kNoInput;
+  inputs_.resize(n);
+  eject_port_ = static_cast<std::uint32_t>(out_links_.size());
+  const std::size_t ports = out_links_.size() + (eject_ != kNone ? 1 : 0);
+  rr_.assign(ports, 0);
+  best_.resize(ports);
+  open_round_.assign(ports, 0);
+  open_.assign(ports, 0);
+  stall_stamp_.assign(ports, -1);
+}
+
+bool Router::head_ready(std::size_t input, const RouterContext& ctx) const {
+  if (input < in_links_.size()) return (*ctx.links)[in_links_[input]].head_ready(ctx.cycle);
+  if (input == inject_input_) return !(*ctx.injects)[static_cast<std::size_t>(inject_)].empty();
+  return !finished_.empty();
+}
+
+const Flit& Router::head(std::size_t input, const RouterContext& ctx) const {
+  if (input < in_links_.size()) return (*ctx.links)[in_links_[input]].head();
+  if (input == inject_input_) return (*ctx.injects)[static_cast<std::size_t>(inject_)].front();
+  return finished_.front();
+}
+
+void Router::pop(std::size_t input, RouterContext& ctx) {
+  if (input < in_links_.size()) {
+    const std::uint32_t l = in_links_[input];
+    if ((*ctx.links)[l].pop()) ctx.dirty_links->push_back(l);
+  } else if (input == inject_input_) {
+    (*ctx.injects)[static_cast<std::size_t>(inject_)].pop();
+    ctx.dirty_injects->push_back(static_cast<std::uint32_t>(inject_));  // the source sees room
+  } else {
+    finished_.pop_front();
+  }
+  add_load(ctx, node_, -1);
+  inputs_[input].primed = false;
+}
+
+void Router::add_load(RouterContext& ctx, std::uint32_t node, std::int64_t words) {
+  (*ctx.load)[node] += words;
+  ctx.words_held += words;
+}
+
+// Works out what the head of `input` needs here: the output ports it must be copied to, or
+// (in-network reduction at a merge point) to be added to a partial sum.
+void Router::prime(std::size_t input, RouterContext& ctx) {
+  Input& in = inputs_[input];
+  in.copies.clear();
+  in.absorb = false;
+  in.primed = true;
+  const Flit& f = head(input, ctx);
+  GroupTable& groups = *ctx.groups;
+  const bool down = ctx.direction == Direction::Distribution;
+  if (down && input == inject_input_ && !ctx.multicast) {
+    // No multicast: the source sends one unicast copy per destination.
+    for (const std::int64_t pe : groups.pes(f.group)) {
+      const GroupId single = groups.singleton(*ctx.topology, pe);
+      const GroupHop* h = groups.hop(single, node_);
+      in.copies.push_back({groups.ports(single, *h).front(), single});
+    }
+  } else {
+    const GroupHop* h = groups.hop(f.group, node_);
+    if (h == nullptr) throw std::logic_error("network: a word reached a node off its tree");
+    if (!down && ctx.in_network && input != merge_input_ && h->expected > 1) {
+      in.absorb = true;
+      in.left = 0;
+      return;
+    }
+    for (const std::uint32_t port : groups.ports(f.group, *h)) in.copies.push_back({port, f.group});
+    if (down ? h->member : is_l2_) in.copies.push_back({eject_port_, f.group});
+  }
+  in.left = in.copies.size();
+}
+
+// Adds a partial sum into this node's running sum for its (tag, group); when all contributions
+// routed through this node are in, the sum becomes one word on the finished-sums input.
+void Router::absorb(std::size_t input, RouterContext& ctx) {
+  const Flit f = head(input, ctx);
+  const GroupHop* h = ctx.groups->hop(f.group, node_);
+  const auto [it, fresh] = merges_.try_emplace(MergeKey{f.tag, f.group});
+  Partial& p = it->second;
+  if (fresh) {
+    p.first_injected = f.injected_cycle;
+    ++ctx.open_reductions;
+  } else {
+    ++ctx.partial_sums_added;
+    p.first_injected = std::min(p.first_injected, f.injected_cycle);
+  }
+  p.sum += f.value;
+  ++p.count;
+  p.contributions += f.contributions;
+  max_open_ = std::max(max_open_, merges_.size());
+  if (p.count == h->expected) {
+    finished_.push_back({p.sum, f.tag, f.group, p.contributions, p.first_injected});
+    add_load(ctx, node_, 1);
+    --ctx.open_reductions;
+    merges_.erase(it);
+  }
+  pop(input, ctx);
+}
+
+bool Router::port_open(std::uint32_t port, RouterContext& ctx) {
+  if (open_round_[port] == round_) return open_[port] != 0;
+  open_round_[port] = round_;
+  bool ok;
+  if (port < out_links_.size()) {
+    Link& l = (*ctx.links)[out_links_[port]];
+    ok = l.has_credit() && l.has_bandwidth(ctx.cycle);
+  } else {
+    ok = (*ctx.ejects)[static_cast<std::size_t>(eject_)].space() > 0;
+  }
+  open_[port] = ok ? 1 : 0;
+  return ok;
+}
+
+// One round of a separable allocator: every open output port takes one word, from the
+// requesting input that comes first in round-robin order starting at its priority pointer.
+bool Router::allocate_round(RouterContext& ctx) {
+  ++round_;
+  touched_.clear();
+  const std::size_t n = input_count();
+  for (std::size_t i = 0; i < n; ++i) {
+    const Input& in = inputs_[i];
+    if (!in.primed || in.absorb) continue;
+    for (std::size_t j = 0; j < in.copies.size(); ++j) {
+      const std::uint32_t port = in.copies[j].port;
+      if (port == kDone) continue;
+      Best& b = best_[port];
+      if (b.round == round_ && b.input == i) continue;  // this input already bids for the port
+      if (!port_open(port, ctx)) continue;
+      const std::size_t distance = (i + n - rr_[port]) % n;
+      if (b.round != round_) {
+        b = {round_, distance, i, j};
+        touched_.push_back(port);
+      } else if (distance < b.distance) {
+        b = {round_, distance, i, j};
+      }
+    }
+  }
+  for (const std::uint32_t port : touched_) grant(best_[port].input, best_[port].copy, ctx);
+  return !touched_.empty();
+}
+
+void Router::grant(std::size_t input, std::size_t copy, RouterContext& ctx) {
+  Input& in = inputs_[input];
+  const std::uint32_t port = in.copies[copy].port;
+  Flit f = head(input, ctx);
+  f.group = in.copies[copy].group;
+  if (port < out_links_.size()) {
+    const std::uint32_t l = out_links_[port];
+    (*ctx.links)[l].send(f, ctx.cycle);
+    add_load(ctx, (*ctx.link_target)[l], 1);
+  } else {
+    (*ctx.ejects)[static_cast<std::size_t>(eject_)].deliver(
+        {f.value, f.tag, f.group, f.contributions, f.injected_cycle, ctx.cycle});
+    ctx.dirty_ejects->push_back(static_cast<std::uint32_t>(eject_));
+    ++ctx.words_delivered;
+    ++ctx.words_held;  // until the sink takes it
+  }
+  rr_[port] = static_cast<std::uint32_t>((input + 1) % input_count());
+  in.copies[copy].port = kDone;
+  if (--in.left == 0) pop(input, ctx);
+}
+
+// A word still waiting at an input head stalls each output it waits for: for lack of credit
+// (the buffer downstream, or the sink, is full) or because the output was busy.
+void Router::note_stalls(RouterContext& ctx) {
+  for (const Input& in : inputs_) {
+    if (!in.primed || in.absorb) continue;
+    for (const Copy& c : in.copies) {
+      if (c.port == kDone || stall_stamp_[c.port] == ctx.cycle) continue;
+      stall_stamp_[c.port] = ctx.cycle;
+      if (c.port < out_links_.size()) {
+        Link& l = (*ctx.links)[out_links_[c.port]];
+        l.note_stall(!l.has_credit(), ctx.cycle);
+      } else {
+        (*ctx.ejects)[static_cast<std::size_t>(eject_)].note_stall(ctx.cycle);
+      }
+    }
+  }
+}
+
+void Router::evaluate(RouterContext& ctx) {
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    for (std::size_t i = 0; i < input_count(); ++i) {
+      Input& in = inputs_[i];
+      while (!in.primed && head_ready(i, ctx)) {
+        prime(i, ctx);
+        if (in.absorb) {
+          absorb(i, ctx);
+          progress = true;
+        } else if (in.left == 0) {
+          pop(i, ctx);
+        } else {
+          break;
+        }
+      }
+    }
+    if (allocate_round(ctx)) progress = true;
+  }
+  note_stalls(ctx);
+}
+
+}  // namespace metronome::sim

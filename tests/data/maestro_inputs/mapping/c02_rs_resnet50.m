@@ -1,0 +1,19 @@
+// c02_rs_resnet50: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network c02_rs_resnet50 {
+	Layer L {
+		Type: CONV
+		Stride { X: 4, Y: 4 }
+		Dimensions { K: 96, C: 3, R: 11, S: 11, Y: 227, X: 227 }
+		Dataflow {
+			TemporalMap(2,2) K;
+			TemporalMap(4,4) C;
+			TemporalMap(Sz(R),Sz(R)) R;
+			SpatialMap(Sz(R),1) Y;
+			TemporalMap(Sz(S),1) X;
+			Cluster(3,P);
+			SpatialMap(1,1) X;
+			SpatialMap(1,1) S;
+			TemporalMap(Sz(S),Sz(S)) S;
+		}
+	}
+}

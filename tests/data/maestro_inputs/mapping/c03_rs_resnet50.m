@@ -1,0 +1,19 @@
+// c03_rs_resnet50: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network c03_rs_resnet50 {
+	Layer L {
+		Type: CONV
+		Stride { X: 1, Y: 1 }
+		Dimensions { K: 256, C: 96, R: 5, S: 5, Y: 31, X: 31 }
+		Dataflow {
+			TemporalMap(2,2) K;
+			TemporalMap(4,4) C;
+			TemporalMap(Sz(R),Sz(R)) R;
+			SpatialMap(Sz(R),1) Y;
+			TemporalMap(Sz(S),1) X;
+			Cluster(3,P);
+			SpatialMap(1,1) X;
+			SpatialMap(1,1) S;
+			TemporalMap(Sz(S),Sz(S)) S;
+		}
+	}
+}

@@ -1,0 +1,16 @@
+// c03_xp_ws: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network c03_xp_ws {
+	Layer L {
+		Type: CONV
+		Stride { X: 1, Y: 1 }
+		Dimensions { K: 256, C: 96, R: 5, S: 5, Y: 31, X: 31 }
+		Dataflow {
+			TemporalMap(1,1) K;
+			TemporalMap(1,1) C;
+			TemporalMap(Sz(R),1) Y;
+			SpatialMap(Sz(S),1) X;
+			TemporalMap(Sz(R),Sz(R)) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+		}
+	}
+}

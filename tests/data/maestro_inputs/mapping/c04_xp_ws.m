@@ -1,0 +1,16 @@
+// c04_xp_ws: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network c04_xp_ws {
+	Layer L {
+		Type: CONV
+		Stride { X: 2, Y: 2 }
+		Dimensions { K: 128, C: 64, R: 3, S: 3, Y: 58, X: 58 }
+		Dataflow {
+			TemporalMap(1,1) K;
+			TemporalMap(1,1) C;
+			TemporalMap(Sz(R),1) Y;
+			SpatialMap(Sz(S),1) X;
+			TemporalMap(Sz(R),Sz(R)) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+		}
+	}
+}

@@ -1,0 +1,22 @@
+// c06_kcp_ws: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network c06_kcp_ws {
+	Layer L {
+		Type: CONV
+		Stride { X: 2, Y: 2 }
+		Dimensions { K: 32, C: 16, R: 5, S: 5, Y: 35, X: 35 }
+		Dataflow {
+			SpatialMap(1,1) K;
+			TemporalMap(64,64) C;
+			TemporalMap(Sz(R),Sz(R)) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+			TemporalMap(Sz(R),1) Y;
+			TemporalMap(Sz(S),1) X;
+			Cluster(64, P);
+			SpatialMap(1,1) C;
+			TemporalMap(Sz(R),1) Y;
+			TemporalMap(Sz(S),1) X;
+			TemporalMap(Sz(R),Sz(R)) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+		}
+	}
+}

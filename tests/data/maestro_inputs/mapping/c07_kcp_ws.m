@@ -1,0 +1,22 @@
+// c07_kcp_ws: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network c07_kcp_ws {
+	Layer L {
+		Type: CONV
+		Stride { X: 4, Y: 4 }
+		Dimensions { K: 24, C: 20, R: 7, S: 7, Y: 43, X: 43 }
+		Dataflow {
+			SpatialMap(1,1) K;
+			TemporalMap(64,64) C;
+			TemporalMap(Sz(R),Sz(R)) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+			TemporalMap(Sz(R),1) Y;
+			TemporalMap(Sz(S),1) X;
+			Cluster(64, P);
+			SpatialMap(1,1) C;
+			TemporalMap(Sz(R),1) Y;
+			TemporalMap(Sz(S),1) X;
+			TemporalMap(Sz(R),Sz(R)) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+		}
+	}
+}

@@ -1,0 +1,16 @@
+// c07_xp_ws: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network c07_xp_ws {
+	Layer L {
+		Type: CONV
+		Stride { X: 4, Y: 4 }
+		Dimensions { K: 24, C: 20, R: 7, S: 7, Y: 43, X: 43 }
+		Dataflow {
+			TemporalMap(1,1) K;
+			TemporalMap(1,1) C;
+			TemporalMap(Sz(R),1) Y;
+			SpatialMap(Sz(S),1) X;
+			TemporalMap(Sz(R),Sz(R)) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+		}
+	}
+}

@@ -1,0 +1,20 @@
+// c08_rs: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network c08_rs {
+	Layer L {
+		Type: CONV
+		Stride { X: 1, Y: 1 }
+		Dimensions { K: 32, C: 8, R: 11, S: 11, Y: 40, X: 40 }
+		Dataflow {
+			SpatialMap(1,1) Y';
+			TemporalMap(1,1) X';
+			TemporalMap(1,1) C;
+			TemporalMap(16,16) K;
+			TemporalMap(Sz(R),Sz(R)) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+			Cluster(Sz(R),P);
+			SpatialMap(1,1) Y;
+			SpatialMap(1,1) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+		}
+	}
+}

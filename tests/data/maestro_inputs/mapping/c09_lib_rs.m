@@ -1,0 +1,20 @@
+// c09_lib_rs: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network c09_lib_rs {
+	Layer L {
+		Type: CONV
+		Stride { X: 1, Y: 1 }
+		Dimensions { K: 100, C: 70, R: 3, S: 3, Y: 17, X: 17 }
+		Dataflow {
+			SpatialMap(1,1) Y';
+			TemporalMap(1,1) X';
+			TemporalMap(1,1) C;
+			TemporalMap(16,16) K;
+			TemporalMap(Sz(R),Sz(R)) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+			Cluster(Sz(R), P);
+			SpatialMap(1,1) Y;
+			SpatialMap(1,1) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+		}
+	}
+}

@@ -1,0 +1,16 @@
+// c09_nlr: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network c09_nlr {
+	Layer L {
+		Type: CONV
+		Stride { X: 1, Y: 1 }
+		Dimensions { K: 100, C: 70, R: 3, S: 3, Y: 17, X: 17 }
+		Dataflow {
+			TemporalMap (1,1) K;
+			TemporalMap (Sz(R), 1) Y;
+			TemporalMap (Sz(S), 1) X;
+			TemporalMap (Sz(R), Sz(R)) R;
+			TemporalMap (Sz(S), Sz(S)) S;
+			SpatialMap (1,1) C;
+		}
+	}
+}

@@ -1,0 +1,18 @@
+// c11_yxp_os: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network c11_yxp_os {
+	Layer L {
+		Type: CONV
+		Stride { X: 4, Y: 4 }
+		Dimensions { K: 40, C: 36, R: 3, S: 3, Y: 27, X: 27 }
+		Dataflow {
+			TemporalMap(1,1) K;
+			TemporalMap(1,1) C;
+			SpatialMap(Sz(R), 1) Y;
+			TemporalMap(10,8) X;
+			Cluster(8, P);
+			SpatialMap(Sz(S), 1) X;
+			TemporalMap(Sz(R), Sz(R)) R;
+			TemporalMap(Sz(S), Sz(S)) S;
+		}
+	}
+}

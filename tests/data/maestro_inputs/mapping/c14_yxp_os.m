@@ -1,0 +1,18 @@
+// c14_yxp_os: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network c14_yxp_os {
+	Layer L {
+		Type: CONV
+		Stride { X: 4, Y: 4 }
+		Dimensions { K: 32, C: 3, R: 11, S: 11, Y: 67, X: 67 }
+		Dataflow {
+			TemporalMap(1,1) K;
+			TemporalMap(1,1) C;
+			SpatialMap(Sz(R), 1) Y;
+			TemporalMap(18,8) X;
+			Cluster(8, P);
+			SpatialMap(Sz(S), 1) X;
+			TemporalMap(Sz(R), Sz(R)) R;
+			TemporalMap(Sz(S), Sz(S)) S;
+		}
+	}
+}

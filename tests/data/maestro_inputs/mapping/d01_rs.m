@@ -1,0 +1,20 @@
+// d01_rs: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network d01_rs {
+	Layer L {
+		Type: DSCONV
+		Stride { X: 1, Y: 1 }
+		Dimensions { K: 1, C: 32, R: 3, S: 3, Y: 114, X: 114 }
+		Dataflow {
+			SpatialMap(1,1) Y';
+			TemporalMap(1,1) X';
+			TemporalMap(1,1) C;
+			TemporalMap(16,16) K;
+			TemporalMap(Sz(R),Sz(R)) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+			Cluster(Sz(R),P);
+			SpatialMap(1,1) Y;
+			SpatialMap(1,1) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+		}
+	}
+}

@@ -1,0 +1,15 @@
+// d02_ckp_ws_dw: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network d02_ckp_ws_dw {
+	Layer L {
+		Type: DSCONV
+		Stride { X: 2, Y: 2 }
+		Dimensions { K: 1, C: 96, R: 3, S: 3, Y: 113, X: 113 }
+		Dataflow {
+			SpatialMap(1,1) C;
+			TemporalMap(Sz(R),Sz(R)) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+			TemporalMap(1,1) Y';
+			TemporalMap(1,1) X';
+		}
+	}
+}

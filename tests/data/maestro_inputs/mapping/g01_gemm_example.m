@@ -1,0 +1,16 @@
+// g01_gemm_example: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network g01_gemm_example {
+	Layer L {
+		Type: GEMM
+		Dimensions { K: 256, M: 128, N: 64 }
+		Dataflow {
+			TemporalMap(1,1) N;
+			SpatialMap(1,1) M;
+			TemporalMap(Sz(K),Sz(K)) K;
+			Cluster(Sz(K), P);
+			TemporalMap(1,1) N;
+			TemporalMap(1,1) M;
+			SpatialMap(1,1) K;
+		}
+	}
+}

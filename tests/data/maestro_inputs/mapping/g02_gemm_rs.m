@@ -1,0 +1,12 @@
+// g02_gemm_rs: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network g02_gemm_rs {
+	Layer L {
+		Type: GEMM
+		Dimensions { K: 768, M: 768, N: 128 }
+		Dataflow {
+			SpatialMap(1,1) N;
+			TemporalMap(1,1) K;
+			TemporalMap(16,16) M;
+		}
+	}
+}

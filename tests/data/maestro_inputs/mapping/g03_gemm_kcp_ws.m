@@ -1,0 +1,15 @@
+// g03_gemm_kcp_ws: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network g03_gemm_kcp_ws {
+	Layer L {
+		Type: GEMM
+		Dimensions { K: 100, M: 100, N: 100 }
+		Dataflow {
+			SpatialMap(1,1) M;
+			TemporalMap(64,64) K;
+			TemporalMap(1,1) N;
+			Cluster(64, P);
+			SpatialMap(1,1) K;
+			TemporalMap(1,1) N;
+		}
+	}
+}

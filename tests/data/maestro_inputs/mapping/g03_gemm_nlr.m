@@ -1,0 +1,12 @@
+// g03_gemm_nlr: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network g03_gemm_nlr {
+	Layer L {
+		Type: GEMM
+		Dimensions { K: 100, M: 100, N: 100 }
+		Dataflow {
+			TemporalMap(1,1) M;
+			TemporalMap(1,1) N;
+			SpatialMap(1,1) K;
+		}
+	}
+}

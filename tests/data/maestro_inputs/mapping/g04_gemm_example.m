@@ -1,0 +1,16 @@
+// g04_gemm_example: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network g04_gemm_example {
+	Layer L {
+		Type: GEMM
+		Dimensions { K: 2048, M: 1000, N: 1 }
+		Dataflow {
+			TemporalMap(1,1) N;
+			SpatialMap(1,1) M;
+			TemporalMap(Sz(K),Sz(K)) K;
+			Cluster(Sz(K), P);
+			TemporalMap(1,1) N;
+			TemporalMap(1,1) M;
+			SpatialMap(1,1) K;
+		}
+	}
+}

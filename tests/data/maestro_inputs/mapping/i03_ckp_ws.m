@@ -1,0 +1,20 @@
+// i03_ckp_ws: written for metronome's MAESTRO reference table (tests/data/maestro_reference.md)
+Network i03_ckp_ws {
+	Layer L {
+		Type: CONV
+		Stride { X: 1, Y: 1 }
+		Dimensions { K: 16, C: 16, R: 3, S: 3, Y: 16, X: 16 }
+		Dataflow {
+			SpatialMap(1,1) C;
+			TemporalMap(64,64) K;
+			TemporalMap(Sz(R),Sz(R)) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+			TemporalMap(1,1) Y';
+			TemporalMap(1,1) X';
+			Cluster(64, P);
+			SpatialMap(1,1) K;
+			TemporalMap(Sz(R),Sz(R)) R;
+			TemporalMap(Sz(S),Sz(S)) S;
+		}
+	}
+}
