@@ -477,6 +477,8 @@ Hardware parse_hardware_maestro(const std::string& text, const std::string& file
   // MAESTRO has no L2 bandwidth parameter (no key for it above) and does not limit L2 reads
   // and writes, so neither does metronome for its files.
   hw.l2.words_per_bank_per_cycle = kUnlimited;
+  // MAESTRO models no DRAM latency either (only the off-chip bandwidth).
+  hw.dram.latency_cycles = 0;
   const double noc_bw = keys[3].value ? static_cast<double>(*keys[3].value) : kUnlimited;
   hw.dram.words_per_cycle = keys[4].value ? static_cast<double>(*keys[4].value) : kUnlimited;
   const std::int64_t hops = keys[5].value.value_or(1);

@@ -317,6 +317,7 @@ TEST(HardwareMaestro, AllKeys) {
   }
   // MAESTRO has no L2 bandwidth key and does not limit L2 bandwidth.
   EXPECT_EQ(hw.l2.words_per_bank_per_cycle, kUnlimited);
+  EXPECT_EQ(hw.dram.latency_cycles, 0);  // nor DRAM latency
 }
 
 TEST(HardwareMaestro, MaestroDefaults) {
