@@ -301,14 +301,12 @@ class FillCounter {
       leaf(c, old_entry, new_entry, unit0_path, weight);
       return;
     }
-    const LevelPlan& p = plans_[l];
-    const bool spatial = owns_spatial(c.group, p);
-    const std::size_t units = spatial ? static_cast<std::size_t>(p.units) : 1;
     LevelState& s = slot(l, 0).state;
     UnitChunks o = old_entry, n = new_entry;
     o.rows_from_outputs = o.cols_from_outputs = n.rows_from_outputs = n.cols_from_outputs = false;
-    s.old_units.assign(units, o);
-    s.new_units.assign(units, n);
+    // One shared state per side until the fold loop spreads the units.
+    s.old_units.assign(1, o);
+    s.new_units.assign(1, n);
     s.old_fold = s.new_fold = -1;
     directive(c, l, 0, phase, s, unit0_path, weight);
   }
@@ -382,6 +380,9 @@ class FillCounter {
       if (is_fold) {
         into.old_fold = old_index;
         into.new_fold = new_index;
+        const UnitChunks old_shared = into.old_units.front(), new_shared = into.new_units.front();
+        into.old_units.assign(static_cast<std::size_t>(p.units), old_shared);
+        into.new_units.assign(static_cast<std::size_t>(p.units), new_shared);
         spread(into.old_units, d, old_index, p.units);
         spread(into.new_units, d, new_index, p.units);
       } else {

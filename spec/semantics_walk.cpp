@@ -269,7 +269,8 @@ class LevelWalker {
     visit_ = &visit;
     UnitChunks start = entry;
     start.rows_from_outputs = start.cols_from_outputs = false;
-    scratch_[0].assign(static_cast<std::size_t>(units_), start);
+    // Units stay one shared state until the fold loop spreads them (all hold the same chunks).
+    scratch_[0].assign(1, start);
     return step(0, -1, 1);
   }
 
@@ -377,7 +378,11 @@ class LevelWalker {
     }
     return loop(
         pos, folds, period, changed, weight,
-        [&](std::vector<UnitChunks>& units, std::int64_t f) { spread(units, d, f); },
+        [&](std::vector<UnitChunks>& units, std::int64_t f) {
+          const UnitChunks shared = units.front();
+          units.assign(static_cast<std::size_t>(units_), shared);
+          spread(units, d, f);
+        },
         [](std::int64_t f) { return f; });
   }
 
