@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
+#include <array>
 
 #include <fmt/format.h>
 
@@ -48,22 +48,22 @@ PerTensor<std::int64_t> sharing_factors(const LayerGeometry& geometry,
     });
     if (plans[l].first_spatial >= 0 && first.size() > 1) {
       for (Tensor t : kAllTensors) {
-        std::set<std::vector<std::int64_t>> distinct;
-        std::int64_t holders = 0;
+        std::vector<std::array<std::int64_t, 8>> held;  // tile bounds of every unit with a tile
         for (const UnitChunks& u : first) {
-          std::vector<std::int64_t> key;
-          bool empty = false;
-          for (const Interval& i : TileShape::coordinates(geometry, u, t)) {
-            key.push_back(i.lo);
-            key.push_back(i.hi);
-            empty = empty || i.empty();
+          const Tile tile = TileShape::coordinates(geometry, u, t);
+          if (tile.volume() == 0) continue;
+          std::array<std::int64_t, 8> bounds{};
+          for (std::size_t i = 0; i < tile.size; ++i) {
+            bounds[2 * i] = tile[i].lo;
+            bounds[2 * i + 1] = tile[i].hi;
           }
-          if (empty) continue;
-          ++holders;
-          distinct.insert(std::move(key));
+          held.push_back(bounds);
         }
-        if (!distinct.empty())
-          factor[t] *= std::max<std::int64_t>(1, holders / static_cast<std::int64_t>(distinct.size()));
+        const auto holders = static_cast<std::int64_t>(held.size());
+        std::sort(held.begin(), held.end());
+        const auto distinct =
+            static_cast<std::int64_t>(std::unique(held.begin(), held.end()) - held.begin());
+        if (distinct > 0) factor[t] *= std::max<std::int64_t>(1, holders / distinct);
       }
     }
     entry = first.front();
