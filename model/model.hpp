@@ -19,7 +19,9 @@ struct ModelOptions {
 // One record for one layer x dataflow x hardware. Never throws for an invalid mapping or an
 // unsupported layer / not-applicable dataflow: those come back as records with that status
 // and no cost figures. Throws InputError for malformed input (e.g. clusters needing more PEs
-// than the hardware has).
+// than the hardware has). With SemanticsMode::Maestro the record is MAESTRO 4eb08d1's
+// (model/maestro_semantics.hpp), and InputError is also thrown where MAESTRO crashes or rejects
+// the mapping (docs/maestro-model.md, section 13).
 Metrics evaluate_layer(const Layer& layer, const Mapping& mapping, const Hardware& hardware,
                        const ModelOptions& options = {});
 

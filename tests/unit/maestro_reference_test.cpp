@@ -1,65 +1,22 @@
 // Cross-check against MAESTRO 4eb08d1 itself (tests/data/maestro_reference.md says how the table
 // was produced): every layer x mapping x hardware MAESTRO evaluated without error is read and
 // evaluated by metronome's exact model, and where MAESTRO's MAC counting is exact (stride 1) the
-// MAC counts agree. Runtimes and traffic are compared by the `--semantics maestro` issue.
+// MAC counts agree. `--semantics maestro` is compared with every figure in
+// maestro_semantics_test.cpp.
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <map>
-#include <sstream>
-
 #include "model/model.hpp"
 #include "spec/workload_parser.hpp"
+#include "tests/unit/csv_reader.hpp"
 
 namespace metronome {
 namespace {
 
 const std::string kData = std::string(METRONOME_SOURCE_DIR) + "/tests/data/";
 
-// RFC 4180 fields of one CSV line (quoted fields may hold commas and doubled quotes).
-std::vector<std::string> csv_fields(const std::string& line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else {
-      out.back() += c;
-    }
-  }
-  return out;
-}
-
-std::vector<std::map<std::string, std::string>> reference_rows() {
-  std::ifstream in(kData + "maestro_reference.csv");
-  std::string line;
-  std::getline(in, line);
-  const std::vector<std::string> header = csv_fields(line);
-  std::vector<std::map<std::string, std::string>> rows;
-  while (std::getline(in, line)) {
-    const std::vector<std::string> fields = csv_fields(line);
-    std::map<std::string, std::string> row;
-    for (std::size_t i = 0; i < header.size() && i < fields.size(); ++i) row[header[i]] = fields[i];
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
 TEST(MaestroReference, EveryRowMaestroRanIsReadAndEvaluated) {
-  const auto rows = reference_rows();
+  const auto rows = read_csv(kData + "maestro_reference.csv");
   ASSERT_GE(rows.size(), 600u);
   int evaluated = 0, stride_one = 0, strided_differs = 0;
   for (const auto& row : rows) {
