@@ -44,7 +44,7 @@ struct UnitChunks {
 };
 
 // The box of MACs a unit performs with these chunks: per coordinate (n,k,c,r,s,oy,ox) an
-// interval. DSCONV with K == C reports k = c by an empty k range of size... see coordinate_box.
+// interval. For DSCONV with K == C the k range is [0, 1) and c ranges over Kc ∩ Cc (k = c).
 struct MacBox {
   std::array<Interval, 7> range;  // n, k, c, r, s, oy, ox
   std::int64_t volume() const;
