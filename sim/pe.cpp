@@ -6,11 +6,12 @@
 #include <limits>
 #include <stdexcept>
 
+#include "sim/bandwidth.hpp"
+
 namespace metronome::sim {
 namespace {
 
 constexpr std::uint64_t kPrefetched = std::numeric_limits<std::uint64_t>::max();
-constexpr std::int64_t kNoLimit = std::int64_t{1} << 62;
 
 // Two's-complement wrapping multiply-accumulate (no undefined behaviour on overflow).
 std::int64_t mac(std::int64_t acc, std::int64_t a, std::int64_t b) {
