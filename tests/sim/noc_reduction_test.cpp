@@ -10,31 +10,13 @@
 #include <vector>
 
 #include "sim/noc.hpp"
+#include "tests/sim/noc_testbench.hpp"
 
 namespace metronome::sim {
 namespace {
 
-NetworkSpec net_spec(Topology t, double words_per_cycle, std::int64_t hop_latency,
-                     bool in_network = true) {
-  NetworkSpec s;
-  s.topology = t;
-  s.link_words_per_cycle = words_per_cycle;
-  s.hop_latency = hop_latency;
-  s.in_network = in_network;
-  return s;
-}
-
-template <class Source, class Sink>
-std::int64_t run(Network& net, Source source, Sink sink, std::int64_t max_cycles) {
-  for (std::int64_t t = 0; t < max_cycles; ++t) {
-    const bool more = source(t);
-    net.evaluate(t);
-    sink(t);
-    net.commit();
-    if (!more && net.idle()) return t + 1;
-  }
-  return max_cycles;
-}
+using testbench::net_spec;
+using testbench::run;
 
 std::int64_t reported(const NocTopology& t, const std::vector<std::size_t>& edges) {
   std::int64_t n = 0;
@@ -54,7 +36,7 @@ TEST(NocReductionTest, SumsAreExactInTheNetworkAndAtL2) {
       for (const bool in_network : {true, false}) {
         SCOPED_TRACE(std::string(topology_name(topo)) + " P=" + std::to_string(pes) +
                      (in_network ? " in-network" : " at L2"));
-        Network net(NocTopology::build(topo, pes), net_spec(topo, 2, 1, in_network),
+        Network net(NocTopology::build(topo, pes), net_spec(topo, 2, 1, true, in_network),
                     Direction::Reduction);
         std::mt19937 rng(static_cast<unsigned>(pes * 31 + 7));
         std::uniform_int_distribution<std::int64_t> value(-1000, 1000);
@@ -224,8 +206,8 @@ TEST(NocBackPressureTest, SlowL2KeepsEveryPartialSumInOrder) {
   cfg.input_buffer_words = 2;
   cfg.injection_queue_words = 2;
   cfg.ejection_queue_words = 2;
-  Network net(NocTopology::build(Topology::Systolic, 4), net_spec(Topology::Systolic, 1, 1, false),
-              Direction::Reduction, cfg);
+  Network net(NocTopology::build(Topology::Systolic, 4),
+              net_spec(Topology::Systolic, 1, 1, true, false), Direction::Reduction, cfg);
   constexpr std::int64_t kEach = 15;
   std::vector<std::int64_t> next(4, 0), got(4, 0);
   run(
