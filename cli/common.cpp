@@ -186,6 +186,12 @@ int report_records(const std::vector<Job>& jobs, const std::vector<Metrics>& rec
       }
       err << line << '\n';
       status = 2;
+    } else if (m.status == RecordStatus::Ok && m.sim &&
+               m.sim->functional_check.rfind("fail", 0) == 0) {
+      err << fmt::format("metronome: {}: layer {} with dataflow {}: functional check {}\n",
+                         where.str(), shorten(layer.name), shorten(dataflow),
+                         m.sim->functional_check);
+      status = std::max(status, 1);
     } else if (m.status == RecordStatus::Failed) {
       err << fmt::format("metronome: {}: layer {} with dataflow {}: the {} failed: {}\n",
                          where.str(), shorten(layer.name), shorten(dataflow), engine_name(m.engine),
@@ -194,6 +200,49 @@ int report_records(const std::vector<Job>& jobs, const std::vector<Metrics>& rec
     }
   }
   return status;
+}
+
+void JobCommandOptions::add_to(CLI::App& command) {
+  command.add_option("workload", workload, "MAESTRO .m workload (Network of Layers)")
+      ->required()
+      ->type_name("WORKLOAD.m");
+  command
+      .add_option(
+          "--hw", hardware,
+          "Hardware: a YAML (or MAESTRO .m) file, or the NAME of configs/hardware/NAME.yaml")
+      ->type_name("FILE|NAME")
+      ->capture_default_str();
+  command
+      .add_option("--dataflow", dataflow,
+                  "Library dataflow NAME (configs/dataflows/NAME.m), a .m FILE, or all; "
+                  "default: each layer's own Dataflow block")
+      ->type_name("NAME|FILE|all");
+  command.add_option("--layer", layer, "Evaluate only the layer named NAME")->type_name("NAME");
+  command.add_option("--json", json, "Write the records as a JSON array to F (- = stdout)")
+      ->type_name("F");
+  command.add_option("--csv", csv, "Write the records as CSV to F (- = stdout)")->type_name("F");
+}
+
+int JobCommandOptions::run(std::ostream& out, std::ostream& err, const Evaluate& evaluate) const {
+  if (json == "-" && csv == "-")
+    throw UsageError("--json - and --csv - both ask for stdout (expected at most one of them)");
+
+  const Workload loaded = load_workload(workload);
+  for (const std::string& warning : loaded.warnings)
+    err << "metronome: warning: " << warning << '\n';
+  const std::vector<const Layer*> layers = select_layers(loaded, layer);
+  const Hardware hw = load_hardware(resolve_hardware(hardware));
+  const std::vector<Mapping> dataflows = select_dataflows(dataflow);
+  const std::vector<Job> jobs = plan_jobs(layers, dataflows);
+
+  std::vector<Metrics> records;
+  records.reserve(jobs.size());
+  for (const Job& job : jobs) records.push_back(evaluate(job, hw));
+
+  write_result_files(records, json, csv);
+  if (json != "-" && csv != "-") write_table(out, records);
+  out.flush();
+  return report_records(jobs, records, err);
 }
 
 }  // namespace metronome::cli

@@ -3,11 +3,14 @@
 // configurations live, choosing layers and dataflows from the command line, writing the
 // results and reporting invalid mappings on stderr.
 
+#include <CLI/CLI.hpp>
+#include <functional>
 #include <iosfwd>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "spec/hardware.hpp"
 #include "spec/layer.hpp"
 #include "spec/mapping.hpp"
 #include "spec/metrics.hpp"
@@ -64,5 +67,21 @@ void write_result_files(const std::vector<Metrics>& records, const std::string& 
 //   D duplicated MACs (first missing (..), first duplicated (..))
 int report_records(const std::vector<Job>& jobs, const std::vector<Metrics>& records,
                    std::ostream& err);
+
+// The options every command that evaluates layer x dataflow jobs takes (workload, --hw,
+// --dataflow, --layer, --json, --csv), and the common run: load, plan the jobs, evaluate each
+// with `evaluate`, write the records (table on `out` unless --json/--csv go to stdout), report.
+struct JobCommandOptions {
+  std::string workload;
+  std::string hardware = default_hardware_path();
+  std::string dataflow;
+  std::string layer;
+  std::string json;
+  std::string csv;
+
+  void add_to(CLI::App& command);
+  using Evaluate = std::function<Metrics(const Job&, const Hardware&)>;
+  int run(std::ostream& out, std::ostream& err, const Evaluate& evaluate) const;
+};
 
 }  // namespace metronome::cli

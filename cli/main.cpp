@@ -8,6 +8,8 @@
 
 #include "cli/common.hpp"
 #include "cli/model_command.hpp"
+#include "cli/simulate_command.hpp"
+#include "cli/validate_command.hpp"
 #include "spec/error.hpp"
 
 namespace {
@@ -32,6 +34,8 @@ int main(int argc, char** argv) {
     return "metronome: " + std::string(e.what()) + "\nRun with --help for more information.\n";
   });
   metronome::cli::ModelCommand model(app);
+  metronome::cli::ValidateCommand validate(app);
+  metronome::cli::SimulateCommand simulate(app);
 
   try {
     app.parse(argc, argv);
@@ -41,6 +45,8 @@ int main(int argc, char** argv) {
 
   try {
     if (model.selected()) return model.run(std::cout, std::cerr);
+    if (validate.selected()) return validate.run(std::cout, std::cerr);
+    if (simulate.selected()) return simulate.run(std::cout, std::cerr);
     return 2;  // unreachable: CLI11 requires a subcommand
   } catch (const metronome::InputError& e) {
     std::cout.flush();

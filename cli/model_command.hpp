@@ -5,6 +5,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "cli/common.hpp"
+
 namespace metronome::cli {
 
 class ModelCommand {
@@ -19,12 +21,7 @@ class ModelCommand {
 
  private:
   CLI::App* command_ = nullptr;
-  std::string workload_;
-  std::string hardware_;
-  std::string dataflow_;
-  std::string layer_;
-  std::string json_;
-  std::string csv_;
+  JobCommandOptions jobs_;
   std::string semantics_ = "exact";
   std::string noc_model_ = "simple";
 };

@@ -72,11 +72,6 @@ PerTensor<std::int64_t> sharing_factors(const LayerGeometry& geometry,
   return factor;
 }
 
-bool serves(const Mapping& mapping, LayerType type) {
-  return mapping.serves.empty() ||
-         std::find(mapping.serves.begin(), mapping.serves.end(), type) != mapping.serves.end();
-}
-
 }  // namespace
 
 namespace {
@@ -92,18 +87,7 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   if (options.noc_model == NocModel::Contention)
     throw InputError(SourceLocation{}, "--noc-model contention is not available in this version",
                      "--noc-model simple");
-  if (layer.type == LayerType::Unsupported) {
-    m.status = RecordStatus::UnsupportedLayer;
-    m.note = fmt::format("layer type {} is not modelled by metronome", layer.type_text);
-    return m;
-  }
-  if (!serves(mapping, layer.type)) {
-    m.status = RecordStatus::NotApplicable;
-    m.note = fmt::format("dataflow {} does not serve {} layers{}{}", mapping.name,
-                         layer_type_name(layer.type), mapping.serves_note.empty() ? "" : ": ",
-                         mapping.serves_note);
-    return m;
-  }
+  if (!screen_record(layer, mapping, m)) return m;
 
   // MAESTRO's own counting (its MAC count and verdicts; no exact validity check).
   if (options.semantics == SemanticsMode::Maestro) return evaluate_maestro(layer, mapping, hw);

@@ -112,8 +112,11 @@ void Pe::begin_step() {
   has_current_ = true;
   ++step_serial_;
   ++stats_.steps;
+  scanned_through_ = std::max(scanned_through_, stats_.steps - 1);  // missing words now wait
   next_mac_ = 0;
   current_missing_ = 0;
+  prefetch_step_ = 0;
+  prefetch_doomed_ = false;
   prefetch_tensor_ = 0;
   prefetch_index_ = 0;
 
@@ -140,8 +143,8 @@ void Pe::begin_step() {
 
   std::vector<Word> leaving;
   for (auto it = l1_.begin(); it != l1_.end();) {
-    if (it->second.step == step_serial_) {
-      ++it;
+    if (it->second.step == step_serial_ || it->second.step == kPrefetched) {
+      ++it;  // in the step's tile, or fetched ahead for a later queued step
       continue;
     }
     const WordKey key = unpack_key(it->first);
@@ -175,34 +178,66 @@ void Pe::acquire_waiting() {
     } else {
       e.state = State::InFlight;
       next_requests_.push_back(key);
+      next_request_steps_.push_back(stats_.steps - 1);
       ++stats_.requested_words[key.tensor];
     }
   }
 }
 
-// While the current step runs, request the next step's missing inputs and weights into free
-// L1 words (never before the current step's own words have room).
+// While the current step runs, request the queued steps' missing inputs and weights, in step
+// order, into free L1 words (never before the current step's own words have room). A word
+// fetched ahead stays until the step that names it begins.
+//
+// A queued step counts as gone through (scanned_through) once every word of its tile is present
+// to stay, in flight or requested. A word the current step holds but an earlier queued step does
+// not name will be dropped when that step begins and asked for again then, so a step with such
+// a word is not gone through yet; neither is any step after it (the count is contiguous).
 void Pe::prefetch() {
-  if (!has_current_ || !waiting_.empty() || steps_.empty()) return;
-  const PeStep& next = steps_.front();
-  for (; prefetch_tensor_ < kNumTensors; ++prefetch_tensor_, prefetch_index_ = 0) {
-    const Tensor t = kAllTensors[prefetch_tensor_];
-    if (t == Tensor::Output) continue;
-    const std::vector<std::int64_t>& words = next.tile.words[t];
-    for (; prefetch_index_ < words.size(); ++prefetch_index_) {
-      const WordKey key{t, words[prefetch_index_]};
-      const std::uint64_t packed = pack_key(key);
-      if (l1_.contains(packed)) continue;
-      if (free_words() <= 0) return;
-      l1_.emplace(packed, Entry{0, kPrefetched, State::InFlight});
-      next_requests_.push_back(key);
-      ++stats_.requested_words[t];
+  if (!has_current_ || !waiting_.empty()) return;
+  for (; prefetch_step_ < steps_.size(); ++prefetch_step_, prefetch_tensor_ = 0) {
+    if (!prefetch_doomed_)
+      scanned_through_ = std::max(scanned_through_,
+                                  stats_.steps + static_cast<std::int64_t>(prefetch_step_) - 1);
+    const PeStep& next = steps_[prefetch_step_];
+    for (; prefetch_tensor_ < kNumTensors; ++prefetch_tensor_, prefetch_index_ = 0) {
+      const Tensor t = kAllTensors[prefetch_tensor_];
+      if (t == Tensor::Output) continue;
+      const std::vector<std::int64_t>& words = next.tile.words[t];
+      for (; prefetch_index_ < words.size(); ++prefetch_index_) {
+        const WordKey key{t, words[prefetch_index_]};
+        const std::uint64_t packed = pack_key(key);
+        if (auto held = l1_.find(packed); held != l1_.end()) {
+          if (!prefetch_doomed_ && held->second.step == step_serial_ &&
+              dropped_before(key, prefetch_step_))
+            prefetch_doomed_ = true;
+          continue;
+        }
+        if (free_words() <= 0) return;
+        l1_.emplace(packed, Entry{0, kPrefetched, State::InFlight});
+        next_requests_.push_back(key);
+        next_request_steps_.push_back(stats_.steps + static_cast<std::int64_t>(prefetch_step_));
+        ++stats_.requested_words[t];
+      }
     }
   }
+  if (!prefetch_doomed_)
+    scanned_through_ =
+        std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(steps_.size()) - 1);
+}
+
+// Whether a word of the current tile leaves L1 before queued step `queued` begins: some earlier
+// queued step does not name it.
+bool Pe::dropped_before(const WordKey& key, std::size_t queued) const {
+  for (std::size_t j = 0; j < queued; ++j) {
+    const std::vector<std::int64_t>& words = steps_[j].tile.words[key.tensor];
+    if (!std::binary_search(words.begin(), words.end(), key.index)) return true;
+  }
+  return false;
 }
 
 void Pe::evaluate(std::int64_t /*cycle*/) {
   next_requests_.clear();
+  next_request_steps_.clear();
   next_drained_.clear();
 
   for (const Word& w : inbox_words_) {
@@ -292,6 +327,7 @@ void Pe::count_cycle(std::int64_t done_macs) {
 
 void Pe::commit() {
   requests_.swap(next_requests_);
+  request_steps_.swap(next_request_steps_);
   drained_.swap(next_drained_);
 }
 

@@ -69,6 +69,13 @@ class Pe {
 
   // Published by the last commit(): words requested and partial sums sent in that cycle.
   std::span<const WordKey> requests() const { return requests_; }
+  // Parallel to requests(): the step each word is for, numbered from 0 in the order the steps
+  // were pushed (the current step for its own words, a queued step for words fetched ahead).
+  std::span<const std::int64_t> request_steps() const { return request_steps_; }
+  // The highest step number whose tile the PE has gone through, asking for every word it lacked
+  // (or queueing it until L1 has room); -1 before the first. Lets a controller merge the
+  // requests of several PEs for one step into one multicast.
+  std::int64_t scanned_through() const { return scanned_through_; }
   std::span<const Word> drained() const { return drained_; }
 
   // No step left, nothing in flight, nothing to drain.
@@ -84,7 +91,7 @@ class Pe {
   enum class State : std::uint8_t { Waiting, InFlight, Present };
   struct Entry {
     std::int64_t value = 0;
-    std::uint64_t step = 0;  // the step whose tile holds it; kPrefetched for the next step's
+    std::uint64_t step = 0;  // the step whose tile holds it; kPrefetched for a queued step's
     State state = State::Waiting;
   };
 
@@ -92,6 +99,7 @@ class Pe {
   void finish_step();
   void acquire_waiting();
   void prefetch();
+  bool dropped_before(const WordKey& key, std::size_t queued) const;
   std::int64_t free_words() const;
   bool current_complete() const;
   std::int64_t compute();
@@ -119,12 +127,16 @@ class Pe {
   std::size_t next_mac_ = 0;
   std::int64_t current_missing_ = 0;  // words of the current tile not present yet
   std::int64_t steps_completed_ = 0;
-  std::size_t prefetch_tensor_ = 0;  // cursor over steps_.front().tile
+  std::size_t prefetch_step_ = 0;    // cursor over the queued steps' tiles
+  bool prefetch_doomed_ = false;     // this pass met a held word an earlier queued step drops
+  std::size_t prefetch_tensor_ = 0;
   std::size_t prefetch_index_ = 0;
 
   std::vector<Word> inbox_words_;
 
   std::vector<WordKey> next_requests_, requests_;
+  std::vector<std::int64_t> next_request_steps_, request_steps_;
+  std::int64_t scanned_through_ = -1;
   std::vector<Word> next_drained_, drained_;
   PeStats stats_;
 };

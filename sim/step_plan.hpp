@@ -34,18 +34,29 @@ namespace metronome::sim {
 // What one PE does in one array step.
 struct PeSlot {
   bool active = false;    // false: no step for this PE (chunks stale, box empty)
+  // Active, and the chunks differ from the PE's previous active step of this walk (always true in
+  // its first active step after construction or reset()). When false and active, chunks, box and
+  // macs are those of the PE's previous active step: whatever a consumer derived from them (tile,
+  // MAC list) is still valid.
+  bool changed = false;
   UnitChunks chunks;      // the PE's final chunks (after every level), when active
   MacBox box;             // LayerGeometry::box(chunks); empty when not active
   std::int64_t macs = 0;  // box.volume()
 };
 
-// One array step. `pes` is indexed by PE index and reused between steps.
+// One array step. `pes` is indexed by PE index and reused between steps: StepPlan::next only
+// rewrites what changed since the step the view holds, so consumers must not modify `pes` (copy
+// a slot instead). A view that does not hold this walk's previous step (a fresh view, one filled
+// by another plan or walk, or copied from an older step) is rewritten in full.
 struct StepView {
   std::int64_t index = 0;           // array step t, from 0
   std::vector<PeSlot> pes;          // size pe_count()
   std::int64_t max_box_volume = 0;  // MACs of the step's busiest PE
   std::int64_t active_pes = 0;      // PEs that have a step
+  std::int64_t changed_pes = 0;     // PEs with `changed` set
   bool any_mac() const { return max_box_volume > 0; }
+  // Bookkeeping of StepPlan: the walk whose step `index` the view holds (0: none).
+  std::uint64_t walk_id = 0;
 };
 
 class StepPlan {
@@ -71,17 +82,23 @@ class StepPlan {
  private:
   class Cursor;
   struct Node;
+  struct Leaf;
 
   void start(std::size_t level, std::size_t node, const UnitChunks& entry);
+  void start_children(std::size_t level, std::size_t node);
   bool step(std::size_t level, std::size_t node, StepView& view);
   void emit(std::size_t node, StepView& view);
+  void write_inactive(std::size_t node, StepView& view, bool chunks);
 
   LayerGeometry geometry_;
   std::vector<LevelPlan> plans_;
   std::vector<std::int64_t> units_;
   std::int64_t pe_count_ = 1;
   std::vector<std::vector<Node>> nodes_;  // per level, node j = prefix of unit indices above
+  std::vector<Leaf> leaves_;              // per innermost node: what its PEs' slots hold
   std::int64_t next_index_ = 0;
+  std::uint64_t walk_id_ = 0;
+  bool refresh_ = false;  // the view being filled is rewritten in full
 };
 
 }  // namespace metronome::sim

@@ -555,4 +555,23 @@ SemanticsReport analyze_mapping(const Layer& layer, const ResolvedMapping& mappi
   }
 }
 
+bool screen_record(const Layer& layer, const Mapping& mapping, Metrics& record) {
+  if (layer.type == LayerType::Unsupported) {
+    record.status = RecordStatus::UnsupportedLayer;
+    record.note = fmt::format("layer type {} is not modelled by metronome", layer.type_text);
+    return false;
+  }
+  const bool serves = mapping.serves.empty() || std::find(mapping.serves.begin(),
+                                                          mapping.serves.end(),
+                                                          layer.type) != mapping.serves.end();
+  if (!serves) {
+    record.status = RecordStatus::NotApplicable;
+    record.note = fmt::format("dataflow {} does not serve {} layers{}{}", mapping.name,
+                              layer_type_name(layer.type), mapping.serves_note.empty() ? "" : ": ",
+                              mapping.serves_note);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace metronome

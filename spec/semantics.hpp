@@ -28,6 +28,11 @@ struct SemanticsReport {
   bool valid() const { return missing_macs == 0 && duplicated_macs == 0; }
 };
 
+// Whether a layer can be evaluated with a mapping at all, shared by both engines: an unsupported
+// layer type (status unsupported_layer) or a dataflow whose `// serves:` line excludes the
+// layer's type (status not_applicable) sets the record's status and note and returns false.
+bool screen_record(const Layer& layer, const Mapping& mapping, Metrics& record);
+
 SemanticsReport analyze_mapping(const Layer& layer, const ResolvedMapping& mapping,
                                 std::int64_t macs_per_cycle = 1);
 

@@ -2,20 +2,26 @@
 // small layers and mappings the generated steps must give the same step count, the same number
 // of empty steps and the same lockstep compute cycles, and on valid mappings the PEs' MAC boxes
 // must cover every MAC of the layer exactly once. Plus the PE order, the lockstep "no step"
-// rule, and a mid-size layer that must run fast in bounded memory.
+// rule, and a mid-size layer that must run fast in bounded memory. Every PE's slot in every step
+// (chunks, box, activity, `changed`) is compared with a reference walk (the original
+// straightforward algorithm, kept below) over small layers and every library dataflow.
 
 #include "sim/step_plan.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "spec/error.hpp"
 #include "spec/layer.hpp"
 #include "spec/mapping.hpp"
 #include "spec/semantics.hpp"
@@ -344,6 +350,444 @@ SpatialMap(1,1) C; TemporalMap(1,1) K;)";
   plan.reset();
   ASSERT_TRUE(plan.next(view));
   EXPECT_EQ(view.index, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reference: StepPlan's first, straightforward algorithm (every level's loop nest walked with a
+// full copy of every unit's chunks per directive, every PE's chunks and box recomputed in every
+// step). Same rules, no incremental update.
+
+class RefCursor {
+ public:
+  RefCursor(const LayerGeometry& geometry, const LevelPlan& plan)
+      : geometry_(&geometry),
+        plan_(&plan),
+        spread_units_(plan.first_spatial >= 0 ? plan.units : 1),
+        scratch_(plan.directives.size() + 1),
+        index_(scratch_.size()),
+        trips_(scratch_.size()) {}
+
+  void start(const UnitChunks& entry) {
+    UnitChunks first = entry;
+    first.rows_from_outputs = first.cols_from_outputs = false;
+    scratch_[0].assign(1, first);
+    descend(0);
+  }
+
+  bool advance() {
+    for (std::size_t p = plan_->directives.size(); p-- > 0;) {
+      if (index_[p] + 1 >= trips_[p]) continue;
+      ++index_[p];
+      apply(p);
+      descend(p + 1);
+      return true;
+    }
+    return false;
+  }
+
+  const UnitChunks& unit(std::int64_t u) const {
+    return scratch_.back()[spread_units_ == 1 ? 0 : static_cast<std::size_t>(u)];
+  }
+
+ private:
+  const ResolvedDirective& directive(std::size_t p) const { return plan_->directives[p]; }
+
+  void descend(std::size_t pos) {
+    for (std::size_t p = pos; p < plan_->directives.size(); ++p) {
+      const ResolvedDirective& d = directive(p);
+      const std::vector<UnitChunks>& current = scratch_[p];
+      std::int64_t trips = 1;
+      if (d.kind == MapKind::Temporal) {
+        for (const UnitChunks& u : current)
+          trips = std::max(
+              trips, chunk_count(geometry_->parent_interval(u, d.dim).length(), d.size, d.offset));
+      } else if (static_cast<int>(p) == plan_->first_spatial) {
+        std::int64_t most_chunks = 1;
+        for (std::size_t j = p; j < plan_->directives.size(); ++j) {
+          const ResolvedDirective& s = directive(j);
+          if (s.kind != MapKind::Spatial) continue;
+          most_chunks = std::max(
+              most_chunks, chunk_count(geometry_->parent_interval(current.front(), s.dim).length(),
+                                       s.size, s.offset));
+        }
+        trips = (most_chunks + spread_units_ - 1) / spread_units_;
+      }
+      trips_[p] = trips;
+      index_[p] = 0;
+      apply(p);
+    }
+    for (UnitChunks& u : scratch_.back()) geometry_->finish_level(u);
+  }
+
+  void apply(std::size_t p) {
+    const ResolvedDirective& d = directive(p);
+    std::vector<UnitChunks>& next = scratch_[p + 1];
+    if (d.kind == MapKind::Temporal) {
+      next = scratch_[p];
+      for (UnitChunks& u : next) split(u, d, index_[p]);
+      return;
+    }
+    const std::int64_t fold = index_[static_cast<std::size_t>(plan_->first_spatial)];
+    if (static_cast<int>(p) == plan_->first_spatial)
+      next.assign(static_cast<std::size_t>(spread_units_), scratch_[p].front());
+    else
+      next = scratch_[p];
+    for (std::size_t u = 0; u < next.size(); ++u)
+      split(next[u], d, fold * spread_units_ + static_cast<std::int64_t>(u));
+  }
+
+  void split(UnitChunks& u, const ResolvedDirective& d, std::int64_t index) const {
+    const Interval parent = geometry_->parent_interval(u, d.dim);
+    const std::int64_t n = chunk_count(parent.length(), d.size, d.offset);
+    geometry_->assign(u, d.dim, index < n ? chunk_at(parent, d.size, d.offset, index) : Interval{});
+  }
+
+  const LayerGeometry* geometry_;
+  const LevelPlan* plan_;
+  std::int64_t spread_units_ = 1;
+  std::vector<std::vector<UnitChunks>> scratch_;
+  std::vector<std::int64_t> index_;
+  std::vector<std::int64_t> trips_;
+};
+
+class ReferencePlan {
+ public:
+  ReferencePlan(const Layer& layer, const ResolvedMapping& mapping)
+      : geometry_(layer), plans_(plan_levels(mapping)) {
+    std::int64_t clusters = 1;
+    nodes_.resize(plans_.size());
+    for (std::size_t l = 0; l < plans_.size(); ++l) {
+      units_.push_back(plans_[l].units);
+      for (std::int64_t j = 0; j < clusters; ++j)
+        nodes_[l].push_back({RefCursor(geometry_, plans_[l])});
+      clusters *= plans_[l].units;
+    }
+    pe_count_ = clusters;
+    start(0, 0, geometry_.whole_layer());
+  }
+
+  std::int64_t pe_count() const { return pe_count_; }
+
+  // Every PE's slot of the next step (`changed` is not set); false when the walk is over.
+  bool next(std::vector<PeSlot>& pes) {
+    if (nodes_[0][0].done) return false;
+    pes.assign(static_cast<std::size_t>(pe_count_), PeSlot{});
+    return step(0, 0, pes);
+  }
+
+ private:
+  struct Node {
+    RefCursor cursor;
+    bool fresh = false;
+    bool done = true;
+  };
+
+  void start(std::size_t level, std::size_t node, const UnitChunks& entry) {
+    Node& n = nodes_[level][node];
+    n.cursor.start(entry);
+    n.done = false;
+    n.fresh = true;
+    if (level + 1 == nodes_.size()) return;
+    for (std::int64_t u = 0; u < units_[level]; ++u)
+      start(level + 1, node * static_cast<std::size_t>(units_[level]) + static_cast<std::size_t>(u),
+            n.cursor.unit(u));
+  }
+
+  bool step(std::size_t level, std::size_t node, std::vector<PeSlot>& pes) {
+    Node& n = nodes_[level][node];
+    if (n.done) return false;
+    const std::size_t units = static_cast<std::size_t>(units_[level]);
+    if (level + 1 == nodes_.size()) {
+      if (!n.fresh && !n.cursor.advance()) {
+        n.done = true;
+        return false;
+      }
+      n.fresh = false;
+      for (std::size_t u = 0; u < units; ++u) {
+        PeSlot& slot = pes[node * units + u];
+        slot.active = true;
+        slot.chunks = n.cursor.unit(static_cast<std::int64_t>(u));
+        slot.box = geometry_.box(slot.chunks);
+        slot.macs = slot.box.volume();
+      }
+      return true;
+    }
+    for (;;) {
+      bool any = false;
+      for (std::size_t u = 0; u < units; ++u)
+        if (step(level + 1, node * units + u, pes)) any = true;
+      if (any) return true;
+      if (!n.cursor.advance()) {
+        n.done = true;
+        return false;
+      }
+      for (std::size_t u = 0; u < units; ++u)
+        start(level + 1, node * units + u, n.cursor.unit(static_cast<std::int64_t>(u)));
+    }
+  }
+
+  LayerGeometry geometry_;
+  std::vector<LevelPlan> plans_;
+  std::vector<std::int64_t> units_;
+  std::int64_t pe_count_ = 1;
+  std::vector<std::vector<Node>> nodes_;
+};
+
+bool same_chunks(const UnitChunks& a, const UnitChunks& b) {
+  return a.chunk == b.chunk && a.out_rows == b.out_rows && a.out_cols == b.out_cols &&
+         a.row_bound == b.row_bound && a.col_bound == b.col_bound &&
+         a.rows_from_outputs == b.rows_from_outputs && a.cols_from_outputs == b.cols_from_outputs;
+}
+
+// How the walk under test hands views to StepPlan::next.
+enum class ViewUse {
+  Reused,       // one view for the whole walk (the incremental path)
+  Fresh,        // a new view every step (rewritten in full every time)
+  Alternating,  // two views in turn (each holds the step before the previous one)
+  ResetHalfway  // one view; reset() halfway through, then the whole walk again
+};
+
+struct Compared {
+  std::int64_t steps = 0;
+  std::int64_t unchanged = 0;    // active PE-steps with the previous active step's chunks
+  std::int64_t reactivated = 0;  // ... of them, right after a step with no step for the PE
+};
+
+// Compares every step of StepPlan with the reference: per PE activity, chunks, box, MACs, and
+// `changed` against the PE's previous active chunks.
+Compared compare_with_reference(const Layer& layer, const ResolvedMapping& mapping,
+                                ViewUse use = ViewUse::Reused) {
+  StepPlan plan(layer, mapping);
+  Compared compared;
+  StepView views[2];
+  auto run = [&](std::int64_t stop_after) {
+    ReferencePlan ref(layer, mapping);
+    EXPECT_EQ(ref.pe_count(), plan.pe_count());
+    std::vector<PeSlot> expected;
+    std::vector<std::optional<UnitChunks>> last(static_cast<std::size_t>(plan.pe_count()));
+    std::vector<char> was_active(last.size(), 0);
+    std::int64_t t = 0;
+    for (;; ++t) {
+      if (t == stop_after) return;
+      const bool more = ref.next(expected);
+      StepView fresh;
+      StepView& view = use == ViewUse::Fresh         ? fresh
+                       : use == ViewUse::Alternating ? views[t % 2]
+                                                     : views[0];
+      const bool got = plan.next(view);
+      EXPECT_EQ(got, more) << "step " << t;
+      if (!got || !more) break;
+      ++compared.steps;
+      EXPECT_EQ(view.index, t);
+      ASSERT_EQ(view.pes.size(), expected.size());
+      std::int64_t busiest = 0, active = 0, changed = 0;
+      for (std::size_t p = 0; p < expected.size(); ++p) {
+        const PeSlot& want = expected[p];
+        const PeSlot& pe = view.pes[p];
+        const std::string where = "step " + std::to_string(t) + " PE " + std::to_string(p);
+        ASSERT_EQ(pe.active, want.active) << where;
+        ASSERT_EQ(pe.macs, pe.box.volume()) << where;
+        ASSERT_EQ(pe.macs, want.macs) << where;
+        ASSERT_EQ(pe.box.range, want.box.range) << where;
+        const bool reactivated = pe.active && !was_active[p];
+        was_active[p] = pe.active;
+        if (!pe.active) {
+          ASSERT_FALSE(pe.changed) << where;
+          continue;
+        }
+        ASSERT_TRUE(same_chunks(pe.chunks, want.chunks)) << where;
+        const bool differs = !last[p] || !same_chunks(*last[p], want.chunks);
+        ASSERT_EQ(pe.changed, differs) << where;
+        if (!differs) {
+          ++compared.unchanged;
+          if (reactivated) ++compared.reactivated;
+        }
+        last[p] = want.chunks;
+        busiest = std::max(busiest, want.macs);
+        ++active;
+        changed += differs ? 1 : 0;
+      }
+      EXPECT_EQ(view.max_box_volume, busiest) << "step " << t;
+      EXPECT_EQ(view.active_pes, active) << "step " << t;
+      EXPECT_EQ(view.changed_pes, changed) << "step " << t;
+    }
+    // The walk is over: further calls keep returning false.
+    StepView after;
+    EXPECT_FALSE(plan.next(after));
+  };
+  if (use == ViewUse::ResetHalfway) {
+    std::int64_t total = 0;
+    {
+      StepPlan count(layer, mapping);
+      StepView v;
+      while (count.next(v)) ++total;
+    }
+    run(total / 2);
+    plan.reset();
+  }
+  run(-1);
+  return compared;
+}
+
+struct NamedMapping {
+  std::string name;
+  Mapping mapping;
+};
+
+std::vector<NamedMapping> library_dataflows() {
+  const std::filesystem::path dir =
+      std::filesystem::path(__FILE__).parent_path() / "../../configs/dataflows";
+  std::vector<NamedMapping> out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    if (entry.path().extension() == ".m")
+      out.push_back({entry.path().stem().string(), load_dataflow(entry.path().string())});
+  std::sort(out.begin(), out.end(),
+            [](const NamedMapping& a, const NamedMapping& b) { return a.name < b.name; });
+  return out;
+}
+
+std::vector<std::pair<std::string, Layer>> small_layers() {
+  Layer padded = conv(3, 2, 3, 3, 9, 8, 3);
+  padded.pad_y = padded.pad_x = 1;
+  Layer wide = conv(5, 70, 3, 3, 7, 9, 1);
+  wide.pad_y = wide.pad_x = 1;
+  return {
+      {"conv 4x4 3x3 8x8", conv(4, 4, 3, 3, 8, 8)},
+      {"conv 2x3 3x3 9x9 s2", conv(2, 3, 3, 3, 9, 9, 2)},
+      {"conv padded s3", padded},
+      {"conv C=70 padded", wide},
+      {"conv 6x2 1x1 5x7", conv(6, 2, 1, 1, 5, 7)},
+      {"dsconv K=C", conv(5, 5, 3, 3, 6, 7, 1, LayerType::DsConv)},
+      {"dsconv K=1 s2", conv(1, 5, 3, 3, 6, 7, 2, LayerType::DsConv)},
+      {"gemm", conv(6, 7, 1, 1, 5, 1, 1, LayerType::Gemm)},
+  };
+}
+
+TEST(StepPlan, EveryLibraryDataflowMatchesTheReferenceWalk) {
+  std::int64_t walks = 0, steps = 0;
+  for (const NamedMapping& df : library_dataflows()) {
+    for (const auto& [name, layer] : small_layers()) {
+      for (std::int64_t pes : {16, 64, 256}) {
+        std::optional<ResolvedMapping> mapping;
+        try {
+          mapping = resolve_mapping(df.mapping, layer, pes);
+        } catch (const InputError&) {
+          continue;  // e.g. fewer PEs than one cluster needs
+        }
+        SCOPED_TRACE(df.name + " on " + name + " at " + std::to_string(pes) + " PEs");
+        steps += compare_with_reference(layer, *mapping).steps;
+        ++walks;
+      }
+    }
+  }
+  EXPECT_GE(walks, 100);
+  RecordProperty("walks", std::to_string(walks));
+  RecordProperty("steps", std::to_string(steps));
+}
+
+TEST(StepPlan, HandWrittenMappingsMatchTheReferenceWalk) {
+  const Layer b = conv(4, 4, 3, 3, 8, 8);
+  const Layer s2 = conv(2, 3, 3, 3, 9, 9, 2);
+  const Layer tied = conv(5, 5, 3, 3, 6, 7, 1, LayerType::DsConv);
+  const char* k_and_c = R"(
+SpatialMap(1,1) K; TemporalMap(1,1) C; TemporalMap(Sz(R),1) Y;
+Cluster(2,P);
+SpatialMap(Sz(S),1) X; TemporalMap(Sz(S),Sz(S)) S;)";
+  // A TemporalMap after the SpatialMaps splits chunks that differ between units; an N map; a
+  // fold loop over two spatial maps; three levels; no SpatialMap at the inner level.
+  const char* after_spatial = R"(
+SpatialMap(3,2) Y; TemporalMap(2,1) Y; TemporalMap(Sz(S),1) X; TemporalMap(1,1) N;
+Cluster(3,P);
+SpatialMap(1,1) K; SpatialMap(2,1) C; TemporalMap(2,2) R; TemporalMap(1,1) X';)";
+  Layer batched = conv(3, 3, 3, 3, 7, 6);
+  batched.size[Dim::N] = 2;
+  const char* k_then_c = R"(
+SpatialMap(1,1) K; SpatialMap(1,1) C; TemporalMap(Sz(R),1) Y; TemporalMap(Sz(S),1) X;)";
+  const std::vector<Case> cases = {
+      {"ck_2level_tiles", b, 64, kCk2Level},
+      {"rs_fixed", b, 16, kRsFixed},
+      {"rs_frontend s2", s2, 16, kRsFrontend},
+      {"yxp_os_3x3", b, 16, kYxpOs3x3},
+      {"yxp_os_1x1", conv(6, 2, 1, 1, 5, 7), 64, kYxpOs1x1},
+      {"gap_k", b, 64, kGapK},
+      {"three_level", s2, 64, kThreeLevel},
+      {"no spatial inner", b, 16, kNoSpatialInner},
+      {"probe Y'", s2, 16, kProbeYprime},
+      {"rs_vgg16", s2, 64, kRsVgg16},
+      {"dsconv k and c", tied, 8, k_and_c},
+      {"dsconv kcp_ws", tied, 64, kKcpWs},
+      {"temporal after spatial", batched, 18, after_spatial},
+      {"fold over K then C", conv(2, 5, 3, 3, 5, 4), 2, k_then_c},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_GT(compare_with_reference(c.layer, resolve(c.mapping, c.layer, c.pes)).steps, 0);
+  }
+}
+
+// PEs whose chunks stay the same: a unit idle (empty K chunk) in the extra iterations of a
+// TemporalMap after the SpatialMap keeps its chunks from step to step; with a short child
+// sequence it has no step in between and comes back with the same chunks.
+TEST(StepPlan, UnchangedChunksAreNotFlaggedChanged) {
+  const char* idle = R"(
+SpatialMap(3,3) K; TemporalMap(1,1) K;)";
+  const Compared a = compare_with_reference(conv(7, 1, 1, 1, 1, 1), resolve(idle, conv(7, 1, 1, 1, 1, 1), 3));
+  EXPECT_EQ(a.steps, 3);
+  EXPECT_EQ(a.unchanged, 1);  // unit 2: K [6,7), then empty twice
+  const char* short_child = R"(
+SpatialMap(4,4) K; SpatialMap(2,2) Y; TemporalMap(1,1) K;
+Cluster(2,P);
+SpatialMap(1,1) C; TemporalMap(1,1) Y';)";
+  const Layer layer = conv(5, 2, 1, 1, 3, 1);
+  const Compared b = compare_with_reference(layer, resolve(short_child, layer, 4));
+  EXPECT_EQ(b.steps, 8);
+  // Top unit 1 (K [4,5), Y [2,3)) is idle from the second K iteration on: its PEs come back with
+  // the same chunks in iterations 3 and 4.
+  EXPECT_EQ(b.reactivated, 4);
+  EXPECT_EQ(b.unchanged, 4);
+  for (ViewUse use : {ViewUse::Fresh, ViewUse::Alternating, ViewUse::ResetHalfway}) {
+    SCOPED_TRACE(static_cast<int>(use));
+    compare_with_reference(layer, resolve(short_child, layer, 4), use);
+  }
+}
+
+// A view that does not hold the walk's previous step is rewritten in full; reset() starts over
+// with every PE changed in its first active step.
+TEST(StepPlan, ForeignViewsAndResetMatchTheReferenceWalk) {
+  const Layer b = conv(4, 4, 3, 3, 8, 8);
+  const Layer s2 = conv(2, 3, 3, 3, 9, 9, 2);
+  for (ViewUse use : {ViewUse::Fresh, ViewUse::Alternating, ViewUse::ResetHalfway}) {
+    SCOPED_TRACE(static_cast<int>(use));
+    compare_with_reference(b, resolve(kThreeLevel, b, 64), use);
+    compare_with_reference(s2, resolve(kKcpWs, s2, 128), use);
+    compare_with_reference(b, resolve(kXpWs, b, 16), use);
+    compare_with_reference(s2, resolve(kRsFrontend, s2, 16), use);
+  }
+}
+
+// Two plans filling one view in turn: each recognises the view is not its own.
+TEST(StepPlan, TwoPlansSharingAViewStayExact) {
+  const Layer b = conv(4, 4, 3, 3, 8, 8);
+  const ResolvedMapping m1 = resolve(kKcpWs, b, 64);
+  const ResolvedMapping m2 = resolve(kXpWs, b, 16);
+  StepPlan p1(b, m1), p2(b, m2);
+  ReferencePlan r1(b, m1), r2(b, m2);
+  StepView shared;
+  std::vector<PeSlot> want;
+  for (int t = 0; t < 50; ++t) {
+    StepPlan& p = t % 2 == 0 ? p1 : p2;
+    ReferencePlan& r = t % 2 == 0 ? r1 : r2;
+    ASSERT_TRUE(r.next(want));
+    ASSERT_TRUE(p.next(shared));
+    ASSERT_EQ(shared.pes.size(), want.size());
+    for (std::size_t q = 0; q < want.size(); ++q) {
+      ASSERT_EQ(shared.pes[q].active, want[q].active) << t << " " << q;
+      ASSERT_EQ(shared.pes[q].box.range, want[q].box.range) << t << " " << q;
+      if (want[q].active) {
+        ASSERT_TRUE(same_chunks(shared.pes[q].chunks, want[q].chunks)) << t << " " << q;
+      }
+    }
+  }
 }
 
 long resident_kib() {

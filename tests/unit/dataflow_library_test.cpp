@@ -245,6 +245,7 @@ TEST(NetworkConfigs, LayerCounts) {
       {"mobilenet_v2", 52},  // conv1 + 2 (first block) + 16 blocks x 3 + conv_last
       {"alexnet", 5},        // conv1 .. conv5
       {"bert_base", 8},      // Q, K, V, scores, context, out proj, FFN1, FFN2
+      {"small", 5},          // conv3x3, strided, depthwise, pointwise, gemm (test layers)
   };
   ASSERT_EQ(networks().size(), expected.size());
   for (const auto& [name, count] : expected) {

@@ -1,0 +1,118 @@
+// Speed of the simulator's building blocks. BM_StepPlanWalk: one iteration = a whole StepPlan walk
+// (sim/step_plan.hpp) of one layer x dataflow on edge-256 (256 PEs): VGG16 conv1_2 with kcp_ws
+// (the simulator's reference layer, ~0.8 M array steps of 256 PEs) and a mid-size layer with
+// every library dataflow. Counters: array steps and PE-steps (steps x PEs) per second, and the
+// cost per PE-step. BM_StepPlanWalkReadAll also reads every PE slot per step, as a consumer that
+// ignores `changed` does; BM_StepPlanWalkChanged reads only the slots flagged `changed`.
+
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/step_plan.hpp"
+#include "spec/hardware.hpp"
+#include "spec/workload_parser.hpp"
+
+namespace {
+
+using namespace metronome;
+
+struct Corpus {
+  Hardware hardware;
+  std::map<std::string, Mapping> dataflows;  // by file stem
+  Layer vgg16_conv1_2;
+  Layer mid;  // 64x64 3x3 on 28x28 (padded to 30x30), as tests/sim/step_plan_test.cpp
+
+  Corpus() {
+    const std::string root = METRONOME_SOURCE_DIR;
+    hardware = load_hardware(root + "/configs/hardware/edge-256.yaml");
+    for (const auto& entry : std::filesystem::directory_iterator(root + "/configs/dataflows"))
+      if (entry.path().extension() == ".m")
+        dataflows.emplace(entry.path().stem().string(), load_dataflow(entry.path().string()));
+    const Workload vgg = load_workload(root + "/configs/networks/vgg16.m");
+    vgg16_conv1_2 = vgg.layers.at(1);
+    mid = vgg16_conv1_2;
+    mid.name = "mid";
+    mid.size[Dim::Y] = mid.size[Dim::X] = 30;
+    mid.validate();
+  }
+};
+
+const Corpus& corpus() {
+  static const Corpus c;
+  return c;
+}
+
+enum class Read { None, All, Changed };
+
+void walk(benchmark::State& state, const Layer& layer, const std::string& dataflow, Read read) {
+  const Corpus& c = corpus();
+  const ResolvedMapping mapping =
+      resolve_mapping(c.dataflows.at(dataflow), layer, c.hardware.pe.count);
+  sim::StepPlan plan(layer, mapping);
+  sim::StepView view;
+  std::int64_t steps = 0, macs = 0, read_slots = 0;
+  for (auto _ : state) {
+    plan.reset();
+    while (plan.next(view)) {
+      ++steps;
+      macs += view.max_box_volume;
+      if (read == Read::None) continue;
+      for (const sim::PeSlot& pe : view.pes) {
+        if (!pe.active) continue;
+        if (read == Read::Changed && !pe.changed) continue;
+        ++read_slots;
+        macs += pe.macs + pe.chunks.chunk[Dim::X].lo;
+      }
+    }
+    benchmark::DoNotOptimize(macs);
+  }
+  const double pe_steps = static_cast<double>(steps) * static_cast<double>(plan.pe_count());
+  state.counters["steps"] = static_cast<double>(steps) / static_cast<double>(state.iterations());
+  state.counters["steps/s"] = benchmark::Counter(static_cast<double>(steps),
+                                                 benchmark::Counter::kIsRate);
+  state.counters["PE-steps/s"] = benchmark::Counter(pe_steps, benchmark::Counter::kIsRate);
+  state.counters["ns/PE-step"] = benchmark::Counter(
+      pe_steps * 1e-9, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  if (read != Read::None)
+    state.counters["slots read/step"] =
+        static_cast<double>(read_slots) / static_cast<double>(steps);
+}
+
+void BM_StepPlanWalk(benchmark::State& state, const std::string& dataflow) {
+  walk(state, corpus().vgg16_conv1_2, dataflow, Read::None);
+}
+BENCHMARK_CAPTURE(BM_StepPlanWalk, vgg16_conv1_2_kcp_ws, std::string("kcp_ws"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+
+void BM_StepPlanWalkReadAll(benchmark::State& state, const std::string& dataflow) {
+  walk(state, corpus().vgg16_conv1_2, dataflow, Read::All);
+}
+BENCHMARK_CAPTURE(BM_StepPlanWalkReadAll, vgg16_conv1_2_kcp_ws, std::string("kcp_ws"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+
+void BM_StepPlanWalkChanged(benchmark::State& state, const std::string& dataflow) {
+  walk(state, corpus().vgg16_conv1_2, dataflow, Read::Changed);
+}
+BENCHMARK_CAPTURE(BM_StepPlanWalkChanged, vgg16_conv1_2_kcp_ws, std::string("kcp_ws"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+
+void BM_StepPlanWalkMid(benchmark::State& state, const std::string& dataflow) {
+  walk(state, corpus().mid, dataflow, Read::None);
+}
+BENCHMARK_CAPTURE(BM_StepPlanWalkMid, ckp_ws, std::string("ckp_ws"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_StepPlanWalkMid, kcp_ws, std::string("kcp_ws"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_StepPlanWalkMid, rs, std::string("rs"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_StepPlanWalkMid, tpu_ws, std::string("tpu_ws"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_StepPlanWalkMid, xp_ws, std::string("xp_ws"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_StepPlanWalkMid, yxp_os, std::string("yxp_os"))->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

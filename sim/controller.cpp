@@ -1,0 +1,555 @@
+#include "sim/controller.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace metronome::sim {
+namespace {
+
+Tensor tensor_of(std::uint64_t packed) {
+  return unpack_key(packed).tensor;
+}
+
+std::uint64_t packed_output(std::int64_t index) {
+  return pack_key(WordKey{Tensor::Output, index});
+}
+
+}  // namespace
+
+Controller::Controller(const Layer& layer, const ResolvedMapping& mapping, const Hardware& hw,
+                       LayerTensors& tensors, Cores cores, ControllerOptions options)
+    : layer_(layer),
+      tensors_(tensors),
+      c_(cores),
+      options_(options),
+      l2_capacity_(hw.l2_words()),
+      multicast_(hw.noc.distribution.multicast),
+      hw_where_(hw.where),
+      l2_bytes_(hw.l2.bytes),
+      word_bytes_(hw.word_bytes),
+      plan_(layer, mapping),
+      tiles_(layer) {
+  const std::size_t pes = c_.pes.size();
+  if (static_cast<std::int64_t>(pes) < plan_.pe_count())
+    throw std::logic_error("controller: fewer PE cores than the mapping uses");
+  held_outputs_.resize(pes);
+  pushed_.resize(pes);
+  completed_seen_.assign(pes, 0);
+  scanned_seen_.assign(pes, -1);
+  tickets_.resize(pes);
+  credits_.assign(pes, 0);
+  if (options_.lookahead_steps < 1) options_.lookahead_steps = 1;
+  if (options_.dram_burst_words < 1) options_.dram_burst_words = 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps
+
+bool Controller::build_next() {
+  if (plan_done_) return false;
+  if (!plan_.next(view_)) {
+    plan_done_ = true;
+    return false;
+  }
+  next_.index = view_.index;
+  next_.pes.clear();
+  next_.steps.clear();
+  next_.words.clear();
+  ++stats_.array_steps;
+  if (!view_.any_mac()) ++stats_.empty_steps;
+  for (std::size_t p = 0; p < view_.pes.size(); ++p) {
+    const PeSlot& slot = view_.pes[p];
+    if (!slot.active) continue;
+    next_.pes.push_back(static_cast<std::int64_t>(p));
+    PeStep& step = next_.steps.emplace_back();
+    tiles_.build(slot.chunks, slot.box, step);
+    stats_.max_l1_tile_words = std::max(stats_.max_l1_tile_words, step.tile.size());
+    for (Tensor t : kAllTensors)
+      for (std::int64_t index : step.tile.words[t]) next_.words.push_back(pack_key({t, index}));
+  }
+  std::sort(next_.words.begin(), next_.words.end());
+  next_.words.erase(std::unique(next_.words.begin(), next_.words.end()), next_.words.end());
+  stats_.max_l2_step_words =
+      std::max(stats_.max_l2_step_words, static_cast<std::int64_t>(next_.words.size()));
+  return true;
+}
+
+// Stages the next array step if the lookahead window and L2's room allow; false otherwise.
+bool Controller::try_stage() {
+  if (next_.index < 0 && !build_next()) return false;
+  if (next_.index - oldest_step_ >= options_.lookahead_steps) return false;
+
+  const bool enforced = options_.capacity == BufferCapacity::Enforced;
+  const auto needed = static_cast<std::int64_t>(next_.words.size());
+  if (enforced && needed > l2_capacity_) {
+    PerTensor<std::int64_t> per{};
+    for (std::uint64_t k : next_.words) ++per[tensor_of(k)];
+    throw InputError(
+        hw_where_,
+        fmt::format("array step {}: L2 working set of {} words (input {}, weight {}, output {}) "
+                    "exceeds its capacity of {} words (l2.bytes {} / word_bytes {})",
+                    next_.index, needed, per[Tensor::Input], per[Tensor::Weight],
+                    per[Tensor::Output], l2_capacity_, l2_bytes_, word_bytes_),
+        "a mapping whose per-step working set fits L2, or --unbounded-buffers");
+  }
+  std::int64_t new_words = 0;
+  for (std::uint64_t key : next_.words) {
+    auto it = dir_.find(key);
+    if (it == dir_.end() || it->second.state == Residency::InDram) {
+      ++new_words;
+    } else if (it->second.state == Residency::WritingBack) {
+      return false;  // wait until its value is back in DRAM, then fetch it again
+    }
+  }
+  if (enforced && new_words > l2_capacity_ - l2_committed_ &&
+      !make_room(new_words - (l2_capacity_ - l2_committed_))) {
+    const bool nothing_pending = oldest_step_ == next_.index && reductions_.empty();
+    if (nothing_pending)
+      throw InputError(
+          hw_where_,
+          fmt::format("array step {}: L2 must hold its working set of {} words while {} words "
+                      "of partial sums are still held by PEs, {} words in all, but its "
+                      "capacity is {} words (l2.bytes {} / word_bytes {})",
+                      next_.index, needed, l2_committed_, needed + l2_committed_, l2_capacity_,
+                      l2_bytes_, word_bytes_),
+          "a mapping whose per-step working set fits L2, or --unbounded-buffers");
+    return false;
+  }
+  stage(next_);
+  next_.index = -1;
+  return true;
+}
+
+void Controller::stage(PendingStep& s) {
+  const std::int64_t t = s.index;
+  std::vector<std::uint64_t> to_fetch;
+  for (std::uint64_t key : s.words) {
+    auto [it, inserted] = dir_.try_emplace(key);
+    DirEntry& e = it->second;
+    const bool output = tensor_of(key) == Tensor::Output;
+    if (inserted) {
+      e.state = output ? Residency::Reserved : Residency::Fetching;
+      if (!output) to_fetch.push_back(key);
+      ++l2_committed_;
+    } else if (e.state == Residency::InDram) {
+      e.state = Residency::Fetching;  // a partial sum written back: read it back first
+      to_fetch.push_back(key);
+      ++l2_committed_;
+    }
+    e.last_step = t;
+    if (!output) evictable_.push({t, key});
+  }
+
+  // Outputs a PE starts holding pin their L2 word; those it stops holding drain.
+  std::vector<std::pair<std::int64_t, std::int64_t>> leaving;  // (output, pe)
+  for (std::size_t i = 0; i < s.pes.size(); ++i) {
+    const std::int64_t p = s.pes[i];
+    const std::vector<std::int64_t>& now = s.steps[i].tile.words[Tensor::Output];
+    std::vector<std::int64_t>& before = held_outputs_[static_cast<std::size_t>(p)];
+    auto a = before.begin();
+    auto b = now.begin();
+    while (a != before.end() || b != now.end()) {
+      if (b == now.end() || (a != before.end() && *a < *b)) {
+        leaving.emplace_back(*a++, p);
+      } else if (a == before.end() || *b < *a) {
+        ++dir_.at(packed_output(*b++)).pins;
+      } else {
+        ++a, ++b;
+      }
+    }
+    before = now;
+  }
+  register_drains(leaving);
+
+  step_pending_.push_back(static_cast<std::int64_t>(s.pes.size()));
+  phase_pending_.push_back(static_cast<std::int64_t>(s.pes.size()));
+  phase_requests_.emplace_back();
+  for (std::size_t i = 0; i < s.pes.size(); ++i) {
+    const auto p = static_cast<std::size_t>(s.pes[i]);
+    c_.pes[p].push_step(std::move(s.steps[i]));
+    pushed_[p].push_back(t);
+  }
+  next_stage_index_ = t + 1;
+  fetch(to_fetch);
+  ++progress_;
+}
+
+// Partial sums of one output that several PEs drop at the same transition form one reduction.
+void Controller::register_drains(const std::vector<std::pair<std::int64_t, std::int64_t>>& leaving_in) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> leaving = leaving_in;
+  std::sort(leaving.begin(), leaving.end());
+  std::vector<std::int64_t> group;
+  for (std::size_t i = 0; i < leaving.size();) {
+    const std::int64_t output = leaving[i].first;
+    group.clear();
+    for (; i < leaving.size() && leaving[i].first == output; ++i) group.push_back(leaving[i].second);
+    const GroupId g = c_.reduction.group(group);
+    const std::uint64_t tag = next_tag_++;
+    reductions_[tag] = Reduction{output, static_cast<std::int64_t>(group.size())};
+    for (std::int64_t p : group) tickets_[static_cast<std::size_t>(p)].push_back({output, tag, g});
+  }
+}
+
+// After the last step: every PE gives up the partial sums it still holds.
+void Controller::flush() {
+  std::vector<std::pair<std::int64_t, std::int64_t>> leaving;
+  for (std::size_t p = 0; p < held_outputs_.size(); ++p) {
+    if (held_outputs_[p].empty()) continue;
+    for (std::int64_t o : held_outputs_[p]) leaving.emplace_back(o, static_cast<std::int64_t>(p));
+    held_outputs_[p].clear();
+  }
+  register_drains(leaving);
+  std::vector<bool> flushes(c_.pes.size(), false);
+  for (const auto& [o, p] : leaving) flushes[static_cast<std::size_t>(p)] = true;
+  for (std::size_t p = 0; p < flushes.size(); ++p) {
+    if (!flushes[p]) continue;
+    c_.pes[p].push_flush();
+    pushed_[p].push_back(-1);
+  }
+  flushed_ = true;
+  ++progress_;
+}
+
+void Controller::retire_steps() {
+  for (std::size_t p = 0; p < c_.pes.size(); ++p) {
+    const std::int64_t done = c_.pes[p].steps_completed();
+    while (completed_seen_[p] < done) {
+      const std::int64_t t = pushed_[p].front();
+      pushed_[p].pop_front();
+      ++completed_seen_[p];
+      if (t < 0) continue;
+      --step_pending_[static_cast<std::size_t>(t - oldest_step_)];
+      stats_.max_drift_steps = std::max(stats_.max_drift_steps, t - oldest_step_);
+      ++progress_;
+    }
+  }
+  while (!step_pending_.empty() && step_pending_.front() == 0) {
+    if (phase_pending_.front() != 0)
+      throw std::logic_error("controller: a step finished before all its PEs asked for words");
+    step_pending_.pop_front();
+    phase_pending_.pop_front();
+    phase_requests_.pop_front();
+    ++oldest_step_;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// L2 room
+
+// Frees `words` words of L2 by the retention rule; false if it cannot yet.
+bool Controller::make_room(std::int64_t words) {
+  while (words > 0 && !evictable_.empty()) {
+    const auto [step, key] = evictable_.top();
+    auto it = dir_.find(key);
+    if (it == dir_.end() || it->second.state != Residency::Resident ||
+        it->second.last_step != step) {
+      evictable_.pop();  // stale entry
+      continue;
+    }
+    DirEntry& e = it->second;
+    if (tensor_of(key) == Tensor::Output) {
+      if (e.pins > 0) {
+        evictable_.pop();  // pushed again when its last partial sum arrives
+        continue;
+      }
+      evictable_.pop();
+      c_.l2.submit(L2Request{L2Op::Writeback, unpack_key(key), 0, key});
+      e.state = Residency::WritingBack;
+    } else {
+      if (step >= oldest_step_) return false;  // still needed by an unfinished step
+      evictable_.pop();
+      c_.l2.submit(L2Request{L2Op::Discard, unpack_key(key), 0, key});
+      dir_.erase(it);
+    }
+    --l2_committed_;
+    ++stats_.l2_evictions;
+    --words;
+    ++progress_;
+  }
+  return words <= 0;
+}
+
+void Controller::fetch(std::vector<std::uint64_t>& keys) {
+  // One DRAM request per burst of words of one tensor.
+  std::stable_sort(keys.begin(), keys.end(),
+                   [](std::uint64_t a, std::uint64_t b) { return tensor_of(a) < tensor_of(b); });
+  for (std::size_t i = 0; i < keys.size();) {
+    const Tensor t = tensor_of(keys[i]);
+    std::vector<std::uint64_t> burst;
+    for (; i < keys.size() && tensor_of(keys[i]) == t &&
+           static_cast<std::int64_t>(burst.size()) < options_.dram_burst_words;
+         ++i)
+      burst.push_back(keys[i]);
+    const std::uint64_t tag = next_burst_++;
+    c_.dram.submit(DramRequest{DramOp::Read, t, static_cast<std::int64_t>(burst.size()), tag});
+    bursts_.emplace(tag, std::move(burst));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Word movement
+
+void Controller::request_read(std::uint64_t key, std::vector<std::int64_t> pes) {
+  auto it = dir_.find(key);
+  if (it == dir_.end() || (it->second.state != Residency::Fetching &&
+                           it->second.state != Residency::Resident))
+    throw std::logic_error(fmt::format("controller: PE {} asked for {}, which L2 neither holds "
+                                       "nor fetches",
+                                       pes.front(), word_name(unpack_key(key))));
+  if (it->second.state == Residency::Fetching)
+    parked_reads_[key].push_back(std::move(pes));
+  else
+    issue_read(key, std::move(pes));
+}
+
+void Controller::issue_read(std::uint64_t key, std::vector<std::int64_t> pes) {
+  if (multicast_) {
+    if (auto open = open_read_.find(key); open != open_read_.end()) {
+      std::vector<std::int64_t>& members = read_members_.at(open->second);
+      members.insert(members.end(), pes.begin(), pes.end());
+      return;
+    }
+  }
+  const std::uint64_t id = next_read_++;
+  c_.l2.submit(L2Request{L2Op::Read, unpack_key(key), 0, id});
+  if (multicast_) open_read_[key] = id;
+  read_members_[id] = std::move(pes);
+}
+
+// Every PE of the step has asked for what it lacks: one read per word, for all who asked.
+void Controller::close_phase(std::int64_t step) {
+  auto& requests = phase_requests_[static_cast<std::size_t>(step - oldest_step_)];
+  std::sort(requests.begin(), requests.end());
+  for (std::size_t i = 0; i < requests.size();) {
+    const std::uint64_t key = requests[i].first;
+    std::vector<std::int64_t> pes;
+    for (; i < requests.size() && requests[i].first == key; ++i) pes.push_back(requests[i].second);
+    request_read(key, std::move(pes));
+  }
+  requests.clear();
+}
+
+void Controller::accumulate(std::int64_t output, std::int64_t value) {
+  const std::uint64_t key = packed_output(output);
+  DirEntry& e = dir_.at(key);
+  switch (e.state) {
+    case Residency::Fetching:
+      parked_sums_[output].push_back(value);
+      return;
+    case Residency::Reserved:
+      e.state = Residency::Resident;
+      [[fallthrough]];
+    case Residency::Resident:
+      c_.l2.submit(L2Request{L2Op::Accumulate, unpack_key(key), value, key});
+      return;
+    default:
+      throw std::logic_error(fmt::format("controller: partial sum for output[{}], which L2 has "
+                                         "given up",
+                                         output));
+  }
+}
+
+void Controller::handle_dram() {
+  for (const DramCompletion& done : c_.dram.completions()) {
+    ++progress_;
+    if (done.op != DramOp::Read) continue;
+    auto burst = bursts_.find(done.tag);
+    for (std::uint64_t key : burst->second) {
+      const WordKey word = unpack_key(key);
+      DirEntry& e = dir_.at(key);
+      const std::int64_t value = tensors_.words[word.tensor][static_cast<std::size_t>(word.index)];
+      c_.l2.submit(L2Request{L2Op::Write, word, value, key});
+      e.state = Residency::Resident;
+      if (word.tensor == Tensor::Output) {
+        ++stats_.output_refetch_words;
+        if (auto sums = parked_sums_.find(word.index); sums != parked_sums_.end()) {
+          for (std::int64_t v : sums->second)
+            c_.l2.submit(L2Request{L2Op::Accumulate, word, v, key});
+          parked_sums_.erase(sums);
+        }
+        if (e.pins == 0) evictable_.push({e.last_step, key});
+      }
+      if (auto waiting = parked_reads_.find(key); waiting != parked_reads_.end()) {
+        for (std::vector<std::int64_t>& pes : waiting->second) issue_read(key, std::move(pes));
+        parked_reads_.erase(waiting);
+      }
+    }
+    bursts_.erase(burst);
+  }
+}
+
+void Controller::handle_l2() {
+  std::int64_t written_back = 0;
+  for (const L2Response& r : c_.l2.responses()) {
+    ++progress_;
+    if (r.op == L2Op::Read) {
+      auto members = read_members_.find(r.tag);
+      std::vector<std::int64_t> pes = std::move(members->second);
+      read_members_.erase(members);
+      const std::uint64_t key = pack_key(r.key);
+      if (auto open = open_read_.find(key); open != open_read_.end() && open->second == r.tag)
+        open_read_.erase(open);
+      std::sort(pes.begin(), pes.end());
+      to_distribute_.push_back(Send{c_.distribution.group(pes), r.value, key});
+    } else if (r.op == L2Op::Writeback) {
+      tensors_.words[Tensor::Output][static_cast<std::size_t>(r.key.index)] = r.value;
+      dir_.at(pack_key(r.key)).state = Residency::InDram;
+      ++written_back;
+    }
+  }
+  if (written_back > 0)
+    c_.dram.submit(DramRequest{DramOp::Write, Tensor::Output, written_back, 0});
+}
+
+void Controller::handle_reduction() {
+  while (const Delivery* d = c_.reduction.peek(kL2Endpoint)) {
+    ++progress_;
+    auto it = reductions_.find(d->tag);
+    Reduction& r = it->second;
+    accumulate(r.output, d->value);
+    const std::uint64_t key = packed_output(r.output);
+    DirEntry& e = dir_.at(key);
+    e.pins -= d->contributions;
+    if (e.pins == 0 && e.state == Residency::Resident) evictable_.push({e.last_step, key});
+    r.remaining -= d->contributions;
+    if (r.remaining <= 0) reductions_.erase(it);
+    c_.reduction.pop(kL2Endpoint);
+  }
+}
+
+void Controller::handle_pes() {
+  for (std::size_t p = 0; p < c_.pes.size(); ++p) {
+    Pe& pe = c_.pes[p];
+    const auto at = static_cast<std::int64_t>(p);
+    while (const Delivery* d = c_.distribution.peek(at)) {
+      pe.deliver(Word{unpack_key(d->tag), d->value});
+      c_.distribution.pop(at);
+      ++progress_;
+    }
+    const std::span<const WordKey> requests = pe.requests();
+    const std::span<const std::int64_t> request_steps = pe.request_steps();
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      const std::uint64_t key = pack_key(requests[i]);
+      const std::int64_t step = array_step_of(p, request_steps[i]);
+      const std::int64_t phase = step - oldest_step_;
+      if (multicast_ && phase >= 0 && phase_pending_[static_cast<std::size_t>(phase)] > 0)
+        phase_requests_[static_cast<std::size_t>(phase)].emplace_back(key, at);
+      else
+        request_read(key, {at});
+      ++progress_;
+    }
+    for (const std::int64_t scanned = pe.scanned_through(); scanned_seen_[p] < scanned;) {
+      const std::int64_t step = array_step_of(p, ++scanned_seen_[p]);
+      if (step < 0) continue;
+      const std::int64_t phase = step - oldest_step_;
+      if (--phase_pending_[static_cast<std::size_t>(phase)] == 0) close_phase(step);
+    }
+    for (const Word& w : pe.drained()) {
+      DrainTicket& ticket = tickets_[p].front();
+      if (ticket.output != w.key.index || w.key.tensor != Tensor::Output)
+        throw std::logic_error(fmt::format("controller: PE {} drained {}, expected output[{}]", p,
+                                           word_name(w.key), ticket.output));
+      c_.reduction.inject(at, ticket.group, w.value, ticket.tag);
+      tickets_[p].pop_front();
+      --credits_[p];
+      ++progress_;
+    }
+    const std::int64_t give = c_.reduction.injection_space(at) - credits_[p];
+    if (give > 0) {
+      pe.add_drain_credits(give);
+      credits_[p] += give;
+    }
+  }
+}
+
+// The array step of a PE's step number (counted from 0 in push order); -1 for a flush.
+std::int64_t Controller::array_step_of(std::size_t pe, std::int64_t local) const {
+  const std::int64_t at = local - completed_seen_[pe];
+  if (at < 0 || at >= static_cast<std::int64_t>(pushed_[pe].size()))
+    throw std::logic_error(fmt::format("controller: PE {} refers to its step {}, which is not "
+                                       "queued",
+                                       pe, local));
+  return pushed_[pe][static_cast<std::size_t>(at)];
+}
+
+void Controller::inject_distribution() {
+  while (!to_distribute_.empty() && c_.distribution.injection_space(kL2Endpoint) > 0) {
+    const Send& s = to_distribute_.front();
+    c_.distribution.inject(kL2Endpoint, s.group, s.value, s.key);
+    to_distribute_.pop_front();
+    ++progress_;
+  }
+}
+
+void Controller::check_finished() {
+  if (finished_ || !flushed_) return;
+  for (const Pe& pe : c_.pes)
+    if (!pe.done()) return;
+  if (!reductions_.empty() || !parked_sums_.empty()) return;
+  if (!written_back_) {
+    // Every partial sum is in: write the outputs L2 holds back to DRAM.
+    std::vector<std::uint64_t> outputs;
+    for (const auto& [key, e] : dir_)
+      if (tensor_of(key) == Tensor::Output &&
+          (e.state == Residency::Resident || e.state == Residency::Fetching))
+        outputs.push_back(key);
+    if (std::any_of(outputs.begin(), outputs.end(),
+                    [&](std::uint64_t k) { return dir_.at(k).state == Residency::Fetching; }))
+      return;
+    std::sort(outputs.begin(), outputs.end());
+    for (std::uint64_t key : outputs) {
+      c_.l2.submit(L2Request{L2Op::Writeback, unpack_key(key), 0, key});
+      dir_.at(key).state = Residency::WritingBack;
+      --l2_committed_;
+    }
+    written_back_ = true;
+    ++progress_;
+    return;
+  }
+  for (const auto& [key, e] : dir_)
+    if (e.state == Residency::WritingBack) return;
+  if (c_.l2.idle() && c_.dram.idle() && c_.distribution.idle() && c_.reduction.idle() &&
+      to_distribute_.empty())
+    finished_ = true;
+}
+
+void Controller::before_cycle(std::int64_t /*cycle*/) {
+  progress_ = 0;
+  handle_dram();
+  handle_l2();
+  handle_reduction();
+  handle_pes();
+  retire_steps();
+  while (try_stage()) {
+  }
+  if (plan_done_ && next_.index < 0 && !flushed_) flush();
+  inject_distribution();
+  if (!parked_reads_.empty()) ++stats_.dram_wait_cycles;
+  check_finished();
+}
+
+std::string Controller::describe_waits() const {
+  std::int64_t busy_pes = 0, queued = 0;
+  for (const Pe& pe : c_.pes)
+    if (!pe.done()) ++busy_pes, queued += pe.queued_steps();
+  std::int64_t writing_back = 0;
+  for (const auto& [key, e] : dir_)
+    if (e.state == Residency::WritingBack) ++writing_back;
+  const std::int64_t phase_waits = phase_pending_.empty() ? 0 : phase_pending_.front();
+  const std::size_t phase_requests = phase_requests_.empty() ? 0 : phase_requests_.front().size();
+  return fmt::format(
+      "{} PEs unfinished ({} steps queued); oldest unfinished array step {} ({} PEs have not "
+      "asked for its words yet, {} requests held for its multicast), next to stage {}; "
+      "{} words wait for DRAM fills; {} L2 reads open; {} reductions in flight; {} L2 requests "
+      "queued; DRAM {} ({} words queued); {} words wait to enter the distribution network; {} "
+      "outputs being written back; distribution network {}, reduction network {}",
+      busy_pes, queued, oldest_step_, phase_waits, phase_requests, next_stage_index_, parked_reads_.size(),
+      read_members_.size(), reductions_.size(), c_.l2.queued_requests(),
+      c_.dram.idle() ? "idle" : "busy", c_.dram.queued_words(),
+      to_distribute_.size(), writing_back, c_.distribution.idle() ? "idle" : "busy",
+      c_.reduction.idle() ? "idle" : "busy");
+}
+
+}  // namespace metronome::sim

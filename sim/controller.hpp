@@ -1,0 +1,190 @@
+#pragma once
+// The controller: walks the mapping's array steps (StepPlan), hands every PE its steps, decides
+// what L2 holds, and moves words between the cores. It computes no traffic and no time: it
+// issues requests to the cores (DRAM, L2, the two networks, the PEs) and every count comes
+// from them. Its rules are in sim/DESIGN.md ("Controller"):
+//  * L2 retention: a step's words (all PEs' tiles) are fetched into L2 when the step is staged
+//    and stay until their room is needed; then the least recently needed word that no staged
+//    step needs (and, for outputs, that no PE holds and no partial sum is on its way to) leaves:
+//    inputs and weights are discarded, outputs written back to DRAM.
+//  * Reads: a PE asks for a word it lacks, for a given step. With multicast, the requests for
+//    one step are collected until every PE of the step has gone through its tile; then each word
+//    is read once and multicast to the PEs that asked for it (a later request joins a read L2
+//    has not served yet, else gets its own). Without multicast each request is its own read and
+//    its own unicast.
+//  * Partial sums: the PEs that drop the same output at the same array-step transition form one
+//    reduction group (added in the network or, without in-network reduction, by L2).
+
+#include <cstdint>
+#include <deque>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/dram.hpp"
+#include "sim/global_buffer.hpp"
+#include "sim/noc.hpp"
+#include "sim/pe.hpp"
+#include "sim/step_plan.hpp"
+#include "sim/tensors.hpp"
+#include "sim/tile.hpp"
+
+namespace metronome::sim {
+
+struct ControllerOptions {
+  BufferCapacity capacity = BufferCapacity::Enforced;
+  std::int64_t lookahead_steps = 2;  // array steps staged ahead of the oldest unfinished one
+  std::int64_t dram_burst_words = 64;  // words per DRAM request
+};
+
+struct ControllerStats {
+  std::int64_t array_steps = 0;          // steps the plan yielded
+  std::int64_t empty_steps = 0;          // of which no PE performs a MAC
+  std::int64_t l2_evictions = 0;         // words L2 gave up for room (outputs written back)
+  std::int64_t output_refetch_words = 0; // partial sums read back from DRAM
+  std::int64_t dram_wait_cycles = 0;     // cycles a PE request waited for a DRAM fill
+  std::int64_t max_drift_steps = 0;      // most steps between the fastest and slowest PE
+  std::int64_t max_l1_tile_words = 0;    // largest tile a PE was given
+  std::int64_t max_l2_step_words = 0;    // largest working set of one array step
+};
+
+class Controller {
+ public:
+  struct Cores {
+    Dram& dram;
+    GlobalBuffer& l2;
+    Network& distribution;
+    Network& reduction;
+    std::vector<Pe>& pes;
+  };
+
+  Controller(const Layer& layer, const ResolvedMapping& mapping, const Hardware& hw,
+             LayerTensors& tensors, Cores cores, ControllerOptions options);
+
+  // Between cycles: reads what the cores published at the last commit and acts on it (the
+  // inputs of the next evaluate). `cycle` is the cycle about to be evaluated.
+  void before_cycle(std::int64_t cycle);
+
+  // Everything finished: every step done, every partial sum in L2, every output written back
+  // to DRAM, every core idle.
+  bool done() const { return finished_; }
+  // Something moved in the last before_cycle (used by the watchdog).
+  std::int64_t progress() const { return progress_; }
+  // Words still owed to the PEs or to DRAM, for the watchdog's message.
+  std::string describe_waits() const;
+
+  const ControllerStats& stats() const { return stats_; }
+  // The output tensor as it stands in DRAM (complete once done()).
+  const std::vector<std::int64_t>& dram_output() const { return tensors_.words[Tensor::Output]; }
+
+ private:
+  enum class Residency : std::uint8_t { Fetching, Resident, Reserved, WritingBack, InDram };
+  struct DirEntry {
+    Residency state = Residency::Fetching;
+    std::int64_t last_step = 0;  // last array step whose working set names the word
+    std::int64_t pins = 0;       // outputs: PEs holding it + partial sums on their way
+  };
+  struct DrainTicket {
+    std::int64_t output = 0;
+    std::uint64_t tag = 0;
+    GroupId group = kNoGroup;
+  };
+  struct PendingStep {  // the next array step, built but not yet staged
+    std::int64_t index = -1;
+    std::vector<std::int64_t> pes;  // active PEs
+    std::vector<PeStep> steps;      // parallel to pes
+    std::vector<std::uint64_t> words;  // working set, packed keys, sorted, distinct
+  };
+  struct Reduction {
+    std::int64_t output = 0;
+    std::int64_t remaining = 0;  // partial sums not yet arrived at L2
+  };
+
+  bool build_next();
+  bool try_stage();
+  void stage(PendingStep& s);
+  void register_drains(const std::vector<std::pair<std::int64_t, std::int64_t>>& leaving);
+  void flush();
+  bool make_room(std::int64_t words);
+  void fetch(std::vector<std::uint64_t>& keys);
+  void request_read(std::uint64_t key, std::vector<std::int64_t> pes);
+  void issue_read(std::uint64_t key, std::vector<std::int64_t> pes);
+  void close_phase(std::int64_t step);
+  std::int64_t array_step_of(std::size_t pe, std::int64_t local) const;
+  void accumulate(std::int64_t output, std::int64_t value);
+  void retire_steps();
+  void handle_dram();
+  void handle_l2();
+  void handle_reduction();
+  void handle_pes();
+  void inject_distribution();
+  void check_finished();
+
+  const Layer& layer_;
+  LayerTensors& tensors_;
+  Cores c_;
+  ControllerOptions options_;
+  std::int64_t l2_capacity_;
+  bool multicast_;
+  SourceLocation hw_where_;
+  std::int64_t l2_bytes_, word_bytes_;
+
+  StepPlan plan_;
+  StepView view_;
+  TileBuilder tiles_;
+  PendingStep next_;
+  bool plan_done_ = false;
+  bool flushed_ = false;
+  bool written_back_ = false;
+  bool finished_ = false;
+
+  std::unordered_map<std::uint64_t, DirEntry> dir_;
+  std::int64_t l2_committed_ = 0;  // words L2 holds or will hold (fetching, reserved)
+  using HeapItem = std::pair<std::int64_t, std::uint64_t>;  // (last_step, key), least first
+  std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<>> evictable_;
+
+  // Array steps staged and not finished by every PE: pending PE steps, from oldest_step_.
+  std::deque<std::int64_t> step_pending_;
+  // Request phases (multicast only): per staged step, the active PEs that have not yet gone
+  // through its tile, and the (word, PE) requests collected for it until they all have.
+  std::deque<std::int64_t> phase_pending_;
+  std::deque<std::vector<std::pair<std::uint64_t, std::int64_t>>> phase_requests_;
+  std::int64_t oldest_step_ = 0;
+  std::int64_t next_stage_index_ = 0;
+
+  // Per PE.
+  std::vector<std::vector<std::int64_t>> held_outputs_;  // output tile of its last step
+  std::vector<std::deque<std::int64_t>> pushed_;         // array step of each pushed step
+  std::vector<std::int64_t> completed_seen_;
+  std::vector<std::int64_t> scanned_seen_;
+  std::vector<std::deque<DrainTicket>> tickets_;
+  std::vector<std::int64_t> credits_;                    // drain credits given, not used
+
+  // Reads.
+  std::unordered_map<std::uint64_t, std::uint64_t> open_read_;  // key -> read id (multicast)
+  std::unordered_map<std::uint64_t, std::vector<std::int64_t>> read_members_;  // id -> PEs
+  std::uint64_t next_read_ = 0;
+  // Reads of words still on their way from DRAM: key -> groups of PEs.
+  std::unordered_map<std::uint64_t, std::vector<std::vector<std::int64_t>>> parked_reads_;
+  std::unordered_map<std::int64_t, std::vector<std::int64_t>> parked_sums_;    // output -> sums
+  struct Send {
+    GroupId group;
+    std::int64_t value;
+    std::uint64_t key;
+  };
+  std::deque<Send> to_distribute_;
+
+  // DRAM.
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> bursts_;  // tag -> keys
+  std::uint64_t next_burst_ = 0;
+
+  // Reductions in flight, by tag.
+  std::unordered_map<std::uint64_t, Reduction> reductions_;
+  std::uint64_t next_tag_ = 0;
+
+  std::int64_t progress_ = 0;
+  ControllerStats stats_;
+};
+
+}  // namespace metronome::sim

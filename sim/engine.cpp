@@ -1,0 +1,107 @@
+#include "sim/engine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace metronome::sim {
+namespace {
+
+std::vector<Pe> make_pes(const Hardware& hw, BufferCapacity capacity) {
+  std::vector<Pe> pes;
+  pes.reserve(static_cast<std::size_t>(hw.pe.count));
+  for (std::int64_t p = 0; p < hw.pe.count; ++p) pes.emplace_back(hw, p, capacity);
+  return pes;
+}
+
+void add(LevelTraffic& into, const LevelTraffic& from) {
+  for (Tensor t : kAllTensors) {
+    into.tensor[t].reads += from.tensor[t].reads;
+    into.tensor[t].writes += from.tensor[t].writes;
+  }
+}
+
+}  // namespace
+
+Engine::Engine(const Layer& layer, const ResolvedMapping& mapping, const Hardware& hw,
+               const SimOptions& options)
+    : hw_(hw),
+      options_(options),
+      tensors_(make_tensors(layer, options.seed)),
+      dram_(hw),
+      l2_(hw, options.capacity),
+      distribution_(NocTopology::build(hw.noc.distribution.topology, hw.pe.count,
+                                       hw.noc.distribution.fat),
+                    hw.noc.distribution, Direction::Distribution),
+      reduction_(NocTopology::build(hw.noc.reduction.topology, hw.pe.count, hw.noc.reduction.fat),
+                 hw.noc.reduction, Direction::Reduction),
+      pes_(make_pes(hw, options.capacity)) {
+  ControllerOptions copts;
+  copts.capacity = options.capacity;
+  copts.lookahead_steps = options.lookahead_steps;
+  controller_ = std::make_unique<Controller>(
+      layer, mapping, hw, tensors_,
+      Controller::Cores{dram_, l2_, distribution_, reduction_, pes_}, copts);
+}
+
+Engine::~Engine() = default;
+
+void Engine::cycle() {
+  controller_->before_cycle(cycle_);
+  if (controller_->done()) return;
+  dram_.evaluate(cycle_);
+  l2_.evaluate(cycle_);
+  distribution_.evaluate(cycle_);
+  reduction_.evaluate(cycle_);
+  for (Pe& pe : pes_) pe.evaluate(cycle_);
+  dram_.commit();
+  l2_.commit();
+  distribution_.commit();
+  reduction_.commit();
+  for (Pe& pe : pes_) pe.commit();
+
+  // The watchdog: a cycle makes progress when the controller moved something (a delivery, an
+  // L2 or DRAM completion, a request, an injection, a step) or a PE did a MAC.
+  bool moved = controller_->progress() > 0;
+  if (!moved) {
+    std::int64_t macs = 0;
+    for (const Pe& pe : pes_) macs += pe.stats().macs;
+    moved = macs != last_macs_;
+    last_macs_ = macs;
+  }
+  if (moved) {
+    last_progress_cycle_ = cycle_;
+  } else if (cycle_ - last_progress_cycle_ >= options_.watchdog_cycles) {
+    throw SimulationStalled(fmt::format("watchdog: no progress for {} cycles (cycle {}): {}",
+                                        cycle_ - last_progress_cycle_, cycle_,
+                                        controller_->describe_waits()));
+  }
+  ++cycle_;
+}
+
+EngineCounts Engine::counts() const {
+  EngineCounts c;
+  c.cycles = cycle_;
+  for (const Pe& pe : pes_) {
+    const PeStats& s = pe.stats();
+    c.macs += s.macs;
+    add(c.l1, s.l1);
+    c.pe_totals.macs += s.macs;
+    c.pe_totals.busy_cycles += s.busy_cycles;
+    c.pe_totals.waiting_for_input_cycles += s.waiting_for_input_cycles;
+    c.pe_totals.output_backpressure_cycles += s.output_backpressure_cycles;
+    c.pe_totals.idle_cycles += s.idle_cycles;
+    for (Tensor t : kAllTensors) c.pe_totals.requested_words[t] += s.requested_words[t];
+    c.pe_totals.drained_words += s.drained_words;
+    c.pe_totals.steps += s.steps;
+    c.pe_totals.peak_words = std::max(c.pe_totals.peak_words, s.peak_words);
+  }
+  c.l2 = l2_.stats();
+  c.dram = dram_.stats();
+  c.distribution = distribution_.stats();
+  c.reduction = reduction_.stats();
+  c.controller = controller_->stats();
+  return c;
+}
+
+}  // namespace metronome::sim

@@ -1,0 +1,209 @@
+// End-to-end tests of `metronome simulate`: the small-layer set (padded, strided, depth-wise,
+// point-wise, GEMM) x every library dataflow x the shipped hardware, run through the real
+// binary (each simulation in its own process, as SystemC requires). Functional checks must
+// pass and MAC counts be exact; bad input exits 2; reruns are identical; the watchdog stops a
+// run that makes no progress.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/run_metronome.hpp"
+
+namespace metronome::e2e {
+namespace {
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+nlohmann::json run_json(const std::vector<std::string>& args, int expected_status = 0) {
+  TempDir dir;
+  const std::string json_path = (dir.path() / "out.json").string();
+  std::vector<std::string> full = args;
+  full.insert(full.end(), {"--json", json_path});
+  const RunResult r = run_metronome(full, std::chrono::seconds(600));
+  EXPECT_EQ(r.exit_status, expected_status) << r.describe();
+  if (r.exit_status != expected_status) return nlohmann::json::array();
+  return nlohmann::json::parse(read_file(json_path));
+}
+
+// Every record: simulated, functional check passed, MACs equal to the model's count.
+void expect_small_layers_run(const std::string& hardware) {
+  const std::string workload = source_path("configs/networks/small.m");
+  const nlohmann::json sim =
+      run_json({"simulate", workload, "--dataflow", "all", "--hw", hardware});
+  const nlohmann::json model = run_json({"model", workload, "--dataflow", "all", "--hw", hardware});
+  ASSERT_EQ(sim.size(), model.size());
+  ASSERT_GE(sim.size(), 25u);
+  int simulated = 0;
+  for (std::size_t i = 0; i < sim.size(); ++i) {
+    const nlohmann::json& s = sim[i];
+    const std::string what = s["layer"].get<std::string>() + " x " +
+                             s["dataflow"].get<std::string>() + " on " + hardware;
+    EXPECT_EQ(s["engine"], "sim") << what;
+    EXPECT_EQ(s["layer"], model[i]["layer"]) << what;
+    EXPECT_EQ(s["status"], model[i]["status"]) << what;
+    if (s["status"] != "ok") {
+      EXPECT_EQ(s["status"], "not_applicable") << what;
+      continue;
+    }
+    ++simulated;
+    EXPECT_EQ(s["functional_check"], "pass") << what;
+    EXPECT_EQ(s["macs"], model[i]["macs"]) << what;
+    EXPECT_EQ(s["steps"], model[i]["steps"]) << what;
+    EXPECT_GT(s["runtime_cycles"].get<std::int64_t>(), 0) << what;
+    EXPECT_GT(s["sim_cycles_per_second"].get<double>(), 0) << what;
+  }
+  EXPECT_GE(simulated, 25) << "small layers x library dataflows actually simulated";
+}
+
+TEST(SimulateCli, SmallLayersOnIdeal) { expect_small_layers_run("ideal"); }
+TEST(SimulateCli, SmallLayersOnEdge256) { expect_small_layers_run("edge-256"); }
+TEST(SimulateCli, SmallLayersOnMesh64) { expect_small_layers_run("mesh-64"); }
+TEST(SimulateCli, SmallLayersOnSystolic16x16) { expect_small_layers_run("systolic-16x16"); }
+TEST(SimulateCli, SmallLayersOnBus64) { expect_small_layers_run("bus-64"); }
+TEST(SimulateCli, SmallLayersOnMaestroDefault) { expect_small_layers_run("maestro-default"); }
+
+// On ideal hardware every traffic count the simulator counts equals the model's closed forms
+// for dataflows whose sibling tiles are either identical or disjoint (no partial overlap, which
+// the simulator's per-word multicast merges and the model does not). The simulator finds these
+// counts from L1 and L2 contents; the model computes them in closed form.
+TEST(SimulateCli, IdealTrafficEqualsTheModelsForWeightStationaryDataflows) {
+  const std::string workload = source_path("configs/networks/small.m");
+  for (const char* dataflow : {"kcp_ws", "tpu_ws"}) {
+    const nlohmann::json sim =
+        run_json({"simulate", workload, "--dataflow", dataflow, "--hw", "ideal"});
+    const nlohmann::json model =
+        run_json({"model", workload, "--dataflow", dataflow, "--hw", "ideal"});
+    ASSERT_EQ(sim.size(), model.size());
+    for (std::size_t i = 0; i < sim.size(); ++i) {
+      if (sim[i]["status"] != "ok") continue;
+      const std::string what = sim[i]["layer"].get<std::string>() + " x " + dataflow;
+      EXPECT_EQ(sim[i]["traffic"], model[i]["traffic"]) << what;
+      EXPECT_EQ(sim[i]["noc"]["egress_words"], model[i]["noc"]["egress_words"]) << what;
+      EXPECT_EQ(sim[i]["buffer_words_required"]["l1"], model[i]["buffer_words_required"]["l1"])
+          << what;
+    }
+  }
+}
+
+TEST(SimulateCli, RerunsGiveIdenticalRecords) {
+  const std::string workload = source_path("configs/networks/small.m");
+  const std::vector<std::string> args = {"simulate", workload, "--dataflow", "rs", "--hw",
+                                         "mesh-64"};
+  nlohmann::json a = run_json(args);
+  nlohmann::json b = run_json(args);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    for (nlohmann::json* r : {&a[i], &b[i]}) {
+      r->erase("wall_seconds");
+      r->erase("sim_cycles_per_second");
+    }
+    EXPECT_EQ(a[i], b[i]) << a[i]["layer"];
+  }
+}
+
+TEST(SimulateCli, SeedChangesTheDataNotTheTiming) {
+  const std::string workload = source_path("configs/networks/small.m");
+  const nlohmann::json a = run_json({"simulate", workload, "--layer", "conv3x3", "--dataflow",
+                                     "kcp_ws", "--hw", "edge-256", "--seed", "1"});
+  const nlohmann::json b = run_json({"simulate", workload, "--layer", "conv3x3", "--dataflow",
+                                     "kcp_ws", "--hw", "edge-256", "--seed", "99"});
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(a[0]["functional_check"], "pass");
+  EXPECT_EQ(b[0]["functional_check"], "pass");
+  EXPECT_EQ(a[0]["runtime_cycles"], b[0]["runtime_cycles"]);
+}
+
+TEST(SimulateCli, InvalidMappingIsRefusedAsTheModelRefusesIt) {
+  TempDir dir;
+  const std::string path = dir.write("broken.m", R"(Network broken {
+Layer BAD {
+  Type: CONV
+  Stride { X: 1, Y: 1 }
+  Dimensions { K: 4, C: 4, R: 3, S: 3, Y: 6, X: 6 }
+  Dataflow {
+    SpatialMap(1,1) K;
+    TemporalMap(4,4) C;
+    TemporalMap(Sz(R),Sz(R)) R;
+    TemporalMap(Sz(S),Sz(S)) S;
+    TemporalMap(Sz(R),Sz(R)) Y;
+    TemporalMap(Sz(S),1) X;
+  }
+}
+}
+)");
+  const RunResult sim = run_metronome({"simulate", path});
+  const RunResult model = run_metronome({"model", path});
+  EXPECT_EQ(sim.exit_status, 2) << sim.describe();
+  EXPECT_EQ(model.exit_status, 2) << model.describe();
+  EXPECT_EQ(sim.err, model.err);
+  EXPECT_TRUE(contains(sim.err, "invalid mapping: 1152 missing MACs")) << sim.describe();
+}
+
+TEST(SimulateCli, L2TooSmallExitsTwoNamingTheWordsAndUnboundedRuns) {
+  TempDir dir;
+  const std::string hw = dir.write("tiny-l2.yaml", R"(name: tiny-l2
+word_bytes: 1
+pe: { count: 64, macs_per_cycle: 1, l1_bytes: 512 }
+l2: { bytes: 64, banks: 4, words_per_bank_per_cycle: 2 }
+)");
+  const std::string workload = source_path("configs/networks/small.m");
+  const std::vector<std::string> args = {"simulate", workload, "--layer", "conv3x3",
+                                         "--dataflow", "kcp_ws", "--hw", hw};
+  const RunResult r = run_metronome(args);
+  EXPECT_EQ(r.exit_status, 2) << r.describe();
+  EXPECT_TRUE(contains(r.err, "metronome: " + hw + ":")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "L2 working set of")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "exceeds its capacity of 64 words (l2.bytes 64 / word_bytes 1)"))
+      << r.describe();
+
+  std::vector<std::string> unbounded = args;
+  unbounded.push_back("--unbounded-buffers");
+  const nlohmann::json records = run_json(unbounded);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["functional_check"], "pass");
+  EXPECT_GT(records[0]["buffer_words_required"]["l2"].get<std::int64_t>(), 64);
+}
+
+TEST(SimulateCli, L1TooSmallExitsTwo) {
+  TempDir dir;
+  const std::string hw = dir.write("tiny-l1.yaml", R"(name: tiny-l1
+word_bytes: 2
+pe: { count: 64, macs_per_cycle: 1, l1_bytes: 16 }
+)");
+  const RunResult r =
+      run_metronome({"simulate", source_path("configs/networks/small.m"), "--layer", "conv3x3",
+                     "--dataflow", "kcp_ws", "--hw", hw});
+  EXPECT_EQ(r.exit_status, 2) << r.describe();
+  EXPECT_TRUE(contains(r.err, "L1 working set of 19 words")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "exceeds its capacity of 8 words (pe.l1_bytes 16 / word_bytes 2)"))
+      << r.describe();
+}
+
+// A DRAM that answers after 5000 cycles leaves every block without anything to do for longer
+// than a 200-cycle watchdog allows: the run stops with exit status 1 and says what waits.
+TEST(SimulateCli, WatchdogStopsARunWithoutProgress) {
+  TempDir dir;
+  const std::string hw = dir.write("slow-dram.yaml", R"(name: slow-dram
+pe: { count: 64 }
+dram: { words_per_cycle: 16, latency_cycles: 5000 }
+)");
+  const RunResult r = run_metronome({"simulate", source_path("configs/networks/small.m"),
+                                     "--layer", "gemm", "--dataflow", "kcp_ws", "--hw", hw,
+                                     "--watchdog-cycles", "200"});
+  EXPECT_EQ(r.exit_status, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, "watchdog: no progress for 200 cycles")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "DRAM busy")) << r.describe();
+  // Without the tight watchdog the same run completes.
+  const RunResult ok = run_metronome({"simulate", source_path("configs/networks/small.m"),
+                                      "--layer", "gemm", "--dataflow", "kcp_ws", "--hw", hw});
+  EXPECT_EQ(ok.exit_status, 0) << ok.describe();
+}
+
+}  // namespace
+}  // namespace metronome::e2e

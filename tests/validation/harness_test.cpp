@@ -1,0 +1,397 @@
+// The validation harness in-process: run_suite with `metronome model` standing in for the
+// simulator (same options, same JSON output), failing and hanging simulators, resuming from a
+// truncated results.jsonl, shards and their merge, and how a child's exit is turned into a
+// record.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <sstream>
+
+#include "tests/validation/validation_test_util.hpp"
+#include "validation/harness.hpp"
+
+namespace metronome::validation {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::record_counts;
+using testing::shipped_dirs;
+using testing::TempDir;
+using testing::tiny_suite;
+using testing::write_tiny_suite;
+
+RunOptions options_for(const fs::path& out, std::vector<std::string> sim_command = {
+                                                METRONOME_BINARY, "model"}) {
+  RunOptions o;
+  o.out_dir = out.string();
+  o.parallel = 2;
+  o.sim_command = std::move(sim_command);
+  o.plots.enabled = false;
+  return o;
+}
+
+struct Outcome {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+Outcome run(const ResolvedSuite& suite, const RunOptions& options) {
+  std::ostringstream out, err;
+  Outcome r;
+  r.status = run_suite(suite, options, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+void expect_each_record_once(const ResolvedSuite& suite, const fs::path& dir,
+                             const std::vector<ValidationJob>& jobs) {
+  const std::map<RecordKey, int> counts = record_counts((dir / "results.jsonl").string());
+  EXPECT_EQ(counts.size(), jobs.size() * suite.engines.size());
+  for (const ValidationJob& job : jobs)
+    for (Engine e : suite.engines) {
+      const auto it = counts.find(RecordKey{job.key, e});
+      ASSERT_NE(it, counts.end()) << job.key.str() << " " << engine_name(e);
+      EXPECT_EQ(it->second, 1) << job.key.str() << " " << engine_name(e);
+    }
+}
+
+TEST(ValidationHarness, RunsEveryJobThroughBothEngines) {
+  TempDir dir;
+  const ResolvedSuite suite = load_suite(write_tiny_suite(dir), shipped_dirs());
+  const fs::path out = dir.path() / "out";
+  const Outcome r = run(suite, options_for(out));
+  EXPECT_EQ(r.status, 0) << r.err;
+  expect_each_record_once(suite, out, suite.jobs);
+  for (const char* f : {"results.jsonl", "results.csv", "report.md", "manifest.json"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  EXPECT_FALSE(fs::exists(out / "tmp"));
+  EXPECT_EQ(testing::lines_of(testing::read_file((out / "results.csv").string())).size(), 17u);
+  EXPECT_EQ(read_manifest((out / "manifest.json").string()).identity, suite.identity);
+  // The stand-in computes what the model computes: every error is 0.
+  EXPECT_NE(r.out.find("all       all          8         8            0.00         0.00       0"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.err.find("[8/8]"), std::string::npos) << r.err;
+  const LoadedResults results = read_results((out / "results.jsonl").string());
+  for (const Metrics& m : results.records) {
+    EXPECT_EQ(m.status, RecordStatus::Ok) << m.layer << " " << m.note;
+    EXPECT_EQ(m.layer.rfind("tiny/", 0), 0u) << m.layer;
+  }
+}
+
+TEST(ValidationHarness, AFailingSimulatorGivesFailedRecordsAndTheSuiteGoesOn) {
+  TempDir dir;
+  const ResolvedSuite suite = load_suite(write_tiny_suite(dir), shipped_dirs());
+  const fs::path out = dir.path() / "out";
+  // What every job gets until `metronome simulate` exists: the CLI's complaint, exit status 2.
+  const Outcome r = run(suite, options_for(out, {METRONOME_BINARY, "no-such-subcommand"}));
+  EXPECT_EQ(r.status, 1);
+  expect_each_record_once(suite, out, suite.jobs);
+  for (const Metrics& m : read_results((out / "results.jsonl").string()).records) {
+    if (m.engine == Engine::Model) {
+      EXPECT_EQ(m.status, RecordStatus::Ok);
+      continue;
+    }
+    EXPECT_EQ(m.status, RecordStatus::Failed);
+    EXPECT_NE(m.note.find("exited with status 2 and wrote no results: metronome: "),
+              std::string::npos)
+        << m.note;
+  }
+  EXPECT_TRUE(fs::is_directory(out / "logs"));
+  const std::string report = testing::read_file((out / "report.md").string());
+  EXPECT_NE(report.find("| tiny/A | kcp_ws | ideal | sim | failed |"), std::string::npos);
+  EXPECT_NE(r.out.find("all       all          8         0               -            -       8"),
+            std::string::npos)
+      << r.out;
+
+  const Outcome missing = run(suite, options_for(dir.path() / "out2", {"/nonexistent/simulator"}));
+  EXPECT_EQ(missing.status, 1);
+  for (const Metrics& m : read_results((dir.path() / "out2" / "results.jsonl").string()).records)
+    if (m.engine == Engine::Sim) {
+      EXPECT_NE(m.note.find("could not start"), std::string::npos);
+    }
+}
+
+TEST(ValidationHarness, TimeoutKillsAHungSimulation) {
+  TempDir dir;
+  const ResolvedSuite suite = load_suite(
+      write_tiny_suite(dir, "name: hang\ntimeout_seconds: 0.3\nnetworks:\n  - network: tiny.m\n"
+                            "    layers: [A]\ndataflows: [kcp_ws]\nhardware: [ideal, mesh-64]\n"),
+      shipped_dirs());
+  const auto start = std::chrono::steady_clock::now();
+  const Outcome r = run(suite, options_for(dir.path() / "out", {"/bin/sh", "-c", "sleep 30"}));
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 5);
+  EXPECT_EQ(r.status, 1);
+  const LoadedResults results = read_results((dir.path() / "out" / "results.jsonl").string());
+  ASSERT_EQ(results.records.size(), 4u);
+  for (const Metrics& m : results.records)
+    if (m.engine == Engine::Sim) {
+      EXPECT_NE(m.note.find("timed out after 0.3 s"), std::string::npos);
+    }
+}
+
+TEST(ValidationHarness, ResumeDropsATruncatedLineAndRunsOnlyWhatIsMissing) {
+  TempDir dir;
+  const ResolvedSuite suite = load_suite(write_tiny_suite(dir), shipped_dirs());
+  const fs::path out = dir.path() / "out";
+  RunOptions o = options_for(out);
+  o.parallel = 1;
+  ASSERT_EQ(run(suite, o).status, 0);
+  const std::string report = testing::read_file((out / "report.md").string());
+
+  // As if killed while writing the 6th record: 5 whole lines and half of the next.
+  const std::string path = (out / "results.jsonl").string();
+  const std::vector<std::string> lines = testing::lines_of(testing::read_file(path));
+  ASSERT_EQ(lines.size(), 16u);
+  std::string cut;
+  for (std::size_t i = 0; i < 5; ++i) cut += lines[i] + "\n";
+  cut += lines[5].substr(0, lines[5].size() / 2);
+  dir.write("out/results.jsonl", cut);
+
+  o.resume = true;
+  const Outcome r = run(suite, o);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("dropped a truncated last line"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("2 of 8 jobs already in the results"), std::string::npos) << r.err;
+  expect_each_record_once(suite, out, suite.jobs);
+  EXPECT_TRUE(read_results(path).clean());
+  EXPECT_EQ(testing::read_file((out / "report.md").string()), report);
+
+  // Nothing left to do: a second resume runs no job and changes nothing.
+  const Outcome again = run(suite, o);
+  EXPECT_EQ(again.status, 0);
+  EXPECT_NE(again.err.find("0 jobs run"), std::string::npos) << again.err;
+  expect_each_record_once(suite, out, suite.jobs);
+}
+
+TEST(ValidationHarness, ResumeRefusesAnotherSuiteOrShard) {
+  TempDir dir;
+  const ResolvedSuite suite = load_suite(write_tiny_suite(dir), shipped_dirs());
+  const fs::path out = dir.path() / "out";
+  ASSERT_EQ(run(suite, options_for(out)).status, 0);
+  TempDir other_dir;
+  const ResolvedSuite other =
+      load_suite(write_tiny_suite(other_dir, tiny_suite("", "[ideal]")), shipped_dirs());
+  RunOptions o = options_for(out);
+  o.resume = true;
+  try {
+    run(other, o);
+    FAIL() << "resumed another suite's results";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("holds results of suite 'tiny'"), std::string::npos)
+        << e.what();
+    EXPECT_EQ(e.where().file, (out / "manifest.json").string());
+  }
+  o.shard = Shard{1, 2};
+  try {
+    run(suite, o);
+    FAIL() << "resumed another shard";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("holds shard 1/1, not shard 1/2"), std::string::npos)
+        << e.what();
+  }
+  // Without --resume the directory starts over.
+  o.resume = false;
+  EXPECT_EQ(run(other, o).status, 0);
+  expect_each_record_once(other, out, shard_jobs(other.jobs, Shard{1, 2}));
+}
+
+TEST(ValidationHarness, MergedShardsGiveTheUnshardedReport) {
+  TempDir dir;
+  const ResolvedSuite suite = load_suite(write_tiny_suite(dir), shipped_dirs());
+  ASSERT_EQ(run(suite, options_for(dir.path() / "all")).status, 0);
+  std::vector<std::string> shard_dirs;
+  for (std::size_t i = 1; i <= 3; ++i) {
+    RunOptions o = options_for(dir.path() / ("s" + std::to_string(i)));
+    o.shard = Shard{i, 3};
+    ASSERT_EQ(run(suite, o).status, 0);
+    expect_each_record_once(suite, o.out_dir, shard_jobs(suite.jobs, o.shard));
+    shard_dirs.push_back(o.out_dir);
+  }
+  MergeOptions m;
+  m.out_dir = (dir.path() / "merged").string();
+  m.plots.enabled = false;
+  std::ostringstream out, err;
+  EXPECT_EQ(merge_results(shard_dirs, m, out, err, &suite), 0) << err.str();
+  EXPECT_EQ(err.str().find("warning"), std::string::npos) << err.str();
+  expect_each_record_once(suite, m.out_dir, suite.jobs);
+  for (const char* f : {"report.md", "results.csv"})
+    EXPECT_EQ(testing::read_file((dir.path() / "merged" / f).string()),
+              testing::read_file((dir.path() / "all" / f).string()))
+        << f;
+  EXPECT_EQ(read_manifest((dir.path() / "merged" / "manifest.json").string()).shard, "merged");
+
+  // Two of three shards: merged with a warning, the missing jobs listed in the report.
+  std::ostringstream out2, err2;
+  m.out_dir = (dir.path() / "partial").string();
+  EXPECT_EQ(merge_results({shard_dirs[0], shard_dirs[1]}, m, out2, err2), 0);
+  EXPECT_NE(err2.str().find("2 of 8 jobs have no complete results"), std::string::npos)
+      << err2.str();
+  EXPECT_NE(testing::read_file((dir.path() / "partial" / "report.md").string()).find("| missing |"),
+            std::string::npos);
+}
+
+TEST(ValidationHarness, MergeRefusesDifferentSuites) {
+  TempDir dir;
+  const ResolvedSuite suite = load_suite(write_tiny_suite(dir), shipped_dirs());
+  TempDir other_dir;
+  const ResolvedSuite other =
+      load_suite(write_tiny_suite(other_dir, tiny_suite("", "[ideal]")), shipped_dirs());
+  RunOptions a = options_for(dir.path() / "a");
+  a.shard = Shard{1, 2};
+  RunOptions b = options_for(dir.path() / "b");
+  b.shard = Shard{2, 2};
+  ASSERT_EQ(run(suite, a).status, 0);
+  ASSERT_EQ(run(other, b).status, 0);
+  MergeOptions m;
+  m.out_dir = (dir.path() / "merged").string();
+  m.plots.enabled = false;
+  std::ostringstream out, err;
+  try {
+    merge_results({a.out_dir, b.out_dir}, m, out, err);
+    FAIL() << "merged different suites";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("refusing to merge different suites"), std::string::npos)
+        << e.what();
+    EXPECT_EQ(e.where().file, (fs::path(b.out_dir) / "manifest.json").string());
+  }
+  EXPECT_FALSE(fs::exists(dir.path() / "merged" / "report.md"));
+  // The suite given with --merge must be the shards' suite too.
+  EXPECT_THROW(merge_results({a.out_dir}, m, out, err, &other), InputError);
+  // A directory that is not an output directory.
+  EXPECT_THROW(merge_results({dir.path().string()}, m, out, err), InputError);
+  EXPECT_THROW(merge_results({}, m, out, err), InputError);
+}
+
+// ---- a child's exit -> a record ----------------------------------------------------------
+
+class SimRecordTest : public ::testing::Test {
+ protected:
+  SimRecordTest() {
+    job_.key = JobKey{"tiny/A", "kcp_ws", "ideal"};
+    json_ = (dir_.path() / "r.json").string();
+    stderr_ = (dir_.path() / "r.stderr").string();
+  }
+  // A record as `metronome model/simulate --json` writes it (an array of one).
+  void write_record(RecordStatus status, const std::string& functional_check) {
+    Metrics m;
+    m.layer = "A";  // the child names the layer without its network
+    m.dataflow = "kcp_ws";
+    m.hardware = "ideal";
+    m.engine = Engine::Sim;
+    m.status = status;
+    m.valid_mapping = status == RecordStatus::Ok;
+    m.runtime_cycles = 1234;
+    if (!functional_check.empty()) {
+      m.sim = SimExtras{};
+      m.sim->functional_check = functional_check;
+      m.sim->wall_seconds = 0.5;
+    }
+    std::ostringstream s;
+    write_json(s, {m});
+    dir_.write("r.json", s.str());
+  }
+  Metrics from(int exit_status, const std::string& stderr_text = "") {
+    dir_.write("r.stderr", stderr_text);
+    ChildResult c;
+    c.started = true;
+    c.exit_status = exit_status;
+    return sim_record_from_child(job_, c, json_, stderr_, 600);
+  }
+
+  TempDir dir_;
+  ValidationJob job_;
+  std::string json_;
+  std::string stderr_;
+};
+
+TEST_F(SimRecordTest, ExitZeroKeepsTheRecordUnderTheJobsKey) {
+  write_record(RecordStatus::Ok, "pass");
+  const Metrics m = from(0);
+  EXPECT_EQ(m.status, RecordStatus::Ok);
+  EXPECT_EQ(m.layer, "tiny/A");
+  EXPECT_EQ(m.engine, Engine::Sim);
+  EXPECT_EQ(m.runtime_cycles, 1234);
+}
+
+TEST_F(SimRecordTest, ModelStandInRecordsBecomeSimRecords) {
+  write_record(RecordStatus::Ok, "");
+  std::string text = testing::read_file(json_);
+  text.replace(text.find("\"sim\""), 5, "\"model\"");
+  dir_.write("r.json", text);
+  const Metrics m = from(0);
+  EXPECT_EQ(m.status, RecordStatus::Ok);
+  EXPECT_EQ(m.engine, Engine::Sim);
+}
+
+TEST_F(SimRecordTest, FunctionalCheckFailureIsAFailedRecord) {
+  write_record(RecordStatus::Ok, "fail: output (0,0,1,2) is 7, expected 9");
+  for (int status : {0, 1}) {
+    const Metrics m = from(status);
+    EXPECT_EQ(m.status, RecordStatus::Failed);
+    EXPECT_EQ(m.note, "functional check failed: fail: output (0,0,1,2) is 7, expected 9");
+    ASSERT_TRUE(m.sim.has_value());
+    EXPECT_EQ(to_json(m).at("functional_check"), "fail: output (0,0,1,2) is 7, expected 9");
+  }
+}
+
+TEST_F(SimRecordTest, ExitOneWithoutAFunctionalFailure) {
+  write_record(RecordStatus::Ok, "pass");
+  const Metrics m = from(1, "metronome: sim: the run stalled for 100000 cycles\n");
+  EXPECT_EQ(m.status, RecordStatus::Failed);
+  EXPECT_EQ(m.note,
+            "the simulator reported a failed check (exit status 1): metronome: sim: the run "
+            "stalled for 100000 cycles");
+}
+
+TEST_F(SimRecordTest, ExitTwoWithAnInvalidMappingKeepsIt) {
+  write_record(RecordStatus::InvalidMapping, "");
+  EXPECT_EQ(from(2).status, RecordStatus::InvalidMapping);
+  write_record(RecordStatus::Ok, "pass");
+  EXPECT_EQ(from(2).status, RecordStatus::Failed);
+}
+
+TEST_F(SimRecordTest, NoOutput) {
+  const Metrics m =
+      from(2, "some noise\nmetronome: The following argument was not expected: simulate\nRun "
+              "with --help for more information.\n");
+  EXPECT_EQ(m.status, RecordStatus::Failed);
+  EXPECT_EQ(m.note,
+            "the simulator exited with status 2 and wrote no results: metronome: The following "
+            "argument was not expected: simulate");
+  EXPECT_EQ(m.layer, "tiny/A");
+  EXPECT_EQ(m.engine, Engine::Sim);
+  EXPECT_TRUE(m.sim.has_value());
+}
+
+TEST_F(SimRecordTest, UnreadableOrUnexpectedOutput) {
+  dir_.write("r.json", "[{\"broken\": ");
+  EXPECT_NE(from(0).note.find("not JSON"), std::string::npos);
+  dir_.write("r.json", "[1]");
+  EXPECT_NE(from(0).note.find("not a record"), std::string::npos);
+  dir_.write("r.json", "[]");
+  EXPECT_NE(from(0).note.find("wrote 0 records"), std::string::npos);
+}
+
+TEST_F(SimRecordTest, TimeoutsSignalsAndSpawnFailures) {
+  ChildResult c;
+  c.started = true;
+  c.timed_out = true;
+  EXPECT_EQ(sim_record_from_child(job_, c, json_, stderr_, 12).note,
+            "timed out after 12 s (the suite's timeout_seconds) and was killed");
+  c.timed_out = false;
+  c.signal = 11;
+  EXPECT_NE(sim_record_from_child(job_, c, json_, stderr_, 12).note.find("killed by signal 11"),
+            std::string::npos);
+  ChildResult not_started;
+  not_started.error = "cannot run x: Permission denied";
+  EXPECT_EQ(sim_record_from_child(job_, not_started, json_, stderr_, 12).note,
+            "could not start the simulator: cannot run x: Permission denied");
+}
+
+}  // namespace
+}  // namespace metronome::validation
