@@ -1,12 +1,14 @@
 // Speed of the simulator's building blocks. BM_StepPlanWalk: one iteration = a whole StepPlan walk
-// (sim/step_plan.hpp) of one layer x dataflow on edge-256 (256 PEs): VGG16 conv1_2 with kcp_ws
-// (the simulator's reference layer, ~0.8 M array steps of 256 PEs) and a mid-size layer with
-// every library dataflow. Counters: array steps and PE-steps (steps x PEs) per second, and the
-// cost per PE-step. BM_StepPlanWalkReadAll also reads every PE slot per step, as a consumer that
-// ignores `changed` does; BM_StepPlanWalkChanged reads only the slots flagged `changed`.
+// (sim/step_plan.hpp) of one layer x dataflow on edge-256 (256 PEs): VGG16 conv1_2 (the
+// simulator's reference layer; with kcp_ws ~0.8 M array steps of 256 PEs) with every library
+// dataflow; BM_StepPlanWalkMid: a mid-size layer (conv1_2's channels on 28x28). Counters: array
+// steps and PE-steps (steps x PEs) per second, and wall-clock ns per PE-step.
+// BM_StepPlanWalkReadAll also reads every PE slot per step, as a consumer that ignores `changed`
+// does; BM_StepPlanWalkChanged reads only the slots flagged `changed`.
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -55,7 +57,9 @@ void walk(benchmark::State& state, const Layer& layer, const std::string& datafl
   sim::StepPlan plan(layer, mapping);
   sim::StepView view;
   std::int64_t steps = 0, macs = 0, read_slots = 0;
+  double seconds = 0;
   for (auto _ : state) {
+    const auto begin = std::chrono::steady_clock::now();
     plan.reset();
     while (plan.next(view)) {
       ++steps;
@@ -69,14 +73,14 @@ void walk(benchmark::State& state, const Layer& layer, const std::string& datafl
       }
     }
     benchmark::DoNotOptimize(macs);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   }
   const double pe_steps = static_cast<double>(steps) * static_cast<double>(plan.pe_count());
   state.counters["steps"] = static_cast<double>(steps) / static_cast<double>(state.iterations());
-  state.counters["steps/s"] = benchmark::Counter(static_cast<double>(steps),
-                                                 benchmark::Counter::kIsRate);
+  state.counters["steps/s"] =
+      benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
   state.counters["PE-steps/s"] = benchmark::Counter(pe_steps, benchmark::Counter::kIsRate);
-  state.counters["ns/PE-step"] = benchmark::Counter(
-      pe_steps * 1e-9, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns/PE-step"] = seconds * 1e9 / pe_steps;  // wall clock
   if (read != Read::None)
     state.counters["slots read/step"] =
         static_cast<double>(read_slots) / static_cast<double>(steps);
@@ -86,6 +90,21 @@ void BM_StepPlanWalk(benchmark::State& state, const std::string& dataflow) {
   walk(state, corpus().vgg16_conv1_2, dataflow, Read::None);
 }
 BENCHMARK_CAPTURE(BM_StepPlanWalk, vgg16_conv1_2_kcp_ws, std::string("kcp_ws"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+BENCHMARK_CAPTURE(BM_StepPlanWalk, vgg16_conv1_2_ckp_ws, std::string("ckp_ws"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+BENCHMARK_CAPTURE(BM_StepPlanWalk, vgg16_conv1_2_rs, std::string("rs"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+BENCHMARK_CAPTURE(BM_StepPlanWalk, vgg16_conv1_2_tpu_ws, std::string("tpu_ws"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+BENCHMARK_CAPTURE(BM_StepPlanWalk, vgg16_conv1_2_xp_ws, std::string("xp_ws"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+BENCHMARK_CAPTURE(BM_StepPlanWalk, vgg16_conv1_2_yxp_os, std::string("yxp_os"))
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 

@@ -81,8 +81,9 @@ int ValidateCommand::run(std::ostream& out, std::ostream& err) const {
 
   if (!merge_.empty()) {
     if (!shard_.empty() || resume_)
-      throw UsageError("--merge joins finished shards: it takes no --shard or --resume "
-                       "(expected --merge DIR... [--out DIR])");
+      throw UsageError(
+          "--merge joins finished shards: it takes no --shard or --resume "
+          "(expected --merge DIR... [--out DIR])");
     std::optional<validation::ResolvedSuite> suite;
     if (!suite_.empty()) suite = validation::load_suite(suite_, dirs);
     validation::MergeOptions options;

@@ -257,6 +257,7 @@ bool Controller::make_room(std::int64_t words) {
       evictable_.pop();
       c_.l2.submit(L2Request{L2Op::Writeback, unpack_key(key), 0, key});
       e.state = Residency::WritingBack;
+      ++writing_back_;
     } else {
       if (step >= oldest_step_) return false;  // still needed by an unfinished step
       evictable_.pop();
@@ -396,6 +397,7 @@ void Controller::handle_l2() {
     } else if (r.op == L2Op::Writeback) {
       tensors_.words[Tensor::Output][static_cast<std::size_t>(r.key.index)] = r.value;
       dir_.at(pack_key(r.key)).state = Residency::InDram;
+      --writing_back_;
       ++written_back;
     }
   }
@@ -503,13 +505,13 @@ void Controller::check_finished() {
       c_.l2.submit(L2Request{L2Op::Writeback, unpack_key(key), 0, key});
       dir_.at(key).state = Residency::WritingBack;
       --l2_committed_;
+      ++writing_back_;
     }
     written_back_ = true;
     ++progress_;
     return;
   }
-  for (const auto& [key, e] : dir_)
-    if (e.state == Residency::WritingBack) return;
+  if (writing_back_ > 0) return;
   if (c_.l2.idle() && c_.dram.idle() && c_.distribution.idle() && c_.reduction.idle() &&
       to_distribute_.empty())
     finished_ = true;
@@ -534,9 +536,6 @@ std::string Controller::describe_waits() const {
   std::int64_t busy_pes = 0, queued = 0;
   for (const Pe& pe : c_.pes)
     if (!pe.done()) ++busy_pes, queued += pe.queued_steps();
-  std::int64_t writing_back = 0;
-  for (const auto& [key, e] : dir_)
-    if (e.state == Residency::WritingBack) ++writing_back;
   const std::int64_t phase_waits = phase_pending_.empty() ? 0 : phase_pending_.front();
   const std::size_t phase_requests = phase_requests_.empty() ? 0 : phase_requests_.front().size();
   return fmt::format(
@@ -548,7 +547,7 @@ std::string Controller::describe_waits() const {
       busy_pes, queued, oldest_step_, phase_waits, phase_requests, next_stage_index_, parked_reads_.size(),
       read_members_.size(), reductions_.size(), c_.l2.queued_requests(),
       c_.dram.idle() ? "idle" : "busy", c_.dram.queued_words(),
-      to_distribute_.size(), writing_back, c_.distribution.idle() ? "idle" : "busy",
+      to_distribute_.size(), writing_back_, c_.distribution.idle() ? "idle" : "busy",
       c_.reduction.idle() ? "idle" : "busy");
 }
 

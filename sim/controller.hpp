@@ -140,7 +140,8 @@ class Controller {
   bool finished_ = false;
 
   std::unordered_map<std::uint64_t, DirEntry> dir_;
-  std::int64_t l2_committed_ = 0;  // words L2 holds or will hold (fetching, reserved)
+  std::int64_t l2_committed_ = 0;
+  std::int64_t writing_back_ = 0;  // outputs whose Writeback L2 has not answered yet  // words L2 holds or will hold (fetching, reserved)
   using HeapItem = std::pair<std::int64_t, std::uint64_t>;  // (last_step, key), least first
   std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<>> evictable_;
 

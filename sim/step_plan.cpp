@@ -18,7 +18,9 @@ enum Group : unsigned { kGroupN, kGroupK, kGroupC, kGroupY, kGroupX };
 constexpr unsigned kGroups = 5;
 using GroupMask = unsigned;
 constexpr GroupMask kAllGroups = (1u << kGroups) - 1;
-constexpr GroupMask group_bit(unsigned g) { return 1u << g; }
+constexpr GroupMask group_bit(unsigned g) {
+  return 1u << g;
+}
 
 unsigned group_of(MapDim d, bool tied) {
   switch (d) {
@@ -130,7 +132,7 @@ bool equal_final(const UnitChunks& a, const UnitChunks& b, unsigned g, bool tied
 
 // The box coordinates a group determines (LayerGeometry::box, one group at a time; the group's
 // fields of `u` must be finished chunks).
-void box_part(const LayerGeometry& geo, const UnitChunks& u, unsigned g, MacBox& b) {
+void group_box(const LayerGeometry& geo, const UnitChunks& u, unsigned g, MacBox& b) {
   switch (g) {
     case kGroupN:
       b.range[0] = u.chunk[Dim::N];
@@ -205,8 +207,12 @@ const Interval& chunk_place(const UnitChunks& c, unsigned i) {
   return i < kNumDims ? c.chunk.values[i] : i == kNumDims ? c.out_rows : c.out_cols;
 }
 
-constexpr PlaceMask chunk_bit(Dim d) { return PlaceMask{1} << static_cast<unsigned>(d); }
-constexpr PlaceMask box_bit(unsigned coordinate) { return PlaceMask{1} << (kFirstBoxPlace + coordinate); }
+constexpr PlaceMask chunk_bit(Dim d) {
+  return PlaceMask{1} << static_cast<unsigned>(d);
+}
+constexpr PlaceMask box_bit(unsigned coordinate) {
+  return PlaceMask{1} << (kFirstBoxPlace + coordinate);
+}
 
 // The places a group's finished chunks and box coordinates occupy.
 PlaceMask group_places(unsigned g, bool tied) {
@@ -221,8 +227,8 @@ PlaceMask group_places(unsigned g, bool tied) {
       return chunk_bit(Dim::R) | chunk_bit(Dim::Y) | (PlaceMask{1} << kNumDims) | box_bit(3) |
              box_bit(5);
     default:
-      return chunk_bit(Dim::S) | chunk_bit(Dim::X) | (PlaceMask{1} << (kNumDims + 1)) |
-             box_bit(4) | box_bit(6);
+      return chunk_bit(Dim::S) | chunk_bit(Dim::X) | (PlaceMask{1} << (kNumDims + 1)) | box_bit(4) |
+             box_bit(6);
   }
 }
 
@@ -397,8 +403,8 @@ class StepPlan::Cursor {
     ResolvedDirective d;
     unsigned group = 0;
     bool spatial = false;
-    bool spread_in = false;   // the group's state before it is per unit
-    bool spread_out = false;  // ... after it
+    bool spread_in = false;                     // the group's state before it is per unit
+    bool spread_out = false;                    // ... after it
     std::size_t in = 0, out = 0, fold_src = 0;  // offsets into states_
   };
 
@@ -413,7 +419,8 @@ class StepPlan::Cursor {
         if ((dirty & spread_groups_) != 0) trips_[q] = fold_trips();
         fold_changed = index_changed_[q] != 0;
       }
-      const bool changed = (dirty & bit) != 0 || index_changed_[q] != 0 || (p.spatial && fold_changed);
+      const bool changed =
+          (dirty & bit) != 0 || index_changed_[q] != 0 || (p.spatial && fold_changed);
       index_changed_[q] = 0;
       if (!changed) continue;
       if (!p.spatial && (dirty & bit) != 0) trips_[q] = temporal_trips(p);
@@ -427,9 +434,9 @@ class StepPlan::Cursor {
     std::int64_t trips = 1;
     const std::size_t width = p.spread_in ? static_cast<std::size_t>(units_) : 1;
     for (std::size_t u = 0; u < width; ++u)
-      trips = std::max(trips, chunk_count(geometry_->parent_interval(states_[p.in + u], p.d.dim)
-                                              .length(),
-                                          p.d.size, p.d.offset));
+      trips = std::max(trips,
+                       chunk_count(geometry_->parent_interval(states_[p.in + u], p.d.dim).length(),
+                                   p.d.size, p.d.offset));
     return trips;
   }
 
@@ -440,10 +447,10 @@ class StepPlan::Cursor {
     for (std::size_t j = static_cast<std::size_t>(fold_pos_); j < pos_.size(); ++j) {
       const Pos& s = pos_[j];
       if (!s.spatial) continue;
-      most_chunks = std::max(
-          most_chunks,
-          chunk_count(geometry_->parent_interval(states_[s.fold_src], s.d.dim).length(), s.d.size,
-                      s.d.offset));
+      most_chunks =
+          std::max(most_chunks,
+                   chunk_count(geometry_->parent_interval(states_[s.fold_src], s.d.dim).length(),
+                               s.d.size, s.d.offset));
     }
     return (most_chunks + units_ - 1) / units_;
   }
@@ -476,7 +483,8 @@ class StepPlan::Cursor {
       for (std::size_t u = 0; u < width; ++u) {
         const UnitChunks& state = states_[final_[g] + u];
         const UnitChunks* done = &state;
-        if ((g == kGroupY && state.rows_from_outputs) || (g == kGroupX && state.cols_from_outputs)) {
+        if ((g == kGroupY && state.rows_from_outputs) ||
+            (g == kGroupX && state.cols_from_outputs)) {
           copy_state(finished_, state, g, tied_);
           geometry_->finish_level(finished_);
           done = &finished_;
@@ -501,7 +509,7 @@ class StepPlan::Cursor {
   std::array<std::size_t, kGroups> final_{};  // the group's last state (after its last directive)
   std::array<std::size_t, kGroups> fin_{};    // the group's finished chunks
   GroupMask spread_groups_ = 0;
-  GroupMask directive_groups_ = 0;  // groups some directive of the level maps
+  GroupMask directive_groups_ = 0;   // groups some directive of the level maps
   bool at_first_iteration_ = false;  // every index is 0
   std::vector<UnitChunks> states_;
   std::vector<std::int64_t> index_;
@@ -661,7 +669,7 @@ void StepPlan::emit(std::size_t node, StepView& view) {
     // Everything.
     for_each_group(uniform, [&](unsigned g) {
       copy_final(leaf.uniform_chunks, c.final_group(g, 0), g, tied);
-      box_part(geometry_, leaf.uniform_chunks, g, leaf.uniform_box);
+      box_part(leaf.uniform_chunks, g, leaf.uniform_box);
     });
     leaf.uniform_macs = uniform_macs(uniform);
     for (std::size_t u = 0; u < units; ++u) {
@@ -674,7 +682,7 @@ void StepPlan::emit(std::size_t node, StepView& view) {
       std::int64_t macs = 1;
       for_each_group(spread, [&](unsigned g) {
         copy_final(s.chunks, c.final_group(g, u), g, tied);
-        box_part(geometry_, s.chunks, g, s.box);
+        box_part(s.chunks, g, s.box);
         macs *= part_macs(s.box, g, tied);
       });
       leaf.spread_macs[u] = macs;
@@ -687,8 +695,8 @@ void StepPlan::emit(std::size_t node, StepView& view) {
     }
     leaf.most_spread_macs = *std::max_element(leaf.spread_macs.begin(), leaf.spread_macs.end());
     leaf.changed_flags = changed == static_cast<std::int64_t>(units) ? Leaf::Flags::AllChanged
-                         : changed == 0                               ? Leaf::Flags::NoneChanged
-                                                                      : Leaf::Flags::Mixed;
+                         : changed == 0                              ? Leaf::Flags::NoneChanged
+                                                                     : Leaf::Flags::Mixed;
   } else {
     const std::int64_t uniform_macs_before = leaf.uniform_macs;
     if (uniform_changed != 0) {
@@ -697,10 +705,11 @@ void StepPlan::emit(std::size_t node, StepView& view) {
       for_each_group(uniform_changed, [&](unsigned g) {
         const UnitChunks& f = c.final_group(g, 0);
         MacBox box = leaf.uniform_box;
-        box_part(geometry_, f, g, box);
+        box_part(f, g, box);
         for (PlaceMask m = group_places(g, tied); m != 0; m &= m - 1) {
           const unsigned i = static_cast<unsigned>(__builtin_ctz(m));
-          const Interval& now = i < kFirstBoxPlace ? chunk_place(f, i) : box.range[i - kFirstBoxPlace];
+          const Interval& now =
+              i < kFirstBoxPlace ? chunk_place(f, i) : box.range[i - kFirstBoxPlace];
           Interval& was = i < kFirstBoxPlace ? chunk_place(leaf.uniform_chunks, i)
                                              : leaf.uniform_box.range[i - kFirstBoxPlace];
           if (now == was) continue;
@@ -737,7 +746,7 @@ void StepPlan::emit(std::size_t node, StepView& view) {
         if (unit_changed == 0) continue;
         for_each_group(unit_changed, [&](unsigned g) {
           copy_final(s.chunks, c.final_group(g, u), g, tied);
-          box_part(geometry_, s.chunks, g, s.box);
+          box_part(s.chunks, g, s.box);
         });
         std::int64_t macs = 1;
         for_each_group(spread, [&](unsigned g) { macs *= part_macs(s.box, g, tied); });
@@ -748,7 +757,8 @@ void StepPlan::emit(std::size_t node, StepView& view) {
       if (uniform_changed == 0) leaf.changed_flags = Leaf::Flags::Mixed;
     }
     if (leaf.uniform_macs != uniform_macs_before)
-      for (std::size_t u = 0; u < units; ++u) slots[u].macs = leaf.uniform_macs * leaf.spread_macs[u];
+      for (std::size_t u = 0; u < units; ++u)
+        slots[u].macs = leaf.uniform_macs * leaf.spread_macs[u];
     if (uniform_changed != 0) {
       changed = static_cast<std::int64_t>(units);
       if (leaf.changed_flags != Leaf::Flags::AllChanged) {
@@ -766,6 +776,24 @@ void StepPlan::emit(std::size_t node, StepView& view) {
   view.max_box_volume = std::max(view.max_box_volume, leaf.uniform_macs * leaf.most_spread_macs);
   view.active_pes += static_cast<std::int64_t>(units);
   view.changed_pes += changed;
+}
+
+// The box coordinates of one group (as group_box), with the outputs of the Y and X axes
+// remembered from the last call.
+void StepPlan::box_part(const UnitChunks& chunks, unsigned group, MacBox& box) {
+  if (group != kGroupY && group != kGroupX) {
+    group_box(geometry_, chunks, group, box);
+    return;
+  }
+  const bool rows = group == kGroupY;
+  AxisMemo& m = axis_memo_[rows ? 0 : 1];
+  const Interval window = chunks.chunk[rows ? Dim::R : Dim::S];
+  const Interval in = chunks.chunk[rows ? Dim::Y : Dim::X];
+  const Interval limit = rows ? chunks.out_rows : chunks.out_cols;
+  if (!m.valid || m.window != window || m.in != in || m.limit != limit)
+    m = {window, in, limit, geometry_.fitting_outputs(chunks, rows ? Dim::Y : Dim::X), true};
+  box.range[rows ? 3 : 4] = window;
+  box.range[rows ? 5 : 6] = m.outputs;
 }
 
 // The slots of innermost node `node` have no step: inactive, empty box; with `chunks`, also the

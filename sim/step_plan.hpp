@@ -19,6 +19,15 @@
 // Lockstep: a level's iteration lasts max over its units of the steps of their child sequence;
 // in array step t of that iteration unit u takes its child step t if it has one, else its PEs
 // have no step. At the innermost level every iteration is one step.
+//
+// Cost: incremental. A directive reads and writes only its own group of chunk fields (N; K; C;
+// Y with R and Y'; X with S and X'; K and C together for channel-tied DSCONV), so when the walk
+// moves only the directives whose input or index changed are redone, only for the units they
+// split, and a PE slot gets only the chunk fields and box coordinates that changed (groups alike
+// for a whole innermost cluster are compared once and written with one store per PE). A step in
+// which only an innermost TemporalMap moves costs a few stores per PE; `PeSlot::changed` tells
+// consumers which PEs' chunks moved at all. For this, `next` needs the view it filled last
+// (see StepView).
 
 #include <cstdint>
 #include <memory>
@@ -74,7 +83,8 @@ class StepPlan {
   // PE index of unit indices (top first, one per level); see the header comment.
   std::int64_t pe_index(std::span<const std::int64_t> unit_indices) const;
 
-  // Fills `view` with the next array step; false (view untouched) when the walk is over.
+  // Fills `view` with the next array step; false (view untouched) when the walk is over. Fastest
+  // with the same view every time (then only what changed is rewritten).
   bool next(StepView& view);
   // Starts again from step 0.
   void reset();
@@ -89,6 +99,14 @@ class StepPlan {
   bool step(std::size_t level, std::size_t node, StepView& view);
   void emit(std::size_t node, StepView& view);
   void write_inactive(std::size_t node, StepView& view, bool chunks);
+  void box_part(const UnitChunks& chunks, unsigned group, MacBox& box);
+
+  // The last outputs computed per axis (Y, X) from a window, input and output-limit chunk:
+  // sibling clusters mostly ask for the same ones in a step.
+  struct AxisMemo {
+    Interval window, in, limit, outputs;
+    bool valid = false;
+  };
 
   LayerGeometry geometry_;
   std::vector<LevelPlan> plans_;
@@ -99,6 +117,7 @@ class StepPlan {
   std::int64_t next_index_ = 0;
   std::uint64_t walk_id_ = 0;
   bool refresh_ = false;  // the view being filled is rewritten in full
+  AxisMemo axis_memo_[2];
 };
 
 }  // namespace metronome::sim

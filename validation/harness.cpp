@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -156,9 +157,9 @@ std::string job_detail(const Metrics* model, const Metrics* sim) {
     if (!m || m->status == RecordStatus::Ok) continue;
     std::string note = m->note;
     if (note.size() > 160) note = note.substr(0, 160) + "...";
-    parts.push_back(fmt::format("{} {}{}", engine_name(m->engine), status_name(m->status),
-                                note.empty() || m->status != RecordStatus::Failed ? ""
-                                                                                  : ": " + note));
+    parts.push_back(
+        fmt::format("{} {}{}", engine_name(m->engine), status_name(m->status),
+                    note.empty() || m->status != RecordStatus::Failed ? "" : ": " + note));
   }
   if (model && sim && model->status == RecordStatus::Ok && sim->status == RecordStatus::Ok) {
     const std::optional<double> e = error_percent(static_cast<double>(model->runtime_cycles),
@@ -188,8 +189,8 @@ void make_plots(const std::string& out_dir, const PlotOptions& plots, std::ostre
   }
   std::vector<std::string> candidates;
   for (const char* name : {"python3", "/usr/bin/python3"})
-    if (auto p = find_program(name); p && std::find(candidates.begin(), candidates.end(), *p) ==
-                                              candidates.end())
+    if (auto p = find_program(name);
+        p && std::find(candidates.begin(), candidates.end(), *p) == candidates.end())
       candidates.push_back(*p);
   std::string python;
   for (const std::string& p : candidates) {
@@ -212,8 +213,8 @@ void make_plots(const std::string& out_dir, const PlotOptions& plots, std::ostre
   spec.timeout = std::chrono::seconds(300);
   const ChildResult r = run_process(spec);
   if (!r.exited_ok()) {
-    err << fmt::format("metronome: note: the plot script failed ({}): {} (see {})\n",
-                       r.describe(), stderr_hint(spec.stderr_path), spec.stderr_path);
+    err << fmt::format("metronome: note: the plot script failed ({}): {} (see {})\n", r.describe(),
+                       stderr_hint(spec.stderr_path), spec.stderr_path);
     return;
   }
   std::error_code ec;
@@ -230,7 +231,8 @@ Comparison write_outputs(const std::string& out_dir, const Manifest& manifest,
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
     if (f) writer(f);
     f.close();
-    if (!f) throw InputError(SourceLocation{path, 0}, "cannot write the file", "a writable --out DIR");
+    if (!f)
+      throw InputError(SourceLocation{path, 0}, "cannot write the file", "a writable --out DIR");
   };
   write(kResultsCsvFile, [&](std::ostream& f) { write_csv(f, c.records); });
   write(kReportFile, [&](std::ostream& f) { write_report(f, c); });
@@ -287,9 +289,11 @@ std::vector<std::string> simulate_arguments(const ResolvedSuite& suite, const Va
           json_path};
 }
 
-Metrics sim_record_from_child(const ValidationJob& job, const ChildResult& child,
-                              const std::string& json_path, const std::string& stderr_path,
-                              double timeout_seconds) {
+namespace {
+
+Metrics sim_record_of_child(const ValidationJob& job, const ChildResult& child,
+                            const std::string& json_path, const std::string& stderr_path,
+                            double timeout_seconds) {
   const auto with_hint = [&](std::string note) {
     const std::string hint = stderr_path.empty() ? std::string() : stderr_hint(stderr_path);
     if (!hint.empty()) note += ": " + hint;
@@ -336,9 +340,16 @@ Metrics sim_record_from_child(const ValidationJob& job, const ChildResult& child
                                      "{}): {}",
                                      child.exit_status, e.what()));
   }
+  // The child names the layer without its network; anything else is not this job's record.
+  const std::string layer = job.key.layer.substr(job.key.layer.find('/') + 1);
+  if ((m.layer != layer && m.layer != job.key.layer) || m.dataflow != job.key.dataflow ||
+      m.hardware != job.key.hardware)
+    return failed_record(
+        job.key, Engine::Sim,
+        fmt::format("the simulator's record is for layer {}, dataflow {}, "
+                    "hardware {} (exit status {})",
+                    quote(m.layer), quote(m.dataflow), quote(m.hardware), child.exit_status));
   m.layer = job.key.layer;
-  m.dataflow = job.key.dataflow;
-  m.hardware = job.key.hardware;
   m.engine = Engine::Sim;
   const bool check_failed = m.sim && m.sim->functional_check.rfind("fail", 0) == 0;
   const auto fail_with = [&](std::string note) {
@@ -361,9 +372,21 @@ Metrics sim_record_from_child(const ValidationJob& job, const ChildResult& child
         return m;
       return fail_with(with_hint("the simulator exited with status 2 (bad input)"));
     default:
-      return fail_with(with_hint(fmt::format("the simulator exited with status {}",
-                                             child.exit_status)));
+      return fail_with(
+          with_hint(fmt::format("the simulator exited with status {}", child.exit_status)));
   }
+}
+
+}  // namespace
+
+Metrics sim_record_from_child(const ValidationJob& job, const ChildResult& child,
+                              const std::string& json_path, const std::string& stderr_path,
+                              double timeout_seconds) {
+  Metrics m = sim_record_of_child(job, child, json_path, stderr_path, timeout_seconds);
+  // A simulator record without the simulator's own wall time (e.g. one made here for a
+  // timeout) gets the child's. (A stand-in's record without simulator fields stays so.)
+  if (m.sim && m.sim->wall_seconds == 0) m.sim->wall_seconds = child.wall_seconds;
+  return m;
 }
 
 int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostream& out,
@@ -406,6 +429,7 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
     for (Metrics& m : loaded.records) known[record_key(m)] = std::move(m);
   } else {
     fs::remove(results_path, ec);
+    fs::remove_all(fs::path(dir) / "logs", ec);  // stderr of an earlier run's failures
   }
   write_manifest(manifest_path, manifest_of(suite, options.shard.str()));
 
@@ -428,13 +452,13 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
 
   {
     ResultsAppender appender(results_path);
-    const std::string header = fmt::format(
-        "suite {} ({}): {} jobs{}, {} simulations at a time, results in {}", suite.name,
-        suite.file, jobs.size(),
-        options.shard.whole() ? std::string()
-                              : fmt::format(" in shard {} of {}", options.shard.str(),
-                                            suite.jobs.size()),
-        options.parallel, dir);
+    const std::string header =
+        fmt::format("suite {} ({}): {} jobs{}, {} simulations at a time, results in {}", suite.name,
+                    suite.file, jobs.size(),
+                    options.shard.whole()
+                        ? std::string()
+                        : fmt::format(" in shard {} of {}", options.shard.str(), suite.jobs.size()),
+                    options.parallel, dir);
     Progress progress(err, options.progress_tty, header, jobs.size(), jobs.size() - work.size());
     ProcessPool pool(options.parallel);
     std::map<std::size_t, RunningJob> running;  // by job index
@@ -479,8 +503,8 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
         if (it == running.end()) continue;
         const RunningJob& r = it->second;
         const ValidationJob& job = *r.job;
-        Metrics m = sim_record_from_child(job, result, r.json_path, r.stderr_path,
-                                          suite.timeout_seconds);
+        Metrics m =
+            sim_record_from_child(job, result, r.json_path, r.stderr_path, suite.timeout_seconds);
         if (m.status == RecordStatus::Failed && fs::exists(r.stderr_path, ec) &&
             fs::file_size(r.stderr_path, ec) > 0) {
           create_dir(log_dir);
@@ -562,9 +586,10 @@ int merge_results(const std::vector<std::string>& dirs, const MergeOptions& opti
     }
   }
   if (duplicates)
-    err << fmt::format("metronome: warning: --merge: {} records appear in more than one "
-                       "directory; the first one is kept\n",
-                       duplicates);
+    err << fmt::format(
+        "metronome: warning: --merge: {} records appear in more than one "
+        "directory; the first one is kept\n",
+        duplicates);
 
   create_dir(options.out_dir);
   Manifest merged = first;
@@ -573,9 +598,10 @@ int merge_results(const std::vector<std::string>& dirs, const MergeOptions& opti
   std::size_t missing = 0;
   for (const JobComparison& j : c.jobs) missing += j.missing ? 1 : 0;
   if (missing)
-    err << fmt::format("metronome: warning: --merge: {} of {} jobs have no complete results in "
-                       "these directories (listed in the report)\n",
-                       missing, first.jobs.size());
+    err << fmt::format(
+        "metronome: warning: --merge: {} of {} jobs have no complete results in "
+        "these directories (listed in the report)\n",
+        missing, first.jobs.size());
   write_results((fs::path(options.out_dir) / kResultsFile).string(), c.records);
   write_manifest((fs::path(options.out_dir) / kManifestFile).string(), merged);
   const Comparison final_c =

@@ -1,16 +1,17 @@
 #include "validation/process.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fmt/format.h>
 #include <thread>
 
 extern char** environ;
@@ -51,8 +52,8 @@ pid_t spawn(const ChildSpec& spec, std::string& error) {
       if (fd >= 0) ::close(fd);
   };
   if (in_fd < 0 || out_fd < 0 || err_fd < 0 || ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    error = fmt::format("cannot open the output files of {}: {}", spec.argv[0],
-                        std::strerror(errno));
+    error =
+        fmt::format("cannot open the output files of {}: {}", spec.argv[0], std::strerror(errno));
     close_all();
     return -1;
   }

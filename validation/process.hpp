@@ -22,12 +22,12 @@ struct ChildSpec {
 };
 
 struct ChildResult {
-  std::size_t tag = 0;          // as given to start()
-  bool started = false;         // false: could not run the program (see error)
-  std::string error;            // why it could not be started
-  bool timed_out = false;       // killed after ChildSpec::timeout
-  int exit_status = -1;         // when it exited
-  int signal = 0;               // when a signal ended it
+  std::size_t tag = 0;     // as given to start()
+  bool started = false;    // false: could not run the program (see error)
+  std::string error;       // why it could not be started
+  bool timed_out = false;  // killed after ChildSpec::timeout
+  int exit_status = -1;    // when it exited
+  int signal = 0;          // when a signal ended it
   double wall_seconds = 0;
   bool exited_ok() const { return started && !timed_out && signal == 0 && exit_status == 0; }
   std::string describe() const;  // "exit status 2", "killed by signal 9", "timed out after 3 s"

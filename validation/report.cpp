@@ -11,8 +11,8 @@ namespace metronome::validation {
 
 namespace {
 
-constexpr std::array<std::string_view, kNumMetricGroups> kGroupNames = {"runtime", "traffic",
-                                                                        "NoC", "buffers", "energy"};
+constexpr std::array<std::string_view, kNumMetricGroups> kGroupNames = {"runtime", "traffic", "NoC",
+                                                                        "buffers", "energy"};
 
 std::vector<MetricDef> make_metrics() {
   std::vector<MetricDef> m;
@@ -22,8 +22,8 @@ std::vector<MetricDef> make_metrics() {
     const char* name;
     LevelTraffic Traffic::*member;
   };
-  for (const Level level : {Level{"dram", &Traffic::dram}, Level{"l2", &Traffic::l2},
-                            Level{"l1", &Traffic::l1}}) {
+  for (const Level level :
+       {Level{"dram", &Traffic::dram}, Level{"l2", &Traffic::l2}, Level{"l1", &Traffic::l1}}) {
     for (Tensor t : kAllTensors) {
       const std::string base = fmt::format("traffic.{}.{}", level.name, tensor_name(t));
       LevelTraffic Traffic::*member = level.member;
@@ -39,12 +39,10 @@ std::vector<MetricDef> make_metrics() {
                [](const Metrics& r) { return static_cast<double>(r.noc.ingress_words); }});
   m.push_back({"noc.egress_words", MetricGroup::Noc, true,
                [](const Metrics& r) { return static_cast<double>(r.noc.egress_words); }});
-  m.push_back({"buffer_words_required.l1", MetricGroup::Buffer, true, [](const Metrics& r) {
-                 return static_cast<double>(r.buffer_words_required.l1);
-               }});
-  m.push_back({"buffer_words_required.l2", MetricGroup::Buffer, true, [](const Metrics& r) {
-                 return static_cast<double>(r.buffer_words_required.l2);
-               }});
+  m.push_back({"buffer_words_required.l1", MetricGroup::Buffer, true,
+               [](const Metrics& r) { return static_cast<double>(r.buffer_words_required.l1); }});
+  m.push_back({"buffer_words_required.l2", MetricGroup::Buffer, true,
+               [](const Metrics& r) { return static_cast<double>(r.buffer_words_required.l2); }});
   m.push_back({"energy_pj.total", MetricGroup::Energy, false,
                [](const Metrics& r) { return r.energy_pj.total; }});
   return m;
@@ -282,8 +280,8 @@ void write_summary(std::ostream& out, const Comparison& c) {
     std::array<std::string, 7> cells;
   };
   std::vector<Row> rows;
-  rows.push_back({{"dataflow", "hardware", "jobs", "compared", "runtime MAPE %",
-                   "max |err| %", "failed"}});
+  rows.push_back(
+      {{"dataflow", "hardware", "jobs", "compared", "runtime MAPE %", "max |err| %", "failed"}});
   const auto add = [&](const GroupSummary& g, const std::string& dataflow,
                        const std::string& hardware) {
     rows.push_back({{dataflow, hardware, fmt::format("{}", g.jobs), fmt::format("{}", g.compared),
@@ -297,7 +295,8 @@ void write_summary(std::ostream& out, const Comparison& c) {
   for (std::size_t ri = 0; ri < rows.size(); ++ri) {
     if (ri + 1 == rows.size() && rows.size() > 1) {
       std::string rule;
-      for (std::size_t i = 0; i < width.size(); ++i) rule += (i ? "  " : "") + std::string(width[i], '-');
+      for (std::size_t i = 0; i < width.size(); ++i)
+        rule += (i ? "  " : "") + std::string(width[i], '-');
       out << rule << '\n';
     }
     std::string line;
@@ -317,18 +316,19 @@ void write_report(std::ostream& out, const Comparison& c) {
   std::size_t records = c.records.size();
 
   out << "# Validation report: suite " << cell(c.suite_name) << "\n\n";
-  out << fmt::format("Suite identity `{}`. {} jobs (layer x dataflow x hardware), {} records, {} "
-                     "jobs compared (both engines `ok`), {} with a failed record, {} with an "
-                     "invalid mapping.\n\n",
-                     c.identity, c.jobs.size(), records, c.overall.compared, c.overall.failed,
-                     c.overall.invalid);
+  out << fmt::format(
+      "Suite identity `{}`. {} jobs (layer x dataflow x hardware), {} records, {} "
+      "jobs compared (both engines `ok`), {} with a failed record, {} with an "
+      "invalid mapping.\n\n",
+      c.identity, c.jobs.size(), records, c.overall.compared, c.overall.failed, c.overall.invalid);
   out << "Error % = (model − sim) / sim × 100 (0 when both are 0; *n/a* when only the simulator "
          "value is 0). MAPE = mean |error %| over the compared jobs; max = largest |error %|. "
          "See validation/README.md.\n\n";
   if (c.stray_records)
-    out << fmt::format("{} records in the results belong to no job of the suite and are "
-                       "ignored.\n\n",
-                       c.stray_records);
+    out << fmt::format(
+        "{} records in the results belong to no job of the suite and are "
+        "ignored.\n\n",
+        c.stray_records);
 
   // ---- 1. failures first -------------------------------------------------------------
   out << "## Invalid mappings and failures\n\n";
@@ -342,8 +342,8 @@ void write_report(std::ostream& out, const Comparison& c) {
                                    cell(j.key.dataflow), cell(j.key.hardware),
                                    engine_name(m.engine), cell(m.note)));
       } else if (m.status == RecordStatus::InvalidMapping) {
-        std::string what = fmt::format("{} missing MACs, {} duplicated MACs", m.missing_macs,
-                                       m.duplicated_macs);
+        std::string what =
+            fmt::format("{} missing MACs, {} duplicated MACs", m.missing_macs, m.duplicated_macs);
         if (!m.first_missing.empty()) what += ", first missing " + m.first_missing.front().str();
         if (!m.first_duplicated.empty())
           what += ", first duplicated " + m.first_duplicated.front().str();
@@ -365,10 +365,10 @@ void write_report(std::ostream& out, const Comparison& c) {
         const bool present = e == Engine::Model ? j.model.has_value() : j.sim.has_value();
         if (!present) which += std::string(which.empty() ? "" : ", ") + std::string(engine_name(e));
       }
-      rows.push_back(fmt::format("| {} | {} | {} | {} | missing | no record (job not run yet, or "
-                                 "its shard not merged) |",
-                                 cell(j.key.layer), cell(j.key.dataflow), cell(j.key.hardware),
-                                 which));
+      rows.push_back(
+          fmt::format("| {} | {} | {} | {} | missing | no record (job not run yet, or "
+                      "its shard not merged) |",
+                      cell(j.key.layer), cell(j.key.dataflow), cell(j.key.hardware), which));
     }
   }
   if (rows.empty()) {
@@ -387,8 +387,8 @@ void write_report(std::ostream& out, const Comparison& c) {
     const Metrics& m = c.records[j.model ? *j.model : *j.sim];
     if (m.status == RecordStatus::Ok) continue;  // e.g. a one-engine suite
     skipped.push_back(fmt::format("| {} | {} | {} | {} | {} |", cell(j.key.layer),
-                                  cell(j.key.dataflow), cell(j.key.hardware),
-                                  status_name(m.status), cell(m.note)));
+                                  cell(j.key.dataflow), cell(j.key.hardware), status_name(m.status),
+                                  cell(m.note)));
   }
   if (!skipped.empty()) {
     out << "### Not compared (both engines agree the job has no figures)\n\n"
@@ -401,15 +401,16 @@ void write_report(std::ostream& out, const Comparison& c) {
   const auto group_table = [&](const char* title, const std::vector<GroupSummary>& groups,
                                bool by_dataflow) {
     out << "### " << title << "\n\n";
-    out << fmt::format("| {} | jobs | compared | failed | runtime MAPE % | runtime max |err| % | "
-                       "traffic MAPE % | NoC MAPE % | buffers MAPE % | energy MAPE % |\n",
-                       by_dataflow ? "dataflow" : "hardware");
+    out << fmt::format(
+        "| {} | jobs | compared | failed | runtime MAPE % | runtime max \\|err\\| % | "
+        "traffic MAPE % | NoC MAPE % | buffers MAPE % | energy MAPE % |\n",
+        by_dataflow ? "dataflow" : "hardware");
     out << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     const auto row = [&](const GroupSummary& g, const std::string& name) {
       out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cell(name),
-                         g.jobs, g.compared, g.failed, stats_mape(g.runtime),
-                         stats_max(g.runtime), stats_mape(g.groups[1]), stats_mape(g.groups[2]),
-                         stats_mape(g.groups[3]), stats_mape(g.groups[4]));
+                         g.jobs, g.compared, g.failed, stats_mape(g.runtime), stats_max(g.runtime),
+                         stats_mape(g.groups[1]), stats_mape(g.groups[2]), stats_mape(g.groups[3]),
+                         stats_mape(g.groups[4]));
     };
     for (const GroupSummary& g : groups) row(g, by_dataflow ? g.dataflow : g.hardware);
     row(c.overall, "**all**");
@@ -426,7 +427,7 @@ void write_report(std::ostream& out, const Comparison& c) {
   out << "```\n\n";
 
   out << "### Overall, per metric\n\n"
-         "| metric | pairs | MAPE % | max |err| % | worst error % | worst job | n/a (sim 0) |\n"
+         "| metric | pairs | MAPE % | max \\|err\\| % | worst error % | worst job | n/a (sim 0) |\n"
          "|---|---:|---:|---:|---:|---|---:|\n";
   for (std::size_t i = 0; i < defs.size(); ++i) {
     const ErrorStats& s = c.per_metric[i];
@@ -467,20 +468,20 @@ void write_report(std::ostream& out, const Comparison& c) {
         if (!e.off()) continue;
         ++total;
         if (listed < 6) {
-          metrics_off += fmt::format("{}{} {}", listed ? ", " : "", defs[e.metric].name,
-                                     error_text(e.error));
+          metrics_off +=
+              fmt::format("{}{} {}", listed ? ", " : "", defs[e.metric].name, error_text(e.error));
           ++listed;
         }
       }
       if (total > listed) metrics_off += fmt::format(", ... ({} in all)", total);
       const std::string direction = direction_text(j);
-      out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cell(j.key.layer),
-                         cell(j.key.dataflow), cell(j.key.hardware),
-                         value_text(static_cast<double>(model.runtime_cycles), true),
-                         value_text(static_cast<double>(sim.runtime_cycles), true),
-                         error_text(j.runtime_error()) +
-                             (direction.empty() ? "" : " (" + direction + ")"),
-                         cell(metrics_off), cell(stall_text(sim)), cell(links_text(sim)));
+      out << fmt::format(
+          "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cell(j.key.layer),
+          cell(j.key.dataflow), cell(j.key.hardware),
+          value_text(static_cast<double>(model.runtime_cycles), true),
+          value_text(static_cast<double>(sim.runtime_cycles), true),
+          error_text(j.runtime_error()) + (direction.empty() ? "" : " (" + direction + ")"),
+          cell(metrics_off), cell(stall_text(sim)), cell(links_text(sim)));
     }
     out << '\n';
   }

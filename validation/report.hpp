@@ -42,7 +42,7 @@ struct ErrorStats {
   std::size_t undefined = 0;  // sim 0, model not 0
   double sum_abs = 0;
   double max_abs = 0;
-  double worst = 0;                   // the signed error with the largest |error|
+  double worst = 0;                      // the signed error with the largest |error|
   std::optional<std::size_t> worst_job;  // index into Comparison::jobs
   void add(std::optional<double> error, std::size_t job);
   double mape() const { return pairs ? sum_abs / static_cast<double>(pairs) : 0; }
@@ -60,11 +60,11 @@ struct JobComparison {
   JobKey key;
   std::optional<std::size_t> model;  // indices into Comparison::records
   std::optional<std::size_t> sim;
-  bool compared = false;        // both records ok
-  bool failed = false;          // a record has status failed
-  bool invalid = false;         // a record has status invalid_mapping
-  bool missing = false;         // an engine of the suite has no record
-  bool disagree = false;        // both records present, not failed, different statuses
+  bool compared = false;            // both records ok
+  bool failed = false;              // a record has status failed
+  bool invalid = false;             // a record has status invalid_mapping
+  bool missing = false;             // an engine of the suite has no record
+  bool disagree = false;            // both records present, not failed, different statuses
   std::vector<MetricError> errors;  // every metric, when compared
   std::optional<double> runtime_error() const;
   bool off() const;  // compared and some metric off by more than 5 %
@@ -85,7 +85,7 @@ struct Comparison {
   std::string suite_name;
   std::string identity;
   std::vector<Engine> engines;
-  std::vector<Metrics> records;  // the records of the jobs, in job order (model, then sim)
+  std::vector<Metrics> records;   // the records of the jobs, in job order (model, then sim)
   std::size_t stray_records = 0;  // records given that belong to no job (ignored)
   std::vector<JobComparison> jobs;
   std::vector<GroupSummary> by_dataflow;  // in order of first appearance

@@ -1,12 +1,12 @@
 #include "validation/results.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -45,7 +45,8 @@ void replace_file(const std::string& path, const std::string& text) {
   std::error_code ec;
   fs::rename(tmp, path, ec);
   if (ec)
-    throw InputError(SourceLocation{path, 0}, fmt::format("cannot replace the file: {}", ec.message()),
+    throw InputError(SourceLocation{path, 0},
+                     fmt::format("cannot replace the file: {}", ec.message()),
                      "a writable output directory");
 }
 

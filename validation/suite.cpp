@@ -60,9 +60,9 @@ bool parse_real(std::string_view s, double& out) {
 
 // One kind of thing a suite names: networks, dataflows or hardware.
 struct Catalogue {
-  const char* what;                       // "network", "dataflow", "hardware"
-  std::string dir;                        // where NAMEs live
-  std::string extension;                  // of NAME files in dir
+  const char* what;                             // "network", "dataflow", "hardware"
+  std::string dir;                              // where NAMEs live
+  std::string extension;                        // of NAME files in dir
   std::vector<std::string_view> path_suffixes;  // a value ending in one of these is a path
 };
 
@@ -106,8 +106,7 @@ class SuiteReader {
     return v.Scalar();
   }
   // A list of scalars, or one scalar taken as a list of one. Calls `item(path[i], value, line)`.
-  void scalars(const YAML::Node& v, const std::string& path, int line,
-               const std::string& expected,
+  void scalars(const YAML::Node& v, const std::string& path, int line, const std::string& expected,
                const std::function<void(const std::string&, const std::string&, int)>& item) const;
 
   // NAME -> dir/NAME.ext, PATH -> PATH relative to the suite file; checks that it exists.
@@ -147,8 +146,9 @@ void SuiteReader::for_each(const YAML::Node& map, const std::string& path, int l
   for (const auto& kv : map) {
     const int key_line = line_of(kv.first);
     if (!kv.first.IsScalar())
-      fail(key_line, path.empty() ? std::string("a top-level field that is not a name")
-                                  : fmt::format("{}: a field that is not a name", path),
+      fail(key_line,
+           path.empty() ? std::string("a top-level field that is not a name")
+                        : fmt::format("{}: a field that is not a name", path),
            fmt::format("one of {}", valid));
     const std::string& key = kv.first.Scalar();
     const std::string full = path.empty() ? key : fmt::format("{}.{}", path, key);
@@ -240,15 +240,15 @@ void SuiteReader::read_networks(const YAML::Node& v, int line, ResolvedSuite& su
       fail(entry_line, fmt::format("{}: {} given", path, kind_of(e)), expected_entry);
     }
 
-    const std::string file = locate(cat, network, path + (e.IsMap() ? ".network" : ""),
-                                    network_line);
+    const std::string file =
+        locate(cat, network, path + (e.IsMap() ? ".network" : ""), network_line);
     Workload workload = load_workload(file);
-    std::string qualifier = workload.network.empty() ? fs::path(file).stem().string()
-                                                     : workload.network;
+    std::string qualifier =
+        workload.network.empty() ? fs::path(file).stem().string() : workload.network;
     if (auto it = network_lines.find(qualifier); it != network_lines.end())
       fail(network_line,
-           fmt::format("{}: network {} is listed twice (first at line {})", path,
-                       quote(qualifier), it->second),
+           fmt::format("{}: network {} is listed twice (first at line {})", path, quote(qualifier),
+                       it->second),
            "each network once (list all its layers you want in one entry)");
     network_lines.emplace(qualifier, network_line);
     if (workload.layers.empty())
@@ -257,8 +257,8 @@ void SuiteReader::read_networks(const YAML::Node& v, int line, ResolvedSuite& su
     NetworkEntry entry;
     entry.workload = suite.workloads.size();
     entry.line = network_line;
-    const bool all_layers = !has_layers ||
-                            (layers_node.IsScalar() && layers_node.Scalar() == "all");
+    const bool all_layers =
+        !has_layers || (layers_node.IsScalar() && layers_node.Scalar() == "all");
     if (all_layers) {
       for (std::size_t l = 0; l < workload.layers.size(); ++l) entry.layers.push_back(l);
     } else {
@@ -269,12 +269,14 @@ void SuiteReader::read_networks(const YAML::Node& v, int line, ResolvedSuite& su
               [&](const std::string& p, const std::string& name, int l) {
                 const auto it = std::find(names.begin(), names.end(), name);
                 if (it == names.end())
-                  fail(l, fmt::format("{}: no layer {} in network {} ({})", p, quote(name),
-                                      quote(qualifier), file),
+                  fail(l,
+                       fmt::format("{}: no layer {} in network {} ({})", p, quote(name),
+                                   quote(qualifier), file),
                        "one of " + some_names(names));
                 if (auto c = chosen.find(name); c != chosen.end())
-                  fail(l, fmt::format("{}: layer {} listed twice (first at line {})", p,
-                                      quote(name), c->second),
+                  fail(l,
+                       fmt::format("{}: layer {} listed twice (first at line {})", p, quote(name),
+                                   c->second),
                        "each layer once");
                 chosen.emplace(name, l);
                 entry.layers.push_back(static_cast<std::size_t>(it - names.begin()));
@@ -293,8 +295,9 @@ void SuiteReader::read_dataflows(const YAML::Node& v, int line, ResolvedSuite& s
   const auto add = [&](const std::string& path, const std::string& file, int l) {
     Mapping mapping = load_dataflow(file);
     if (auto it = seen.find(mapping.name); it != seen.end())
-      fail(l, fmt::format("{}: a second dataflow named {} (first at line {})", path,
-                          quote(mapping.name), it->second),
+      fail(l,
+           fmt::format("{}: a second dataflow named {} (first at line {})", path,
+                       quote(mapping.name), it->second),
            "dataflows with different names (the name is the file's stem)");
     seen.emplace(mapping.name, l);
     suite.dataflows.push_back(std::move(mapping));
@@ -320,8 +323,9 @@ void SuiteReader::read_hardware(const YAML::Node& v, int line, ResolvedSuite& su
   const auto add = [&](const std::string& path, const std::string& file, int l) {
     Hardware hw = load_hardware(file);
     if (auto it = seen.find(hw.name); it != seen.end())
-      fail(l, fmt::format("{}: a second hardware named {} (first at line {})", path,
-                          quote(hw.name), it->second),
+      fail(l,
+           fmt::format("{}: a second hardware named {} (first at line {})", path, quote(hw.name),
+                       it->second),
            "hardware with different names (the YAML `name` field)");
     seen.emplace(hw.name, l);
     suite.hardware.push_back(std::move(hw));
@@ -356,52 +360,51 @@ ResolvedSuite SuiteReader::read(const std::string& text) {
   ResolvedSuite suite;
   suite.file = file_;
   bool has_networks = false, has_dataflows = false, has_hardware = false;
-  for_each(root, "", 1,
-           {"name", "description", "engines", "timeout_seconds", "networks", "dataflows",
-            "hardware"},
-           [&](const std::string& key, const YAML::Node& v, int line) {
-             if (key == "name") {
-               suite.name = scalar(v, key, line, "a name");
-             } else if (key == "description") {
-               suite.description = scalar(v, key, line, "a text");
-             } else if (key == "engines") {
-               std::set<Engine> chosen;
-               scalars(v, key, line, "a list of model and/or sim",
-                       [&](const std::string& p, const std::string& value, int l) {
-                         Engine e = Engine::Model;
-                         if (value == "model")
-                           e = Engine::Model;
-                         else if (value == "sim")
-                           e = Engine::Sim;
-                         else
-                           fail(l, fmt::format("{}: unknown engine {}", p, quote(value)),
-                                "model or sim");
-                         if (!chosen.insert(e).second)
-                           fail(l, fmt::format("{}: engine {} listed twice", p, value),
-                                "each engine once");
-                       });
-               suite.engines.assign(chosen.begin(), chosen.end());
-             } else if (key == "timeout_seconds") {
-               const std::string expected =
-                   fmt::format("a number of seconds > 0 and <= {:g}", kMaxTimeoutSeconds);
-               const std::string& s = scalar(v, key, line, expected);
-               double t = 0;
-               if (!parse_real(s, t))
-                 fail(line, fmt::format("{}: {} is not a number", key, quote(s)), expected);
-               if (!(t > 0) || t > kMaxTimeoutSeconds)
-                 fail(line, fmt::format("{}: {} is out of range", key, shorten(s)), expected);
-               suite.timeout_seconds = t;
-             } else if (key == "networks") {
-               has_networks = true;
-               read_networks(v, line, suite);
-             } else if (key == "dataflows") {
-               has_dataflows = true;
-               read_dataflows(v, line, suite);
-             } else if (key == "hardware") {
-               has_hardware = true;
-               read_hardware(v, line, suite);
-             }
-           });
+  for_each(
+      root, "", 1,
+      {"name", "description", "engines", "timeout_seconds", "networks", "dataflows", "hardware"},
+      [&](const std::string& key, const YAML::Node& v, int line) {
+        if (key == "name") {
+          suite.name = scalar(v, key, line, "a name");
+        } else if (key == "description") {
+          suite.description = scalar(v, key, line, "a text");
+        } else if (key == "engines") {
+          std::set<Engine> chosen;
+          scalars(
+              v, key, line, "a list of model and/or sim",
+              [&](const std::string& p, const std::string& value, int l) {
+                Engine e = Engine::Model;
+                if (value == "model")
+                  e = Engine::Model;
+                else if (value == "sim")
+                  e = Engine::Sim;
+                else
+                  fail(l, fmt::format("{}: unknown engine {}", p, quote(value)), "model or sim");
+                if (!chosen.insert(e).second)
+                  fail(l, fmt::format("{}: engine {} listed twice", p, value), "each engine once");
+              });
+          suite.engines.assign(chosen.begin(), chosen.end());
+        } else if (key == "timeout_seconds") {
+          const std::string expected =
+              fmt::format("a number of seconds > 0 and <= {:g}", kMaxTimeoutSeconds);
+          const std::string& s = scalar(v, key, line, expected);
+          double t = 0;
+          if (!parse_real(s, t))
+            fail(line, fmt::format("{}: {} is not a number", key, quote(s)), expected);
+          if (!(t > 0) || t > kMaxTimeoutSeconds)
+            fail(line, fmt::format("{}: {} is out of range", key, shorten(s)), expected);
+          suite.timeout_seconds = t;
+        } else if (key == "networks") {
+          has_networks = true;
+          read_networks(v, line, suite);
+        } else if (key == "dataflows") {
+          has_dataflows = true;
+          read_dataflows(v, line, suite);
+        } else if (key == "hardware") {
+          has_hardware = true;
+          read_hardware(v, line, suite);
+        }
+      });
   if (suite.name.empty()) fail(1, "the suite has no name field", "name: SUITE-NAME");
   if (!has_networks) fail(1, "the suite has no networks field", "networks: [NAME, ...]");
   if (!has_dataflows) fail(1, "the suite has no dataflows field", "dataflows: all | [NAME, ...]");

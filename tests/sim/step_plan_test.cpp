@@ -4,7 +4,8 @@
 // must cover every MAC of the layer exactly once. Plus the PE order, the lockstep "no step"
 // rule, and a mid-size layer that must run fast in bounded memory. Every PE's slot in every step
 // (chunks, box, activity, `changed`) is compared with a reference walk (the original
-// straightforward algorithm, kept below) over small layers and every library dataflow.
+// straightforward algorithm, kept below) over small layers with every library dataflow,
+// hand-written and seeded random mappings, and views reused, fresh, alternating or reset.
 
 #include "sim/step_plan.hpp"
 
@@ -17,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -731,7 +733,8 @@ SpatialMap(1,1) K; SpatialMap(1,1) C; TemporalMap(Sz(R),1) Y; TemporalMap(Sz(S),
 TEST(StepPlan, UnchangedChunksAreNotFlaggedChanged) {
   const char* idle = R"(
 SpatialMap(3,3) K; TemporalMap(1,1) K;)";
-  const Compared a = compare_with_reference(conv(7, 1, 1, 1, 1, 1), resolve(idle, conv(7, 1, 1, 1, 1, 1), 3));
+  const Layer seven = conv(7, 1, 1, 1, 1, 1);
+  const Compared a = compare_with_reference(seven, resolve(idle, seven, 3));
   EXPECT_EQ(a.steps, 3);
   EXPECT_EQ(a.unchanged, 1);  // unit 2: K [6,7), then empty twice
   const char* short_child = R"(
@@ -788,6 +791,89 @@ TEST(StepPlan, TwoPlansSharingAViewStayExact) {
       }
     }
   }
+}
+
+// Random small layers and mappings (seeded): directives of either kind on any dimension, with
+// sizes and offsets from 1 to one past the dimension (gaps, overlaps, Sz()), several maps of one
+// dimension at a level, TemporalMaps after SpatialMaps, one to three levels.
+TEST(StepPlan, RandomMappingsMatchTheReferenceWalk) {
+  std::mt19937_64 rng(20240611);
+  auto uniform = [&](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+  const char* const names[] = {"N", "K", "C", "R", "S", "Y", "X", "Y'", "X'"};
+  std::int64_t compared = 0, refused = 0, too_long = 0, unchanged = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    const int kind = static_cast<int>(uniform(0, 9));
+    Layer layer;
+    if (kind == 0) {
+      const std::int64_t c = uniform(1, 5);
+      layer = conv(uniform(0, 1) != 0 ? c : 1, c, uniform(1, 3), uniform(1, 3), uniform(3, 7),
+                   uniform(3, 7), uniform(1, 2), LayerType::DsConv);
+    } else if (kind == 1) {
+      layer = conv(uniform(1, 6), uniform(1, 6), 1, 1, uniform(1, 6), 1, 1, LayerType::Gemm);
+    } else {
+      layer = conv(uniform(1, 5), uniform(1, 5), uniform(1, 3), uniform(1, 3), uniform(3, 7),
+                   uniform(3, 7), uniform(1, 3));
+      layer.size[Dim::N] = uniform(1, 2);
+      layer.validate();
+    }
+    const std::array<std::int64_t, 9> extent = {
+        layer.size[Dim::N], layer.size[Dim::K], layer.size[Dim::C],
+        layer.size[Dim::R], layer.size[Dim::S], layer.size[Dim::Y],
+        layer.size[Dim::X], layer.out_rows(),   layer.out_cols()};
+    std::string text;
+    const int levels = static_cast<int>(uniform(1, 3));
+    for (int l = 0; l < levels; ++l) {
+      if (l > 0) text += "Cluster(" + std::to_string(uniform(1, 4)) + ",P);\n";
+      const int directives = static_cast<int>(uniform(1, 4));
+      for (int d = 0; d < directives; ++d) {
+        const std::size_t dim = static_cast<std::size_t>(uniform(0, 8));
+        const std::string name = names[dim];
+        const std::int64_t size = uniform(1, extent[dim] + 1);
+        const bool sz = dim < 7 && layer.type != LayerType::Gemm && uniform(0, 5) == 0;
+        text += std::string(uniform(0, 2) == 0 ? "SpatialMap(" : "TemporalMap(") +
+                (sz ? "Sz(" + name + ")" : std::to_string(size)) + "," +
+                std::to_string(uniform(1, extent[dim] + 1)) + ") " + name + ";\n";
+      }
+    }
+    const std::int64_t pes = uniform(1, 48);
+    std::optional<ResolvedMapping> mapping;
+    try {
+      mapping = resolve_mapping(parse_dataflow(text, "random.m"), layer, pes);
+    } catch (const InputError&) {
+      ++refused;
+      continue;
+    }
+    const SemanticsReport report = analyze_mapping(layer, *mapping);
+    if (report.steps * mapping->pes_used > 200000) {
+      ++too_long;
+      continue;
+    }
+    SCOPED_TRACE("trial " + std::to_string(trial) + ", " + std::to_string(pes) + " PEs, layer " +
+                 layer_type_name(layer.type).data() + " N" + std::to_string(extent[0]) + " K" +
+                 std::to_string(extent[1]) + " C" + std::to_string(extent[2]) + " R" +
+                 std::to_string(extent[3]) + " S" + std::to_string(extent[4]) + " Y" +
+                 std::to_string(extent[5]) + " X" + std::to_string(extent[6]) + " stride " +
+                 std::to_string(layer.stride_y) + ":\n" + text);
+    // Mostly one reused view; every fourth case fresh, alternating views or a reset halfway.
+    const ViewUse use = trial % 4 == 1   ? ViewUse::Fresh
+                        : trial % 8 == 3 ? ViewUse::Alternating
+                        : trial % 8 == 7 ? ViewUse::ResetHalfway
+                                         : ViewUse::Reused;
+    const Compared c = compare_with_reference(layer, *mapping, use);
+    if (use != ViewUse::ResetHalfway) {
+      EXPECT_EQ(c.steps, report.steps);
+    }
+    unchanged += c.unchanged;
+    ++compared;
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  EXPECT_GE(compared, 2000) << refused << " refused, " << too_long << " too long";
+  EXPECT_GT(unchanged, 0);
+  RecordProperty("compared", std::to_string(compared));
+  RecordProperty("refused", std::to_string(refused));
+  RecordProperty("unchanged", std::to_string(unchanged));
 }
 
 long resident_kib() {

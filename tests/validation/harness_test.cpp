@@ -3,6 +3,8 @@
 // truncated results.jsonl, shards and their merge, and how a child's exit is turned into a
 // record.
 
+#include "validation/harness.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,7 +12,6 @@
 #include <sstream>
 
 #include "tests/validation/validation_test_util.hpp"
-#include "validation/harness.hpp"
 
 namespace metronome::validation {
 namespace {
@@ -22,8 +23,8 @@ using testing::TempDir;
 using testing::tiny_suite;
 using testing::write_tiny_suite;
 
-RunOptions options_for(const fs::path& out, std::vector<std::string> sim_command = {
-                                                METRONOME_BINARY, "model"}) {
+RunOptions options_for(const fs::path& out,
+                       std::vector<std::string> sim_command = {METRONOME_BINARY, "model"}) {
   RunOptions o;
   o.out_dir = out.string();
   o.parallel = 2;
@@ -119,8 +120,9 @@ TEST(ValidationHarness, AFailingSimulatorGivesFailedRecordsAndTheSuiteGoesOn) {
 TEST(ValidationHarness, TimeoutKillsAHungSimulation) {
   TempDir dir;
   const ResolvedSuite suite = load_suite(
-      write_tiny_suite(dir, "name: hang\ntimeout_seconds: 0.3\nnetworks:\n  - network: tiny.m\n"
-                            "    layers: [A]\ndataflows: [kcp_ws]\nhardware: [ideal, mesh-64]\n"),
+      write_tiny_suite(dir,
+                       "name: hang\ntimeout_seconds: 0.3\nnetworks:\n  - network: tiny.m\n"
+                       "    layers: [A]\ndataflows: [kcp_ws]\nhardware: [ideal, mesh-64]\n"),
       shipped_dirs());
   const auto start = std::chrono::steady_clock::now();
   const Outcome r = run(suite, options_for(dir.path() / "out", {"/bin/sh", "-c", "sleep 30"}));
@@ -318,6 +320,17 @@ TEST_F(SimRecordTest, ExitZeroKeepsTheRecordUnderTheJobsKey) {
   EXPECT_EQ(m.runtime_cycles, 1234);
 }
 
+TEST_F(SimRecordTest, ARecordOfAnotherJobIsRefused) {
+  write_record(RecordStatus::Ok, "pass");
+  job_.key.dataflow = "rs";
+  const Metrics m = from(0);
+  EXPECT_EQ(m.status, RecordStatus::Failed);
+  EXPECT_EQ(m.note,
+            "the simulator's record is for layer 'A', dataflow 'kcp_ws', hardware 'ideal' (exit "
+            "status 0)");
+  EXPECT_EQ(m.dataflow, "rs");
+}
+
 TEST_F(SimRecordTest, ModelStandInRecordsBecomeSimRecords) {
   write_record(RecordStatus::Ok, "");
   std::string text = testing::read_file(json_);
@@ -357,8 +370,9 @@ TEST_F(SimRecordTest, ExitTwoWithAnInvalidMappingKeepsIt) {
 
 TEST_F(SimRecordTest, NoOutput) {
   const Metrics m =
-      from(2, "some noise\nmetronome: The following argument was not expected: simulate\nRun "
-              "with --help for more information.\n");
+      from(2,
+           "some noise\nmetronome: The following argument was not expected: simulate\nRun "
+           "with --help for more information.\n");
   EXPECT_EQ(m.status, RecordStatus::Failed);
   EXPECT_EQ(m.note,
             "the simulator exited with status 2 and wrote no results: metronome: The following "

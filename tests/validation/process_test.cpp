@@ -1,6 +1,8 @@
 // The child-process pool: exit statuses, output files, the wall-clock limit, programs that
 // cannot be run, and the limit on children running at once.
 
+#include "validation/process.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -8,7 +10,6 @@
 #include <thread>
 
 #include "tests/validation/validation_test_util.hpp"
-#include "validation/process.hpp"
 
 namespace metronome::validation {
 namespace {
@@ -86,7 +87,7 @@ TEST(ValidationProcess, PoolRunsChildrenConcurrentlyAndReturnsEach) {
   ProcessPool pool(3);
   EXPECT_TRUE(pool.has_room());
   const auto start = Clock::now();
-  for (std::size_t i = 0; i < 3; ++i) pool.start(i, shell("sleep 0.3; exit " + std::to_string(i)));
+  for (std::size_t i = 0; i < 3; ++i) pool.start(i, shell("sleep 0.5; exit " + std::to_string(i)));
   EXPECT_FALSE(pool.has_room());
   EXPECT_EQ(pool.running(), 3u);
   std::vector<int> status(3, -1);
@@ -94,7 +95,7 @@ TEST(ValidationProcess, PoolRunsChildrenConcurrentlyAndReturnsEach) {
     for (const ChildResult& r : pool.wait()) status[r.tag] = r.exit_status;
   const double took = std::chrono::duration<double>(Clock::now() - start).count();
   EXPECT_EQ(status, (std::vector<int>{0, 1, 2}));
-  EXPECT_LT(took, 0.85) << "the three children did not run at the same time";
+  EXPECT_LT(took, 1.45) << "the three children did not run at the same time";
   EXPECT_TRUE(pool.wait().empty());
 
   ChildSpec missing;

@@ -1,11 +1,11 @@
 // The model-vs-simulator comparison on synthetic records: error %, MAPE and max error per
 // dataflow / hardware / overall, pairs off by more than 5 %, failures, and the report's layout.
 
+#include "validation/report.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
-
-#include "validation/report.hpp"
 
 namespace metronome::validation {
 namespace {
@@ -81,8 +81,7 @@ TEST(ValidationReport, MapeAndMaxPerGroupAndOverall) {
   EXPECT_NEAR(c.by_pair[2].runtime.mape(), 4, 1e-9);
 
   // Every metric moves with the runtime here, so the traffic group's MAPE is the same.
-  EXPECT_NEAR(c.overall.groups[static_cast<std::size_t>(MetricGroup::Traffic)].mape(), 11.5,
-              1e-9);
+  EXPECT_NEAR(c.overall.groups[static_cast<std::size_t>(MetricGroup::Traffic)].mape(), 11.5, 1e-9);
   EXPECT_NEAR(c.per_metric[0].mape(), 11.5, 1e-9);
 
   // Off by more than 5 %: kA1 (+10) and kA4 (-30); not kA2 (-2), kA3 (+4).
@@ -93,8 +92,8 @@ TEST(ValidationReport, MapeAndMaxPerGroupAndOverall) {
 }
 
 TEST(ValidationReport, ExactlyFivePercentIsNotOff) {
-  const Comparison c = compare(
-      {kA1}, kBoth, {record(kA1, Engine::Model, 105), record(kA1, Engine::Sim, 100)});
+  const Comparison c =
+      compare({kA1}, kBoth, {record(kA1, Engine::Model, 105), record(kA1, Engine::Sim, 100)});
   EXPECT_FALSE(c.jobs[0].off());
 }
 
@@ -128,9 +127,9 @@ TEST(ValidationReport, FailuresInvalidMappingsAndMissingRecords) {
   Metrics na_sim = na_model;
   na_sim.engine = Engine::Sim;
   Metrics stray = record({"other/X", "kcp_ws", "ideal"}, Engine::Model, 5);
-  const std::vector<Metrics> records = {record(kA1, Engine::Model, 100), failed, invalid_model,
-                                        invalid_sim, na_model, na_sim,
-                                        record(kA4, Engine::Model, 100), stray};
+  const std::vector<Metrics> records = {
+      record(kA1, Engine::Model, 100), failed, invalid_model, invalid_sim, na_model, na_sim,
+      record(kA4, Engine::Model, 100), stray};
   const Comparison c = compare({kA1, kA2, kA3, kA4}, kBoth, records, "s", "id");
   EXPECT_EQ(c.overall.compared, 0u);
   EXPECT_EQ(c.overall.failed, 1u);
@@ -208,10 +207,9 @@ TEST(ValidationReport, OffPairsCarryTheSimulatorsStallAttribution) {
 TEST(ValidationReport, SummaryTable) {
   Metrics failed = record(kA2, Engine::Sim, 0);
   failed.status = RecordStatus::Failed;
-  const Comparison c =
-      compare({kA1, kA2}, kBoth,
-              {record(kA1, Engine::Model, 110), record(kA1, Engine::Sim, 100),
-               record(kA2, Engine::Model, 100), failed});
+  const Comparison c = compare({kA1, kA2}, kBoth,
+                               {record(kA1, Engine::Model, 110), record(kA1, Engine::Sim, 100),
+                                record(kA2, Engine::Model, 100), failed});
   std::ostringstream out;
   write_summary(out, c);
   const std::string s = out.str();

@@ -1,13 +1,14 @@
 // results.jsonl (tolerant reading: a truncated last line, unreadable lines, repeated records)
 // and manifest.json.
 
+#include "validation/results.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "tests/validation/validation_test_util.hpp"
-#include "validation/results.hpp"
 
 namespace metronome::validation {
 namespace {
@@ -58,8 +59,8 @@ TEST(ValidationResults, AppendedRecordsReadBack) {
 TEST(ValidationResults, TruncatedLastLineIsDropped) {
   TempDir dir;
   const std::string path = (dir.path() / "results.jsonl").string();
-  const std::string whole = record_line(record("n/A", Engine::Model, 10)) +
-                            record_line(record("n/A", Engine::Sim, 11));
+  const std::string whole =
+      record_line(record("n/A", Engine::Model, 10)) + record_line(record("n/A", Engine::Sim, 11));
   const std::string third = record_line(record("n/B", Engine::Model, 20));
   // Killed at every possible byte of the third record: the first two survive, the third is
   // dropped unless its '\n' made it.
@@ -78,10 +79,10 @@ TEST(ValidationResults, TruncatedLastLineIsDropped) {
 
 TEST(ValidationResults, UnreadableLinesAndRepeatsAreHandled) {
   TempDir dir;
-  const std::string path = dir.write(
-      "results.jsonl", record_line(record("n/A", Engine::Model, 10)) + "not json\n" +
-                           "{\"layer\": \"x\"}\n" + "\n" +
-                           record_line(record("n/A", Engine::Model, 12)));
+  const std::string path =
+      dir.write("results.jsonl", record_line(record("n/A", Engine::Model, 10)) + "not json\n" +
+                                     "{\"layer\": \"x\"}\n" + "\n" +
+                                     record_line(record("n/A", Engine::Model, 12)));
   const LoadedResults r = read_results(path);
   ASSERT_EQ(r.records.size(), 1u);
   EXPECT_EQ(r.records[0].runtime_cycles, 12);  // the later record replaces the earlier one

@@ -1,19 +1,20 @@
 // Validation suites: parsing, the job list, the suite identity, shards, and the errors a
 // malformed suite gives (file, line, field).
 
+#include "validation/suite.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <set>
 
 #include "tests/validation/validation_test_util.hpp"
-#include "validation/suite.hpp"
 
 namespace metronome::validation {
 namespace {
 
-using testing::TempDir;
 using testing::shipped_dirs;
+using testing::TempDir;
 using testing::tiny_suite;
 using testing::write_tiny_suite;
 
@@ -76,16 +77,14 @@ TEST(ValidationSuite, OptionalFieldsAndShorthands) {
 
 TEST(ValidationSuite, ShippedSuitesLoad) {
   const std::size_t dataflows = library_dataflow_count();
-  const ResolvedSuite quick =
-      load_suite(std::string(METRONOME_SOURCE_DIR) + "/configs/validation/quick.yaml",
-                 shipped_dirs());
+  const ResolvedSuite quick = load_suite(
+      std::string(METRONOME_SOURCE_DIR) + "/configs/validation/quick.yaml", shipped_dirs());
   EXPECT_EQ(quick.name, "quick");
   EXPECT_EQ(quick.jobs.size(), 6 * dataflows * 3);
   for (const ValidationJob& job : quick.jobs)
     EXPECT_LT(quick.layer_of(job).macs(), 50'000'000) << job.key.str();
-  const ResolvedSuite full =
-      load_suite(std::string(METRONOME_SOURCE_DIR) + "/configs/validation/full.yaml",
-                 shipped_dirs());
+  const ResolvedSuite full = load_suite(
+      std::string(METRONOME_SOURCE_DIR) + "/configs/validation/full.yaml", shipped_dirs());
   EXPECT_EQ(full.jobs.size(), (13 + 53 + 52 + 5) * dataflows * 4);
   const std::vector<JobKey> keys = full.job_keys();
   EXPECT_EQ(std::set<JobKey>(keys.begin(), keys.end()).size(), full.jobs.size());
@@ -117,8 +116,7 @@ TEST(ValidationSuite, ShardsAreDisjointAndCoverEveryJob) {
       const std::vector<ValidationJob> part = shard_jobs(s.jobs, Shard{i, n});
       for (const ValidationJob& job : part) ++seen[job.index];
       // every N-th job, in order
-      for (std::size_t k = 1; k < part.size(); ++k)
-        EXPECT_EQ(part[k].index, part[k - 1].index + n);
+      for (std::size_t k = 1; k < part.size(); ++k) EXPECT_EQ(part[k].index, part[k - 1].index + n);
       if (!part.empty()) {
         EXPECT_EQ(part.front().index, i - 1);
       }
@@ -132,8 +130,8 @@ TEST(ValidationSuite, ParsesShardSpecs) {
   EXPECT_EQ(parse_shard("1/1"), (Shard{1, 1}));
   EXPECT_EQ(parse_shard("3/4"), (Shard{3, 4}));
   EXPECT_EQ(parse_shard("4/4").str(), "4/4");
-  for (const char* bad : {"3/2", "0/2", "1/0", "a/b", "2", "", "1/", "/2", "-1/2", "1/2/3",
-                          " 1/2", "1.5/2"}) {
+  for (const char* bad :
+       {"3/2", "0/2", "1/0", "a/b", "2", "", "1/", "/2", "-1/2", "1/2/3", " 1/2", "1.5/2"}) {
     try {
       parse_shard(bad);
       ADD_FAILURE() << "accepted " << bad;
@@ -185,10 +183,10 @@ TEST(ValidationSuite, ErrorsNameFileLineAndField) {
       {"name: x\nengines: [model, simulator]\nnetworks: [tiny.m]\ndataflows: all\nhardware: "
        "[ideal]\n",
        2, "engines[1]: unknown engine 'simulator'"},
-      {"name: x\ntimeout_seconds: -3\nnetworks: [tiny.m]\ndataflows: all\nhardware: [ideal]\n",
-       2, "timeout_seconds: -3 is out of range"},
-      {"name: x\ntimeout_seconds: soon\nnetworks: [tiny.m]\ndataflows: all\nhardware: [ideal]\n",
-       2, "timeout_seconds: 'soon' is not a number"},
+      {"name: x\ntimeout_seconds: -3\nnetworks: [tiny.m]\ndataflows: all\nhardware: [ideal]\n", 2,
+       "timeout_seconds: -3 is out of range"},
+      {"name: x\ntimeout_seconds: soon\nnetworks: [tiny.m]\ndataflows: all\nhardware: [ideal]\n", 2,
+       "timeout_seconds: 'soon' is not a number"},
       {"networks: [tiny.m]\ndataflows: all\nhardware: [ideal]\n", 1, "no name field"},
       {"name: x\ndataflows: all\nhardware: [ideal]\n", 1, "no networks field"},
       {"name: x\nnetworks: []\ndataflows: all\nhardware: [ideal]\n", 2, "empty list"},
@@ -211,8 +209,8 @@ TEST(ValidationSuite, ErrorsNameFileLineAndField) {
 TEST(ValidationSuite, ErrorsInsideNamedFilesPointAtThoseFiles) {
   TempDir dir;
   dir.write("broken.m", "Network broken {\nLayer L {\n  Type: CONV\n  Dimensions { K: 0 }\n}\n}\n");
-  const std::string suite = dir.write(
-      "suite.yaml", "name: x\nnetworks: [broken.m]\ndataflows: all\nhardware: [ideal]\n");
+  const std::string suite =
+      dir.write("suite.yaml", "name: x\nnetworks: [broken.m]\ndataflows: all\nhardware: [ideal]\n");
   try {
     load_suite(suite, shipped_dirs());
     FAIL() << "a malformed network was accepted";

@@ -26,9 +26,9 @@ const std::string kStandIn = std::string(METRONOME_BINARY) + " model";
 
 std::vector<std::string> validate_args(const std::string& suite, const fs::path& out,
                                        std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"validate", suite,         "--out",     out.string(),
-                                   "--jobs",   "2",           "--no-plots", "--sim-command",
-                                   kStandIn};
+  std::vector<std::string> args = {"validate",   suite,           "--out",
+                                   out.string(), "--jobs",        "2",
+                                   "--no-plots", "--sim-command", kStandIn};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -79,7 +79,8 @@ TEST(ValidateCli, BadInputExitsWithStatus2) {
       "bad.yaml", "name: x\nnetworks: [tiny.m]\ndataflows: all\nhardware: [ideal]\nhardwares: 1\n");
   e2e::RunResult r = run_metronome(validate_args(bad, dir.path() / "out"));
   EXPECT_EQ(r.exit_status, 2) << r.describe();
-  EXPECT_NE(r.err.find("metronome: " + bad + ":5: unknown field 'hardwares' (expected one of "
+  EXPECT_NE(r.err.find("metronome: " + bad +
+                       ":5: unknown field 'hardwares' (expected one of "
                        "name, description, engines, timeout_seconds, networks, dataflows, "
                        "hardware)"),
             std::string::npos)
@@ -104,8 +105,8 @@ TEST(ValidateCli, BadInputExitsWithStatus2) {
   EXPECT_EQ(r.exit_status, 2) << r.describe();
   EXPECT_NE(r.err.find("--merge joins finished shards"), std::string::npos) << r.err;
 
-  r = run_metronome({"validate", "--merge", dir.path().string(), "--out",
-                     (dir.path() / "m").string()});
+  r = run_metronome(
+      {"validate", "--merge", dir.path().string(), "--out", (dir.path() / "m").string()});
   EXPECT_EQ(r.exit_status, 2) << r.describe();
   EXPECT_NE(r.err.find("manifest.json: no manifest"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir.path() / "out"));
@@ -137,8 +138,8 @@ TEST(ValidateCli, KilledRunResumesWithEveryJobOnce) {
   ASSERT_EQ(run_metronome(validate_args(suite, dir.path() / "ref")).exit_status, 0);
 
   // A stand-in that takes 0.1 s a job, so that the run can be killed in the middle.
-  const std::string slow = dir.write(
-      "slow_sim.sh", "#!/bin/sh\nsleep 0.1\nexec " + kStandIn + " \"$@\"\n");
+  const std::string slow =
+      dir.write("slow_sim.sh", "#!/bin/sh\nsleep 0.1\nexec " + kStandIn + " \"$@\"\n");
   ::chmod(slow.c_str(), 0755);
   std::vector<std::string> args = validate_args(suite, dir.path() / "out");
   args.back() = slow;
@@ -196,9 +197,10 @@ TEST(ValidateCli, MergedShardsGiveTheUnshardedReport) {
 
 TEST(ValidateCli, PlotsOrANote) {
   TempDir dir;
-  const std::string suite = write_tiny_suite(
-      dir, "name: one\nnetworks:\n  - network: tiny.m\n    layers: [A]\n"
-           "dataflows: [kcp_ws, rs]\nhardware: [ideal]\n");
+  const std::string suite =
+      write_tiny_suite(dir,
+                       "name: one\nnetworks:\n  - network: tiny.m\n    layers: [A]\n"
+                       "dataflows: [kcp_ws, rs]\nhardware: [ideal]\n");
   std::vector<std::string> args = validate_args(suite, dir.path() / "out");
   args.erase(std::find(args.begin(), args.end(), "--no-plots"));
   const e2e::RunResult r = run_metronome(args);

@@ -53,7 +53,8 @@ inline ConfigDirs shipped_dirs() {
 }
 
 // Writes tiny.m and suite.yaml into `dir`; returns the suite's path.
-inline std::string write_tiny_suite(const TempDir& dir, const std::string& suite_text = tiny_suite()) {
+inline std::string write_tiny_suite(const TempDir& dir,
+                                    const std::string& suite_text = tiny_suite()) {
   dir.write("tiny.m", kTinyNetwork);
   return dir.write("suite.yaml", suite_text);
 }
