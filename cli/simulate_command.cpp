@@ -1,11 +1,32 @@
 #include "cli/simulate_command.hpp"
 
+#include <fmt/format.h>
+
+#include <fstream>
+#include <memory>
 #include <ostream>
+#include <vector>
 
 #include "sim/simulate.hpp"
 #include "sim/systemc/engine_module.hpp"
+#include "sim/trace.hpp"
 
 namespace metronome::cli {
+namespace {
+
+// A trace file, opened before anything is simulated so that an unwritable path fails fast.
+std::unique_ptr<std::ofstream> open_trace_file(const std::string& path, const char* what) {
+  auto out = std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc);
+  if (!*out) throw UsageError(fmt::format("{}: cannot write the {} file", path, what));
+  return out;
+}
+
+void check_written(std::ofstream& out, const std::string& path, const char* what) {
+  out.close();
+  if (!out) throw UsageError(fmt::format("{}: cannot write the {} file", path, what));
+}
+
+}  // namespace
 
 SimulateCommand::SimulateCommand(CLI::App& app) {
   command_ = app.add_subcommand(
@@ -20,6 +41,25 @@ SimulateCommand::SimulateCommand(CLI::App& app) {
                    "Stop a run (exit 1) after this many cycles without progress")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  command_
+      ->add_option("--trace", trace_,
+                   "Write a Chrome trace (JSON; open in ui.perfetto.dev) to F: per-PE "
+                   "busy/waiting_for_input/output_backpressure/idle spans, per-link busy spans, "
+                   "counters (MACs, words in the networks, L2 queue, DRAM). 1 us = 1 cycle; "
+                   "several layers/dataflows become separate processes")
+      ->type_name("F.json");
+  command_
+      ->add_option("--trace-max-events", trace_max_events_,
+                   "Stop recording the --trace after this many span/counter events (the file "
+                   "notes the cycle it stopped at)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command_
+      ->add_option("--vcd", vcd_,
+                   "Write a VCD (value change dump, 1 ns = 1 cycle) to F: state of the first 64 "
+                   "PEs, MACs, words delivered and in flight per network, L2 queue, DRAM busy; "
+                   "several layers/dataflows follow one another in time")
+      ->type_name("F");
 }
 
 int SimulateCommand::run(std::ostream& out, std::ostream& err) const {
@@ -28,8 +68,31 @@ int SimulateCommand::run(std::ostream& out, std::ostream& err) const {
   options.capacity =
       unbounded_buffers_ ? sim::BufferCapacity::Unbounded : sim::BufferCapacity::Enforced;
   options.watchdog_cycles = watchdog_cycles_;
+
+  // Tracing: the files stay open over all jobs; each simulation is one run in them.
+  std::unique_ptr<std::ofstream> trace_file, vcd_file;
+  std::unique_ptr<sim::ChromeTraceWriter> trace;
+  std::unique_ptr<sim::VcdWriter> vcd;
+  std::vector<sim::CycleObserver*> observers;
+  if (!trace_.empty()) {
+    trace_file = open_trace_file(trace_, "trace");
+    trace = std::make_unique<sim::ChromeTraceWriter>(*trace_file, trace_max_events_);
+    observers.push_back(trace.get());
+  }
+  if (!vcd_.empty()) {
+    vcd_file = open_trace_file(vcd_, "VCD");
+    vcd = std::make_unique<sim::VcdWriter>(*vcd_file);
+    observers.push_back(vcd.get());
+  }
+  sim::ObserverFanout fanout(observers);
+  if (observers.size() == 1) options.observer = observers.front();
+  if (observers.size() > 1) options.observer = &fanout;
+
   bool systemc_used = false;
-  return jobs_.run(out, err, [&](const Job& job, const Hardware& hw) {
+  const int status = jobs_.run(out, err, [&](const Job& job, const Hardware& hw) {
+    const std::string label = job.layer->name + " / " + job.mapping->name;
+    if (trace) trace->set_run_label(label);
+    if (vcd) vcd->set_run_label(label);
     // SystemC allows one elaboration per process: the first simulation runs under SystemC's
     // kernel, any further ones (several layers or dataflows) in the identical plain loop.
     const bool first = !systemc_used;
@@ -37,6 +100,19 @@ int SimulateCommand::run(std::ostream& out, std::ostream& err) const {
     return sim::simulate_layer(*job.layer, *job.mapping, hw, options,
                                first ? sim::CycleRunner(sim::run_systemc) : sim::run_plain);
   });
+  if (trace) {
+    trace->close();
+    check_written(*trace_file, trace_, "trace");
+    if (trace->truncated())
+      err << fmt::format(
+          "metronome: warning: {}: trace truncated at cycle {} (--trace-max-events {})\n", trace_,
+          trace->truncated_at_cycle(), trace_max_events_);
+  }
+  if (vcd) {
+    vcd->close();
+    check_written(*vcd_file, vcd_, "VCD");
+  }
+  return status;
 }
 
 }  // namespace metronome::cli

@@ -1,17 +1,8 @@
 #include "model/noc_geometry.hpp"
 
-#include <cmath>
+#include "spec/noc_topology.hpp"
 
 namespace metronome {
-
-namespace {
-// Side of the most square rows x cols array holding `pes` PEs (rows <= cols).
-std::int64_t array_rows(std::int64_t pes) {
-  auto rows = static_cast<std::int64_t>(std::sqrt(static_cast<double>(pes)));
-  while (rows > 1 && pes % rows != 0) --rows;
-  return rows < 1 ? 1 : rows;
-}
-}  // namespace
 
 NocGeometry::NocGeometry(const NetworkSpec& spec, std::int64_t pes) : spec_(spec) {
   switch (spec.topology) {

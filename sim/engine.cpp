@@ -42,13 +42,28 @@ Engine::Engine(const Layer& layer, const ResolvedMapping& mapping, const Hardwar
   controller_ = std::make_unique<Controller>(
       layer, mapping, hw, tensors_,
       Controller::Cores{dram_, l2_, distribution_, reduction_, pes_}, copts);
+  set_observer(options.observer);
 }
 
 Engine::~Engine() = default;
 
+void Engine::set_observer(CycleObserver* observer) {
+  observer_ = observer;
+  if (observer_) observer_->start(*this);
+}
+
+void Engine::finish_observer(bool completed) {
+  CycleObserver* observer = observer_;
+  observer_ = nullptr;  // finish() once
+  observer->finish(*this, completed);
+}
+
 void Engine::cycle() {
   controller_->before_cycle(cycle_);
-  if (controller_->done()) return;
+  if (controller_->done()) {
+    if (observer_) finish_observer(true);
+    return;
+  }
   dram_.evaluate(cycle_);
   l2_.evaluate(cycle_);
   distribution_.evaluate(cycle_);
@@ -59,6 +74,7 @@ void Engine::cycle() {
   distribution_.commit();
   reduction_.commit();
   for (Pe& pe : pes_) pe.commit();
+  if (observer_) observer_->on_cycle(*this, cycle_);
 
   // The watchdog: a cycle makes progress when the controller moved something (a delivery, an
   // L2 or DRAM completion, a request, an injection, a step) or a PE did a MAC.
@@ -72,6 +88,7 @@ void Engine::cycle() {
   if (moved) {
     last_progress_cycle_ = cycle_;
   } else if (cycle_ - last_progress_cycle_ >= options_.watchdog_cycles) {
+    if (observer_) finish_observer(false);
     throw SimulationStalled(fmt::format("watchdog: no progress for {} cycles (cycle {}): {}",
                                         cycle_ - last_progress_cycle_, cycle_,
                                         controller_->describe_waits()));

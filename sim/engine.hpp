@@ -23,12 +23,31 @@
 
 namespace metronome::sim {
 
+class Engine;
+
+// Watches a run cycle by cycle, read-only (sim/DESIGN.md, "Tracing"; the Chrome-trace and VCD
+// writers of sim/trace.hpp). The engine calls start() when the observer is attached,
+// on_cycle() after the commit of every evaluated cycle, and finish() once when the run ends
+// (done, or stopped by the watchdog), after which it detaches the observer.
+class CycleObserver {
+ public:
+  virtual ~CycleObserver() = default;
+  virtual void start(const Engine& engine) = 0;
+  virtual void on_cycle(const Engine& engine, std::int64_t cycle) = 0;
+  // `completed`: false when the watchdog stopped the run. Every evaluated cycle has been seen by
+  // on_cycle() (engine.cycles() leaves out the cycle the watchdog fired in).
+  virtual void finish(const Engine& engine, bool completed) = 0;
+};
+
 struct SimOptions {
   std::uint64_t seed = 1;  // of the input and weight tensors
   BufferCapacity capacity = BufferCapacity::Enforced;
   // Cycles without any block making progress before the run is stopped as stuck.
   std::int64_t watchdog_cycles = 100000;
   std::int64_t lookahead_steps = 8;
+  // Not owned; attached to the engine at construction (Engine::set_observer). With none, the
+  // engine pays one null-pointer check per cycle.
+  CycleObserver* observer = nullptr;
 };
 
 // A run that stopped making progress (the watchdog fired): names what waits for what.
@@ -68,7 +87,19 @@ class Engine {
   const std::vector<std::int64_t>& output() const { return controller_->dram_output(); }
   const LayerTensors& tensors() const { return tensors_; }
 
+  // Attaches `observer` (nullptr detaches) and calls its start(); see CycleObserver.
+  void set_observer(CycleObserver* observer);
+  // Read-only views of the cores, for observers.
+  const Hardware& hardware() const { return hw_; }
+  const std::vector<Pe>& pes() const { return pes_; }
+  const Network& distribution() const { return distribution_; }
+  const Network& reduction() const { return reduction_; }
+  const GlobalBuffer& l2() const { return l2_; }
+  const Dram& dram() const { return dram_; }
+
  private:
+  void finish_observer(bool completed);
+
   const Hardware& hw_;
   SimOptions options_;
   LayerTensors tensors_;
@@ -81,6 +112,7 @@ class Engine {
   std::int64_t cycle_ = 0;
   std::int64_t last_progress_cycle_ = 0;
   std::int64_t last_macs_ = 0;
+  CycleObserver* observer_ = nullptr;
 };
 
 }  // namespace metronome::sim

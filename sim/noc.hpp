@@ -21,7 +21,7 @@
 #include "sim/noc_link.hpp"
 #include "sim/noc_ports.hpp"
 #include "sim/noc_router.hpp"
-#include "sim/topology.hpp"
+#include "spec/noc_topology.hpp"
 #include "spec/hardware.hpp"
 
 namespace metronome::sim {
@@ -97,6 +97,10 @@ class Network {
     return words_staged_ == 0 && ctx_.words_held == 0 && ctx_.open_reductions == 0;
   }
   NocStats stats() const;
+  // Cheap per-cycle views for observers (sim/trace.hpp); stats() builds every LinkStats.
+  std::span<const Link> links() const { return links_; }  // reported() ones are stats().links
+  std::int64_t words_delivered() const { return ctx_.words_delivered; }
+  std::int64_t words_held() const { return ctx_.words_held; }
 
  private:
   std::size_t inject_index(std::int64_t at) const;

@@ -1,7 +1,7 @@
 #pragma once
 // Multicast groups (distribution) and contributor groups (reduction) of a network: a set of PEs
 // and what its tree asks of every router on it. The tree is the union of the topology's routes
-// of those PEs (sim/topology.hpp).
+// of those PEs (spec/noc_topology.hpp).
 
 #include <cstdint>
 #include <deque>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "sim/noc_link.hpp"
-#include "sim/topology.hpp"
+#include "spec/noc_topology.hpp"
 
 namespace metronome::sim {
 

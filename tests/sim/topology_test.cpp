@@ -1,8 +1,8 @@
-// NoC topologies (sim/topology.hpp): every topology builds for small, large and non-square PE
+// NoC topologies (spec/noc_topology.hpp): every topology builds for small, large and non-square PE
 // counts, every PE is reachable both ways, routes have the hop counts and hop sequences that
 // sim/DESIGN.md ("Network-on-chip") documents, written out by hand here.
 
-#include "sim/topology.hpp"
+#include "spec/noc_topology.hpp"
 
 #include <gtest/gtest.h>
 

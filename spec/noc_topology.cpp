@@ -1,4 +1,4 @@
-#include "sim/topology.hpp"
+#include "spec/noc_topology.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -10,7 +10,7 @@
 #include <cmath>
 #include <deque>
 
-namespace metronome::sim {
+namespace metronome {
 
 namespace {
 
@@ -394,4 +394,4 @@ std::string NocTopology::describe(NodeId from, std::span<const std::size_t> rout
   return out;
 }
 
-}  // namespace metronome::sim
+}  // namespace metronome

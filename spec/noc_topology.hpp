@@ -1,11 +1,13 @@
 #pragma once
-// Network-on-chip topologies as Boost.Graph graphs (sim/DESIGN.md, "Network-on-chip").
+// Network-on-chip topologies as Boost.Graph graphs (sim/DESIGN.md, "Network-on-chip"): the one
+// description of a network's shape, shared by the simulator's networks (sim/noc*) and the
+// analytical model's contention estimate (model/contention*).
 //
 // A topology holds one L2 node, P PE nodes and the routers or switches its shape needs, joined by
 // directed edges (every physical connection is two edges, one per direction). It fixes the
-// routing of the simulator: one route from L2 to every PE (distribution) and one from every PE
-// to L2 (reduction); together the routes of each direction form a tree rooted at L2, so a
-// multicast tree or a reduction tree is the union of the routes of its PEs.
+// routing (the simulator's, and the model's): one route from L2 to every PE (distribution) and
+// one from every PE to L2 (reduction); together the routes of each direction form a tree rooted
+// at L2, so a multicast tree or a reduction tree is the union of the routes of its PEs.
 
 #include <boost/graph/adjacency_list.hpp>
 #include <cstdint>
@@ -16,7 +18,7 @@
 
 #include "spec/hardware.hpp"
 
-namespace metronome::sim {
+namespace metronome {
 
 enum class NodeKind : std::uint8_t { L2, Pe, Router };
 
@@ -149,4 +151,4 @@ class NocTopology {
 // above sqrt(pes) (the analytical model's assumption).
 std::int64_t array_rows(std::int64_t pes);
 
-}  // namespace metronome::sim
+}  // namespace metronome
