@@ -9,6 +9,7 @@
 #include "cli/common.hpp"
 #include "cli/model_command.hpp"
 #include "cli/simulate_command.hpp"
+#include "cli/sweep_command.hpp"
 #include "cli/validate_command.hpp"
 #include "spec/error.hpp"
 
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   metronome::cli::ModelCommand model(app);
   metronome::cli::ValidateCommand validate(app);
   metronome::cli::SimulateCommand simulate(app);
+  metronome::cli::SweepCommand sweep(app);
 
   try {
     app.parse(argc, argv);
@@ -47,6 +49,7 @@ int main(int argc, char** argv) {
     if (model.selected()) return model.run(std::cout, std::cerr);
     if (validate.selected()) return validate.run(std::cout, std::cerr);
     if (simulate.selected()) return simulate.run(std::cout, std::cerr);
+    if (sweep.selected()) return sweep.run(std::cout, std::cerr);
     return 2;  // unreachable: CLI11 requires a subcommand
   } catch (const metronome::InputError& e) {
     std::cout.flush();

@@ -43,7 +43,7 @@ SimulateCommand::SimulateCommand(CLI::App& app) {
       ->capture_default_str();
   command_
       ->add_option("--trace", trace_,
-                   "Write a Chrome trace (JSON; open in ui.perfetto.dev) to F: per-PE "
+                   "Write a Chrome trace (JSON; open it in Perfetto, ui.perfetto.dev) to F: per-PE "
                    "busy/waiting_for_input/output_backpressure/idle spans, per-link busy spans, "
                    "counters (MACs, words in the networks, L2 queue, DRAM). 1 us = 1 cycle; "
                    "several layers/dataflows become separate processes")

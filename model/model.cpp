@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "model/contention.hpp"
 #include "model/fills.hpp"
 #include "model/maestro_semantics.hpp"
 #include "model/noc_geometry.hpp"
@@ -84,9 +85,6 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   m.hardware = hw.name;
   m.engine = Engine::Model;
   m.semantics = options.semantics;
-  if (options.noc_model == NocModel::Contention)
-    throw InputError(SourceLocation{}, "--noc-model contention is not available in this version",
-                     "--noc-model simple");
   if (!screen_record(layer, mapping, m)) return m;
 
   // MAESTRO's own counting (its MAC count and verdicts; no exact validity check).
@@ -247,6 +245,12 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   const std::int64_t dram_cycles =
       transfer_cycles(dram_words, hw.dram.words_per_cycle) + hw.dram.latency_cycles;
   m.runtime_cycles = std::max(on_chip + hw.dram.latency_cycles, dram_cycles);
+  if (options.noc_model == NocModel::Contention) {
+    // Section 5b: per-link loads on the topology graph, step by step.
+    const ContentionInputs inputs{geometry,        plans,    pe_fills,
+                                  semantics,       dram_fill, tensor_words[Tensor::Output]};
+    m.runtime_cycles = estimate_contention(inputs, hw).runtime_cycles;
+  }
   m.pe_utilization = m.runtime_cycles > 0
                          ? static_cast<double>(m.macs) /
                                (static_cast<double>(m.runtime_cycles) *

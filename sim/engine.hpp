@@ -44,7 +44,7 @@ struct SimOptions {
   BufferCapacity capacity = BufferCapacity::Enforced;
   // Cycles without any block making progress before the run is stopped as stuck.
   std::int64_t watchdog_cycles = 100000;
-  std::int64_t lookahead_steps = 8;
+  std::int64_t lookahead_steps = 16;
   // Not owned; attached to the engine at construction (Engine::set_observer). With none, the
   // engine pays one null-pointer check per cycle.
   CycleObserver* observer = nullptr;

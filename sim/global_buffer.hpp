@@ -96,9 +96,16 @@ class GlobalBuffer {
 
   std::int64_t capacity_words() const { return capacity_words_; }
   std::int64_t banks() const { return banks_; }
-  // Low-order interleaving: every tensor's region starts at bank 0 and consecutive flat indices
-  // go to consecutive banks.
-  std::int64_t bank_of(const WordKey& key) const { return key.index % banks_; }
+  // Skewed interleaving: the sum of the flat index's base-`banks` digits, mod `banks` (every
+  // tensor's region starts at bank 0). Consecutive indices go to consecutive banks, and a
+  // strided walk (e.g. one word per channel) is spread over the banks instead of landing on the
+  // few a plain `index mod banks` would give it.
+  std::int64_t bank_of(const WordKey& key) const {
+    if (banks_ == 1) return 0;
+    std::int64_t sum = 0;
+    for (std::int64_t i = key.index; i > 0; i /= banks_) sum += i % banks_;
+    return sum % banks_;
+  }
 
   // --- between cycles (seen by the next evaluate) ---
   // Ownership changes at submission: Write and Accumulate of a word not owned take a word of

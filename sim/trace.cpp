@@ -1,5 +1,6 @@
 #include "sim/trace.hpp"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,11 +19,21 @@ std::string json_string(std::string_view text) {
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20)
           out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
@@ -41,10 +52,14 @@ const char* network_name(Direction d) {
 
 std::string_view pe_state_name(PeState state) {
   switch (state) {
-    case PeState::Idle: return "idle";
-    case PeState::Busy: return "busy";
-    case PeState::WaitingForInput: return "waiting_for_input";
-    case PeState::OutputBackpressure: return "output_backpressure";
+    case PeState::Idle:
+      return "idle";
+    case PeState::Busy:
+      return "busy";
+    case PeState::WaitingForInput:
+      return "waiting_for_input";
+    case PeState::OutputBackpressure:
+      return "output_backpressure";
   }
   return "?";
 }
@@ -52,7 +67,7 @@ std::string_view pe_state_name(PeState state) {
 // ---------------------------------------------------------------------------------------------
 // CycleSampler
 
-void CycleSampler::start(const Engine& engine) {
+void CycleSampler::start(const Engine& engine, bool links) {
   const std::vector<Pe>& pes = engine.pes();
   pe_prev_.assign(pes.size(), PeCounters{});
   for (std::size_t p = 0; p < pes.size(); ++p) {
@@ -67,11 +82,11 @@ void CycleSampler::start(const Engine& engine) {
   links_.clear();
   link_prev_.clear();
   for (const Network* net : {&engine.distribution(), &engine.reduction()}) {
-    const std::span<const Link> links = net->links();
-    for (std::size_t l = 0; l < links.size(); ++l) {
-      if (!links[l].reported()) continue;
-      links_.push_back(TracedLink{net->direction(), l, links[l].stats().name});
-      link_prev_.push_back({links[l].stats().words, links[l].stats().busy_cycles});
+    const std::span<const Link> all = links ? net->links() : std::span<const Link>{};
+    for (std::size_t l = 0; l < all.size(); ++l) {
+      if (!all[l].reported()) continue;
+      links_.push_back(TracedLink{net->direction(), l, all[l].stats().name});
+      link_prev_.push_back({all[l].stats().words, all[l].stats().busy_cycles});
     }
   }
   link_words_.assign(links_.size(), 0);
@@ -105,12 +120,11 @@ void CycleSampler::sample(const Engine& engine) {
       pe_state_[p] = PeState::Idle;
     pe_macs_[p] = s.macs - prev.macs;
     macs_ += pe_macs_[p];
-    prev = {s.busy_cycles, s.waiting_for_input_cycles, s.output_backpressure_cycles,
-            s.idle_cycles, s.macs};
+    prev = {s.busy_cycles, s.waiting_for_input_cycles, s.output_backpressure_cycles, s.idle_cycles,
+            s.macs};
   }
 
-  const std::span<const Link> nets[2] = {engine.distribution().links(),
-                                         engine.reduction().links()};
+  const std::span<const Link> nets[2] = {engine.distribution().links(), engine.reduction().links()};
   for (std::size_t i = 0; i < links_.size(); ++i) {
     const LinkStats& s = nets[slot(links_[i].network)][links_[i].index].stats();
     link_words_[i] = s.words - link_prev_[i].words;
@@ -135,15 +149,21 @@ void CycleSampler::sample(const Engine& engine) {
 
 ChromeTraceWriter::ChromeTraceWriter(std::ostream& out, std::int64_t max_events)
     : out_(out), max_events_(std::max<std::int64_t>(max_events, 0)) {
-  out_ << "{\"traceEvents\":[";
+  buf_ = "{\"traceEvents\":[";
 }
 
 ChromeTraceWriter::~ChromeTraceWriter() {
   close();
 }
 
+void ChromeTraceWriter::flush(std::size_t above) {
+  if (buf_.size() <= above) return;
+  out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+  buf_.clear();
+}
+
 void ChromeTraceWriter::begin_event() {
-  out_ << (first_event_ ? "\n" : ",\n");
+  buf_ += first_event_ ? "\n" : ",\n";
   first_event_ = false;
 }
 
@@ -152,7 +172,10 @@ bool ChromeTraceWriter::reserve() {
 }
 
 void ChromeTraceWriter::start(const Engine& engine) {
-  if (in_run_) finish(engine, false);  // the previous run never finished (an exception)
+  if (in_run_) {  // the previous run never finished (an exception): end its spans, no metadata
+    if (recording_) close_spans(last_cycle_ + 1);
+    run_notes_.push_back(label_ + " did not finish");
+  }
   ++run_;
   in_run_ = true;
   recording_ = !exhausted_ && !closed_;
@@ -179,10 +202,14 @@ void ChromeTraceWriter::write_pe_span(std::size_t pe, std::int64_t end) {
   --open_;
   if (end <= start) return;  // begun in the cycle the trace stopped at
   begin_event();
-  out_ << fmt::format(R"({{"name":"{}","cat":"pe","ph":"X","ts":{},"dur":{},"pid":{},"tid":{})",
-                      pe_state_name(state), start, end - start, pid(0), pe);
-  if (state == PeState::Busy) out_ << fmt::format(R"(,"args":{{"macs":{}}})", pe_span_macs_[pe]);
-  out_ << '}';
+  fmt::format_to(
+      std::back_inserter(buf_),
+      FMT_COMPILE(R"({{"name":"{}","cat":"pe","ph":"X","ts":{},"dur":{},"pid":{},"tid":{})"),
+      pe_state_name(state), start, end - start, pid(0), pe);
+  if (state == PeState::Busy)
+    fmt::format_to(std::back_inserter(buf_), FMT_COMPILE(R"(,"args":{{"macs":{}}})"),
+                   pe_span_macs_[pe]);
+  buf_ += '}';
   ++events_;
 }
 
@@ -192,8 +219,10 @@ void ChromeTraceWriter::write_link_span(std::size_t link, std::int64_t end) {
   --open_;
   if (end <= start) return;
   begin_event();
-  out_ << fmt::format(
-      R"({{"name":"busy","cat":"{}","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},"args":{{"words":{}}}}})",
+  fmt::format_to(
+      std::back_inserter(buf_),
+      FMT_COMPILE(R"({{"name":"busy","cat":"{}","ph":"X","ts":{},"dur":{},"pid":{},"tid":{},)"
+                  R"("args":{{"words":{}}}}})"),
       network_name(sampler_.links()[link].network), start, end - start, pid(1), link,
       link_span_words_[link]);
   ++events_;
@@ -203,10 +232,12 @@ void ChromeTraceWriter::counter(int which, std::string_view name, std::string_vi
                                 std::int64_t a, std::string_view key_b, std::int64_t b,
                                 std::int64_t cycle) {
   begin_event();
-  out_ << fmt::format(R"({{"name":"{}","ph":"C","ts":{},"pid":{},"args":{{"{}":{})", name, cycle,
-                      pid(which), key_a, a);
-  if (!key_b.empty()) out_ << fmt::format(R"(,"{}":{})", key_b, b);
-  out_ << "}}";
+  fmt::format_to(std::back_inserter(buf_),
+                 FMT_COMPILE(R"({{"name":"{}","ph":"C","ts":{},"pid":{},"args":{{"{}":{})"), name,
+                 cycle, pid(which), key_a, a);
+  if (!key_b.empty())
+    fmt::format_to(std::back_inserter(buf_), FMT_COMPILE(R"(,"{}":{})"), key_b, b);
+  buf_ += "}}";
   ++events_;
 }
 
@@ -225,9 +256,10 @@ void ChromeTraceWriter::truncate(std::int64_t cycle) {
   truncated_at_ = cycle;
   truncated_run_ = run_;
   begin_event();
-  out_ << fmt::format(
-      R"j({{"name":"trace truncated (--trace-max-events {})","ph":"i","s":"g","ts":{},"pid":{},"tid":0}})j",
-      max_events_, cycle, pid(0));
+  fmt::format_to(std::back_inserter(buf_),
+                 R"j({{"name":"trace truncated (--trace-max-events {})","ph":"i","s":"g",)j"
+                 R"("ts":{},"pid":{},"tid":0}})",
+                 max_events_, cycle, pid(0));
   truncated_note_ = fmt::format(
       "trace truncated at cycle {} of run {}{}: {} events written, the next would exceed "
       "--trace-max-events {}; later cycles (and runs) are not recorded",
@@ -237,6 +269,7 @@ void ChromeTraceWriter::truncate(std::int64_t cycle) {
 void ChromeTraceWriter::on_cycle(const Engine& engine, std::int64_t cycle) {
   last_cycle_ = cycle;
   if (!recording_) return;
+  flush(std::size_t{1} << 20);
   sampler_.sample(engine);
 
   const std::span<const PeState> states = sampler_.pe_states();
@@ -290,8 +323,8 @@ void ChromeTraceWriter::on_cycle(const Engine& engine, std::int64_t cycle) {
   if (delivered[0] != last_delivered_[0] || delivered[1] != last_delivered_[1]) {
     if (!reserve()) return truncate(cycle);
     last_delivered_[0] = delivered[0], last_delivered_[1] = delivered[1];
-    counter(1, "words delivered per cycle", "distribution", delivered[0], "reduction",
-            delivered[1], cycle);
+    counter(1, "words delivered per cycle", "distribution", delivered[0], "reduction", delivered[1],
+            cycle);
   }
   if (sampler_.l2_queued_requests() != last_l2_) {
     if (!reserve()) return truncate(cycle);
@@ -310,15 +343,15 @@ void ChromeTraceWriter::write_metadata(const Engine& engine) {
   auto meta = [&](std::string_view name, int p, std::int64_t tid, std::string_view key,
                   const std::string& value) {
     begin_event();
-    out_ << fmt::format(R"({{"name":"{}","ph":"M","pid":{},"tid":{},"args":{{"{}":{}}}}})", name,
-                        p, tid, key, value);
+    fmt::format_to(std::back_inserter(buf_),
+                   R"({{"name":"{}","ph":"M","pid":{},"tid":{},"args":{{"{}":{}}}}})", name, p, tid,
+                   key, value);
   };
   const char* processes[3] = {"PEs", "links", "memory"};
   for (int which = 0; which < 3; ++which) {
     meta("process_name", pid(which), 0, "name", json_string(processes[which]));
     meta("process_sort_index", pid(which), 0, "sort_index", std::to_string(pid(which)));
-    if (!label_.empty())
-      meta("process_labels", pid(which), 0, "labels", json_string(label_));
+    if (!label_.empty()) meta("process_labels", pid(which), 0, "labels", json_string(label_));
   }
   for (std::size_t p = 0; p < engine.pes().size(); ++p) {
     meta("thread_name", pid(0), static_cast<std::int64_t>(p), "name",
@@ -327,8 +360,7 @@ void ChromeTraceWriter::write_metadata(const Engine& engine) {
          std::to_string(p));
   }
   // A thread per link that carried words in the run.
-  const std::span<const Link> nets[2] = {engine.distribution().links(),
-                                         engine.reduction().links()};
+  const std::span<const Link> nets[2] = {engine.distribution().links(), engine.reduction().links()};
   const std::vector<TracedLink>& links = sampler_.links();
   for (std::size_t l = 0; l < links.size(); ++l) {
     const std::size_t n = links[l].network == Direction::Distribution ? 0 : 1;
@@ -362,16 +394,18 @@ void ChromeTraceWriter::finish(const Engine& engine, bool completed) {
 void ChromeTraceWriter::close() {
   if (closed_) return;
   closed_ = true;
-  out_ << "\n],\n\"otherData\":{";
-  out_ << R"j("time_unit":"1 us in this trace = 1 simulated clock cycle (ts and dur count cycles)")j";
-  out_ << R"(,"generator":"metronome simulate --trace")";
-  out_ << fmt::format(R"(,"max_events":{},"events":{})", max_events_, events_);
+  buf_ += "\n],\n\"otherData\":{";
+  buf_ +=
+      R"j("time_unit":"1 us in this trace = 1 simulated clock cycle (ts and dur count cycles)")j";
+  buf_ += R"(,"generator":"metronome simulate --trace")";
+  fmt::format_to(std::back_inserter(buf_), R"(,"max_events":{},"events":{})", max_events_, events_);
   for (std::size_t r = 0; r < run_notes_.size(); ++r)
-    out_ << fmt::format(",\"run {}\":{}", r, json_string(run_notes_[r]));
+    fmt::format_to(std::back_inserter(buf_), ",\"run {}\":{}", r, json_string(run_notes_[r]));
   if (truncated_at_ >= 0)
-    out_ << fmt::format(R"(,"truncated_at_cycle":{},"truncated":{})", truncated_at_,
-                        json_string(truncated_note_));
-  out_ << "}}\n";
+    fmt::format_to(std::back_inserter(buf_), R"(,"truncated_at_cycle":{},"truncated":{})",
+                   truncated_at_, json_string(truncated_note_));
+  buf_ += "}}\n";
+  flush(0);
   out_.flush();
 }
 
@@ -384,7 +418,8 @@ namespace {
 // '#' and '$' (which start time stamps and keywords, to spare naive readers).
 std::string vcd_id(std::size_t i) {
   static constexpr std::string_view kAlphabet =
-      "!\"%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+      "!\"%&'()*+,-./"
+      "0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
   static_assert(kAlphabet.size() == 92);
   std::string id;
   do {
@@ -472,13 +507,13 @@ void VcdWriter::start(const Engine& engine) {
   if (!header_written_) {
     write_header(engine.pes().size());
   } else if (engine.pes().size() != pes_) {
-    throw std::logic_error(fmt::format("VcdWriter: a run with {} PEs after runs with {}",
-                                       engine.pes().size(), pes_));
+    throw std::logic_error(
+        fmt::format("VcdWriter: a run with {} PEs after runs with {}", engine.pes().size(), pes_));
   }
   ++run_;
   offset_ = end_time_;
   last_cycle_ = -1;
-  sampler_.start(engine);
+  sampler_.start(engine, /*links=*/false);
   out_ << fmt::format("$comment run {}{} starts at time {} $end\n", run_,
                       label_.empty() ? "" : ": " + label_, offset_);
 }
@@ -513,9 +548,9 @@ void VcdWriter::on_cycle(const Engine& engine, std::int64_t cycle) {
     changed_[i] = 0;
     const Signal& s = signals_[i];
     if (s.width == 1)
-      fmt::format_to(std::back_inserter(pending_), "{}{}\n", s.value, s.id);
+      fmt::format_to(std::back_inserter(pending_), FMT_COMPILE("{}{}\n"), s.value, s.id);
     else
-      fmt::format_to(std::back_inserter(pending_), "b{:b} {}\n", s.value, s.id);
+      fmt::format_to(std::back_inserter(pending_), FMT_COMPILE("b{:b} {}\n"), s.value, s.id);
   }
   if (pending_.empty()) return;
   const std::int64_t time = offset_ + cycle;

@@ -47,12 +47,13 @@ struct TracedLink {
 // inside each network. Cost per cycle: O(PEs + links), only when an observer uses it.
 class CycleSampler {
  public:
-  void start(const Engine& engine);   // takes the engine's PEs and links; all counts from now
+  // Takes the engine's PEs (and reported links, if `links`); all counts from now.
+  void start(const Engine& engine, bool links = true);
   void sample(const Engine& engine);  // after a cycle: that cycle's values
 
   std::span<const PeState> pe_states() const { return pe_state_; }
   std::span<const std::int64_t> pe_macs() const { return pe_macs_; }  // this cycle, per PE
-  std::int64_t macs() const { return macs_; }                          // this cycle, all PEs
+  std::int64_t macs() const { return macs_; }                         // this cycle, all PEs
   const std::vector<TracedLink>& links() const { return links_; }
   std::span<const std::int64_t> link_words() const { return link_words_; }  // this cycle
   // Whether the link sent >= 1 word this cycle (its busy_cycles grew).
@@ -135,8 +136,10 @@ class ChromeTraceWriter : public CycleObserver {
                std::string_view key_b, std::int64_t b, std::int64_t cycle);
   void write_metadata(const Engine& engine);
   void begin_event();
+  void flush(std::size_t above);  // writes the buffer out when it holds more than `above` bytes
 
   std::ostream& out_;
+  std::string buf_;  // events not yet written to out_
   std::int64_t max_events_;
   std::int64_t events_ = 0;
   std::int64_t open_ = 0;  // spans begun and not written

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "spec/hardware.hpp"
+#include "spec/hardware_override.hpp"
 #include "spec/workload_parser.hpp"
 
 namespace metronome {
@@ -40,27 +41,9 @@ std::string stem_of(const std::string& file_name) {
   return std::filesystem::path(file_name).stem().string();
 }
 
-
-// Strict integer: optional sign, then digits only.
-enum class IntParse : std::uint8_t { Ok, NotInteger, OutOfRange };
-IntParse parse_int(std::string_view s, std::int64_t& out) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  if (s.empty()) return IntParse::NotInteger;
-  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  if (ec == std::errc::result_out_of_range) return IntParse::OutOfRange;
-  if (ec != std::errc() || ptr != s.data() + s.size()) return IntParse::NotInteger;
-  return IntParse::Ok;
-}
-
-bool parse_real(std::string_view s, double& out) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  if (s.empty()) return false;
-  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(out);
-}
-
 // ------------------------------------------------------------------------------------------
-// YAML
+// YAML: the keys, their value rules and their messages come from the field table
+// (spec/hardware_override.hpp), which the overrides of `metronome sweep` share.
 
 class YamlReader {
  public:
@@ -93,67 +76,22 @@ class YamlReader {
 
   // Walks a mapping, refusing unknown and repeated keys.
   void for_each(const YAML::Node& map, const std::string& path, int line,
-                std::initializer_list<std::string_view> keys, const Handler& handler) const;
+                const std::vector<std::string_view>& keys, const Handler& handler) const;
   const std::string& scalar(const YAML::Node& v, const std::string& path, int line,
                             const std::string& expected) const {
     if (!v.IsScalar()) fail(line, fmt::format("{}: {} given", path, kind_of(v)), expected);
     return v.Scalar();
   }
-  std::int64_t integer(const YAML::Node& v, const std::string& path, int line, std::int64_t min,
-                       const std::string& expected,
-                       std::int64_t max = std::numeric_limits<std::int64_t>::max()) const {
-    const std::string& s = scalar(v, path, line, expected);
-    std::int64_t out = 0;
-    switch (parse_int(s, out)) {
-      case IntParse::NotInteger:
-        fail(line, fmt::format("{}: {} is not an integer", path, quote(s)), expected);
-      case IntParse::OutOfRange:
-        fail(line, fmt::format("{}: {} does not fit in a 64-bit integer", path, quote(s)),
-             expected);
-      case IntParse::Ok:
-        break;
-    }
-    if (out < min || out > max)
-      fail(line, fmt::format("{}: {} is out of range", path, out), expected);
-    return out;
-  }
-  double bandwidth(const YAML::Node& v, const std::string& path, int line) const {
-    const std::string expected = "a positive number of words per cycle, or unlimited";
-    const std::string& s = scalar(v, path, line, expected);
-    if (s == "unlimited") return kUnlimited;
-    double out = 0;
-    if (!parse_real(s, out))
-      fail(line, fmt::format("{}: {} is not a number", path, quote(s)), expected);
-    if (!(out >= kMinWordsPerCycle))
-      fail(line, fmt::format("{}: {} is out of range", path, shorten(s)),
-           fmt::format("at least {} words per cycle, or unlimited", kMinWordsPerCycle));
-    return out;
-  }
-  double energy(const YAML::Node& v, const std::string& path, int line) const {
-    const std::string expected = "a number of picojoules >= 0";
-    const std::string& s = scalar(v, path, line, expected);
-    double out = 0;
-    if (!parse_real(s, out))
-      fail(line, fmt::format("{}: {} is not a number", path, quote(s)), expected);
-    if (out < 0 || out > kMaxEnergyPj)
-      fail(line, fmt::format("{}: {} is out of range", path, shorten(s)),
-           fmt::format("a number of picojoules from 0 to {:g}", kMaxEnergyPj));
-    return out;
-  }
-  bool boolean(const YAML::Node& v, const std::string& path, int line) const {
-    const std::string& s = scalar(v, path, line, "true or false");
-    if (s == "true" || s == "True" || s == "TRUE") return true;
-    if (s == "false" || s == "False" || s == "FALSE") return false;
-    fail(line, fmt::format("{}: {} is not a boolean", path, quote(s)), "true or false");
-  }
-  void network(const YAML::Node& v, const std::string& path, int line, bool distribution,
-               NetworkSpec& net) const;
+  // Reads the mapping of `section` ("" for the top level) into `hw`: leaves by the field
+  // table's rules, sub-sections recursively. Records each leaf's line in lines_.
+  void section(const YAML::Node& v, const std::string& path, int line, Hardware& hw);
 
   std::string file_;
+  std::map<std::string, int, std::less<>> lines_;  // field -> line of its value
 };
 
 void YamlReader::for_each(const YAML::Node& map, const std::string& path, int line,
-                          std::initializer_list<std::string_view> keys,
+                          const std::vector<std::string_view>& keys,
                           const Handler& handler) const {
   const std::string valid = fmt::format("{}", fmt::join(keys, ", "));
   if (!map.IsMap())
@@ -186,42 +124,17 @@ void YamlReader::for_each(const YAML::Node& map, const std::string& path, int li
   }
 }
 
-void YamlReader::network(const YAML::Node& v, const std::string& path, int line, bool distribution,
-                         NetworkSpec& net) const {
-  int fat_line = 0;
-  const auto handle = [&](const std::string& key, const YAML::Node& value, int l) {
-    const std::string_view leaf = std::string_view(key).substr(path.size() + 1);
-    if (leaf == "topology") {
-      const std::string expected = fmt::format("one of {}", fmt::join(topology_names(), ", "));
-      const std::string& s = scalar(value, key, l, expected);
-      const auto t = parse_topology(s);
-      if (!t) fail(l, fmt::format("{}: unknown topology {}", key, quote(s)), expected);
-      net.topology = *t;
-    } else if (leaf == "link_words_per_cycle") {
-      net.link_words_per_cycle = bandwidth(value, key, l);
-    } else if (leaf == "hop_latency") {
-      net.hop_latency =
-          integer(value, key, l, 0, fmt::format("an integer number of cycles from 0 to {}",
-                                                kMaxLatencyCycles),
-                  kMaxLatencyCycles);
-    } else if (leaf == "multicast") {
-      net.multicast = boolean(value, key, l);
-    } else if (leaf == "in_network") {
-      net.in_network = boolean(value, key, l);
-    } else if (leaf == "fat") {
-      net.fat = boolean(value, key, l);
-      fat_line = l;
-    }
-  };
-  if (distribution)
-    for_each(v, path, line, {"topology", "link_words_per_cycle", "hop_latency", "multicast", "fat"},
-             handle);
-  else
-    for_each(v, path, line,
-             {"topology", "link_words_per_cycle", "hop_latency", "in_network", "fat"}, handle);
-  if (net.fat && net.topology != Topology::Tree)
-    fail(fat_line, fmt::format("{}.fat: true with topology {}", path, topology_name(net.topology)),
-         "fat: true only with topology tree");
+void YamlReader::section(const YAML::Node& v, const std::string& path, int line, Hardware& hw) {
+  for_each(v, path, line, hardware_section_keys(path),
+           [&](const std::string& key, const YAML::Node& value, int l) {
+             if (const HardwareField* field = find_hardware_field(key)) {
+               const std::string& s = scalar(value, key, l, field->expected);
+               parse_hardware_value(*field, hw, s, SourceLocation{file_, l});
+               lines_[key] = l;
+             } else {
+               section(value, key, l, hw);
+             }
+           });
 }
 
 Hardware YamlReader::read(const std::string& text) {
@@ -237,101 +150,23 @@ Hardware YamlReader::read(const std::string& text) {
   if (const std::string stem = stem_of(file_); !stem.empty()) hw.name = stem;
   if (root.IsNull())
     fail(1, "empty hardware description",
-         "a YAML mapping with keys name, word_bytes, pe, l2, dram, noc, energy_pj");
+         fmt::format("a YAML mapping with keys {}", fmt::join(hardware_section_keys(""), ", ")));
 
-  int word_bytes_line = 0;
-  int l1_line = 0;
-  int l2_line = 0;
   try {
-    for_each(
-        root, "", 1, {"name", "word_bytes", "pe", "l2", "dram", "noc", "energy_pj"},
-        [&](const std::string& key, const YAML::Node& v, int line) {
-          if (key == "name") {
-            hw.name = scalar(v, key, line, "a name");
-            if (hw.name.empty()) fail(line, "name: empty", "a non-empty name");
-          } else if (key == "word_bytes") {
-            hw.word_bytes = integer(v, key, line, 1, "a positive integer");
-            word_bytes_line = line;
-          } else if (key == "pe") {
-            for_each(v, key, line, {"count", "macs_per_cycle", "l1_bytes"},
-                     [&](const std::string& k, const YAML::Node& x, int l) {
-                       if (k == "pe.count")
-                         hw.pe.count = integer(
-                             x, k, l, 1, fmt::format("a positive integer up to {}", kMaxPes),
-                             kMaxPes);
-                       else if (k == "pe.macs_per_cycle")
-                         hw.pe.macs_per_cycle = integer(
-                             x, k, l, 1,
-                             fmt::format("a positive integer up to {}", kMaxMacsPerCycle),
-                             kMaxMacsPerCycle);
-                       else {
-                         hw.pe.l1_bytes = integer(x, k, l, 1, "a positive integer number of bytes");
-                         l1_line = l;
-                       }
-                     });
-          } else if (key == "l2") {
-            for_each(v, key, line, {"bytes", "banks", "words_per_bank_per_cycle"},
-                     [&](const std::string& k, const YAML::Node& x, int l) {
-                       if (k == "l2.bytes") {
-                         hw.l2.bytes = integer(x, k, l, 1, "a positive integer number of bytes");
-                         l2_line = l;
-                       } else if (k == "l2.banks") {
-                         hw.l2.banks = integer(x, k, l, 1, "a positive integer");
-                       } else {
-                         hw.l2.words_per_bank_per_cycle = bandwidth(x, k, l);
-                       }
-                     });
-          } else if (key == "dram") {
-            for_each(v, key, line, {"words_per_cycle", "latency_cycles"},
-                     [&](const std::string& k, const YAML::Node& x, int l) {
-                       if (k == "dram.words_per_cycle")
-                         hw.dram.words_per_cycle = bandwidth(x, k, l);
-                       else
-                         hw.dram.latency_cycles = integer(
-                             x, k, l, 0,
-                             fmt::format("an integer number of cycles from 0 to {}",
-                                         kMaxLatencyCycles),
-                             kMaxLatencyCycles);
-                     });
-          } else if (key == "noc") {
-            for_each(v, key, line, {"distribution", "reduction"},
-                     [&](const std::string& k, const YAML::Node& x, int l) {
-                       if (k == "noc.distribution")
-                         network(x, k, l, true, hw.noc.distribution);
-                       else
-                         network(x, k, l, false, hw.noc.reduction);
-                     });
-          } else if (key == "energy_pj") {
-            for_each(
-                v, key, line,
-                {"mac", "l1_read", "l1_write", "l2_read", "l2_write", "noc_hop_word", "dram_word"},
-                [&](const std::string& k, const YAML::Node& x, int l) {
-                  double& slot = k == "energy_pj.mac"            ? hw.energy_pj.mac
-                                 : k == "energy_pj.l1_read"      ? hw.energy_pj.l1_read
-                                 : k == "energy_pj.l1_write"     ? hw.energy_pj.l1_write
-                                 : k == "energy_pj.l2_read"      ? hw.energy_pj.l2_read
-                                 : k == "energy_pj.l2_write"     ? hw.energy_pj.l2_write
-                                 : k == "energy_pj.noc_hop_word" ? hw.energy_pj.noc_hop_word
-                                                                 : hw.energy_pj.dram_word;
-                  slot = energy(x, k, l);
-                });
-          }
-        });
+    section(root, "", 1, hw);
   } catch (const YAML::Exception& e) {
     fail(e.mark.line >= 0 ? e.mark.line + 1 : 0, fmt::format("YAML error: {}", e.msg),
          "a valid hardware description");
   }
-
-  if (hw.pe.l1_bytes % hw.word_bytes != 0)
-    fail(l1_line > 0 ? l1_line : word_bytes_line,
-         fmt::format("pe.l1_bytes: {} is not a multiple of word_bytes ({})", hw.pe.l1_bytes,
-                     hw.word_bytes),
-         "a whole number of words per L1");
-  if (hw.l2.bytes % hw.word_bytes != 0)
-    fail(l2_line > 0 ? l2_line : word_bytes_line,
-         fmt::format("l2.bytes: {} is not a multiple of word_bytes ({})", hw.l2.bytes,
-                     hw.word_bytes),
-         "a whole number of words in L2");
+  if (const auto problem = hardware_consistency_problem(hw)) {
+    int line = 0;
+    for (std::string_view field : problem->fields)
+      if (const auto it = lines_.find(field); it != lines_.end()) {
+        line = it->second;
+        break;
+      }
+    fail(line, problem->problem, problem->expected);
+  }
   return hw;
 }
 
@@ -446,7 +281,7 @@ Hardware parse_hardware_maestro(const std::string& text, const std::string& file
       fail(line, fmt::format("{} given twice (first at line {})", it->name, it->line),
            "each key once");
     std::int64_t v = 0;
-    switch (parse_int(tokens[1], v)) {
+    switch (parse_hardware_int(tokens[1], v)) {
       case IntParse::NotInteger:
         fail(line, fmt::format("{}: {} is not an integer", it->name, quote(tokens[1])),
              fmt::format("an integer >= {}", it->min));

@@ -182,43 +182,8 @@ bool is_failed(const Metrics* m) {
 // Runs plot_validation.py when a python3 with matplotlib is found; notes on `err` otherwise.
 void make_plots(const std::string& out_dir, const PlotOptions& plots, std::ostream& err) {
   if (!plots.enabled) return;
-  if (plots.script.empty() || !fs::is_regular_file(plots.script)) {
-    err << fmt::format("metronome: note: no plots: the plot script {} does not exist\n",
-                       plots.script.empty() ? "(none given)" : plots.script);
-    return;
-  }
-  std::vector<std::string> candidates;
-  for (const char* name : {"python3", "/usr/bin/python3"})
-    if (auto p = find_program(name);
-        p && std::find(candidates.begin(), candidates.end(), *p) == candidates.end())
-      candidates.push_back(*p);
-  std::string python;
-  for (const std::string& p : candidates) {
-    ChildSpec probe;
-    probe.argv = {p, "-c", "import matplotlib"};
-    probe.timeout = std::chrono::seconds(60);
-    if (run_process(probe).exited_ok()) {
-      python = p;
-      break;
-    }
-  }
-  if (python.empty()) {
-    err << "metronome: note: no plots: no python3 with matplotlib found "
-           "(Debian: apt-get install python3-matplotlib); the report and results are complete\n";
-    return;
-  }
-  ChildSpec spec;
-  spec.argv = {python, plots.script, (fs::path(out_dir) / kResultsFile).string(), out_dir};
-  spec.stderr_path = (fs::path(out_dir) / "plots.log").string();
-  spec.timeout = std::chrono::seconds(300);
-  const ChildResult r = run_process(spec);
-  if (!r.exited_ok()) {
-    err << fmt::format("metronome: note: the plot script failed ({}): {} (see {})\n", r.describe(),
-                       stderr_hint(spec.stderr_path), spec.stderr_path);
-    return;
-  }
-  std::error_code ec;
-  fs::remove(spec.stderr_path, ec);
+  run_plot_script(plots.script, {(fs::path(out_dir) / kResultsFile).string(), out_dir},
+                  (fs::path(out_dir) / "plots.log").string(), err);
 }
 
 // results.csv, report.md, the summary on `out` and the plots, from the records of `jobs`.
@@ -278,15 +243,13 @@ std::vector<std::string> simulate_arguments(const ResolvedSuite& suite, const Va
     const fs::path a = fs::absolute(p, ec);
     return ec ? p : a.lexically_normal().string();
   };
-  return {absolute(suite.workload_paths[job.workload]),
-          "--hw",
-          absolute(suite.hardware_paths[job.hardware]),
-          "--dataflow",
-          absolute(suite.dataflow_paths[job.dataflow]),
-          "--layer",
-          suite.layer_of(job).name,
-          "--json",
-          json_path};
+  std::vector<std::string> args = {absolute(suite.workload_paths[job.workload]), "--hw",
+                                   absolute(suite.hardware_paths[job.hardware])};
+  // No dataflow file: the layer's own Dataflow block (suites built by `metronome sweep`).
+  if (!suite.dataflow_paths[job.dataflow].empty())
+    args.insert(args.end(), {"--dataflow", absolute(suite.dataflow_paths[job.dataflow])});
+  args.insert(args.end(), {"--layer", suite.layer_of(job).name, "--json", json_path});
+  return args;
 }
 
 namespace {
@@ -387,6 +350,49 @@ Metrics sim_record_from_child(const ValidationJob& job, const ChildResult& child
   // timeout) gets the child's. (A stand-in's record without simulator fields stays so.)
   if (m.sim && m.sim->wall_seconds == 0) m.sim->wall_seconds = child.wall_seconds;
   return m;
+}
+
+bool run_plot_script(const std::string& script, const std::vector<std::string>& args,
+                     const std::string& log_path, std::ostream& err) {
+  if (script.empty() || !fs::is_regular_file(script)) {
+    err << fmt::format("metronome: note: no plots: the plot script {} does not exist\n",
+                       script.empty() ? "(none given)" : script);
+    return false;
+  }
+  std::vector<std::string> candidates;
+  for (const char* name : {"python3", "/usr/bin/python3"})
+    if (auto p = find_program(name);
+        p && std::find(candidates.begin(), candidates.end(), *p) == candidates.end())
+      candidates.push_back(*p);
+  std::string python;
+  for (const std::string& p : candidates) {
+    ChildSpec probe;
+    probe.argv = {p, "-c", "import matplotlib"};
+    probe.timeout = std::chrono::seconds(60);
+    if (run_process(probe).exited_ok()) {
+      python = p;
+      break;
+    }
+  }
+  if (python.empty()) {
+    err << "metronome: note: no plots: no python3 with matplotlib found "
+           "(Debian: apt-get install python3-matplotlib); the report and results are complete\n";
+    return false;
+  }
+  ChildSpec spec;
+  spec.argv = {python, script};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.stderr_path = log_path;
+  spec.timeout = std::chrono::seconds(300);
+  const ChildResult r = run_process(spec);
+  if (!r.exited_ok()) {
+    err << fmt::format("metronome: note: the plot script failed ({}): {} (see {})\n", r.describe(),
+                       stderr_hint(spec.stderr_path), spec.stderr_path);
+    return false;
+  }
+  std::error_code ec;
+  fs::remove(spec.stderr_path, ec);
+  return true;
 }
 
 int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostream& out,

@@ -53,11 +53,19 @@ struct MergeOptions {
 int merge_results(const std::vector<std::string>& dirs, const MergeOptions& options,
                   std::ostream& out, std::ostream& err, const ResolvedSuite* suite = nullptr);
 
+// Runs `python3 SCRIPT ARGS...` with the first of python3 (PATH) and /usr/bin/python3 that can
+// import matplotlib, its stderr in `log_path` (removed when it succeeds). Without such a python
+// or when the script fails, a note on `err` says so; returns whether the script succeeded.
+// (plot_validation.py here; metronome sweep's plot_sweep.py.)
+bool run_plot_script(const std::string& script, const std::vector<std::string>& args,
+                     const std::string& log_path, std::ostream& err);
+
 // ---- pieces, exposed for tests --------------------------------------------------------
 
 // The model's record of a job (a failed record, with the message as note, if it throws).
 Metrics run_model_job(const ResolvedSuite& suite, const ValidationJob& job);
-// The arguments appended to RunOptions::sim_command for a job.
+// The arguments appended to RunOptions::sim_command for a job (no --dataflow when the job's
+// dataflow has no file, i.e. it is the layer's own Dataflow block).
 std::vector<std::string> simulate_arguments(const ResolvedSuite& suite, const ValidationJob& job,
                                             const std::string& json_path);
 // The simulator's record of a job from how its child process ended and what it wrote:

@@ -68,7 +68,8 @@ struct Catalogue {
 
 class SuiteReader {
  public:
-  SuiteReader(std::string file, const ConfigDirs& dirs) : file_(std::move(file)), dirs_(dirs) {
+  SuiteReader(std::string file, const ConfigDirs& dirs, std::vector<std::string> extra_fields)
+      : file_(std::move(file)), dirs_(dirs), extra_fields_(std::move(extra_fields)) {
     base_dir_ = fs::path(file_).parent_path();
   }
 
@@ -98,7 +99,7 @@ class SuiteReader {
   }
 
   void for_each(const YAML::Node& map, const std::string& path, int line,
-                std::initializer_list<std::string_view> keys, const Handler& handler) const;
+                const std::vector<std::string_view>& keys, const Handler& handler) const;
   const std::string& scalar(const YAML::Node& v, const std::string& path, int line,
                             const std::string& expected) const {
     if (!v.IsScalar()) fail(line, fmt::format("{}: {} given", path, kind_of(v)), expected);
@@ -119,6 +120,7 @@ class SuiteReader {
 
   std::string file_;
   ConfigDirs dirs_;
+  std::vector<std::string> extra_fields_;  // top-level fields the caller reads (passed over)
   fs::path base_dir_;
 
   // Per network entry: the layers chosen (indices into the workload) and the line of the entry.
@@ -133,7 +135,7 @@ class SuiteReader {
 };
 
 void SuiteReader::for_each(const YAML::Node& map, const std::string& path, int line,
-                           std::initializer_list<std::string_view> keys,
+                           const std::vector<std::string_view>& keys,
                            const Handler& handler) const {
   std::string valid;
   for (std::string_view k : keys) valid += (valid.empty() ? "" : ", ") + std::string(k);
@@ -353,18 +355,22 @@ ResolvedSuite SuiteReader::read(const std::string& text) {
     fail(e.mark.line >= 0 ? e.mark.line + 1 : 0, fmt::format("YAML syntax error: {}", e.msg),
          "valid YAML");
   }
-  const std::string fields =
-      "name, description, engines, timeout_seconds, networks, dataflows, hardware";
+  std::vector<std::string_view> keys = {"name",     "description", "engines", "timeout_seconds",
+                                        "networks", "dataflows",   "hardware"};
+  keys.insert(keys.end(), extra_fields_.begin(), extra_fields_.end());
+  std::string fields;
+  for (std::string_view k : keys) fields += (fields.empty() ? "" : ", ") + std::string(k);
   if (root.IsNull()) fail(1, "empty suite", "a YAML mapping with fields " + fields);
 
   ResolvedSuite suite;
   suite.file = file_;
   bool has_networks = false, has_dataflows = false, has_hardware = false;
   for_each(
-      root, "", 1,
-      {"name", "description", "engines", "timeout_seconds", "networks", "dataflows", "hardware"},
+      root, "", 1, keys,
       [&](const std::string& key, const YAML::Node& v, int line) {
-        if (key == "name") {
+        if (std::find(extra_fields_.begin(), extra_fields_.end(), key) != extra_fields_.end()) {
+          return;  // the caller's
+        } else if (key == "name") {
           suite.name = scalar(v, key, line, "a name");
         } else if (key == "description") {
           suite.description = scalar(v, key, line, "a text");
@@ -473,12 +479,13 @@ std::vector<JobKey> ResolvedSuite::job_keys() const {
 }
 
 ResolvedSuite parse_suite(const std::string& text, const std::string& file_name,
-                          const ConfigDirs& dirs) {
-  return SuiteReader(file_name, dirs).read(text);
+                          const ConfigDirs& dirs, const std::vector<std::string>& extra_fields) {
+  return SuiteReader(file_name, dirs, extra_fields).read(text);
 }
 
-ResolvedSuite load_suite(const std::string& path, const ConfigDirs& dirs) {
-  return parse_suite(read_text_file(path), path, dirs);
+ResolvedSuite load_suite(const std::string& path, const ConfigDirs& dirs,
+                         const std::vector<std::string>& extra_fields) {
+  return parse_suite(read_text_file(path), path, dirs, extra_fields);
 }
 
 std::string suite_identity(const std::vector<JobKey>& jobs, const std::vector<Engine>& engines) {

@@ -84,10 +84,13 @@ struct ResolvedSuite {
 // Parses and resolves a suite. Relative paths in the suite are relative to the suite file's
 // directory. Throws InputError naming the suite file, the line and the field for anything
 // wrong (unknown field, unknown name, missing file, repeated job, ...), and the spec parsers'
-// InputError for malformed network, dataflow or hardware files.
+// InputError for malformed network, dataflow or hardware files. `extra_fields` are top-level
+// fields a caller reads itself from the same file (metronome sweep's `vary`): accepted, listed
+// among the valid fields in messages, and otherwise passed over.
 ResolvedSuite parse_suite(const std::string& text, const std::string& file_name,
-                          const ConfigDirs& dirs);
-ResolvedSuite load_suite(const std::string& path, const ConfigDirs& dirs);
+                          const ConfigDirs& dirs, const std::vector<std::string>& extra_fields = {});
+ResolvedSuite load_suite(const std::string& path, const ConfigDirs& dirs,
+                         const std::vector<std::string>& extra_fields = {});
 
 // A hex digest of the engines and the ordered job keys: equal for two runs of the same jobs,
 // whatever the suite file is called or where it lives.

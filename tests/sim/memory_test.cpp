@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <map>
 #include <string>
@@ -165,26 +167,39 @@ struct L2Bench {
   }
 };
 
-TEST(GlobalBuffer, InterleavesWordsOverBanksByFlatIndex) {
+TEST(GlobalBuffer, InterleavesWordsOverBanksBySkewedFlatIndex) {
   GlobalBuffer l2(l2_hw(4, 1));
+  // Digit sums in base 4: 3 = 3, 5 = 11, 7 = 13, 8 = 20, 27 = 123.
   EXPECT_EQ(l2.bank_of({Tensor::Input, 0}), 0);
-  EXPECT_EQ(l2.bank_of({Tensor::Input, 5}), 1);
-  EXPECT_EQ(l2.bank_of({Tensor::Weight, 7}), 3);
-  EXPECT_EQ(l2.bank_of({Tensor::Output, 8}), 0);
+  EXPECT_EQ(l2.bank_of({Tensor::Input, 3}), 3);
+  EXPECT_EQ(l2.bank_of({Tensor::Input, 5}), 2);
+  EXPECT_EQ(l2.bank_of({Tensor::Weight, 7}), 0);
+  EXPECT_EQ(l2.bank_of({Tensor::Output, 8}), 2);
+  EXPECT_EQ(l2.bank_of({Tensor::Output, 27}), 2);
+  // A strided walk: one word per channel of 64 channels of 14 x 14 (stride 196) touches every
+  // one of 16 banks, at most 7 times (4 would be perfect; index mod 16 puts 16 on each of 4).
+  GlobalBuffer wide(l2_hw(16, 1));
+  for (std::int64_t offset : {0, 3, 100, 195}) {
+    std::vector<int> per_bank(16, 0);
+    for (std::int64_t c = 0; c < 64; ++c)
+      ++per_bank[static_cast<std::size_t>(wide.bank_of({Tensor::Input, 196 * c + offset}))];
+    EXPECT_LE(*std::max_element(per_bank.begin(), per_bank.end()), 7) << offset;
+    EXPECT_GE(*std::min_element(per_bank.begin(), per_bank.end()), 1) << offset;
+  }
 }
 
 TEST(GlobalBuffer, TwoReadsToOneBankTakeTwoCyclesSpreadTheyTakeOne) {
   L2Bench b(l2_hw(4, 1));
-  for (std::int64_t i : {0, 1, 2, 4}) b.install(Tensor::Input, i, 10 + i);
+  for (std::int64_t i : {0, 1, 2, 7}) b.install(Tensor::Input, i, 10 + i);
   const GlobalBufferStats before = b.l2.stats();
 
   const std::int64_t start = b.cycle;
   b.l2.submit({L2Op::Read, {Tensor::Input, 0}, 0, 1});  // bank 0
-  b.l2.submit({L2Op::Read, {Tensor::Input, 4}, 0, 2});  // bank 0: conflict
+  b.l2.submit({L2Op::Read, {Tensor::Input, 7}, 0, 2});  // bank 0: conflict
   b.run(5);
   EXPECT_EQ(b.served[1], start);
   EXPECT_EQ(b.served[2], start + 1);
-  EXPECT_EQ(b.value[2], 14);
+  EXPECT_EQ(b.value[2], 17);
   EXPECT_EQ(b.l2.stats().bank_conflict_cycles[0] - before.bank_conflict_cycles[0], 1);
   EXPECT_EQ(b.l2.stats().conflict_cycles - before.conflict_cycles, 1);
   EXPECT_EQ(b.l2.stats().request_wait_cycles - before.request_wait_cycles, 1);
@@ -204,10 +219,11 @@ TEST(GlobalBuffer, TwoReadsToOneBankTakeTwoCyclesSpreadTheyTakeOne) {
 TEST(GlobalBuffer, BankBandwidthFollowsTheConfiguration) {
   {  // 2 words per bank per cycle: 5 reads to bank 0 take 3 cycles.
     L2Bench b(l2_hw(2, 2));
-    for (std::int64_t i = 0; i < 5; ++i) b.install(Tensor::Weight, 2 * i, i);
+    const std::int64_t bank0[] = {0, 3, 5, 6, 9};  // even numbers of 1 bits
+    for (std::int64_t i = 0; i < 5; ++i) b.install(Tensor::Weight, bank0[i], i);
     const std::int64_t start = b.cycle;
     for (std::uint64_t i = 0; i < 5; ++i)
-      b.l2.submit({L2Op::Read, {Tensor::Weight, 2 * static_cast<std::int64_t>(i)}, 0, i + 1});
+      b.l2.submit({L2Op::Read, {Tensor::Weight, bank0[i]}, 0, i + 1});
     b.run(5);
     EXPECT_EQ(b.served[1], start);
     EXPECT_EQ(b.served[2], start);
