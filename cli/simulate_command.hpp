@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/common.hpp"
+#include "sim/trace.hpp"
 
 namespace metronome::cli {
 
@@ -29,7 +30,7 @@ class SimulateCommand {
   std::int64_t watchdog_cycles_ = 100000;
   std::string trace_;  // --trace F.json: Chrome trace (sim/trace.hpp)
   std::string vcd_;    // --vcd F
-  std::int64_t trace_max_events_ = 2'000'000;
+  std::int64_t trace_max_events_ = sim::kDefaultTraceMaxEvents;
 };
 
 }  // namespace metronome::cli

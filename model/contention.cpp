@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -453,6 +455,24 @@ class Estimator {
       done = steady_state(compute);
     }
     const double runtime = done + tail();
+    if (std::getenv("METRONOME_CONTENTION_DEBUG")) {
+      std::fprintf(stderr, "steps %.0f (semantics %lld) compute %.0f window %.1f done %.1f tail %.1f\n",
+                   steps, static_cast<long long>(in_.semantics.steps), compute, window(), done, tail());
+      for (std::size_t c = 0; c < costs_.size(); ++c)
+        std::fprintf(stderr, "class %zu loop %d n %lld trips %lld: in %.2f out %.2f lat %.1f/%.1f words %.0f/%.0f/%.0f\n", c,
+                     in_.fills.classes[c].loop, static_cast<long long>(in_.fills.classes[c].per_pe_count),
+                     c > 0 ? static_cast<long long>(trips_[c - 1]) : 0LL, costs_[c].ingress, costs_[c].egress,
+                     costs_[c].ingress_latency, costs_[c].egress_latency, class_words(c, Tensor::Input),
+                     class_words(c, Tensor::Weight), class_words(c, Tensor::Output));
+      for (Tensor t : kAllTensors) {
+        std::fprintf(stderr, "tensor %d scale %.2f groups:", static_cast<int>(t), dram_scale_[t]);
+        for (const auto& ft : touches_[t]) {
+          double sum = 0; for (double f : ft.fresh) sum += f;
+          std::fprintf(stderr, " [g%u loops %zu tuples %zu sum %.0f]", ft.group, ft.loops.size(), ft.fresh.size(), sum);
+        }
+        std::fprintf(stderr, "\n");
+      }
+    }
     out.runtime_cycles = static_cast<std::int64_t>(std::ceil(runtime - 1e-9));
     return out;
   }
@@ -848,6 +868,9 @@ class Estimator {
       if (s > 0) egress = std::max(egress, last + kDrainCycles) + cost.egress;
       egress_latency_ = std::max(egress_latency_, cost.egress > 0 ? cost.egress_latency : 0.0);
       finished[slot] = done;
+      if (std::getenv("METRONOME_CONTENTION_TRACE") && (s < 40 || s % 100 < 3))
+        std::fprintf(stderr, "s %lld class %d stage %.1f ready %.1f dram %.1f fetched %.0f served %.1f arrived %.1f done %.1f\n",
+                     static_cast<long long>(s), moved, stage, ready, dram, fetched, served, arrived, done);
       last = done;
     }
     egress = std::max(egress, last + kDrainCycles) + flush_.egress;

@@ -106,6 +106,25 @@ TEST(SimulateCli, RerunsGiveIdenticalRecords) {
   }
 }
 
+// One process simulates its first job under SystemC's kernel and the rest in the plain loop;
+// each layer alone runs under SystemC. The records must not depend on which.
+TEST(SimulateCli, SystemCAndThePlainLoopGiveIdenticalRecords) {
+  const std::string workload = source_path("configs/networks/small.m");
+  nlohmann::json together =
+      run_json({"simulate", workload, "--dataflow", "kcp_ws", "--hw", "edge-256"});
+  ASSERT_EQ(together.size(), 5u);
+  for (std::size_t i = 1; i < together.size(); ++i) {
+    nlohmann::json alone = run_json({"simulate", workload, "--dataflow", "kcp_ws", "--hw",
+                                     "edge-256", "--layer", together[i]["layer"]});
+    ASSERT_EQ(alone.size(), 1u);
+    for (nlohmann::json* r : {&together[i], &alone[0]}) {
+      r->erase("wall_seconds");
+      r->erase("sim_cycles_per_second");
+    }
+    EXPECT_EQ(together[i], alone[0]) << together[i]["layer"];
+  }
+}
+
 TEST(SimulateCli, SeedChangesTheDataNotTheTiming) {
   const std::string workload = source_path("configs/networks/small.m");
   const nlohmann::json a = run_json({"simulate", workload, "--layer", "conv3x3", "--dataflow",
