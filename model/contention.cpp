@@ -720,9 +720,13 @@ class Estimator {
       for (std::size_t i = 0; i < loops_.size(); ++i)
         irrelevant_[t][i] = (loop_group_[i] & relevant) ? 0 : 1;
       // Words fetched beyond the first touches (an L2 too small for the layer, section 4) come
-      // with the first touches, in proportion.
-      dram_scale_[t] = total > 0 ? std::max(1.0, static_cast<double>(in_.dram_fill[t]) / total)
-                                 : 0.0;
+      // with the first touches, in proportion. Outputs start as zero partial sums in L2: only
+      // those written back and needed again are read (dram_fill beyond |output|).
+      const double fetched = t == Tensor::Output
+                                 ? static_cast<double>(in_.dram_fill[t] - in_.output_words)
+                                 : static_cast<double>(in_.dram_fill[t]);
+      dram_scale_[t] = total > 0 ? fetched / total : 0.0;
+      if (t != Tensor::Output) dram_scale_[t] = std::max(1.0, dram_scale_[t]);
     }
   }
 
