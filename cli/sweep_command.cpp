@@ -49,10 +49,10 @@ std::vector<std::string> dataflow_files(const std::string& option) {
 SweepCommand::SweepCommand(CLI::App& app) {
   const unsigned cores = std::thread::hardware_concurrency();
   jobs_ = cores > 0 ? cores : 1;
-  command_ = app.add_subcommand(
-      "sweep",
-      "Vary hardware fields and run the model and the simulator at every value "
-      "(validation/README.md, \"Sweeps and the NoC study\")");
+  command_ =
+      app.add_subcommand("sweep",
+                         "Vary hardware fields and run the model and the simulator at every value "
+                         "(validation/README.md, \"Sweeps and the NoC study\")");
   command_->add_option("workload", workload_, "MAESTRO .m workload (Network of Layers)")
       ->type_name("WORKLOAD.m");
   command_
@@ -66,8 +66,7 @@ SweepCommand::SweepCommand(CLI::App& app) {
                    "noc.distribution.link_words_per_cycle=1,2,4,unlimited; noc.X sets both "
                    "networks. Repeat for a cartesian product (the last one varies fastest)")
       ->type_name("FIELD=V1,V2,...")
-      ->expected(1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->allow_extra_args(false);  // one value per --vary, so a workload may follow it
   command_
       ->add_option("--hw", hardware_,
                    "Base hardware: a YAML (or MAESTRO .m) file, or the NAME of "

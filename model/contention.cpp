@@ -270,6 +270,8 @@ struct TensorTraffic {
   std::vector<double> bank_accesses; // L2 accesses per bank
   double pe_words = 0;               // words summed over PEs (fills or drains)
   std::vector<char> pe_active;       // PEs that receive (or send) words
+  // Every word L2 reads (or receives), in flat-index order, with its group in `groups`.
+  std::vector<std::pair<std::int64_t, std::uint32_t>> packets;
 };
 
 class TransitionAnalysis {
@@ -306,27 +308,33 @@ class TransitionAnalysis {
       if (pairs.size() > mark) out.pe_active[p] = 1;
     }
     out.pe_words = static_cast<double>(pairs.size());
+    std::sort(pairs.begin(), pairs.end());
     if (!merge) {
-      std::vector<double> per_pe(pes, 0.0);
+      std::vector<std::int64_t> group_of(pes, -1);
       for (const auto& [flat, p] : pairs) {
-        per_pe[static_cast<std::size_t>(p)] += 1;
+        std::int64_t& g = group_of[static_cast<std::size_t>(p)];
+        if (g < 0) {
+          g = static_cast<std::int64_t>(out.groups.size());
+          out.groups.push_back({{p}, 0.0});
+        }
+        out.groups[static_cast<std::size_t>(g)].words += 1;
         out.bank_accesses[static_cast<std::size_t>(flat) % banks] += 1;
+        out.packets.emplace_back(flat, static_cast<std::uint32_t>(g));
       }
-      for (std::size_t p = 0; p < pes; ++p)
-        if (per_pe[p] > 0) out.groups.push_back({{static_cast<std::int64_t>(p)}, per_pe[p]});
       return out;
     }
-    std::sort(pairs.begin(), pairs.end());
-    std::map<std::vector<std::int64_t>, double> by_set;
+    std::map<std::vector<std::int64_t>, std::uint32_t> by_set;
     std::vector<std::int64_t> set;
     for (std::size_t i = 0; i < pairs.size();) {
       const std::int64_t flat = pairs[i].first;
       set.clear();
       for (; i < pairs.size() && pairs[i].first == flat; ++i) set.push_back(pairs[i].second);
-      by_set[set] += 1;
+      auto [it, fresh] = by_set.try_emplace(set, static_cast<std::uint32_t>(out.groups.size()));
+      if (fresh) out.groups.push_back({set, 0.0});
+      out.groups[it->second].words += 1;
       out.bank_accesses[static_cast<std::size_t>(flat) % banks] += 1;
+      out.packets.emplace_back(flat, it->second);
     }
-    for (auto& [pe_set, words] : by_set) out.groups.push_back({pe_set, words});
     return out;
   }
 

@@ -52,7 +52,7 @@ double route_latency(const NocTopology& topology, const NetworkSpec& spec,
 struct ContentionOptions {
   // Array steps in flight: step t + W is staged (its DRAM fetches issued, its words requested)
   // once step t has finished on every PE. The simulator's default lookahead.
-  std::int64_t lookahead_steps = 8;
+  std::int64_t lookahead_steps = 16;
   // Largest number of array steps walked one by one; longer layers use the per-class
   // steady-state form (model/README.md, 5b).
   std::int64_t max_walked_steps = std::int64_t{1} << 25;

@@ -76,10 +76,13 @@ bool Controller::build_next() {
   return true;
 }
 
-// Stages the next array step if the lookahead window and L2's room allow; false otherwise.
-bool Controller::try_stage() {
+// Brings the next array step's words into L2 if the L2 lookahead and L2's room allow; false
+// otherwise.
+bool Controller::try_stage_l2() {
   if (next_.index < 0 && !build_next()) return false;
-  if (next_.index - oldest_step_ >= options_.lookahead_steps) return false;
+  if (next_.index - oldest_step_ >= options_.l2_lookahead_steps ||
+      in_l2_entries_ >= options_.l2_lookahead_entries)
+    return false;
 
   const bool enforced = options_.capacity == BufferCapacity::Enforced;
   const auto needed = static_cast<std::int64_t>(next_.words.size());
@@ -105,7 +108,8 @@ bool Controller::try_stage() {
   }
   if (enforced && new_words > l2_capacity_ - l2_committed_ &&
       !make_room(new_words - (l2_capacity_ - l2_committed_))) {
-    const bool nothing_pending = oldest_step_ == next_.index && reductions_.empty();
+    const bool nothing_pending =
+        in_l2_.empty() && oldest_step_ == next_.index && reductions_.empty();
     if (nothing_pending)
       throw InputError(
           hw_where_,
@@ -117,12 +121,27 @@ bool Controller::try_stage() {
           "a mapping whose per-step working set fits L2, or --unbounded-buffers");
     return false;
   }
-  stage(next_);
-  next_.index = -1;
+  stage_l2(next_);
+  for (const PeStep& step : next_.steps)
+    in_l2_entries_ += step.tile.size() + static_cast<std::int64_t>(step.macs.size());
+  in_l2_.push_back(std::move(next_));
+  next_ = PendingStep{};
   return true;
 }
 
-void Controller::stage(PendingStep& s) {
+// Hands the oldest step whose words are in L2 to its PEs, if it is within the PE lookahead.
+bool Controller::try_push() {
+  if (in_l2_.empty() || in_l2_.front().index - oldest_step_ >= options_.lookahead_steps)
+    return false;
+  PendingStep& s = in_l2_.front();
+  for (const PeStep& step : s.steps)
+    in_l2_entries_ -= step.tile.size() + static_cast<std::int64_t>(step.macs.size());
+  push(s);
+  in_l2_.pop_front();
+  return true;
+}
+
+void Controller::stage_l2(PendingStep& s) {
   const std::int64_t t = s.index;
   std::vector<std::uint64_t> to_fetch;
   for (std::uint64_t key : s.words) {
@@ -141,7 +160,12 @@ void Controller::stage(PendingStep& s) {
     e.last_step = t;
     if (!output) evictable_.push({t, key});
   }
+  fetch(to_fetch);
+  ++progress_;
+}
 
+void Controller::push(PendingStep& s) {
+  const std::int64_t t = s.index;
   // Outputs a PE starts holding pin their L2 word; those it stops holding drain.
   std::vector<std::pair<std::int64_t, std::int64_t>> leaving;  // (output, pe)
   for (std::size_t i = 0; i < s.pes.size(); ++i) {
@@ -172,7 +196,6 @@ void Controller::stage(PendingStep& s) {
     pushed_[p].push_back(t);
   }
   next_stage_index_ = t + 1;
-  fetch(to_fetch);
   ++progress_;
 }
 
@@ -524,9 +547,11 @@ void Controller::before_cycle(std::int64_t /*cycle*/) {
   handle_reduction();
   handle_pes();
   retire_steps();
-  while (try_stage()) {
+  while (try_stage_l2()) {
   }
-  if (plan_done_ && next_.index < 0 && !flushed_) flush();
+  while (try_push()) {
+  }
+  if (plan_done_ && next_.index < 0 && in_l2_.empty() && !flushed_) flush();
   inject_distribution();
   if (!parked_reads_.empty()) ++stats_.dram_wait_cycles;
   check_finished();

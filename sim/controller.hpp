@@ -34,7 +34,11 @@ namespace metronome::sim {
 
 struct ControllerOptions {
   BufferCapacity capacity = BufferCapacity::Enforced;
-  std::int64_t lookahead_steps = 2;  // array steps staged ahead of the oldest unfinished one
+  std::int64_t lookahead_steps = 16;  // array steps given to PEs ahead of the oldest unfinished
+  // Array steps whose words L2 fetches ahead of the oldest unfinished one (so DRAM latency is
+  // hidden), and at most this many tile words + MACs held for them.
+  std::int64_t l2_lookahead_steps = 1024;
+  std::int64_t l2_lookahead_entries = std::int64_t{1} << 21;
   std::int64_t dram_burst_words = 64;  // words per DRAM request
 };
 
@@ -102,8 +106,10 @@ class Controller {
   };
 
   bool build_next();
-  bool try_stage();
-  void stage(PendingStep& s);
+  bool try_stage_l2();
+  bool try_push();
+  void stage_l2(PendingStep& s);
+  void push(PendingStep& s);
   void register_drains(const std::vector<std::pair<std::int64_t, std::int64_t>>& leaving);
   void flush();
   bool make_room(std::int64_t words);
@@ -134,6 +140,8 @@ class Controller {
   StepView view_;
   TileBuilder tiles_;
   PendingStep next_;
+  std::deque<PendingStep> in_l2_;  // staged in L2, not yet given to the PEs
+  std::int64_t in_l2_entries_ = 0;
   bool plan_done_ = false;
   bool flushed_ = false;
   bool written_back_ = false;

@@ -22,7 +22,8 @@ bool parse_real(std::string_view s, double& out) {
   return ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(out);
 }
 
-constexpr std::string_view kBandwidthExpected = "a positive number of words per cycle, or unlimited";
+constexpr std::string_view kBandwidthExpected =
+    "a positive number of words per cycle, or unlimited";
 constexpr std::string_view kEnergyExpected = "a number of picojoules >= 0";
 
 HardwareField name_field(std::string_view name, std::string& (*slot)(Hardware&)) {
@@ -46,12 +47,13 @@ HardwareField integer_field(std::string_view name, std::int64_t min, std::int64_
   return f;
 }
 
-HardwareField real_field(std::string_view name, HardwareFieldKind kind, double& (*slot)(Hardware&)) {
+HardwareField real_field(std::string_view name, HardwareFieldKind kind,
+                         double& (*slot)(Hardware&)) {
   HardwareField f;
   f.name = name;
   f.kind = kind;
-  f.expected = std::string(kind == HardwareFieldKind::Bandwidth ? kBandwidthExpected
-                                                                : kEnergyExpected);
+  f.expected =
+      std::string(kind == HardwareFieldKind::Bandwidth ? kBandwidthExpected : kEnergyExpected);
   f.real = slot;
   return f;
 }
@@ -99,7 +101,8 @@ std::vector<HardwareField> make_fields() {
                     [](H& h) -> std::int64_t& { return h.l2.banks; }),
       real_field("l2.words_per_bank_per_cycle", kBw,
                  [](H& h) -> double& { return h.l2.words_per_bank_per_cycle; }),
-      real_field("dram.words_per_cycle", kBw, [](H& h) -> double& { return h.dram.words_per_cycle; }),
+      real_field("dram.words_per_cycle", kBw,
+                 [](H& h) -> double& { return h.dram.words_per_cycle; }),
       integer_field("dram.latency_cycles", 0, kMaxLatencyCycles, cycles,
                     [](H& h) -> std::int64_t& { return h.dram.latency_cycles; }),
       topology_field("noc.distribution.topology",
@@ -356,7 +359,8 @@ std::string canonical_hardware_value(std::string_view dotted_name, std::string_v
                                      const SourceLocation& where) {
   Hardware scratch;
   const std::vector<const HardwareField*> fields = hardware_fields_named(dotted_name, where);
-  for (const HardwareField* f : fields) parse_hardware_value(*f, scratch, value, where, dotted_name);
+  for (const HardwareField* f : fields)
+    parse_hardware_value(*f, scratch, value, where, dotted_name);
   return label_text(*fields.front(), scratch);
 }
 

@@ -5,8 +5,9 @@
 //
 //   set_hardware_field(hw, "noc.distribution.link_words_per_cycle", "4", where);
 //   set_hardware_field(hw, "noc.topology", "mesh", where);  // both networks
-//   override_hardware(base, {{"pe.count", "64"}}, where);   // a renamed copy: "edge-256[pe.count=64]"
-//   write_hardware_yaml(hw);                                 // YAML that parses back to hw
+//   override_hardware(base, {{"pe.count", "64"}}, where);   // a renamed copy:
+//   "edge-256[pe.count=64]" write_hardware_yaml(hw);                                 // YAML that
+//   parses back to hw
 //
 // `metronome sweep` (validation/sweep.hpp) uses them to make and write hardware variants.
 
@@ -39,11 +40,11 @@ struct HardwareField {
   std::int64_t max = std::numeric_limits<std::int64_t>::max();
   std::string expected;  // a valid value, as messages say it: "a positive integer up to 1048576"
   // Where the value lives: the one accessor that matches `kind`.
-  std::string& (*text)(Hardware&) = nullptr;    // Name
+  std::string& (*text)(Hardware&) = nullptr;      // Name
   std::int64_t& (*integer)(Hardware&) = nullptr;  // Integer
-  double& (*real)(Hardware&) = nullptr;         // Bandwidth, Energy
-  bool& (*flag)(Hardware&) = nullptr;           // Boolean
-  Topology& (*topology)(Hardware&) = nullptr;   // Topology
+  double& (*real)(Hardware&) = nullptr;           // Bandwidth, Energy
+  bool& (*flag)(Hardware&) = nullptr;             // Boolean
+  Topology& (*topology)(Hardware&) = nullptr;     // Topology
 };
 
 // Every field, in the order of the YAML keys (name, word_bytes, pe.*, l2.*, dram.*,

@@ -91,8 +91,7 @@ class YamlReader {
 };
 
 void YamlReader::for_each(const YAML::Node& map, const std::string& path, int line,
-                          const std::vector<std::string_view>& keys,
-                          const Handler& handler) const {
+                          const std::vector<std::string_view>& keys, const Handler& handler) const {
   const std::string valid = fmt::format("{}", fmt::join(keys, ", "));
   if (!map.IsMap())
     fail(line,

@@ -68,13 +68,12 @@ void check_distinct(const std::vector<VariedField>& vary) {
     for (std::size_t i = 0; i < j; ++i)
       for (const HardwareField* f : hardware_fields_named(vary[i].field, vary[i].where))
         if (std::find(fj.begin(), fj.end(), f) != fj.end())
-          throw InputError(
-              vary[j].where,
-              vary[i].field == vary[j].field
-                  ? fmt::format("hardware field {} is varied twice", vary[j].field)
-                  : fmt::format("hardware field {} is varied twice (by {} and by {})", f->name,
-                                vary[i].field, vary[j].field),
-              "each field varied once");
+          throw InputError(vary[j].where,
+                           vary[i].field == vary[j].field
+                               ? fmt::format("hardware field {} is varied twice", vary[j].field)
+                               : fmt::format("hardware field {} is varied twice (by {} and by {})",
+                                             f->name, vary[i].field, vary[j].field),
+                           "each field varied once");
   }
 }
 
@@ -124,7 +123,8 @@ void write_file(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   if (f) f << text;
   f.close();
-  if (!f) throw InputError(SourceLocation{path, 0}, "cannot write the file", "a writable --out DIR");
+  if (!f)
+    throw InputError(SourceLocation{path, 0}, "cannot write the file", "a writable --out DIR");
 }
 
 // ---- the analysis ----
@@ -156,10 +156,10 @@ struct Curve {
 struct Analysis {
   std::vector<const Metrics*> model;  // per job (nullptr: no record)
   std::vector<const Metrics*> sim;
-  std::vector<std::string> figure;    // per job
-  std::vector<std::string> series;    // per job
-  std::vector<Curve> curves;          // only with an axis
-  double min_finite = 0;              // smallest and largest finite axis value
+  std::vector<std::string> figure;  // per job
+  std::vector<std::string> series;  // per job
+  std::vector<Curve> curves;        // only with an axis
+  double min_finite = 0;            // smallest and largest finite axis value
   double max_finite = 0;
 };
 
@@ -295,14 +295,28 @@ void write_sweep_csv(const std::string& path, const Sweep& s, const Analysis& a)
   std::ostringstream o;
   std::vector<std::string> header = {"layer", "dataflow", "base_hardware", "hardware"};
   for (const VariedField& f : s.vary) header.push_back(f.field);
-  for (const char* h :
-       {"noc.distribution.topology", "noc.distribution.link_words_per_cycle",
-        "noc.reduction.topology", "noc.reduction.link_words_per_cycle", "figure", "series",
-        "axis_field", "axis_value", "model_status", "model_runtime_cycles", "sim_status",
-        "sim_runtime_cycles", "runtime_error_percent", "stall_cycles.waiting_for_input",
-        "stall_cycles.output_backpressure", "stall_cycles.l2_bank_conflict", "stall_cycles.dram",
-        "link_utilization.mean", "link_utilization.max", "link_utilization.busiest",
-        "sim_wall_seconds", "note"})
+  for (const char* h : {"noc.distribution.topology",
+                        "noc.distribution.link_words_per_cycle",
+                        "noc.reduction.topology",
+                        "noc.reduction.link_words_per_cycle",
+                        "figure",
+                        "series",
+                        "axis_field",
+                        "axis_value",
+                        "model_status",
+                        "model_runtime_cycles",
+                        "sim_status",
+                        "sim_runtime_cycles",
+                        "runtime_error_percent",
+                        "stall_cycles.waiting_for_input",
+                        "stall_cycles.output_backpressure",
+                        "stall_cycles.l2_bank_conflict",
+                        "stall_cycles.dram",
+                        "link_utilization.mean",
+                        "link_utilization.max",
+                        "link_utilization.busiest",
+                        "sim_wall_seconds",
+                        "note"})
     header.emplace_back(h);
   for (std::size_t i = 0; i < header.size(); ++i) o << (i ? "," : "") << csv_cell(header[i]);
   o << '\n';
@@ -485,16 +499,14 @@ void write_knees_md(const std::string& path, const Sweep& s, const Analysis& a) 
     std::sort(knees.begin(), knees.end());
     const std::string median =
         knees.empty() ? std::string("n/a") : knee_text(knees[(knees.size() - 1) / 2], a.max_finite);
-    const std::string label =
-        s.series ? series.substr(series.find('=') + 1) : std::string("all");
-    o << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", md_cell(label), curves.size(),
-                     count[static_cast<std::size_t>(Limit::Contention)],
-                     count[static_cast<std::size_t>(Limit::Bandwidth)],
-                     count[static_cast<std::size_t>(Limit::None)],
-                     count[static_cast<std::size_t>(Limit::Unknown)],
-                     median,
-                     shares ? fmt::format("{:.0f} %", 100 * share_sum / static_cast<double>(shares))
-                            : "-");
+    const std::string label = s.series ? series.substr(series.find('=') + 1) : std::string("all");
+    o << fmt::format(
+        "| {} | {} | {} | {} | {} | {} | {} | {} |\n", md_cell(label), curves.size(),
+        count[static_cast<std::size_t>(Limit::Contention)],
+        count[static_cast<std::size_t>(Limit::Bandwidth)],
+        count[static_cast<std::size_t>(Limit::None)],
+        count[static_cast<std::size_t>(Limit::Unknown)], median,
+        shares ? fmt::format("{:.0f} %", 100 * share_sum / static_cast<double>(shares)) : "-");
   }
 
   o << fmt::format("\n## Per layer x dataflow{}\n\n",
@@ -529,15 +541,14 @@ void write_knees_md(const std::string& path, const Sweep& s, const Analysis& a) 
 void write_knee_summary(std::ostream& out, const Sweep& s, const Analysis& a) {
   if (!s.axis) return;
   std::vector<std::array<std::string, 6>> rows;
-  rows.push_back({"figure", s.series ? s.vary[*s.series].field : "series", "sim knee",
-                  "model knee", "contention", "limited by"});
+  rows.push_back({"figure", s.series ? s.vary[*s.series].field : "series", "sim knee", "model knee",
+                  "contention", "limited by"});
   for (const Curve& c : a.curves)
-    rows.push_back({c.figure,
-                    s.series ? c.series.substr(c.series.find('=') + 1) : std::string("-"),
-                    knee_text(c.sim_knee, a.max_finite), knee_text(c.model_knee, a.max_finite),
-                    c.limit == Limit::None || c.limit == Limit::Unknown ? "-"
-                                                                        : share_text(c.attribution),
-                    std::string(limit_name(c.limit))});
+    rows.push_back(
+        {c.figure, s.series ? c.series.substr(c.series.find('=') + 1) : std::string("-"),
+         knee_text(c.sim_knee, a.max_finite), knee_text(c.model_knee, a.max_finite),
+         c.limit == Limit::None || c.limit == Limit::Unknown ? "-" : share_text(c.attribution),
+         std::string(limit_name(c.limit))});
   std::array<std::size_t, 6> width{};
   for (const auto& r : rows)
     for (std::size_t i = 0; i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
@@ -609,9 +620,9 @@ SweepSpec parse_sweep_file(const std::string& text, const std::string& file_name
   if (!has_vary) throw InputError(at(1), "the sweep has no vary field", kVaryFieldExpected);
   if (!vary.IsMap() || vary.size() == 0)
     throw InputError(at(vary_line),
-                     vary.IsMap() ? std::string("vary: empty")
-                                  : fmt::format("vary: {} given", vary.IsSequence() ? "a list"
-                                                                                    : "a scalar"),
+                     vary.IsMap()
+                         ? std::string("vary: empty")
+                         : fmt::format("vary: {} given", vary.IsSequence() ? "a list" : "a scalar"),
                      kVaryFieldExpected);
   for (const auto& kv : vary) {
     const int line = std::max(line_of(kv.first), vary_line);
@@ -622,9 +633,11 @@ SweepSpec parse_sweep_file(const std::string& text, const std::string& file_name
     std::vector<RawValue> values;
     const auto add = [&](const YAML::Node& v, int l) {
       if (!v.IsScalar() || v.Scalar().empty())
-        throw InputError(at(l), fmt::format("{}: {}", shorten(path), v.IsNull() ? "no value"
-                                                                   : v.IsScalar() ? "empty value"
-                                                                   : "a list or mapping given"),
+        throw InputError(at(l),
+                         fmt::format("{}: {}", shorten(path),
+                                     v.IsNull()     ? "no value"
+                                     : v.IsScalar() ? "empty value"
+                                                    : "a list or mapping given"),
                          "a value, or a list of values");
       values.push_back({v.Scalar(), at(l)});
     };
@@ -648,12 +661,11 @@ SweepSpec load_sweep_file(const std::string& path, const ConfigDirs& dirs) {
 
 ResolvedSuite command_line_suite(const Workload& workload, const std::string& workload_path,
                                  const std::string& layer, const std::vector<Mapping>& dataflows,
-                                 const std::vector<std::string>& dataflow_paths,
-                                 const Hardware& hw, const std::string& hardware_path) {
+                                 const std::vector<std::string>& dataflow_paths, const Hardware& hw,
+                                 const std::string& hardware_path) {
   ResolvedSuite suite;
-  const std::string network = workload.network.empty()
-                                  ? fs::path(workload_path).stem().string()
-                                  : workload.network;
+  const std::string network =
+      workload.network.empty() ? fs::path(workload_path).stem().string() : workload.network;
   suite.name = "sweep-" + network;
   suite.file = workload_path;
   suite.engines = {Engine::Model, Engine::Sim};
@@ -775,9 +787,9 @@ void write_sweep_hardware(Sweep& sweep) {
     std::error_code ec;
     fs::create_directories(fs::path(path).parent_path(), ec);
     const Hardware& hw = sweep.suite.hardware[v];
-    write_file(path, write_hardware_yaml(
-                         hw, fmt::format("written by metronome sweep (suite {}): {}",
-                                         sweep.suite.name, hw.name)));
+    write_file(path,
+               write_hardware_yaml(hw, fmt::format("written by metronome sweep (suite {}): {}",
+                                                   sweep.suite.name, hw.name)));
     Hardware loaded = load_hardware(path);
     if (loaded.name != hw.name)
       throw std::logic_error("write_sweep_hardware: the hardware file does not read back");

@@ -67,13 +67,13 @@ SweepSpec load_sweep_file(const std::string& path, const ConfigDirs& dirs);
 // without a Dataflow block when no dataflow is given.
 ResolvedSuite command_line_suite(const Workload& workload, const std::string& workload_path,
                                  const std::string& layer, const std::vector<Mapping>& dataflows,
-                                 const std::vector<std::string>& dataflow_paths,
-                                 const Hardware& hw, const std::string& hardware_path);
+                                 const std::vector<std::string>& dataflow_paths, const Hardware& hw,
+                                 const std::string& hardware_path);
 
 // A hardware variant: a base hardware with one value of each varied field.
 struct SweepVariant {
-  std::size_t base = 0;              // index into SweepSpec::base.hardware
-  std::vector<std::size_t> values;   // per varied field, an index into its values
+  std::size_t base = 0;             // index into SweepSpec::base.hardware
+  std::vector<std::size_t> values;  // per varied field, an index into its values
 };
 
 // One job of the sweep: which base job (SweepSpec::base.jobs) under which variant.
@@ -83,13 +83,13 @@ struct SweepJob {
 };
 
 struct Sweep {
-  ResolvedSuite suite;  // the generated suite; suite.hardware[v] is variants[v]
-  std::vector<JobKey> base_jobs;          // the base jobs' keys (hardware: the base's name)
+  ResolvedSuite suite;            // the generated suite; suite.hardware[v] is variants[v]
+  std::vector<JobKey> base_jobs;  // the base jobs' keys (hardware: the base's name)
   std::vector<VariedField> vary;
   std::vector<SweepVariant> variants;
-  std::vector<SweepJob> jobs;             // parallel to suite.jobs
-  std::optional<std::size_t> axis;        // the x axis: the first bandwidth field varied
-  std::optional<std::size_t> series;      // the lines of a figure: the first other varied field
+  std::vector<SweepJob> jobs;         // parallel to suite.jobs
+  std::optional<std::size_t> axis;    // the x axis: the first bandwidth field varied
+  std::optional<std::size_t> series;  // the lines of a figure: the first other varied field
 };
 
 // Generates the sweep's jobs: base jobs in their order, each followed by every value

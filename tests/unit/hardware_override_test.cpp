@@ -61,15 +61,33 @@ std::string other_value(const HardwareField& f) {
 TEST(HardwareFields, TableHasEveryYamlKeyInOrder) {
   std::vector<std::string> names;
   for (const HardwareField& f : hardware_fields()) names.emplace_back(f.name);
-  const std::vector<std::string> expected = {
-      "name", "word_bytes", "pe.count", "pe.macs_per_cycle", "pe.l1_bytes", "l2.bytes",
-      "l2.banks", "l2.words_per_bank_per_cycle", "dram.words_per_cycle", "dram.latency_cycles",
-      "noc.distribution.topology", "noc.distribution.link_words_per_cycle",
-      "noc.distribution.hop_latency", "noc.distribution.multicast", "noc.distribution.fat",
-      "noc.reduction.topology", "noc.reduction.link_words_per_cycle",
-      "noc.reduction.hop_latency", "noc.reduction.in_network", "noc.reduction.fat",
-      "energy_pj.mac", "energy_pj.l1_read", "energy_pj.l1_write", "energy_pj.l2_read",
-      "energy_pj.l2_write", "energy_pj.noc_hop_word", "energy_pj.dram_word"};
+  const std::vector<std::string> expected = {"name",
+                                             "word_bytes",
+                                             "pe.count",
+                                             "pe.macs_per_cycle",
+                                             "pe.l1_bytes",
+                                             "l2.bytes",
+                                             "l2.banks",
+                                             "l2.words_per_bank_per_cycle",
+                                             "dram.words_per_cycle",
+                                             "dram.latency_cycles",
+                                             "noc.distribution.topology",
+                                             "noc.distribution.link_words_per_cycle",
+                                             "noc.distribution.hop_latency",
+                                             "noc.distribution.multicast",
+                                             "noc.distribution.fat",
+                                             "noc.reduction.topology",
+                                             "noc.reduction.link_words_per_cycle",
+                                             "noc.reduction.hop_latency",
+                                             "noc.reduction.in_network",
+                                             "noc.reduction.fat",
+                                             "energy_pj.mac",
+                                             "energy_pj.l1_read",
+                                             "energy_pj.l1_write",
+                                             "energy_pj.l2_read",
+                                             "energy_pj.l2_write",
+                                             "energy_pj.noc_hop_word",
+                                             "energy_pj.dram_word"};
   EXPECT_EQ(names, expected);
   EXPECT_EQ(hardware_section_keys(""),
             (std::vector<std::string_view>{"name", "word_bytes", "pe", "l2", "dram", "noc",
@@ -88,7 +106,8 @@ TEST(HardwareOverride, SetsEveryField) {
     Hardware hw;
     const std::string value = other_value(f);
     set_hardware_field(hw, f.name, value, SourceLocation{});
-    EXPECT_EQ(hardware_value_text(f, hw), f.kind == HardwareFieldKind::Name ? "\"renamed\"" : value);
+    EXPECT_EQ(hardware_value_text(f, hw),
+              f.kind == HardwareFieldKind::Name ? "\"renamed\"" : value);
     // Nothing else changed.
     const Hardware def;
     for (const HardwareField& g : hardware_fields())
@@ -180,8 +199,9 @@ TEST(HardwareOverride, BadValuesGiveTheParsersMessages) {
 TEST(HardwareOverride, RulesBetweenFields) {
   Hardware hw;
   set_hardware_field(hw, "noc.distribution.topology", "mesh", SourceLocation{});
-  InputError e = expect_error(
-      [&] { set_hardware_field(hw, "noc.distribution.fat", "true", SourceLocation{"cli", 0}); });
+  InputError e = expect_error([&] {
+    set_hardware_field(hw, "noc.distribution.fat", "true", SourceLocation{"cli", 0});
+  });
   EXPECT_EQ(e.problem(), "noc.distribution.fat: true with topology mesh");
   EXPECT_EQ(e.expected(), "fat: true only with topology tree");
   EXPECT_FALSE(hw.noc.distribution.fat);
@@ -197,8 +217,9 @@ TEST(HardwareOverride, RulesBetweenFields) {
   const Hardware mesh =
       override_hardware(fat, {{"noc.topology", "mesh"}, {"noc.fat", "false"}}, SourceLocation{});
   EXPECT_EQ(mesh.name, "fat-tree[noc.topology=mesh,noc.fat=false]");
-  e = expect_error(
-      [&] { override_hardware(fat, {{"noc.topology", "mesh"}}, SourceLocation{"s.yaml", 3}); });
+  e = expect_error([&] {
+    override_hardware(fat, {{"noc.topology", "mesh"}}, SourceLocation{"s.yaml", 3});
+  });
   EXPECT_STREQ(e.what(),
                "s.yaml:3: fat-tree[noc.topology=mesh]: noc.distribution.fat: true with topology "
                "mesh (expected fat: true only with topology tree)");
@@ -208,12 +229,12 @@ TEST(HardwareOverride, UnknownFieldsListTheKnownOnes) {
   Hardware hw;
   for (const char* name : {"pe.cnt", "noc.multicast", "noc", "pe", "", "noc.distribution"}) {
     SCOPED_TRACE(name);
-    const InputError e =
-        expect_error([&] { set_hardware_field(hw, name, "1", SourceLocation{}); });
+    const InputError e = expect_error([&] { set_hardware_field(hw, name, "1", SourceLocation{}); });
     EXPECT_EQ(e.problem(), std::string("unknown hardware field '") + name + "'");
     EXPECT_CONTAINS(e.expected(), "one of name, word_bytes, pe.count, pe.macs_per_cycle");
-    EXPECT_CONTAINS(e.expected(), "energy_pj.dram_word, noc.topology, noc.link_words_per_cycle, "
-                                  "noc.hop_latency, noc.fat");
+    EXPECT_CONTAINS(e.expected(),
+                    "energy_pj.dram_word, noc.topology, noc.link_words_per_cycle, "
+                    "noc.hop_latency, noc.fat");
   }
   const std::vector<std::string> names = overridable_hardware_fields();
   EXPECT_EQ(names.size(), hardware_fields().size() + 4);

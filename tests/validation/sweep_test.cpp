@@ -84,7 +84,8 @@ TEST(SweepVary, BadSyntaxAndValuesAreClear) {
   EXPECT_CONTAINS(error("dram.words_per_cycle=1,0").problem(), "0 is out of range");
 }
 
-// ---- the job list --------------------------------------------------------------------------------
+// ---- the job list
+// --------------------------------------------------------------------------------
 
 struct TinyBase {
   TempDir dir;
@@ -114,7 +115,8 @@ struct TinyBase {
 
 TEST(SweepJobs, EveryBaseJobTimesEveryCombinationInOrder) {
   TinyBase b;
-  const SweepSpec spec = b.spec({"noc.topology=bus,mesh", "noc.link_words_per_cycle=1,4,unlimited"});
+  const SweepSpec spec =
+      b.spec({"noc.topology=bus,mesh", "noc.link_words_per_cycle=1,4,unlimited"});
   ASSERT_EQ(spec.base.jobs.size(), 4u);  // 2 layers x 2 dataflows
   const Sweep s = make_sweep(spec, (b.dir.path() / "out" / "hardware").string());
   ASSERT_EQ(s.variants.size(), 6u);
@@ -166,15 +168,17 @@ TEST(SweepJobs, OneLayerAndAxisChoice) {
   EXPECT_EQ(s.suite.jobs.size(), 4u);  // 1 layer x 2 dataflows x 2 values
   EXPECT_FALSE(s.axis.has_value());
   EXPECT_EQ(s.series, std::optional<std::size_t>(0));
-  s = make_sweep(b.spec({"dram.words_per_cycle=1,unlimited", "noc.link_words_per_cycle=1,2"}), "hw");
+  s = make_sweep(b.spec({"dram.words_per_cycle=1,unlimited", "noc.link_words_per_cycle=1,2"}),
+                 "hw");
   EXPECT_EQ(s.axis, std::optional<std::size_t>(0));  // the first bandwidth field
   EXPECT_EQ(s.series, std::optional<std::size_t>(1));
 }
 
 TEST(SweepJobs, RefusesRepeatedFieldsNothingToVaryAndBadCombinations) {
   TinyBase b;
-  InputError e = expect_error(
-      [&] { make_sweep(b.spec({"noc.topology=bus", "noc.distribution.topology=mesh"}), "hw"); });
+  InputError e = expect_error([&] {
+    make_sweep(b.spec({"noc.topology=bus", "noc.distribution.topology=mesh"}), "hw");
+  });
   EXPECT_EQ(e.problem(),
             "hardware field noc.distribution.topology is varied twice (by noc.topology and by "
             "noc.distribution.topology)");
@@ -183,13 +187,15 @@ TEST(SweepJobs, RefusesRepeatedFieldsNothingToVaryAndBadCombinations) {
   e = expect_error([&] { make_sweep(b.spec({}), "hw"); });
   EXPECT_EQ(e.problem(), "nothing to vary");
   e = expect_error([&] { make_sweep(b.spec({"noc.distribution.fat=true,false"}), "hw"); });
-  EXPECT_CONTAINS(e.problem(), "mesh-64[noc.distribution.fat=true]: noc.distribution.fat: true "
-                               "with topology mesh");
+  EXPECT_CONTAINS(e.problem(),
+                  "mesh-64[noc.distribution.fat=true]: noc.distribution.fat: true "
+                  "with topology mesh");
 }
 
 TEST(SweepJobs, HardwareFilesReadBackAndInlineDataflowsHaveNoFile) {
   TinyBase b;
-  Sweep s = make_sweep(b.spec({"noc.link_words_per_cycle=2,unlimited"}), (b.dir.path() / "hw").string());
+  Sweep s =
+      make_sweep(b.spec({"noc.link_words_per_cycle=2,unlimited"}), (b.dir.path() / "hw").string());
   write_sweep_hardware(s);
   for (std::size_t v = 0; v < s.suite.hardware.size(); ++v) {
     const Hardware back = load_hardware(s.suite.hardware_paths[v]);
@@ -219,7 +225,8 @@ Layer L {
   ASSERT_EQ(spec.base.jobs.size(), 1u);
   EXPECT_EQ(spec.base.jobs[0].key.dataflow, "L");
   EXPECT_EQ(spec.base.dataflow_paths, std::vector<std::string>{""});
-  const std::vector<std::string> args = simulate_arguments(spec.base, spec.base.jobs[0], "out.json");
+  const std::vector<std::string> args =
+      simulate_arguments(spec.base, spec.base.jobs[0], "out.json");
   EXPECT_EQ(std::find(args.begin(), args.end(), "--dataflow"), args.end());
   EXPECT_NE(std::find(args.begin(), args.end(), "--layer"), args.end());
 
@@ -258,10 +265,10 @@ TEST(SweepFile, ParsesTheSuiteAndVary) {
   EXPECT_EQ(spec.vary[1].where.line, 9);
   EXPECT_EQ(make_sweep(spec, "hw").suite.jobs.size(), 4u);
   // A single value without brackets.
-  const SweepSpec one = parse_sweep_file(
-      std::string(kSweepFile).substr(0, std::string(kSweepFile).find("vary:")) +
-          "vary: {pe.count: 64}\n",
-      (dir.path() / "one.yaml").string(), shipped_dirs());
+  const SweepSpec one =
+      parse_sweep_file(std::string(kSweepFile).substr(0, std::string(kSweepFile).find("vary:")) +
+                           "vary: {pe.count: 64}\n",
+                       (dir.path() / "one.yaml").string(), shipped_dirs());
   EXPECT_EQ(one.vary[0].values, std::vector<std::string>{"64"});
 }
 
@@ -338,8 +345,8 @@ TEST(SweepKnee, SlowdownSplitsIntoBandwidthAndContention) {
   // T0 = 100. At 1: S = 200, the busiest link forces 0.9 x 300 = 270 cycles -> B = 170, C = 30.
   // At 2: S = 50, the busiest link forces 75 < T0 -> B = 0, C = 50. At 4 (the knee): S = 4,
   // forced 31.2 -> C = 4. At 8: above the knee, not counted.
-  const auto pts = curve({{1, 300}, {2, 150}, {4, 104}, {8, 130}, {inf, 100}},
-                         {0.9, 0.5, 0.3, 0.99, 0});
+  const auto pts =
+      curve({{1, 300}, {2, 150}, {4, 104}, {8, 130}, {inf, 100}}, {0.9, 0.5, 0.3, 0.99, 0});
   const std::optional<double> knee = 4;
   const SlowdownAttribution a = attribute_slowdown(pts, knee);
   EXPECT_EQ(a.points, 3u);
@@ -371,8 +378,9 @@ TEST(SweepKnee, SlowdownSplitsIntoBandwidthAndContention) {
 // ---- the command, end to end --------------------------------------------------------------------
 
 std::vector<std::string> sweep_args(const TempDir& dir, std::vector<std::string> extra) {
-  std::vector<std::string> args = {"sweep", "--out", (dir.path() / "out").string(), "--jobs", "2",
-                                   "--no-plots", "--sim-command", kStandIn};
+  std::vector<std::string> args = {"sweep",         "--out", (dir.path() / "out").string(),
+                                   "--jobs",        "2",     "--no-plots",
+                                   "--sim-command", kStandIn};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -388,14 +396,15 @@ TEST(SweepCli, RunsATinySweepAndResumes) {
   const fs::path out = dir.path() / "out";
   const auto counts = testing::record_counts((out / "results.jsonl").string());
   EXPECT_EQ(counts.size(), 8u);  // 2 layers x 2 values x 2 engines
-  EXPECT_TRUE(counts.count(RecordKey{
-      JobKey{"tiny/B", "kcp_ws", "ideal[noc.link_words_per_cycle=2]"}, Engine::Sim}));
+  EXPECT_TRUE(counts.count(
+      RecordKey{JobKey{"tiny/B", "kcp_ws", "ideal[noc.link_words_per_cycle=2]"}, Engine::Sim}));
   EXPECT_NE(r.out.find("4 jobs, 4 compared, 0 failed."), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Knees (noc.link_words_per_cycle in words per cycle"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("tiny/A x kcp_ws x ideal"), std::string::npos) << r.out;
 
-  const std::vector<std::string> csv = testing::lines_of(testing::read_file((out / "sweep.csv").string()));
+  const std::vector<std::string> csv =
+      testing::lines_of(testing::read_file((out / "sweep.csv").string()));
   ASSERT_EQ(csv.size(), 5u);
   EXPECT_EQ(csv[0].rfind("layer,dataflow,base_hardware,hardware,noc.link_words_per_cycle,"
                          "noc.distribution.topology,noc.distribution.link_words_per_cycle,",
@@ -413,7 +422,8 @@ TEST(SweepCli, RunsATinySweepAndResumes) {
   const std::string md = testing::read_file((out / "knees.md").string());
   EXPECT_NE(md.find("# Knees and contention: sweep sweep-tiny"), std::string::npos) << md;
   EXPECT_NE(md.find("| tiny/B x kcp_ws x ideal | - |"), std::string::npos) << md;
-  for (const char* f : {"report.md", "results.csv", "manifest.json"}) EXPECT_TRUE(fs::exists(out / f)) << f;
+  for (const char* f : {"report.md", "results.csv", "manifest.json"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
   std::size_t yaml = 0;
   for (const auto& e : fs::directory_iterator(out / "hardware")) {
     EXPECT_EQ(load_hardware(e.path().string()).pe.count, 256);
@@ -426,7 +436,8 @@ TEST(SweepCli, RunsATinySweepAndResumes) {
   again.push_back("--resume");
   r = run_metronome(again);
   ASSERT_EQ(r.exit_status, 0) << r.describe();
-  EXPECT_NE(r.err.find("4 of 4 jobs already in the results (--resume)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("4 of 4 jobs already in the results (--resume)"), std::string::npos)
+      << r.err;
   EXPECT_EQ(testing::lines_of(testing::read_file((out / "sweep.csv").string())), csv);
 
   // --resume with other values is another sweep: refused, and its hardware files are kept.
@@ -498,9 +509,10 @@ TEST(SweepCli, BadInputExitsWithStatus2) {
 TEST(SweepCli, ContentionCurvesOrANote) {
   TempDir dir;
   const std::string net = dir.write("tiny.m", testing::kTinyNetwork);
+  // (A workload after a --vary is the workload, not a second value.)
   std::vector<std::string> args = sweep_args(
-      dir, {net, "--layer", "A", "--dataflow", "kcp_ws", "--hw", "mesh-64", "--vary",
-            "noc.topology=bus,mesh", "--vary", "noc.link_words_per_cycle=1,4,unlimited"});
+      dir, {"--vary", "noc.topology=bus,mesh", net, "--layer", "A", "--dataflow", "kcp_ws", "--hw",
+            "mesh-64", "--vary", "noc.link_words_per_cycle=1,4,unlimited"});
   args.erase(std::find(args.begin(), args.end(), "--no-plots"));
   const e2e::RunResult r = run_metronome(args);
   ASSERT_EQ(r.exit_status, 0) << r.describe();
