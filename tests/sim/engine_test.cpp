@@ -17,39 +17,14 @@
 #include "sim/tensors.hpp"
 #include "sim/tile.hpp"
 #include "spec/workload_parser.hpp"
+#include "tests/sim/engine_testbench.hpp"
 
 namespace metronome::sim {
 namespace {
 
-Layer conv_layer(std::int64_t k, std::int64_t c, std::int64_t r, std::int64_t y, std::int64_t x,
-                 std::int64_t stride = 1) {
-  Layer l;
-  l.name = "L";
-  l.type = LayerType::Conv;
-  l.size[Dim::N] = 1;
-  l.size[Dim::K] = k;
-  l.size[Dim::C] = c;
-  l.size[Dim::R] = r;
-  l.size[Dim::S] = r;
-  l.size[Dim::Y] = y;
-  l.size[Dim::X] = x;
-  l.stride_y = l.stride_x = stride;
-  return l;
-}
-
-Hardware machine(std::int64_t pes, Topology topology = Topology::Tree) {
-  Hardware hw;
-  hw.name = "test";
-  hw.pe.count = pes;
-  hw.pe.l1_bytes = 4096;
-  hw.l2.bytes = 1 << 20;
-  hw.dram.latency_cycles = 10;
-  hw.noc.distribution.topology = topology;
-  hw.noc.reduction.topology = topology;
-  hw.noc.distribution.link_words_per_cycle = 4;
-  hw.noc.reduction.link_words_per_cycle = 4;
-  return hw;
-}
+using testbench::conv_layer;
+using testbench::machine;
+using testbench::mapping_text;
 
 // Σ over PEs and steps of |T_t \ T_{t-1}| per tensor, from the step plan's tiles: what a PE
 // that keeps exactly its step's tile must receive (inputs, weights) or drain (outputs).
@@ -89,10 +64,6 @@ SimRun run(const Layer& layer, const Mapping& mapping, const Hardware& hw) {
   std::vector<std::int64_t> expected;
   reference_output(layer, engine.tensors(), expected);
   return SimRun{engine.counts(), compare_outputs(layer, expected, engine.output())};
-}
-
-Mapping mapping_text(const std::string& directives) {
-  return parse_dataflow("Dataflow {\n" + directives + "}\n", "test.m");
 }
 
 // Weight stationary over K, sliding windows walked with Y' and X' (the order under test).

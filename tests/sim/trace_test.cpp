@@ -20,41 +20,14 @@
 #include "sim/engine.hpp"
 #include "sim/simulate.hpp"
 #include "spec/workload_parser.hpp"
+#include "tests/sim/engine_testbench.hpp"
 
 namespace metronome::sim {
 namespace {
 
-Layer conv_layer(std::int64_t k, std::int64_t c, std::int64_t r, std::int64_t y, std::int64_t x) {
-  Layer l;
-  l.name = "L";
-  l.type = LayerType::Conv;
-  l.size[Dim::N] = 1;
-  l.size[Dim::K] = k;
-  l.size[Dim::C] = c;
-  l.size[Dim::R] = r;
-  l.size[Dim::S] = r;
-  l.size[Dim::Y] = y;
-  l.size[Dim::X] = x;
-  return l;
-}
-
-Hardware machine(std::int64_t pes, Topology topology = Topology::Tree) {
-  Hardware hw;
-  hw.name = "test";
-  hw.pe.count = pes;
-  hw.pe.l1_bytes = 4096;
-  hw.l2.bytes = 1 << 20;
-  hw.dram.latency_cycles = 10;
-  hw.noc.distribution.topology = topology;
-  hw.noc.reduction.topology = topology;
-  hw.noc.distribution.link_words_per_cycle = 2;
-  hw.noc.reduction.link_words_per_cycle = 2;
-  return hw;
-}
-
-Mapping mapping_text(const std::string& directives) {
-  return parse_dataflow("Dataflow {\n" + directives + "}\n", "test.m");
-}
+using testbench::conv_layer;
+using testbench::machine;
+using testbench::mapping_text;
 
 // Weight stationary over K (8 PEs), sliding windows; and C across PEs (reduction traffic).
 Mapping k_spatial() {
@@ -136,7 +109,7 @@ TEST(Trace, PeSpansSumToTheCountedCyclesAndLinkSpansToBusyCycles) {
   for (const int variant : {0, 1, 2})
     for (Topology topology : {Topology::Tree, Topology::Mesh, Topology::Bus}) {
       SCOPED_TRACE(std::string(topology_name(topology)) + ", variant " + std::to_string(variant));
-      Hardware hw = machine(8, topology);
+      Hardware hw = machine(8, topology, 2);
       if (variant == 2) hw.noc.reduction.link_words_per_cycle = 0.125;
       std::ostringstream text;
       ChromeTraceWriter writer(text);
@@ -231,7 +204,7 @@ TEST(Trace, PeSpansSumToTheCountedCyclesAndLinkSpansToBusyCycles) {
 TEST(Trace, EventLimitTruncatesWithANote) {
   std::ostringstream text;
   ChromeTraceWriter writer(text, 40);
-  TracedRun run(kLayer, k_spatial(), machine(8), &writer);
+  TracedRun run(kLayer, k_spatial(), machine(8, Topology::Tree, 2), &writer);
   writer.close();
   ASSERT_TRUE(writer.truncated());
   const nlohmann::json trace = nlohmann::json::parse(text.str());
@@ -271,10 +244,10 @@ TEST(Trace, SeveralRunsShareOneFile) {
   ObserverFanout both({&chrome, &vcd});
   chrome.set_run_label("first");
   vcd.set_run_label("first");
-  TracedRun a(kLayer, k_spatial(), machine(8), &both);
+  TracedRun a(kLayer, k_spatial(), machine(8, Topology::Tree, 2), &both);
   chrome.set_run_label("second");
   vcd.set_run_label("second");
-  TracedRun b(kLayer, c_spatial(), machine(8), &both);
+  TracedRun b(kLayer, c_spatial(), machine(8, Topology::Tree, 2), &both);
   chrome.close();
   vcd.close();
   const nlohmann::json trace = nlohmann::json::parse(chrome_text.str());
@@ -351,7 +324,7 @@ std::map<std::int64_t, std::int64_t> time_at_value(const Vcd& vcd, const std::st
 TEST(Trace, VcdReplaysToTheCountedCycles) {
   std::ostringstream text;
   VcdWriter writer(text, 4);  // the first 4 of 8 PEs
-  TracedRun run(kLayer, k_spatial(), machine(8), &writer);
+  TracedRun run(kLayer, k_spatial(), machine(8, Topology::Tree, 2), &writer);
   writer.close();
   const std::string v = text.str();
   EXPECT_EQ(v.rfind("$date", 0), 0u);
@@ -396,7 +369,7 @@ struct CountingObserver : CycleObserver {
 
 TEST(Trace, TheHookSeesEveryCycleOnceAndTheEnd) {
   CountingObserver seen;
-  TracedRun run(kLayer, k_spatial(), machine(8), &seen);
+  TracedRun run(kLayer, k_spatial(), machine(8, Topology::Tree, 2), &seen);
   EXPECT_EQ(seen.starts, 1);
   EXPECT_EQ(seen.finishes, 1);
   EXPECT_TRUE(seen.completed);
@@ -408,7 +381,7 @@ TEST(Trace, TheHookSeesEveryCycleOnceAndTheEnd) {
   EXPECT_EQ(static_cast<std::int64_t>(seen.cycles.size()), run.engine.cycles());
 
   // Same counts without an observer: the hook does not change the run.
-  TracedRun plain(kLayer, k_spatial(), machine(8), nullptr);
+  TracedRun plain(kLayer, k_spatial(), machine(8, Topology::Tree, 2), nullptr);
   EXPECT_EQ(plain.engine.cycles(), run.engine.cycles());
   EXPECT_EQ(plain.engine.counts().pe_totals.busy_cycles, run.engine.counts().pe_totals.busy_cycles);
 }
@@ -418,7 +391,7 @@ TEST(Trace, AStalledRunFinishesTheObserver) {
   SimOptions options;
   options.observer = &seen;
   options.watchdog_cycles = 1;  // the DRAM latency alone outlasts it
-  const Hardware hw = machine(8);
+  const Hardware hw = machine(8, Topology::Tree, 2);
   const ResolvedMapping resolved = resolve_mapping(k_spatial(), kLayer, hw.pe.count);
   Engine engine(kLayer, resolved, hw, options);
   EXPECT_THROW(run_plain(engine), SimulationStalled);
