@@ -92,20 +92,7 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
 
   const ResolvedMapping resolved = resolve_mapping(mapping, layer, hw.pe.count);
   const SemanticsReport semantics = analyze_mapping(layer, resolved, hw.pe.macs_per_cycle);
-  m.valid_mapping = semantics.valid();
-  m.missing_macs = semantics.missing_macs;
-  m.duplicated_macs = semantics.duplicated_macs;
-  m.first_missing = semantics.first_missing;
-  m.first_duplicated = semantics.first_duplicated;
-  m.steps = semantics.steps;
-  m.empty_steps = semantics.empty_steps;
-  m.macs = semantics.layer_macs;
-  if (!semantics.valid()) {
-    m.status = RecordStatus::InvalidMapping;
-    m.note = fmt::format("{} missing MACs, {} duplicated MACs", semantics.missing_macs,
-                         semantics.duplicated_macs);
-    return m;
-  }
+  if (!record_validity(semantics, m)) return m;
 
   const LayerGeometry geometry(layer);
   const std::vector<LevelPlan> plans = plan_levels(resolved);

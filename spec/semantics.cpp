@@ -574,4 +574,20 @@ bool screen_record(const Layer& layer, const Mapping& mapping, Metrics& record) 
   return true;
 }
 
+bool record_validity(const SemanticsReport& report, Metrics& m) {
+  m.valid_mapping = report.valid();
+  m.missing_macs = report.missing_macs;
+  m.duplicated_macs = report.duplicated_macs;
+  m.first_missing = report.first_missing;
+  m.first_duplicated = report.first_duplicated;
+  m.steps = report.steps;
+  m.empty_steps = report.empty_steps;
+  m.macs = report.layer_macs;
+  if (report.valid()) return true;
+  m.status = RecordStatus::InvalidMapping;
+  m.note = fmt::format("{} missing MACs, {} duplicated MACs", report.missing_macs,
+                       report.duplicated_macs);
+  return false;
+}
+
 }  // namespace metronome

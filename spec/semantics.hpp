@@ -33,6 +33,11 @@ struct SemanticsReport {
 // layer's type (status not_applicable) sets the record's status and note and returns false.
 bool screen_record(const Layer& layer, const Mapping& mapping, Metrics& record);
 
+// Copies the validity figures (valid_mapping, missing/duplicated MACs and examples, steps, empty
+// steps, MACs) into a record; an invalid mapping also gets status invalid_mapping and a note.
+// Returns whether the mapping is valid.
+bool record_validity(const SemanticsReport& report, Metrics& record);
+
 SemanticsReport analyze_mapping(const Layer& layer, const ResolvedMapping& mapping,
                                 std::int64_t macs_per_cycle = 1);
 
