@@ -210,7 +210,8 @@ void Controller::register_drains(const std::vector<std::pair<std::int64_t, std::
     for (; i < leaving.size() && leaving[i].first == output; ++i) group.push_back(leaving[i].second);
     const GroupId g = c_.reduction.group(group);
     const std::uint64_t tag = next_tag_++;
-    reductions_[tag] = Reduction{output, static_cast<std::int64_t>(group.size())};
+    reductions_[tag] = Reduction{output, static_cast<std::int64_t>(group.size()), g};
+    use_group(reduction_users_, g, 1);
     for (std::int64_t p : group) tickets_[static_cast<std::size_t>(p)].push_back({output, tag, g});
   }
 }
@@ -416,7 +417,9 @@ void Controller::handle_l2() {
       if (auto open = open_read_.find(key); open != open_read_.end() && open->second == r.tag)
         open_read_.erase(open);
       std::sort(pes.begin(), pes.end());
-      to_distribute_.push_back(Send{c_.distribution.group(pes), r.value, key});
+      const GroupId g = c_.distribution.group(pes);
+      use_group(distribution_users_, g, static_cast<std::int64_t>(pes.size()));
+      to_distribute_.push_back(Send{g, r.value, key});
     } else if (r.op == L2Op::Writeback) {
       tensors_.words[Tensor::Output][static_cast<std::size_t>(r.key.index)] = r.value;
       dir_.at(pack_key(r.key)).state = Residency::InDram;
@@ -439,7 +442,10 @@ void Controller::handle_reduction() {
     e.pins -= d->contributions;
     if (e.pins == 0 && e.state == Residency::Resident) evictable_.push({e.last_step, key});
     r.remaining -= d->contributions;
-    if (r.remaining <= 0) reductions_.erase(it);
+    if (r.remaining <= 0) {
+      unuse_group(c_.reduction, reduction_users_, r.group, 1);
+      reductions_.erase(it);
+    }
     c_.reduction.pop(kL2Endpoint);
   }
 }
@@ -450,6 +456,7 @@ void Controller::handle_pes() {
     const auto at = static_cast<std::int64_t>(p);
     while (const Delivery* d = c_.distribution.peek(at)) {
       pe.deliver(Word{unpack_key(d->tag), d->value});
+      unuse_group(c_.distribution, distribution_users_, d->group, 1);
       c_.distribution.pop(at);
       ++progress_;
     }
@@ -497,6 +504,20 @@ std::int64_t Controller::array_step_of(std::size_t pe, std::int64_t local) const
                                        "queued",
                                        pe, local));
   return pushed_[pe][static_cast<std::size_t>(at)];
+}
+
+void Controller::use_group(std::unordered_map<GroupId, std::int64_t>& users, GroupId g,
+                           std::int64_t uses) {
+  users[g] += uses;
+}
+
+void Controller::unuse_group(Network& net, std::unordered_map<GroupId, std::int64_t>& users,
+                             GroupId g, std::int64_t uses) {
+  auto it = users.find(g);
+  if (it == users.end()) return;  // a single-PE copy of an expanded unicast: never released
+  if ((it->second -= uses) > 0) return;
+  users.erase(it);
+  net.release_group(g);
 }
 
 void Controller::inject_distribution() {

@@ -103,7 +103,12 @@ class Controller {
   struct Reduction {
     std::int64_t output = 0;
     std::int64_t remaining = 0;  // partial sums not yet arrived at L2
+    GroupId group = kNoGroup;
   };
+  static void use_group(std::unordered_map<GroupId, std::int64_t>& users, GroupId g,
+                        std::int64_t uses);
+  void unuse_group(Network& net, std::unordered_map<GroupId, std::int64_t>& users, GroupId g,
+                   std::int64_t uses);
 
   bool build_next();
   bool try_stage_l2();
@@ -191,6 +196,10 @@ class Controller {
   // Reductions in flight, by tag.
   std::unordered_map<std::uint64_t, Reduction> reductions_;
   std::uint64_t next_tag_ = 0;
+
+  // Words (distribution: deliveries; reduction: open reductions) still referring to a group;
+  // a group nobody refers to is released so the networks' group tables stay small.
+  std::unordered_map<GroupId, std::int64_t> distribution_users_, reduction_users_;
 
   std::int64_t progress_ = 0;
   ControllerStats stats_;

@@ -75,6 +75,9 @@ class Network {
     return group(std::span(pes.begin(), pes.size()));
   }
   std::span<const std::int64_t> group_pes(GroupId g) const { return groups_.pes(g); }
+  // The caller will not inject for `g` again and no word of it is in the network: its id and
+  // memory may be reused (GroupTable::release).
+  void release_group(GroupId g) { groups_.release(g); }
 
   // Source side. Distribution injects at kL2Endpoint one word for `group`. Reduction injects
   // at PE `at` (a member of `group`) a partial sum for output `tag`; the group's members each

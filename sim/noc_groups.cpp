@@ -67,10 +67,25 @@ GroupId GroupTable::add(const NocTopology& topology, std::span<const std::int64_
     g.ports.insert(g.ports.end(), t.ports.begin(), t.ports.end());
     g.hops.push_back(h);
   }
-  const auto id = static_cast<GroupId>(groups_.size());
-  groups_.push_back(std::move(g));
+  GroupId id;
+  if (!free_.empty()) {
+    id = free_.back();
+    free_.pop_back();
+    groups_[id] = std::move(g);
+  } else {
+    id = static_cast<GroupId>(groups_.size());
+    groups_.push_back(std::move(g));
+  }
   index_.emplace(std::move(key), id);
   return id;
+}
+
+void GroupTable::release(GroupId group) {
+  if (group >= groups_.size() || groups_[group].pes.empty()) return;
+  if (groups_[group].pes.size() == 1) return;  // singletons are kept
+  index_.erase(groups_[group].pes);
+  groups_[group] = Group{};
+  free_.push_back(group);
 }
 
 const GroupHop* GroupTable::hop(GroupId group, std::uint32_t node) const {

@@ -37,6 +37,9 @@ class GroupTable {
   // set always gives the same id. Throws std::invalid_argument otherwise.
   GroupId add(const NocTopology& topology, std::span<const std::int64_t> pes);
   GroupId singleton(const NocTopology& topology, std::int64_t pe);
+  // Forgets a group no word in the network refers to any more (its id may be handed out again);
+  // single-PE groups stay. Keeps the table's memory bounded by the groups in use.
+  void release(GroupId group);
 
   // What `group` asks of `node`; nullptr if the node is not on its tree.
   const GroupHop* hop(GroupId group, std::uint32_t node) const;
@@ -55,6 +58,7 @@ class GroupTable {
   std::deque<Group> groups_;
   std::map<std::vector<std::int64_t>, GroupId> index_;
   std::vector<GroupId> singletons_;
+  std::vector<GroupId> free_;
 };
 
 }  // namespace metronome::sim
