@@ -160,6 +160,7 @@ void Controller::stage_l2(PendingStep& s) {
     e.last_step = t;
     if (!output) evictable_.push({t, key});
   }
+  compact_evictable();
   fetch(to_fetch);
   ++progress_;
 }
@@ -262,10 +263,28 @@ void Controller::retire_steps() {
 // ---------------------------------------------------------------------------------------------
 // L2 room
 
+// The eviction heap holds stale entries (a word is pushed again whenever a step names it);
+// rebuilding it from the directory when it outgrows it keeps its size bounded.
+void Controller::compact_evictable() {
+  if (evictable_.size() <= 2 * dir_.size() + 4096) return;
+  std::vector<HeapItem> live;
+  live.reserve(dir_.size());
+  for (const auto& [key, e] : dir_) {
+    const bool output = tensor_of(key) == Tensor::Output;
+    if (output ? (e.state == Residency::Resident && e.pins == 0)
+               : (e.state == Residency::Resident || e.state == Residency::Fetching))
+      live.emplace_back(e.last_step, key);
+  }
+  std::sort(live.begin(), live.end());  // deterministic: the heap's layout follows its input
+  evictable_ = decltype(evictable_)(std::greater<>(), std::move(live));
+}
+
 // Frees `words` words of L2 by the retention rule; false if it cannot yet.
 bool Controller::make_room(std::int64_t words) {
   while (words > 0 && !evictable_.empty()) {
     const auto [step, key] = evictable_.top();
+    // Inputs and weights of unfinished steps stay (they may still be on their way from DRAM).
+    if (step >= oldest_step_ && tensor_of(key) != Tensor::Output) return false;
     auto it = dir_.find(key);
     if (it == dir_.end() || it->second.state != Residency::Resident ||
         it->second.last_step != step) {
@@ -283,7 +302,6 @@ bool Controller::make_room(std::int64_t words) {
       e.state = Residency::WritingBack;
       ++writing_back_;
     } else {
-      if (step >= oldest_step_) return false;  // still needed by an unfinished step
       evictable_.pop();
       c_.l2.submit(L2Request{L2Op::Discard, unpack_key(key), 0, key});
       dir_.erase(it);

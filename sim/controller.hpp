@@ -118,6 +118,7 @@ class Controller {
   void register_drains(const std::vector<std::pair<std::int64_t, std::int64_t>>& leaving);
   void flush();
   bool make_room(std::int64_t words);
+  void compact_evictable();
   void fetch(std::vector<std::uint64_t>& keys);
   void request_read(std::uint64_t key, std::vector<std::int64_t> pes);
   void issue_read(std::uint64_t key, std::vector<std::int64_t> pes);
