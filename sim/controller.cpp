@@ -538,11 +538,20 @@ void Controller::unuse_group(Network& net, std::unordered_map<GroupId, std::int6
   net.release_group(g);
 }
 
+// Words L2 has read enter the distribution network in order, except that a word whose links
+// are full does not hold back the words behind it that take other links (L2 keeps a queue per
+// link where it has several); the scan gives up after kBlocked words that do not fit.
 void Controller::inject_distribution() {
-  while (!to_distribute_.empty() && c_.distribution.injection_space(kL2Endpoint) > 0) {
-    const Send& s = to_distribute_.front();
-    c_.distribution.inject(kL2Endpoint, s.group, s.value, s.key);
-    to_distribute_.pop_front();
+  constexpr std::size_t kBlocked = 64;
+  std::size_t blocked = 0;
+  for (auto it = to_distribute_.begin(); it != to_distribute_.end() && blocked < kBlocked;) {
+    if (c_.distribution.injection_space(kL2Endpoint, it->group) <= 0) {
+      ++it;
+      ++blocked;
+      continue;
+    }
+    c_.distribution.inject(kL2Endpoint, it->group, it->value, it->key);
+    it = to_distribute_.erase(it);
     ++progress_;
   }
 }

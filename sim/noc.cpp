@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -69,7 +70,10 @@ Network::Network(NocTopology topology, const NetworkSpec& spec, Direction direct
   const std::int64_t queue_auto =
       auto_buffer_words(spec_.link_words_per_cycle * widest, spec_.hop_latency);
   const std::size_t pes = static_cast<std::size_t>(topology_.pe_count());
-  const std::size_t sources = down ? 1 : pes;
+  // L2 with several links of its own (mesh, systolic: one per row) has a queue per link, so a
+  // word for one row does not wait behind a word for another.
+  l2_queues_ = down && outs[l2].size() > 1 ? outs[l2].size() : 1;
+  const std::size_t sources = down ? l2_queues_ : pes;
   const std::size_t sinks = down ? pes : 1;
   injects_.assign(sources, InjectPort(size_or_auto(config.injection_queue_words, queue_auto)));
   ejects_.assign(sinks, EjectPort(size_or_auto(config.ejection_queue_words, queue_auto)));
@@ -108,7 +112,7 @@ Network::Network(NocTopology topology, const NetworkSpec& spec, Direction direct
     const int eject = down ? pe : (v == l2 ? 0 : Router::kNone);
     router_of_node_[v] = static_cast<std::uint32_t>(routers_.size());
     routers_.emplace_back(static_cast<std::uint32_t>(v), v == l2, ins[v], outs[v], inject, eject,
-                          !down && spec_.in_network);
+                          !down && spec_.in_network, down && v == l2 ? l2_queues_ : 1);
   }
   load_.assign(nodes, 0);
   ctx_.direction = direction_;
@@ -141,12 +145,61 @@ std::size_t Network::eject_index(std::int64_t at) const {
 }
 
 std::int64_t Network::injection_space(std::int64_t at) const {
-  return injects_[inject_index(at)].space();
+  const std::size_t i = inject_index(at);
+  if (l2_queues_ == 1 || direction_ == Direction::Reduction) return injects_[i].space();
+  std::int64_t space = injects_.front().space();
+  for (const InjectPort& q : injects_) space = std::min(space, q.space());
+  return space;
+}
+
+std::int64_t Network::injection_space(std::int64_t at, GroupId group) {
+  if (l2_queues_ == 1 || direction_ == Direction::Reduction) return injection_space(at);
+  inject_index(at);
+  std::int64_t space = std::numeric_limits<std::int64_t>::max();
+  for (const std::uint32_t q : l2_queues_of(group)) space = std::min(space, injects_[q].space());
+  return space;
+}
+
+// The L2 queues (= L2's output ports) a word for `group` enters: the links its tree, or without
+// multicast its destinations' routes, take out of L2.
+const std::vector<std::uint32_t>& Network::l2_queues_of(GroupId group) {
+  queue_scratch_.clear();
+  const auto l2 = static_cast<std::uint32_t>(topology_.l2());
+  const auto add_ports = [&](GroupId g) {
+    const GroupHop* h = groups_.hop(g, l2);
+    if (h == nullptr) throw std::logic_error("network: a group off L2's tree");
+    for (const std::uint32_t port : groups_.ports(g, *h)) queue_scratch_.push_back(port);
+  };
+  if (spec_.multicast) {
+    add_ports(group);
+  } else {
+    for (const std::int64_t pe : groups_.pes(group)) add_ports(groups_.singleton(topology_, pe));
+  }
+  std::sort(queue_scratch_.begin(), queue_scratch_.end());
+  queue_scratch_.erase(std::unique(queue_scratch_.begin(), queue_scratch_.end()),
+                       queue_scratch_.end());
+  return queue_scratch_;
 }
 
 void Network::inject(std::int64_t at, GroupId group, std::int64_t value, std::uint64_t tag) {
   const std::size_t i = inject_index(at);
   if (group >= groups_.size()) throw std::invalid_argument("network: unknown group");
+  if (direction_ == Direction::Distribution && l2_queues_ > 1) {
+    const std::vector<std::uint32_t>& queues = l2_queues_of(group);
+    for (const std::uint32_t q : queues)
+      if (injects_[q].space() <= 0) throw std::logic_error("network: injection queue full");
+    Flit f;
+    f.value = value;
+    f.tag = tag;
+    f.group = group;
+    for (const std::uint32_t q : queues) {
+      injects_[q].push(f);
+      dirty_injects_.push_back(q);
+    }
+    ++words_injected_;
+    words_staged_ += static_cast<std::int64_t>(queues.size());
+    return;
+  }
   if (direction_ == Direction::Reduction) {
     const auto members = groups_.pes(group);
     if (!std::binary_search(members.begin(), members.end(), at))

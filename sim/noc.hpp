@@ -85,6 +85,9 @@ class Network {
   // inject() needs injection_space(at) > 0 (as of the last commit); the word reaches the
   // network in the next cycle.
   std::int64_t injection_space(std::int64_t at) const;
+  // Room for a word of `group` (distribution from an L2 with a queue per link: the room left in
+  // the queues of the links the word takes; otherwise injection_space(at)).
+  std::int64_t injection_space(std::int64_t at, GroupId group);
   void inject(std::int64_t at, GroupId group, std::int64_t value, std::uint64_t tag = 0);
 
   // Sink side (PEs for distribution, kL2Endpoint for reduction): words the network delivered
@@ -107,6 +110,7 @@ class Network {
 
  private:
   std::size_t inject_index(std::int64_t at) const;
+  const std::vector<std::uint32_t>& l2_queues_of(GroupId group);
   std::size_t eject_index(std::int64_t at) const;
 
   NocTopology topology_;
@@ -128,6 +132,8 @@ class Network {
   std::int64_t words_injected_ = 0;
   std::int64_t words_staged_ = 0;  // injected this cycle, entering at commit()
   std::int64_t cycles_ = 0;
+  std::size_t l2_queues_ = 1;  // distribution: injection queues at L2, one per L2 link if > 1
+  std::vector<std::uint32_t> queue_scratch_;
 };
 
 }  // namespace metronome::sim

@@ -6,7 +6,8 @@
 namespace metronome::sim {
 
 Router::Router(std::uint32_t node, bool is_l2, std::vector<std::uint32_t> in_links,
-               std::vector<std::uint32_t> out_links, int inject, int eject, bool merges)
+               std::vector<std::uint32_t> out_links, int inject, int eject, bool merges,
+               std::size_t inject_queues)
     : node_(node),
       is_l2_(is_l2),
       in_links_(std::move(in_links)),
@@ -14,7 +15,9 @@ Router::Router(std::uint32_t node, bool is_l2, std::vector<std::uint32_t> in_lin
       inject_(inject),
       eject_(eject) {
   std::size_t n = in_links_.size();
-  inject_input_ = inject_ != kNone ? n++ : kNoInput;
+  inject_queues_ = inject_ != kNone ? std::max<std::size_t>(1, inject_queues) : 0;
+  inject_input_ = inject_ != kNone ? n : kNoInput;
+  n += inject_queues_;
   merge_input_ = merges ? n++ : kNoInput;
   inputs_.resize(n);
   eject_port_ = static_cast<std::uint32_t>(out_links_.size());
@@ -28,13 +31,13 @@ Router::Router(std::uint32_t node, bool is_l2, std::vector<std::uint32_t> in_lin
 
 bool Router::head_ready(std::size_t input, const RouterContext& ctx) const {
   if (input < in_links_.size()) return (*ctx.links)[in_links_[input]].head_ready(ctx.cycle);
-  if (input == inject_input_) return !(*ctx.injects)[static_cast<std::size_t>(inject_)].empty();
+  if (is_inject(input)) return !(*ctx.injects)[queue_of(input)].empty();
   return !finished_.empty();
 }
 
 const Flit& Router::head(std::size_t input, const RouterContext& ctx) const {
   if (input < in_links_.size()) return (*ctx.links)[in_links_[input]].head();
-  if (input == inject_input_) return (*ctx.injects)[static_cast<std::size_t>(inject_)].front();
+  if (is_inject(input)) return (*ctx.injects)[queue_of(input)].front();
   return finished_.front();
 }
 
@@ -42,9 +45,9 @@ void Router::pop(std::size_t input, RouterContext& ctx) {
   if (input < in_links_.size()) {
     const std::uint32_t l = in_links_[input];
     if ((*ctx.links)[l].pop()) ctx.dirty_links->push_back(l);
-  } else if (input == inject_input_) {
-    (*ctx.injects)[static_cast<std::size_t>(inject_)].pop();
-    ctx.dirty_injects->push_back(static_cast<std::uint32_t>(inject_));  // the source sees room
+  } else if (is_inject(input)) {
+    (*ctx.injects)[queue_of(input)].pop();
+    ctx.dirty_injects->push_back(static_cast<std::uint32_t>(queue_of(input)));  // room
   } else {
     finished_.pop_front();
   }
@@ -67,7 +70,7 @@ void Router::prime(std::size_t input, RouterContext& ctx) {
   const Flit& f = head(input, ctx);
   GroupTable& groups = *ctx.groups;
   const bool down = ctx.direction == Direction::Distribution;
-  if (down && input == inject_input_ && !ctx.multicast) {
+  if (down && is_inject(input) && !ctx.multicast) {
     // No multicast: the source sends one unicast copy per destination.
     for (const std::int64_t pe : groups.pes(f.group)) {
       const GroupId single = groups.singleton(*ctx.topology, pe);
@@ -84,6 +87,12 @@ void Router::prime(std::size_t input, RouterContext& ctx) {
     }
     for (const std::uint32_t port : groups.ports(f.group, *h)) in.copies.push_back({port, f.group});
     if (down ? h->member : is_l2_) in.copies.push_back({eject_port_, f.group});
+  }
+  if (inject_queues_ > 1 && is_inject(input)) {
+    // A per-link queue: its words leave by its own link only (the network put a copy of the
+    // word in the queue of every link the word's tree takes from here).
+    const auto port = static_cast<std::uint32_t>(input - inject_input_);
+    std::erase_if(in.copies, [port](const auto& c) { return c.port != port; });
   }
   in.left = in.copies.size();
 }

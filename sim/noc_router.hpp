@@ -42,9 +42,12 @@ struct RouterContext {
 class Router {
  public:
   static constexpr int kNone = -1;
-  // `inject` / `eject`: index of this node's injection / ejection port, or kNone.
+  // `inject` / `eject`: index of this node's (first) injection / ejection port, or kNone.
+  // `inject_queues` > 1: injection ports inject .. inject + n - 1, one per output link, port k
+  // feeding output k only (L2 with a link per row: no head-of-line blocking between rows).
   Router(std::uint32_t node, bool is_l2, std::vector<std::uint32_t> in_links,
-         std::vector<std::uint32_t> out_links, int inject, int eject, bool merges);
+         std::vector<std::uint32_t> out_links, int inject, int eject, bool merges,
+         std::size_t inject_queues = 1);
 
   std::uint32_t node() const { return node_; }
   const std::vector<std::uint32_t>& out_links() const { return out_links_; }
@@ -111,7 +114,15 @@ class Router {
   int inject_;
   int eject_;
   static constexpr std::size_t kNoInput = static_cast<std::size_t>(-1);
-  std::size_t inject_input_;  // input index of the injection queue, or kNoInput
+  std::size_t inject_input_;  // input index of the (first) injection queue, or kNoInput
+  std::size_t inject_queues_ = 0;
+  bool is_inject(std::size_t input) const {
+    return inject_input_ != kNoInput && input >= inject_input_ &&
+           input < inject_input_ + inject_queues_;
+  }
+  std::size_t queue_of(std::size_t input) const {
+    return static_cast<std::size_t>(inject_) + (input - inject_input_);
+  }
   std::size_t merge_input_;   // input index of the finished sums, or kNoInput
   std::uint32_t eject_port_;  // == out_links_.size()
   std::vector<Input> inputs_;
