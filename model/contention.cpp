@@ -2,21 +2,25 @@
 
 #include "model/contention.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <cmath>
 #include <functional>
 #include <map>
 #include <numeric>
 #include <optional>
 
+#include "spec/l2_banks.hpp"
+
 namespace metronome {
 
 namespace {
 
-bool limited(double rate) { return std::isfinite(rate); }
+bool limited(double rate) {
+  return std::isfinite(rate);
+}
 
 PerTensor<double> tensor_values(double input, double weight, double output) {
   PerTensor<double> v;
@@ -113,8 +117,8 @@ std::vector<LoopRef> odometer_loops(const std::vector<LevelPlan>& plans) {
 
 // Picks the index of loop `loop` (odometer order) given its trip count for the cluster being
 // built; `entry` numbers the clusters of the loop's level (0 is the first PE's).
-using IndexChooser = std::function<std::int64_t(std::size_t loop, std::int64_t trips,
-                                                std::size_t entry)>;
+using IndexChooser =
+    std::function<std::int64_t(std::size_t loop, std::int64_t trips, std::size_t entry)>;
 
 // Chunks of every PE for chosen loop indices, with the directive rules of docs/semantics.md
 // (spec/semantics_walk). PE number: the mixed-radix number of its unit indices, top level most
@@ -157,8 +161,8 @@ class ArrayState {
       if (d.kind == MapKind::Temporal) {
         std::int64_t trips = 1;
         for (const UnitChunks& u : units)
-          trips = std::max(trips, chunk_count(geometry_.parent_interval(u, d.dim).length(), d.size,
-                                              d.offset));
+          trips = std::max(
+              trips, chunk_count(geometry_.parent_interval(u, d.dim).length(), d.size, d.offset));
         const std::int64_t index = choose(loop++, trips, entry_index);
         for (UnitChunks& u : units) split(u, d, index);
       } else if (fold >= 0) {
@@ -186,9 +190,8 @@ class ArrayState {
   void split(UnitChunks& u, const ResolvedDirective& d, std::int64_t index) const {
     const Interval parent = geometry_.parent_interval(u, d.dim);
     const std::int64_t n = chunk_count(parent.length(), d.size, d.offset);
-    geometry_.assign(u, d.dim,
-                     index >= 0 && index < n ? chunk_at(parent, d.size, d.offset, index)
-                                             : Interval{});
+    geometry_.assign(
+        u, d.dim, index >= 0 && index < n ? chunk_at(parent, d.size, d.offset, index) : Interval{});
   }
 
   void spread(std::vector<UnitChunks>& units, const ResolvedDirective& d, std::int64_t fold,
@@ -266,10 +269,10 @@ void for_each_word(const Tile& box, const Tile& minus, const std::array<std::int
 
 // Traffic of one tensor in one transition, before any scaling.
 struct TensorTraffic {
-  std::vector<TrafficGroup> groups;  // destination (or contributor) sets and their words
-  std::vector<double> bank_accesses; // L2 accesses per bank
-  double pe_words = 0;               // words summed over PEs (fills or drains)
-  std::vector<char> pe_active;       // PEs that receive (or send) words
+  std::vector<TrafficGroup> groups;   // destination (or contributor) sets and their words
+  std::vector<double> bank_accesses;  // L2 accesses per bank
+  double pe_words = 0;                // words summed over PEs (fills or drains)
+  std::vector<char> pe_active;        // PEs that receive (or send) words
   // Every word L2 reads (or receives), in flat-index order, with its group in `groups`.
   std::vector<std::pair<std::int64_t, std::uint32_t>> packets;
 };
@@ -288,6 +291,9 @@ class TransitionAnalysis {
                         const std::vector<UnitChunks>& after, bool merge) const {
     TensorTraffic out;
     const auto banks = static_cast<std::size_t>(std::max<std::int64_t>(1, hw_.l2.banks));
+    auto bank = [&](std::int64_t flat) {
+      return static_cast<std::size_t>(l2_bank_of(flat, static_cast<std::int64_t>(banks)));
+    };
     out.bank_accesses.assign(banks, 0.0);
     const std::size_t pes = std::max(before.size(), after.size());
     out.pe_active.assign(pes, 0);
@@ -318,7 +324,7 @@ class TransitionAnalysis {
           out.groups.push_back({{p}, 0.0});
         }
         out.groups[static_cast<std::size_t>(g)].words += 1;
-        out.bank_accesses[static_cast<std::size_t>(flat) % banks] += 1;
+        out.bank_accesses[bank(flat)] += 1;
         out.packets.emplace_back(flat, static_cast<std::uint32_t>(g));
       }
       return out;
@@ -332,7 +338,7 @@ class TransitionAnalysis {
       auto [it, fresh] = by_set.try_emplace(set, static_cast<std::uint32_t>(out.groups.size()));
       if (fresh) out.groups.push_back({set, 0.0});
       out.groups[it->second].words += 1;
-      out.bank_accesses[static_cast<std::size_t>(flat) % banks] += 1;
+      out.bank_accesses[bank(flat)] += 1;
       out.packets.emplace_back(flat, it->second);
     }
     return out;
@@ -344,7 +350,8 @@ class TransitionAnalysis {
     double words = 0;
     const std::size_t pes = std::max(before.size(), after.size());
     for (std::size_t p = 0; p < pes; ++p) {
-      const Tile from = p < before.size() ? TileShape::coordinates(geometry_, before[p], t) : Tile{};
+      const Tile from =
+          p < before.size() ? TileShape::coordinates(geometry_, before[p], t) : Tile{};
       const Tile to = p < after.size() ? TileShape::coordinates(geometry_, after[p], t) : Tile{};
       const Tile& box = t == Tensor::Output ? from : to;
       const Tile& other = t == Tensor::Output ? to : from;
@@ -394,10 +401,119 @@ std::vector<DimMask> dimension_groups(const LayerGeometry& geometry,
 }
 
 // ---------------------------------------------------------------------------------------------
+// Words through the distribution network, one after another
+
+// A word's tree (its multicast tree, or its route) as the nodes it visits, parents first: every
+// node with the input FIFO the word waits in (the edge it arrived by; L2's injection queue for
+// the root) and the edges it leaves by, with the node each leads to.
+struct TreePlan {
+  struct Node {
+    std::size_t fifo = 0;
+    std::vector<std::pair<std::size_t, std::size_t>> out;  // (edge, index of the child node)
+  };
+  std::vector<Node> nodes;
+};
+
+TreePlan plan_tree(const NocTopology& topology, std::span<const std::size_t> edges) {
+  std::map<NodeId, std::vector<std::size_t>> children;
+  for (const std::size_t e : edges) children[topology.source(e)].push_back(e);
+  TreePlan plan;
+  std::vector<NodeId> ids{topology.l2()};
+  plan.nodes.push_back({topology.edge_count(), {}});
+  for (std::size_t k = 0; k < plan.nodes.size(); ++k) {
+    const auto it = children.find(ids[k]);
+    if (it == children.end()) continue;
+    for (const std::size_t e : it->second) {
+      plan.nodes.push_back({e, {}});
+      ids.push_back(topology.target(e));
+      plan.nodes[k].out.emplace_back(e, plan.nodes.size() - 1);
+    }
+  }
+  return plan;
+}
+
+// The network as fluid FIFO servers (model/README.md, 5b): a link of rate b sends a word every
+// 1/b cycles, a word crosses it in hops x hop_latency cycles, and every router forwards the words
+// of each input in arrival order, the head word leaving once all its copies are sent (head-of-
+// line blocking, as in the simulator's routers); L2 has one injection queue per link of its own,
+// so there a copy waits only for its link. Words are sent in L2's order; in the distribution
+// direction every node has a single input, so sending them one after another is exact for this
+// fluid model.
+class FluidNetwork {
+ public:
+  FluidNetwork(const NocTopology& topology, const NetworkSpec& spec)
+      : fifo_free_(topology.edge_count() + 1, 0.0),
+        fifo_busy_(topology.edge_count() + 1, 0.0),
+        link_free_(topology.edge_count(), 0.0),
+        link_busy_(topology.edge_count(), 0.0),
+        service_(topology.edge_count(), 0.0),
+        wait_(topology.edge_count(), 0.0),
+        latency_(topology.edge_count(), 0.0) {
+    for (std::size_t e = 0; e < topology.edge_count(); ++e) {
+      const EdgeProps& p = topology.edge(e);
+      latency_[e] = static_cast<double>(p.hops * spec.hop_latency);
+      if (p.kind == EdgeKind::Tap || !limited(spec.link_words_per_cycle) || !limited(p.width))
+        continue;
+      const double rate = p.width * spec.link_words_per_cycle;
+      service_[e] = 1 / rate;
+      // Store and forward: below one word per cycle a word waits for its last fraction.
+      wait_[e] = rate < 1 ? std::ceil(1 / rate - 1e-9) - 1 : 0.0;
+    }
+  }
+
+  // Sends one word, available at L2 at `ready`, along `plan`; returns when its last copy
+  // arrives.
+  double send(const TreePlan& plan, double ready) {
+    arrival_.assign(plan.nodes.size(), 0.0);
+    arrival_[0] = ready;
+    double last = ready;
+    for (std::size_t k = 0; k < plan.nodes.size(); ++k) {
+      const TreePlan::Node& n = plan.nodes[k];
+      if (k == 0) {
+        // L2 keeps one injection queue per link of its own: a copy waits only for its link.
+        for (const auto& [e, child] : n.out) {
+          const double start = std::max(arrival_[k], link_free_[e]);
+          link_free_[e] = start + service_[e];
+          link_busy_[e] += service_[e];
+          arrival_[child] = start + wait_[e] + latency_[e];
+        }
+        continue;
+      }
+      const double head = std::max(arrival_[k], fifo_free_[n.fifo]);
+      double leave = head;
+      for (const auto& [e, child] : n.out) {
+        const double start = std::max(head, link_free_[e]);
+        link_free_[e] = start + service_[e];
+        link_busy_[e] += service_[e];
+        leave = std::max(leave, start);
+        arrival_[child] = start + wait_[e] + latency_[e];
+      }
+      fifo_busy_[n.fifo] += leave - head;
+      fifo_free_[n.fifo] = leave;
+      if (n.out.empty()) last = std::max(last, arrival_[k]);
+    }
+    return last;
+  }
+
+  // Busy time of every server: the FIFOs' time with a word blocked at their head, then the
+  // links' sending time.
+  std::vector<double> busy() const {
+    std::vector<double> all = fifo_busy_;
+    all.insert(all.end(), link_busy_.begin(), link_busy_.end());
+    return all;
+  }
+
+ private:
+  std::vector<double> fifo_free_, fifo_busy_, link_free_, link_busy_, service_, wait_, latency_;
+  std::vector<double> arrival_;
+};
+
+// ---------------------------------------------------------------------------------------------
 // Per transition class: the cycles of its transfers
 
 struct ClassCost {
-  double ingress = 0;          // cycles per transition: busiest distribution link or L2 bank
+  double bank = 0;             // cycles per transition: busiest L2 bank (reads, accumulates)
+  double network = 0;          // cycles per transition: busiest distribution link or FIFO
   double egress = 0;           // cycles per transition: busiest reduction link
   double ingress_latency = 0;  // cycles from L2 to the farthest receiving PE
   double egress_latency = 0;   // cycles from the farthest draining PE to L2
@@ -417,6 +533,8 @@ constexpr double kWritebackCycles = 1;
 // Enumerating words costs memory and time; transitions that move more (PE-summed) words than
 // this are analysed with identical tiles only (the simple model's multicast rule).
 constexpr double kWordBudget = double{1 << 22};
+// Transitions sampled per class.
+constexpr int kSamples = 8;
 // First-touch tables (DRAM) are built when a group's loops have at most this many index tuples
 // times PEs, and its coordinates at most this many points.
 constexpr double kFirstTouchBudget = double{1 << 24};
@@ -431,8 +549,8 @@ class Estimator {
         state_(in.geometry, in.plans),
         loops_(odometer_loops(in.plans)),
         analysis_(in.geometry, hw),
-        dist_(NocTopology::build(hw.noc.distribution.topology, hw.pe.count,
-                                 hw.noc.distribution.fat)),
+        dist_(
+            NocTopology::build(hw.noc.distribution.topology, hw.pe.count, hw.noc.distribution.fat)),
         red_(NocTopology::build(hw.noc.reduction.topology, hw.pe.count, hw.noc.reduction.fat)) {
     for (std::int64_t p = 0; p < hw.pe.count; ++p) {
       dist_latency_.push_back(route_latency(dist_, hw.noc.distribution, dist_.route_from_l2(p)));
@@ -448,7 +566,7 @@ class Estimator {
     for (std::size_t c = 0; c < classes; ++c) costs_[c] = class_cost(c);
     flush_ = flush_cost();
     for (const ClassCost& c : costs_) {
-      out.ingress_cycles.push_back(c.ingress);
+      out.ingress_cycles.push_back(std::max(c.bank, c.network));
       out.egress_cycles.push_back(c.egress);
     }
     double steps = 1;
@@ -463,24 +581,11 @@ class Estimator {
       done = steady_state(compute);
     }
     const double runtime = done + tail();
-    if (std::getenv("METRONOME_CONTENTION_DEBUG")) {
-      std::fprintf(stderr, "steps %.0f (semantics %lld) compute %.0f window %.1f done %.1f tail %.1f\n",
-                   steps, static_cast<long long>(in_.semantics.steps), compute, window(), done, tail());
-      for (std::size_t c = 0; c < costs_.size(); ++c)
-        std::fprintf(stderr, "class %zu loop %d n %lld trips %lld: in %.2f out %.2f lat %.1f/%.1f words %.0f/%.0f/%.0f\n", c,
-                     in_.fills.classes[c].loop, static_cast<long long>(in_.fills.classes[c].per_pe_count),
-                     c > 0 ? static_cast<long long>(trips_[c - 1]) : 0LL, costs_[c].ingress, costs_[c].egress,
-                     costs_[c].ingress_latency, costs_[c].egress_latency, class_words(c, Tensor::Input),
-                     class_words(c, Tensor::Weight), class_words(c, Tensor::Output));
-      for (Tensor t : kAllTensors) {
-        std::fprintf(stderr, "tensor %d scale %.2f groups:", static_cast<int>(t), dram_scale_[t]);
-        for (const auto& ft : touches_[t]) {
-          double sum = 0; for (double f : ft.fresh) sum += f;
-          std::fprintf(stderr, " [g%u loops %zu tuples %zu sum %.0f]", ft.group, ft.loops.size(), ft.fresh.size(), sum);
-        }
-        std::fprintf(stderr, "\n");
-      }
-    }
+    constexpr double kMaxCycles = 4.6e18;  // counts beyond 2^62 are refused, not wrapped
+    if (!(runtime <= kMaxCycles))
+      throw InputError(SourceLocation{},
+                       fmt::format("the runtime ({:.3g} cycles) overflows", runtime),
+                       "a layer and hardware whose runtime fits in 64 bits");
     out.runtime_cycles = static_cast<std::int64_t>(std::ceil(runtime - 1e-9));
     return out;
   }
@@ -504,10 +609,12 @@ class Estimator {
   }
 
   // The array before and after a transition in which loop `j` advances (j < 0: the first step,
-  // from nothing): the loops outside j at the middle of their range, j from a to a + 1 in the
-  // middle of its range, the loops inside j from their last index to 0. Indices up to j are
-  // those of the first PE's clusters for all clusters (lockstep).
-  void transition(int j, std::vector<UnitChunks>& before, std::vector<UnitChunks>& after) const {
+  // from nothing). Sample u in [0, 1) picks the indices: loop i outside j at the fraction
+  // frac(u + i x 0.382) of its range (a low-discrepancy sweep, so that samples cover edge chunks
+  // as often as they occur), j from a to a + 1 likewise, the loops inside j from their last
+  // index to 0. The first PE's clusters choose for all clusters (lockstep).
+  void transition(int j, double u, std::vector<UnitChunks>& before,
+                  std::vector<UnitChunks>& after) const {
     if (j < 0) {
       before.clear();
       state_.pe_chunks([](std::size_t, std::int64_t, std::size_t) { return std::int64_t{0}; },
@@ -516,18 +623,25 @@ class Estimator {
     }
     const auto cut = static_cast<std::size_t>(j);
     std::vector<std::int64_t> ref(loops_.size(), -1);
+    auto pick = [u](std::size_t i, std::int64_t n) {
+      double v = u + 0.381966 * static_cast<double>(i);
+      v -= std::floor(v);
+      return std::clamp<std::int64_t>(static_cast<std::int64_t>(v * static_cast<double>(n)), 0,
+                                      std::max<std::int64_t>(0, n - 1));
+    };
     auto chooser = [&](bool late) {
-      return [&ref, cut, late](std::size_t i, std::int64_t trips, std::size_t) -> std::int64_t {
-        if (i < cut) {
-          if (ref[i] < 0) ref[i] = trips / 2;
-          return ref[i];
-        }
-        if (i == cut) {
-          if (ref[i] < 0) ref[i] = std::max<std::int64_t>(0, (trips - 2) / 2);
-          return ref[i] + (late ? 1 : 0);
-        }
-        return late ? 0 : trips - 1;
-      };
+      return
+          [&ref, &pick, cut, late](std::size_t i, std::int64_t trips, std::size_t) -> std::int64_t {
+            if (i < cut) {
+              if (ref[i] < 0) ref[i] = pick(i, trips);
+              return ref[i];
+            }
+            if (i == cut) {
+              if (ref[i] < 0) ref[i] = pick(i, trips - 1);
+              return ref[i] + (late ? 1 : 0);
+            }
+            return late ? 0 : trips - 1;
+          };
     };
     state_.pe_chunks(chooser(false), before);
     state_.pe_chunks(chooser(true), after);
@@ -541,9 +655,29 @@ class Estimator {
   }
 
   struct Loads {
-    std::vector<double> dist, red, banks;
+    std::vector<double> dist, red;            // words per link
+    std::vector<double> banks_in, banks_out;  // L2 reads, accumulates per bank
+    std::vector<double> fluid;  // distribution: busy cycles of every FIFO and link, word by word
     double in_latency = 0, out_latency = 0;
     bool any_in = false, any_out = false;
+
+    void add(const Loads& x) {
+      auto plus = [](std::vector<double>& a, const std::vector<double>& b) {
+        if (a.size() < b.size()) a.resize(b.size(), 0.0);
+        for (std::size_t i = 0; i < b.size(); ++i) a[i] += b[i];
+      };
+      plus(dist, x.dist);
+      plus(red, x.red);
+      plus(banks_in, x.banks_in);
+      plus(banks_out, x.banks_out);
+      plus(fluid, x.fluid);
+    }
+    void scale(double in, double out) {
+      for (std::vector<double>* v : {&dist, &banks_in, &fluid})
+        for (double& x : *v) x *= in;
+      for (std::vector<double>* v : {&red, &banks_out})
+        for (double& x : *v) x *= out;
+    }
   };
 
   // Loads of one transition, each tensor scaled to `words` PE-summed words (its class average).
@@ -553,13 +687,26 @@ class Estimator {
     Loads l;
     l.dist.assign(dist_.edge_count(), 0.0);
     l.red.assign(red_.edge_count(), 0.0);
-    l.banks.assign(static_cast<std::size_t>(std::max<std::int64_t>(1, hw_.l2.banks)), 0.0);
+    l.banks_in.assign(static_cast<std::size_t>(std::max<std::int64_t>(1, hw_.l2.banks)), 0.0);
+    l.banks_out.assign(l.banks_in.size(), 0.0);
     const bool multicast = hw_.noc.distribution.multicast;
     const bool in_network = hw_.noc.reduction.in_network;
     double budget = 0;
     for (Tensor t : kAllTensors) budget += analysis_.pe_words(t, before, after);
     const bool words_level = budget <= kWordBudget;
+    struct Packet {
+      double ready;
+      std::int64_t flat;
+      const TreePlan* plan;
+    };
+    std::vector<Packet> packets;
+    std::vector<std::vector<TreePlan>> plans;  // per tensor, per group
+    plans.reserve(kNumTensors);
+    double sent_words = 0, scaled_words = 0;
+    std::vector<double> bank_reads(l.banks_in.size(), 0.0);
+    const double bank_rate = hw_.l2.words_per_bank_per_cycle;
     for (Tensor t : kAllTensors) {
+      plans.emplace_back();
       if (words[t] <= 0) continue;
       const bool out = t == Tensor::Output;
       const TensorTraffic traffic =
@@ -567,13 +714,32 @@ class Estimator {
                       : identical_tiles(t, before, after, out ? in_network : multicast);
       if (traffic.pe_words <= 0) continue;
       const double scale = words[t] / traffic.pe_words;
+      if (!out && !traffic.packets.empty()) {
+        // L2 serves each bank's reads in order; words enter the network as served.
+        std::vector<TreePlan>& mine = plans.back();
+        for (const TrafficGroup& g : traffic.groups)
+          mine.push_back(plan_tree(
+              dist_, multicast ? dist_.multicast_tree(g.pes) : dist_.route_from_l2(g.pes.front())));
+        for (const auto& [flat, group] : traffic.packets) {
+          const auto bank = l2_bank_of(flat, static_cast<std::int64_t>(bank_reads.size()));
+          double& reads = bank_reads[static_cast<std::size_t>(bank)];
+          // Served in cycle floor(k / rate) (the k-th read of its bank), banks in order.
+          const double cycle = limited(bank_rate) ? std::floor(reads / bank_rate) : 0.0;
+          reads += 1;
+          packets.push_back(
+              {cycle + static_cast<double>(bank) / static_cast<double>(bank_reads.size() + 1), flat,
+               &mine[group]});
+        }
+        sent_words += traffic.pe_words;
+        scaled_words += words[t];
+      }
       const std::vector<double> loads =
           out ? reduction_link_loads(red_, traffic.groups, in_network)
               : distribution_link_loads(dist_, traffic.groups, multicast);
       std::vector<double>& into = out ? l.red : l.dist;
       for (std::size_t e = 0; e < loads.size(); ++e) into[e] += loads[e] * scale;
-      for (std::size_t b = 0; b < l.banks.size(); ++b)
-        l.banks[b] += traffic.bank_accesses[b] * scale;
+      std::vector<double>& banks = out ? l.banks_out : l.banks_in;
+      for (std::size_t b = 0; b < banks.size(); ++b) banks[b] += traffic.bank_accesses[b] * scale;
       for (std::size_t p = 0; p < traffic.pe_active.size(); ++p) {
         if (!traffic.pe_active[p]) continue;
         if (out) {
@@ -584,6 +750,14 @@ class Estimator {
           l.any_in = true;
         }
       }
+    }
+    if (!packets.empty() && sent_words > 0) {
+      std::stable_sort(packets.begin(), packets.end(),
+                       [](const Packet& a, const Packet& b) { return a.ready < b.ready; });
+      FluidNetwork network(dist_, hw_.noc.distribution);
+      for (const Packet& k : packets) network.send(*k.plan, k.ready);
+      l.fluid = network.busy();
+      for (double& b : l.fluid) b *= scaled_words / sent_words;
     }
     return l;
   }
@@ -608,8 +782,10 @@ class Estimator {
       out.pe_words += words;
       std::array<std::int64_t, 16> key{};
       if (merge) {
-        const Tile b = p < before.size() ? TileShape::coordinates(in_.geometry, before[p], t) : Tile{};
-        const Tile a = p < after.size() ? TileShape::coordinates(in_.geometry, after[p], t) : Tile{};
+        const Tile b =
+            p < before.size() ? TileShape::coordinates(in_.geometry, before[p], t) : Tile{};
+        const Tile a =
+            p < after.size() ? TileShape::coordinates(in_.geometry, after[p], t) : Tile{};
         for (std::size_t i = 0; i < 4; ++i) {
           key[2 * i] = i < b.size ? b[i].lo : 0;
           key[2 * i + 1] = i < b.size ? b[i].hi : 0;
@@ -635,50 +811,70 @@ class Estimator {
     const double bank_rate = hw_.l2.words_per_bank_per_cycle;
     double bank = 0;
     if (limited(bank_rate))
-      for (const double a : l.banks) bank = std::max(bank, a / bank_rate);
-    c.ingress = std::max(busiest_link_cycles(dist_, hw_.noc.distribution, l.dist), bank);
+      for (std::size_t b = 0; b < l.banks_in.size(); ++b)
+        bank = std::max(
+            bank, (l.banks_in[b] + (b < l.banks_out.size() ? l.banks_out[b] : 0.0)) / bank_rate);
+    double fluid = 0;
+    for (const double f : l.fluid) fluid = std::max(fluid, f);
+    c.bank = bank;
+    c.network = std::max(busiest_link_cycles(dist_, hw_.noc.distribution, l.dist), fluid);
     c.egress = busiest_link_cycles(red_, hw_.noc.reduction, l.red);
     c.ingress_latency = l.any_in ? l.in_latency : 0;
     c.egress_latency = l.any_out ? l.out_latency : 0;
     return c;
   }
 
-  ClassCost class_cost(std::size_t c) {
+  // A class's cost per transition: the loads of kSamples transitions of the class (fewer when
+  // they are large) summed per link, bank and FIFO, scaled to the class's average words per
+  // transition (inputs and weights, outputs separately), then the busiest of each (the steady
+  // state of overlapping steps); latencies weighted by words.
+  ClassCost class_cost(std::size_t c) const {
     const TransitionClass& cls = in_.fills.classes[c];
     if (cls.loop >= 0 && cls.per_pe_count == 0) return {};
-    PerTensor<double> words;
-    for (Tensor t : kAllTensors) words[t] = class_words(c, t);
-    std::vector<UnitChunks> before, after;
-    transition(cls.loop, before, after);
-    Loads l = transition_loads(before, after, words);
-    // A representative that moves nothing of a tensor its class moves (an edge case of the
-    // chosen indices): spread the class's words like the first step's.
-    PerTensor<double> missing;
-    bool any_missing = false;
-    for (Tensor t : kAllTensors) {
-      const double have = analysis_.pe_words(t, before, after);
-      missing[t] = have <= 0 && words[t] > 0 ? words[t] : 0;
-      any_missing = any_missing || missing[t] > 0;
-    }
-    if (any_missing) {
-      std::vector<UnitChunks> first_before, first_after;
-      transition(-1, first_before, first_after);
-      // The first step's tiles drained as outputs: use its "after" as the old tile.
-      const Loads extra_in = transition_loads(first_before, first_after,
-                                              tensor_values(missing[Tensor::Input], missing[Tensor::Weight], 0.0));
-      const Loads extra_out = transition_loads(first_after, first_before,
-                                               tensor_values(0.0, 0.0, missing[Tensor::Output]));
-      for (const Loads* x : {&extra_in, &extra_out}) {
-        for (std::size_t e = 0; e < l.dist.size(); ++e) l.dist[e] += x->dist[e];
-        for (std::size_t e = 0; e < l.red.size(); ++e) l.red[e] += x->red[e];
-        for (std::size_t b = 0; b < l.banks.size(); ++b) l.banks[b] += x->banks[b];
-        l.in_latency = std::max(l.in_latency, x->in_latency);
-        l.out_latency = std::max(l.out_latency, x->out_latency);
-        l.any_in = l.any_in || x->any_in;
-        l.any_out = l.any_out || x->any_out;
+    const double in_words = class_words(c, Tensor::Input) + class_words(c, Tensor::Weight);
+    const double out_words = class_words(c, Tensor::Output);
+    const int samples = cls.loop < 0 ? 1 : kSamples;
+    Loads sum;
+    double sampled_in = 0, sampled_out = 0, in_latency = 0, out_latency = 0;
+    auto take = [&](const std::vector<UnitChunks>& before, const std::vector<UnitChunks>& after,
+                    bool inputs, bool outputs) {
+      PerTensor<double> own;
+      for (Tensor t : kAllTensors) {
+        const bool wanted = t == Tensor::Output ? outputs : inputs;
+        own[t] = wanted ? analysis_.pe_words(t, before, after) : 0.0;
       }
+      const Loads x = transition_loads(before, after, own);
+      sum.add(x);
+      const double in = own[Tensor::Input] + own[Tensor::Weight];
+      sampled_in += in;
+      sampled_out += own[Tensor::Output];
+      in_latency += x.in_latency * in;
+      out_latency += x.out_latency * own[Tensor::Output];
+    };
+    std::vector<UnitChunks> before, after;
+    double analysed = 0;
+    for (int m = 0; m < samples && analysed <= kWordBudget; ++m) {
+      transition(cls.loop, (m + 0.5) / samples, before, after);
+      take(before, after, true, true);
+      analysed = sampled_in + sampled_out;
     }
-    return cost_of(l);
+    // Samples that move nothing of what the class moves (an edge case of the chosen indices):
+    // the first step's words, sent (inputs, weights) or drained (outputs).
+    const bool no_in = in_words > 0 && sampled_in <= 0;
+    const bool no_out = out_words > 0 && sampled_out <= 0;
+    if (no_in || no_out) {
+      std::vector<UnitChunks> none, first;
+      transition(-1, 0, none, first);
+      if (no_in) take(none, first, true, false);
+      if (no_out) take(first, none, false, true);
+    }
+    sum.scale(sampled_in > 0 ? in_words / sampled_in : 0.0,
+              sampled_out > 0 ? out_words / sampled_out : 0.0);
+    sum.in_latency = sampled_in > 0 ? in_latency / sampled_in : 0.0;
+    sum.out_latency = sampled_out > 0 ? out_latency / sampled_out : 0.0;
+    sum.any_in = sampled_in > 0;
+    sum.any_out = sampled_out > 0;
+    return cost_of(sum);
   }
 
   // The last step's partial sums leave when the array finishes (every PE's last tile).
@@ -699,9 +895,9 @@ class Estimator {
   // (model/README.md, 5b).
   struct FirstTouch {
     DimMask group = 0;
-    std::vector<std::size_t> loops;     // the group's loops, outermost first
-    std::vector<std::int64_t> radix;    // flat tuple = sum index_i * radix_i
-    std::vector<double> fresh;          // new points per flat tuple
+    std::vector<std::size_t> loops;   // the group's loops, outermost first
+    std::vector<std::int64_t> radix;  // flat tuple = sum index_i * radix_i
+    std::vector<double> fresh;        // new points per flat tuple
   };
 
   void build_first_touch() {
@@ -769,8 +965,7 @@ class Estimator {
     std::vector<UnitChunks> pes;
     for (std::size_t flat = 0; flat < ft.fresh.size(); ++flat) {
       for (std::size_t k = 0; k < ft.loops.size(); ++k)
-        index[ft.loops[k]] = (static_cast<std::int64_t>(flat) / ft.radix[k]) %
-                             trips_[ft.loops[k]];
+        index[ft.loops[k]] = (static_cast<std::int64_t>(flat) / ft.radix[k]) % trips_[ft.loops[k]];
       state_.pe_chunks([&](std::size_t i, std::int64_t, std::size_t) { return index[i]; }, pes);
       double fresh = 0;
       for (const UnitChunks& u : pes) {
@@ -778,8 +973,7 @@ class Estimator {
         if (tile.size == 0 || tile.volume() == 0) continue;
         // Enumerate the tile's points in the group's coordinates.
         std::array<Interval, 4> r{};
-        for (std::size_t m = 0; m < 4; ++m)
-          r[m] = m < mine.size() ? tile[mine[m]] : Interval{0, 1};
+        for (std::size_t m = 0; m < 4; ++m) r[m] = m < mine.size() ? tile[mine[m]] : Interval{0, 1};
         std::array<std::int64_t, 4> span{1, 1, 1, 1};
         for (std::size_t m = 0; m < mine.size(); ++m) span[m] = sizes[mine[m]];
         for (std::int64_t a = r[0].lo; a < r[0].hi; ++a)
@@ -804,25 +998,41 @@ class Estimator {
   // Steps staged ahead: the lookahead, or fewer when L1 cannot hold that many steps' words.
   double window() const {
     double w = static_cast<double>(std::max<std::int64_t>(1, options_.lookahead_steps));
-    const double held = static_cast<double>(in_.fills.max_tile[Tensor::Input] +
-                                            in_.fills.max_tile[Tensor::Weight] +
-                                            in_.fills.max_tile[Tensor::Output]);
+    const double held =
+        static_cast<double>(in_.fills.max_tile[Tensor::Input] + in_.fills.max_tile[Tensor::Weight] +
+                            in_.fills.max_tile[Tensor::Output]);
     const double pes = static_cast<double>(std::max<std::int64_t>(1, in_.fills.leaves));
     const double steps = static_cast<double>(std::max<std::int64_t>(1, in_.semantics.steps));
     const double fetched_per_step =
         static_cast<double>(in_.fills.words[Tensor::Input] + in_.fills.words[Tensor::Weight]) /
         (pes * steps);
     const double room = static_cast<double>(hw_.l1_words()) - held;
-    if (fetched_per_step > 0 && room >= 0)
-      w = std::min(w, 1 + std::floor(room / fetched_per_step));
+    if (fetched_per_step > 0 && room >= 0) w = std::min(w, 1 + std::floor(room / fetched_per_step));
     return std::max(1.0, w);
+  }
+
+  // Steps whose words L2 fetches ahead: the L2 lookahead, or fewer when the tile words and MACs
+  // of that many steps exceed what the controller holds for them.
+  double l2_window() const {
+    double w = static_cast<double>(std::max<std::int64_t>(1, options_.l2_lookahead_steps));
+    const double steps = static_cast<double>(std::max<std::int64_t>(1, in_.semantics.steps));
+    const double entries =
+        static_cast<double>(in_.fills.max_tile[Tensor::Input] + in_.fills.max_tile[Tensor::Weight] +
+                            in_.fills.max_tile[Tensor::Output]) *
+            static_cast<double>(std::max<std::int64_t>(1, in_.fills.leaves)) +
+        static_cast<double>(in_.semantics.layer_macs) / steps;
+    if (entries > 0)
+      w = std::min(w, std::max(1.0, std::floor(static_cast<double>(options_.l2_lookahead_entries) /
+                                               entries)));
+    return std::max(w, window());
   }
 
   // Walks every array step (model/README.md, 5b) and returns the cycle at which the last partial
   // sum has reached L2.
   double walk(std::int64_t steps, double compute_per_step) {
     const auto w = static_cast<std::size_t>(window());
-    std::vector<double> finished(w, 0.0);
+    const auto w2 = static_cast<std::size_t>(l2_window());
+    std::vector<double> finished(w2, 0.0);
     const double dram_rate = hw_.dram.words_per_cycle;
     const auto dram_latency = static_cast<double>(hw_.dram.latency_cycles);
     std::vector<std::int64_t> index(loops_.size(), 0);
@@ -831,7 +1041,9 @@ class Estimator {
     PerTensor<std::int64_t> blocked{};
     PerTensor<std::vector<std::int64_t>> tuple;
     for (Tensor t : kAllTensors) tuple[t].assign(touches_[t].size(), 0);
-    double stage = 0, dram = 0, served = 0, last = 0, egress = 0;
+    double stage = 0, prefetch = 0, dram = 0, banks = 0, served = 0, last = 0, egress = 0;
+    const double l2_rate = static_cast<double>(std::max<std::int64_t>(1, hw_.l2.banks)) *
+                           hw_.l2.words_per_bank_per_cycle;
     for (std::int64_t s = 0; s < steps; ++s) {
       // Advance the odometer: the loop that moves gives the transition class.
       int moved = -1;
@@ -859,8 +1071,12 @@ class Estimator {
         }
       }
       const ClassCost& cost = costs_[static_cast<std::size_t>(moved + 1)];
-      const std::size_t slot = static_cast<std::size_t>(s) % w;
-      if (s >= static_cast<std::int64_t>(w)) stage = std::max(stage, finished[slot] + kRetireCycles);
+      const std::size_t slot = static_cast<std::size_t>(s) % w2;
+      // PEs get step s once step s - W has finished; L2 fetches its words once s - W2 has.
+      if (s >= static_cast<std::int64_t>(w))
+        stage = std::max(stage, finished[(static_cast<std::size_t>(s) - w) % w2] + kRetireCycles);
+      if (s >= static_cast<std::int64_t>(w2))
+        prefetch = std::max(prefetch, finished[slot] + kRetireCycles);
       double ready = stage + kRequestCycles;
       double fetched = 0;
       for (Tensor t : kAllTensors) {
@@ -871,18 +1087,18 @@ class Estimator {
         fetched += words;
       }
       if (fetched > 0) {
-        dram = std::max(dram, stage) + (limited(dram_rate) ? fetched / dram_rate : 0.0);
+        dram = std::max(dram, prefetch) + (limited(dram_rate) ? fetched / dram_rate : 0.0);
         ready = std::max(ready, dram + dram_latency);
       }
-      served = std::max(served, ready) + cost.ingress;
+      // L2's banks, then the network (tandem servers): banks also write the words DRAM brings.
+      const double start = std::max(banks, ready);
+      banks = start + cost.bank + fetched / l2_rate;
+      served = std::max({served + cost.network, start + cost.network, banks});
       const double arrived = served + kDeliveryCycles + cost.ingress_latency;
       const double done = std::max(last, arrived) + compute_per_step;
       if (s > 0) egress = std::max(egress, last + kDrainCycles) + cost.egress;
       egress_latency_ = std::max(egress_latency_, cost.egress > 0 ? cost.egress_latency : 0.0);
       finished[slot] = done;
-      if (std::getenv("METRONOME_CONTENTION_TRACE") && (s < 40 || s % 100 < 3))
-        std::fprintf(stderr, "s %lld class %d stage %.1f ready %.1f dram %.1f fetched %.0f served %.1f arrived %.1f done %.1f\n",
-                     static_cast<long long>(s), moved, stage, ready, dram, fetched, served, arrived, done);
       last = done;
     }
     egress = std::max(egress, last + kDrainCycles) + flush_.egress;
@@ -901,9 +1117,10 @@ class Estimator {
       const TransitionClass& cls = in_.fills.classes[k];
       const double n = cls.loop < 0 ? 1.0 : static_cast<double>(cls.per_pe_count);
       const ClassCost& x = costs_[k];
-      const double round_trip = kRequestCycles + x.ingress + kDeliveryCycles + x.ingress_latency +
-                                c + kRetireCycles;
-      total += n * std::max({c, x.ingress, x.egress, round_trip / w});
+      const double ingress = std::max(x.bank, x.network);
+      const double round_trip =
+          kRequestCycles + ingress + kDeliveryCycles + x.ingress_latency + c + kRetireCycles;
+      total += n * std::max({c, ingress, x.egress, round_trip / w});
     }
     double dram_words = 0;
     for (Tensor t : kAllTensors) dram_words += static_cast<double>(in_.dram_fill[t]);

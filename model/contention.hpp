@@ -48,11 +48,16 @@ double busiest_link_cycles(const NocTopology& topology, const NetworkSpec& spec,
 double route_latency(const NocTopology& topology, const NetworkSpec& spec,
                      std::span<const std::size_t> route);
 
-// What the estimate assumes about the controller (model/README.md, 5b).
+// What the estimate assumes about the controller (model/README.md, 5b); the defaults are the
+// simulator's (sim/controller.hpp, ControllerOptions and SimOptions).
 struct ContentionOptions {
-  // Array steps in flight: step t + W is staged (its DRAM fetches issued, its words requested)
-  // once step t has finished on every PE. The simulator's default lookahead.
+  // Array steps given to the PEs ahead of the oldest unfinished one: step t + W is handed out
+  // (its words requested) once step t has finished on every PE.
   std::int64_t lookahead_steps = 16;
+  // Array steps whose words L2 fetches from DRAM ahead of the oldest unfinished one, and at most
+  // this many tile words + MACs held for them.
+  std::int64_t l2_lookahead_steps = 1024;
+  std::int64_t l2_lookahead_entries = std::int64_t{1} << 21;
   // Largest number of array steps walked one by one; longer layers use the per-class
   // steady-state form (model/README.md, 5b).
   std::int64_t max_walked_steps = std::int64_t{1} << 25;
@@ -62,10 +67,10 @@ struct ContentionOptions {
 struct ContentionInputs {
   const LayerGeometry& geometry;
   const std::vector<LevelPlan>& plans;
-  const FillCounts& fills;               // per PE, by transition class
-  const SemanticsReport& semantics;      // steps and compute cycles
-  PerTensor<std::int64_t> dram_fill;     // words read from DRAM per tensor (section 4)
-  std::int64_t output_words = 0;         // |output|: written back to DRAM at the end
+  const FillCounts& fills;            // per PE, by transition class
+  const SemanticsReport& semantics;   // steps and compute cycles
+  PerTensor<std::int64_t> dram_fill;  // words read from DRAM per tensor (section 4)
+  std::int64_t output_words = 0;      // |output|: written back to DRAM at the end
 };
 
 struct ContentionEstimate {

@@ -1,7 +1,8 @@
 #pragma once
 // What the analytical model assumes about a network's shape (model/README.md, "NoC"):
-// where L2 attaches, how many links it injects through, and hop counts. Formulas only; the
-// simulator builds the real graph.
+// where L2 attaches, how many links it injects through, and hop counts. Formulas only, for the
+// simple model; the contention estimate (model/contention.hpp) and the simulator use the graph
+// itself (spec/noc_topology.hpp).
 
 #include <cstdint>
 

@@ -1,0 +1,19 @@
+#pragma once
+// Which L2 bank holds a word (sim/DESIGN.md, "GlobalBuffer"): skewed interleaving,
+// bank = (sum of the base-B digits of the word's flat index) mod B, B = l2.banks, every tensor's
+// region starting at bank 0. Consecutive indices go to consecutive banks; strided walks are
+// spread too. Shared so that the simulator's L2 and the model's contention estimate describe
+// the same hardware once.
+
+#include <cstdint>
+
+namespace metronome {
+
+constexpr std::int64_t l2_bank_of(std::int64_t flat_index, std::int64_t banks) {
+  if (banks <= 1) return 0;
+  std::int64_t sum = 0;
+  for (std::int64_t i = flat_index; i > 0; i /= banks) sum += i % banks;
+  return sum % banks;
+}
+
+}  // namespace metronome

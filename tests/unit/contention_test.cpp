@@ -1,0 +1,276 @@
+// The contention-aware runtime estimate (model/contention.hpp, model/README.md section 5b):
+// per-link loads of multicast and reduction trees on hand-drawn 4-PE networks, route latencies,
+// and properties of the whole estimate (never faster with less bandwidth, the fixed pipeline
+// overhead on ideal hardware, topologies alike when links are unlimited).
+
+#include "model/contention.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/model.hpp"
+#include "spec/l2_banks.hpp"
+#include "spec/noc_topology.hpp"
+#include "spec/semantics.hpp"
+#include "spec/workload_parser.hpp"
+#include "tests/unit/test_layers.hpp"
+
+namespace metronome {
+namespace {
+
+const std::string kRoot = METRONOME_SOURCE_DIR;
+
+// Loads by edge name, edges that carry nothing left out.
+std::map<std::string, double> named(const NocTopology& t, const std::vector<double>& loads) {
+  std::map<std::string, double> out;
+  for (std::size_t e = 0; e < loads.size(); ++e)
+    if (loads[e] != 0) out[t.edge(e).name] = loads[e];
+  return out;
+}
+
+using Loads = std::map<std::string, double>;
+
+TEST(ContentionLoads, BusCarriesEveryWordOnceWithMulticastAndOncePerPeWithout) {
+  const NocTopology bus = NocTopology::build(Topology::Bus, 4);
+  const std::vector<TrafficGroup> all{{{0, 1, 2, 3}, 10}};
+  // The medium is the one link; taps carry the words but are no limit (and no link).
+  const Loads with = named(bus, distribution_link_loads(bus, all, true));
+  EXPECT_EQ(with.at("l2->bus"), 10);
+  EXPECT_EQ(with.at("bus->pe2"), 10);
+  const Loads without = named(bus, distribution_link_loads(bus, all, false));
+  EXPECT_EQ(without.at("l2->bus"), 40);
+  NetworkSpec spec;
+  spec.link_words_per_cycle = 4;
+  EXPECT_DOUBLE_EQ(busiest_link_cycles(bus, spec, distribution_link_loads(bus, all, true)), 2.5);
+  EXPECT_DOUBLE_EQ(busiest_link_cycles(bus, spec, distribution_link_loads(bus, all, false)), 10);
+}
+
+TEST(ContentionLoads, TreeMulticastUsesOnlyTheBranchesOfItsPes) {
+  // r0 (root, L2's local port) -> r1 -> pe0, pe1 and r0 -> r2 -> pe2, pe3.
+  const NocTopology tree = NocTopology::build(Topology::Tree, 4);
+  const std::vector<TrafficGroup> left{{{0, 1}, 10}};
+  EXPECT_EQ(named(tree, distribution_link_loads(tree, left, true)),
+            (Loads{{"l2->r0", 10}, {"r0->r1", 10}, {"r1->pe0", 10}, {"r1->pe1", 10}}));
+  // Two groups: the root link carries both, each branch its own.
+  const std::vector<TrafficGroup> two{{{0, 1}, 10}, {{1, 3}, 4}};
+  EXPECT_EQ(named(tree, distribution_link_loads(tree, two, true)), (Loads{{"l2->r0", 14},
+                                                                          {"r0->r1", 14},
+                                                                          {"r0->r2", 4},
+                                                                          {"r1->pe0", 10},
+                                                                          {"r1->pe1", 14},
+                                                                          {"r2->pe3", 4}}));
+  NetworkSpec spec;
+  spec.link_words_per_cycle = 2;
+  EXPECT_DOUBLE_EQ(busiest_link_cycles(tree, spec, distribution_link_loads(tree, two, true)), 7);
+  // Fat tree: the root port and r0's links are twice and four times as wide.
+  const NocTopology fat = NocTopology::build(Topology::Tree, 4, true);
+  spec.fat = true;
+  EXPECT_DOUBLE_EQ(busiest_link_cycles(fat, spec, distribution_link_loads(fat, two, true)), 7);
+  const std::vector<TrafficGroup> everyone{{{0, 1, 2, 3}, 8}};
+  // Every link carries 8: leaves (width 1) take 4 cycles, r0->r1 (width 2) 2, root (4) 1.
+  EXPECT_DOUBLE_EQ(busiest_link_cycles(fat, spec, distribution_link_loads(fat, everyone, true)), 4);
+}
+
+TEST(ContentionLoads, MeshFeedsEveryRowFromTheWestEdge) {
+  // 2 x 2 mesh: L2 -> r0 (row 0), L2 -> r2 (row 1); r0 -> r1, r2 -> r3 eastwards (XY routing);
+  // local ports ri -> pei.
+  const NocTopology mesh = NocTopology::build(Topology::Mesh, 4);
+  const std::vector<TrafficGroup> column1{{{1, 3}, 1}};
+  EXPECT_EQ(named(mesh, distribution_link_loads(mesh, column1, true)), (Loads{{"l2->r0", 1},
+                                                                              {"r0->r1", 1},
+                                                                              {"r1->pe1", 1},
+                                                                              {"l2->r2", 1},
+                                                                              {"r2->r3", 1},
+                                                                              {"r3->pe3", 1}}));
+  // Unicast to the first row: both words share the row's link.
+  const std::vector<TrafficGroup> row0{{{0, 1}, 1}};
+  EXPECT_EQ(named(mesh, distribution_link_loads(mesh, row0, false)),
+            (Loads{{"l2->r0", 2}, {"r0->pe0", 1}, {"r0->r1", 1}, {"r1->pe1", 1}}));
+  NetworkSpec spec;
+  spec.link_words_per_cycle = 1;
+  EXPECT_DOUBLE_EQ(busiest_link_cycles(mesh, spec, distribution_link_loads(mesh, row0, false)), 2);
+}
+
+TEST(ContentionLoads, CrossbarHasOnePortForL2AndOnePerPe) {
+  const NocTopology xbar = NocTopology::build(Topology::Crossbar, 4);
+  const std::vector<TrafficGroup> groups{{{0, 1, 2, 3}, 8}, {{2}, 3}};
+  const Loads loads = named(xbar, distribution_link_loads(xbar, groups, true));
+  EXPECT_EQ(loads.at("l2->xbar"), 11);
+  EXPECT_EQ(loads.at("xbar->pe0"), 8);
+  EXPECT_EQ(loads.at("xbar->pe2"), 11);
+}
+
+TEST(ContentionLoads, ReductionMergesInTheNetworkOrSendsEveryPartialSum) {
+  const NocTopology tree = NocTopology::build(Topology::Tree, 4);
+  const std::vector<TrafficGroup> all{{{0, 1, 2, 3}, 5}};
+  const Loads merged = named(tree, reduction_link_loads(tree, all, true));
+  EXPECT_EQ(merged.at("r0->l2"), 5);
+  EXPECT_EQ(merged.at("r1->r0"), 5);
+  EXPECT_EQ(merged.at("pe3->r2"), 5);
+  const Loads at_l2 = named(tree, reduction_link_loads(tree, all, false));
+  EXPECT_EQ(at_l2.at("r0->l2"), 20);
+  EXPECT_EQ(at_l2.at("r1->r0"), 10);
+  EXPECT_EQ(at_l2.at("pe3->r2"), 5);
+  // Systolic 2 x 2: partial sums travel west along their row, then to L2.
+  const NocTopology systolic = NocTopology::build(Topology::Systolic, 4);
+  const std::vector<TrafficGroup> row1{{{2, 3}, 2}};
+  EXPECT_EQ(named(systolic, reduction_link_loads(systolic, row1, true)),
+            (Loads{{"pe3->pe2", 2}, {"pe2->l2", 2}}));
+}
+
+TEST(ContentionLoads, RouteLatencyCountsHopsAndSlowLinks) {
+  const NocTopology mesh = NocTopology::build(Topology::Mesh, 4);
+  NetworkSpec spec;
+  spec.hop_latency = 3;
+  spec.link_words_per_cycle = 8;
+  // l2->r0 and r0->r1 are hops, r1->pe1 a local port.
+  EXPECT_DOUBLE_EQ(route_latency(mesh, spec, mesh.route_from_l2(1)), 6);
+  // At a quarter word per cycle a word waits 3 cycles at each of the 3 links (store and
+  // forward).
+  spec.link_words_per_cycle = 0.25;
+  EXPECT_DOUBLE_EQ(route_latency(mesh, spec, mesh.route_from_l2(1)), 6 + 3 * 3);
+  // Bus taps add nothing.
+  const NocTopology bus = NocTopology::build(Topology::Bus, 4);
+  EXPECT_DOUBLE_EQ(route_latency(bus, spec, bus.route_from_l2(2)), 3 + 3);
+}
+
+TEST(ContentionLoads, L2BanksSpreadStridedWalks) {
+  EXPECT_EQ(l2_bank_of(0, 16), 0);
+  EXPECT_EQ(l2_bank_of(5, 16), 5);
+  EXPECT_EQ(l2_bank_of(16, 16), 1);  // digits 1, 0
+  EXPECT_EQ(l2_bank_of(17, 16), 2);  // digits 1, 1
+  EXPECT_EQ(l2_bank_of(12345, 1), 0);
+  // One word of each of 64 channels of a 14 x 14 map: all 16 banks, at most 7 each.
+  std::vector<int> hits(16, 0);
+  for (std::int64_t c = 0; c < 64; ++c) ++hits[static_cast<std::size_t>(l2_bank_of(c * 196, 16))];
+  for (const int h : hits) {
+    EXPECT_GE(h, 1);
+    EXPECT_LE(h, 7);
+  }
+}
+
+// --- the whole estimate ----------------------------------------------------------------------
+
+Hardware machine(Topology topology, double link_words_per_cycle) {
+  Hardware hw = load_hardware(kRoot + "/configs/hardware/mesh-64.yaml");
+  for (NetworkSpec* n : {&hw.noc.distribution, &hw.noc.reduction}) {
+    n->topology = topology;
+    n->link_words_per_cycle = link_words_per_cycle;
+  }
+  return hw;
+}
+
+Hardware ideal(std::int64_t pes) {
+  Hardware hw = load_hardware(kRoot + "/configs/hardware/ideal.yaml");
+  hw.pe.count = pes;
+  return hw;
+}
+
+std::int64_t runtime(const Layer& layer, const Mapping& mapping, const Hardware& hw, NocModel noc) {
+  ModelOptions options;
+  options.noc_model = noc;
+  const Metrics m = evaluate_layer(layer, mapping, hw, options);
+  EXPECT_EQ(m.status, RecordStatus::Ok) << m.note;
+  return m.runtime_cycles;
+}
+
+struct Case {
+  Layer layer;
+  Mapping mapping;
+};
+
+std::vector<Case> small_cases() {
+  const Workload small = load_workload(kRoot + "/configs/networks/small.m");
+  std::vector<Case> cases;
+  for (const std::string df : {"kcp_ws", "rs", "yxp_os", "tpu_ws"}) {
+    const Mapping mapping = load_dataflow(kRoot + "/configs/dataflows/" + df + ".m");
+    for (const Layer& layer : small.layers) {
+      Metrics probe;
+      if (!screen_record(layer, mapping, probe)) continue;
+      if (layer.name == "conv3x3" || layer.name == "pointwise" || layer.name == "strided")
+        cases.push_back({layer, mapping});
+    }
+  }
+  return cases;
+}
+
+TEST(ContentionModel, NeverFasterWithLessBandwidth) {
+  const std::vector<double> bandwidths = {kUnlimited, 64, 16, 4, 2, 1, 0.5};
+  for (const Case& c : small_cases())
+    for (const Topology topology :
+         {Topology::Bus, Topology::Tree, Topology::Mesh, Topology::Crossbar, Topology::Systolic}) {
+      std::int64_t previous = 0;
+      for (const double bw : bandwidths) {
+        const std::int64_t r =
+            runtime(c.layer, c.mapping, machine(topology, bw), NocModel::Contention);
+        EXPECT_GE(r, previous) << c.layer.name << " x " << c.mapping.name << " on "
+                               << topology_name(topology) << " at " << bw << " words/cycle";
+        previous = r;
+      }
+    }
+}
+
+TEST(ContentionModel, IdealHardwareAddsOnlyTheFixedPipelineCycles) {
+  // Unlimited links, L2 and DRAM, no latencies: the simple model's runtime is the compute time,
+  // and the contention estimate adds the 9 cycles of its pipeline (model/README.md, 5b).
+  for (const Case& c : small_cases()) {
+    const Hardware hw = ideal(64);
+    const std::int64_t simple = runtime(c.layer, c.mapping, hw, NocModel::Simple);
+    EXPECT_EQ(runtime(c.layer, c.mapping, hw, NocModel::Contention), simple + 9)
+        << c.layer.name << " x " << c.mapping.name;
+  }
+}
+
+TEST(ContentionModel, UnlimitedLinksMakeEqualHopTopologiesAlike) {
+  // Bus and crossbar are both one hop from L2 to every PE: with unlimited links only latencies,
+  // L2 and DRAM remain, and those are the same.
+  for (const Case& c : small_cases()) {
+    const std::int64_t bus =
+        runtime(c.layer, c.mapping, machine(Topology::Bus, kUnlimited), NocModel::Contention);
+    const std::int64_t xbar =
+        runtime(c.layer, c.mapping, machine(Topology::Crossbar, kUnlimited), NocModel::Contention);
+    EXPECT_EQ(bus, xbar) << c.layer.name << " x " << c.mapping.name;
+  }
+}
+
+TEST(ContentionModel, BoundedBelowByComputeAndTheBusiestLink) {
+  for (const Case& c : small_cases()) {
+    const Hardware hw = machine(Topology::Bus, 1);
+    ModelOptions options;
+    options.noc_model = NocModel::Contention;
+    const Metrics m = evaluate_layer(c.layer, c.mapping, hw, options);
+    ASSERT_EQ(m.status, RecordStatus::Ok) << m.note;
+    const std::int64_t compute = runtime(c.layer, c.mapping, ideal(64), NocModel::Simple);
+    EXPECT_GE(m.runtime_cycles, compute) << c.layer.name << " x " << c.mapping.name;
+    // kcp_ws shares only identical tiles, so the simple model's ingress words are exactly the
+    // words L2 sends; at one word per cycle each crosses the bus medium.
+    if (c.mapping.name == "kcp_ws") {
+      EXPECT_GE(m.runtime_cycles, m.noc.ingress_words) << c.layer.name;
+    }
+    const Metrics simple = evaluate_layer(c.layer, c.mapping, hw);
+    // Traffic, buffers and energy are the simple model's.
+    EXPECT_EQ(m.traffic, simple.traffic);
+    EXPECT_EQ(m.noc.ingress_words, simple.noc.ingress_words);
+    EXPECT_EQ(m.buffer_words_required.l1, simple.buffer_words_required.l1);
+    EXPECT_DOUBLE_EQ(m.energy_pj.total, simple.energy_pj.total);
+  }
+}
+
+TEST(ContentionModel, OneBusyMeshRowCostsMoreThanTheSimpleModelSees) {
+  // kcp_ws on conv3x3 (C = 4) uses PEs 0-3 only, all in the first row of the 8 x 8 mesh: every
+  // word takes that row's link from L2, while the simple model spreads them over all 8 row links
+  // (the simulator: 12132 cycles at 1 word per cycle; simple 7326, contention 12147).
+  const Workload small = load_workload(kRoot + "/configs/networks/small.m");
+  const Mapping kcp = load_dataflow(kRoot + "/configs/dataflows/kcp_ws.m");
+  const Layer& conv3x3 = small.layers.front();
+  const Hardware hw = machine(Topology::Mesh, 1);
+  EXPECT_GT(runtime(conv3x3, kcp, hw, NocModel::Contention),
+            runtime(conv3x3, kcp, hw, NocModel::Simple) * 3 / 2);
+}
+
+}  // namespace
+}  // namespace metronome
