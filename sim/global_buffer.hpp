@@ -15,6 +15,7 @@
 
 #include "spec/dims.hpp"
 #include "spec/hardware.hpp"
+#include "spec/l2_banks.hpp"
 #include "spec/metrics.hpp"
 
 namespace metronome::sim {
@@ -96,16 +97,8 @@ class GlobalBuffer {
 
   std::int64_t capacity_words() const { return capacity_words_; }
   std::int64_t banks() const { return banks_; }
-  // Skewed interleaving: the sum of the flat index's base-`banks` digits, mod `banks` (every
-  // tensor's region starts at bank 0). Consecutive indices go to consecutive banks, and a
-  // strided walk (e.g. one word per channel) is spread over the banks instead of landing on the
-  // few a plain `index mod banks` would give it.
-  std::int64_t bank_of(const WordKey& key) const {
-    if (banks_ == 1) return 0;
-    std::int64_t sum = 0;
-    for (std::int64_t i = key.index; i > 0; i /= banks_) sum += i % banks_;
-    return sum % banks_;
-  }
+  // The hardware's bank map, described once in spec/l2_banks.hpp (skewed interleaving).
+  std::int64_t bank_of(const WordKey& key) const { return l2_bank_of(key.index, banks_); }
 
   // --- between cycles (seen by the next evaluate) ---
   // Ownership changes at submission: Write and Accumulate of a word not owned take a word of
