@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(cmake ninja-build g++ pkg-config
   libsystemc-dev libboost-graph-dev libfmt-dev libgtest-dev libbenchmark-dev
-  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev python3-matplotlib)
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev python3-matplotlib
+  slurm-wlm munge parallel)  # tests/cluster: a one-node Slurm and GNU parallel (validation/cluster/)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
