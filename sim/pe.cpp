@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 
 #include "sim/bandwidth.hpp"
 
@@ -107,6 +108,9 @@ std::int64_t Pe::value(const WordKey& key) const {
 // (outputs start as a zero partial sum), and every word the step does not hold leaves L1 --
 // partial sums into the drain queue, inputs and weights dropped.
 void Pe::begin_step() {
+  // L1 holds exactly the previous tile's words and words fetched ahead, so the words that leave
+  // are among the previous tile's: walk its lists instead of the whole of L1.
+  std::swap(previous_tile_, current_.tile);
   current_ = std::move(steps_.front());
   steps_.pop_front();
   has_current_ = true;
@@ -117,6 +121,7 @@ void Pe::begin_step() {
   current_missing_ = 0;
   prefetch_step_ = 0;
   prefetch_doomed_ = false;
+  prefetch_blocked_ = false;
   prefetch_tensor_ = 0;
   prefetch_index_ = 0;
 
@@ -141,23 +146,22 @@ void Pe::begin_step() {
     }
   }
 
-  std::vector<Word> leaving;
-  for (auto it = l1_.begin(); it != l1_.end();) {
-    if (it->second.step == step_serial_ || it->second.step == kPrefetched) {
-      ++it;  // in the step's tile, or fetched ahead for a later queued step
-      continue;
+  for (Tensor t : kAllTensors) {
+    for (std::int64_t index : previous_tile_.words[t]) {
+      const WordKey key{t, index};
+      auto it = l1_.find(pack_key(key));
+      if (it == l1_.end())
+        throw std::logic_error(fmt::format("PE {}: {} left L1 early", id_, word_name(key)));
+      // Kept: in the new tile (or, never for a previous tile's word, fetched ahead).
+      if (it->second.step == step_serial_ || it->second.step == kPrefetched) continue;
+      if (it->second.state != State::Present)
+        throw std::logic_error(
+            fmt::format("PE {}: {} evicted before it arrived", id_, word_name(key)));
+      // Partial sums drain in index order (the tile lists are ascending).
+      if (t == Tensor::Output) drain_.push_back(Word{key, it->second.value});
+      l1_.erase(it);
     }
-    const WordKey key = unpack_key(it->first);
-    if (it->second.state != State::Present)
-      throw std::logic_error(
-          fmt::format("PE {}: {} evicted before it arrived", id_, word_name(key)));
-    if (key.tensor == Tensor::Output) leaving.push_back(Word{key, it->second.value});
-    it = l1_.erase(it);
   }
-  // Drain in index order so that runs do not depend on the hash table's layout.
-  std::sort(leaving.begin(), leaving.end(),
-            [](const Word& a, const Word& b) { return a.key.index < b.key.index; });
-  drain_.insert(drain_.end(), leaving.begin(), leaving.end());
 }
 
 void Pe::finish_step() {
@@ -194,6 +198,10 @@ void Pe::acquire_waiting() {
 // a word is not gone through yet; neither is any step after it (the count is contiguous).
 void Pe::prefetch() {
   if (!has_current_ || !waiting_.empty()) return;
+  // Stopped for want of room at the cursor last time, and still no room: the pass would stop
+  // at the same word again (nothing else enters L1 between steps).
+  if (prefetch_blocked_ && free_words() <= 0) return;
+  prefetch_blocked_ = false;
   for (; prefetch_step_ < steps_.size(); ++prefetch_step_, prefetch_tensor_ = 0) {
     if (!prefetch_doomed_)
       scanned_through_ = std::max(scanned_through_,
@@ -212,7 +220,10 @@ void Pe::prefetch() {
             prefetch_doomed_ = true;
           continue;
         }
-        if (free_words() <= 0) return;
+        if (free_words() <= 0) {
+          prefetch_blocked_ = true;
+          return;
+        }
         l1_.emplace(packed, Entry{0, kPrefetched, State::InFlight});
         next_requests_.push_back(key);
         next_request_steps_.push_back(stats_.steps + static_cast<std::int64_t>(prefetch_step_));

@@ -121,6 +121,7 @@ class Pe {
 
   std::deque<PeStep> steps_;  // pushed, not begun
   PeStep current_;
+  WorkingSet previous_tile_;  // the tile of the step before current_ (its storage reused)
   PerTensor<std::vector<Entry*>> slot_;  // current tile position -> its L1 entry
   bool has_current_ = false;
   std::uint64_t step_serial_ = 0;
@@ -129,6 +130,7 @@ class Pe {
   std::int64_t steps_completed_ = 0;
   std::size_t prefetch_step_ = 0;    // cursor over the queued steps' tiles
   bool prefetch_doomed_ = false;     // this pass met a held word an earlier queued step drops
+  bool prefetch_blocked_ = false;    // this pass stopped at the cursor for want of L1 room
   std::size_t prefetch_tensor_ = 0;
   std::size_t prefetch_index_ = 0;
 
