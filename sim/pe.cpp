@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -111,6 +112,9 @@ void Pe::begin_step() {
   // L1 holds exactly the previous tile's words and words fetched ahead, so the words that leave
   // are among the previous tile's: walk its lists instead of the whole of L1.
   std::swap(previous_tile_, current_.tile);
+  // The queued steps the last prefetch pass went through entirely (every word held, in flight
+  // or requested), renumbered for the queue without its front.
+  known_prefix_ = prefetch_step_ > 0 ? prefetch_step_ - 1 : 0;
   current_ = std::move(steps_.front());
   steps_.pop_front();
   has_current_ = true;
@@ -147,6 +151,7 @@ void Pe::begin_step() {
   }
 
   for (Tensor t : kAllTensors) {
+    evicted_[t].clear();
     for (std::int64_t index : previous_tile_.words[t]) {
       const WordKey key{t, index};
       auto it = l1_.find(pack_key(key));
@@ -158,7 +163,10 @@ void Pe::begin_step() {
         throw std::logic_error(
             fmt::format("PE {}: {} evicted before it arrived", id_, word_name(key)));
       // Partial sums drain in index order (the tile lists are ascending).
-      if (t == Tensor::Output) drain_.push_back(Word{key, it->second.value});
+      if (t == Tensor::Output)
+        drain_.push_back(Word{key, it->second.value});
+      else
+        evicted_[t].push_back(index);  // ascending, as the tile list
       l1_.erase(it);
     }
   }
@@ -202,6 +210,11 @@ void Pe::prefetch() {
   // at the same word again (nothing else enters L1 between steps).
   if (prefetch_blocked_ && free_words() <= 0) return;
   prefetch_blocked_ = false;
+  if (known_prefix_ > 0) {
+    if (prefetch_step_ == 0 && prefetch_tensor_ == 0 && prefetch_index_ == 0)
+      skip_known_prefix();
+    known_prefix_ = 0;
+  }
   for (; prefetch_step_ < steps_.size(); ++prefetch_step_, prefetch_tensor_ = 0) {
     if (!prefetch_doomed_)
       scanned_through_ = std::max(scanned_through_,
@@ -234,6 +247,85 @@ void Pe::prefetch() {
   if (!prefetch_doomed_)
     scanned_through_ =
         std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(steps_.size()) - 1);
+}
+
+// The start of a pass over queued steps the previous pass went through entirely, done with
+// sorted-list merges instead of an L1 lookup per word, with the same outcome as the loop in
+// prefetch(): every word of those steps is in L1 except the inputs and weights the last
+// begin_step() evicted, which are requested again in scan order (first occurrence); the
+// "doomed" test (a current-tile word an earlier queued step does not name) uses the running
+// intersection of the current tile with the steps scanned so far. When the requests would not
+// all fit in L1 the pass is left to the loop (nothing done here).
+void Pe::skip_known_prefix() {
+  const std::size_t known = std::min(known_prefix_, steps_.size());
+  constexpr std::array<Tensor, 2> kFetched{Tensor::Input, Tensor::Weight};
+
+  hits_.clear();  // (queued step, tensor, word) of each first occurrence of an evicted word
+  for (Tensor t : kFetched) evicted_requested_[t].assign(evicted_[t].size(), false);
+  for (std::size_t j = 0; j < known; ++j) {
+    for (Tensor t : kFetched) {
+      const std::vector<std::int64_t>& words = steps_[j].tile.words[t];
+      const std::vector<std::int64_t>& gone = evicted_[t];
+      std::size_t g = 0;
+      for (std::size_t w = 0; w < words.size() && g < gone.size();) {
+        if (words[w] < gone[g]) {
+          ++w;
+        } else if (gone[g] < words[w]) {
+          ++g;
+        } else {
+          if (!evicted_requested_[t][g]) {
+            evicted_requested_[t][g] = true;
+            hits_.push_back(PrefetchHit{j, t, words[w]});
+          }
+          ++w;
+          ++g;
+        }
+      }
+    }
+  }
+  if (static_cast<std::int64_t>(hits_.size()) > free_words()) return;
+
+  bool doomed = false;
+  for (Tensor t : kFetched) kept_[t] = current_.tile.words[t];
+  for (std::size_t j = 0; j < known && !doomed; ++j) {
+    scanned_through_ = std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(j) - 1);
+    for (Tensor t : kFetched) {
+      const std::vector<std::int64_t>& words = steps_[j].tile.words[t];
+      const std::vector<std::int64_t>& tile = current_.tile.words[t];
+      std::vector<std::int64_t>& kept = kept_[t];
+      // doomed: some word of this step is in the current tile but not in `kept`.
+      std::size_t c = 0, k = 0;
+      for (std::int64_t w : words) {
+        while (c < tile.size() && tile[c] < w) ++c;
+        if (c == tile.size()) break;
+        if (tile[c] != w) continue;
+        while (k < kept.size() && kept[k] < w) ++k;
+        if (k == kept.size() || kept[k] != w) {
+          doomed = true;
+          break;
+        }
+      }
+      if (doomed) break;
+      // kept := kept ∩ words
+      std::size_t out = 0;
+      std::size_t w = 0;
+      for (std::int64_t x : kept) {
+        while (w < words.size() && words[w] < x) ++w;
+        if (w < words.size() && words[w] == x) kept[out++] = x;
+      }
+      kept.resize(out);
+    }
+  }
+
+  for (const PrefetchHit& hit : hits_) {
+    const WordKey key{hit.tensor, hit.index};
+    l1_.emplace(pack_key(key), Entry{0, kPrefetched, State::InFlight});
+    next_requests_.push_back(key);
+    next_request_steps_.push_back(stats_.steps + static_cast<std::int64_t>(hit.queued));
+    ++stats_.requested_words[hit.tensor];
+  }
+  prefetch_step_ = known;
+  prefetch_doomed_ = doomed;
 }
 
 // Whether a word of the current tile leaves L1 before queued step `queued` begins: some earlier

@@ -99,6 +99,7 @@ class Pe {
   void finish_step();
   void acquire_waiting();
   void prefetch();
+  void skip_known_prefix();
   bool dropped_before(const WordKey& key, std::size_t queued) const;
   std::int64_t free_words() const;
   bool current_complete() const;
@@ -131,6 +132,17 @@ class Pe {
   std::size_t prefetch_step_ = 0;    // cursor over the queued steps' tiles
   bool prefetch_doomed_ = false;     // this pass met a held word an earlier queued step drops
   bool prefetch_blocked_ = false;    // this pass stopped at the cursor for want of L1 room
+  // Queued steps at the front whose words are all in L1 but for evicted_ (skip_known_prefix).
+  std::size_t known_prefix_ = 0;
+  PerTensor<std::vector<std::int64_t>> evicted_;  // inputs/weights the last begin_step dropped
+  struct PrefetchHit {
+    std::size_t queued;
+    Tensor tensor;
+    std::int64_t index;
+  };
+  std::vector<PrefetchHit> hits_;                   // scratch of skip_known_prefix
+  PerTensor<std::vector<bool>> evicted_requested_;  // scratch
+  PerTensor<std::vector<std::int64_t>> kept_;       // scratch
   std::size_t prefetch_tensor_ = 0;
   std::size_t prefetch_index_ = 0;
 
