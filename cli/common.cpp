@@ -129,7 +129,8 @@ std::vector<Job> plan_jobs(const std::vector<const Layer*>& layers,
   for (const Layer* layer : layers) {
     if (dataflows.empty()) {
       if (!layer->dataflow)
-        throw InputError(layer->where, fmt::format("layer {} has no Dataflow block", shorten(layer->name)),
+        throw InputError(layer->where,
+                         fmt::format("layer {} has no Dataflow block", shorten(layer->name)),
                          "a Dataflow block in the layer, or --dataflow NAME|FILE|all");
       jobs.push_back({layer, &*layer->dataflow});
     } else {
@@ -140,22 +141,21 @@ std::vector<Job> plan_jobs(const std::vector<const Layer*>& layers,
 }
 
 void write_result_files(const std::vector<Metrics>& records, const std::string& json_path,
-                        const std::string& csv_path) {
-  auto write = [&](const std::string& path,
-                   void (*writer)(std::ostream&, const std::vector<Metrics>&)) {
+                        const std::string& csv_path, const std::vector<CsvColumn>& extra_csv) {
+  auto write = [&](const std::string& path, const std::function<void(std::ostream&)>& writer) {
     if (path.empty()) return;
     if (path == "-") {
-      writer(std::cout, records);
+      writer(std::cout);
       std::cout.flush();
       return;
     }
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (out) writer(out, records);
+    if (out) writer(out);
     out.close();
     if (!out) throw UsageError(fmt::format("{}: cannot write the results file", path));
   };
-  write(json_path, &write_json);
-  write(csv_path, &write_csv);
+  write(json_path, [&](std::ostream& out) { write_json(out, records); });
+  write(csv_path, [&](std::ostream& out) { write_csv(out, records, extra_csv); });
 }
 
 int report_records(const std::vector<Job>& jobs, const std::vector<Metrics>& records,
@@ -223,7 +223,21 @@ void JobCommandOptions::add_to(CLI::App& command) {
   command.add_option("--csv", csv, "Write the records as CSV to F (- = stdout)")->type_name("F");
 }
 
-int JobCommandOptions::run(std::ostream& out, std::ostream& err, const Evaluate& evaluate) const {
+void ModelVariantOptions::add_to(CLI::App& command) {
+  command
+      .add_option("--semantics", semantics,
+                  "Run the model with this directive semantics only: exact or maestro (instead "
+                  "of the suite's `models`)")
+      ->type_name("exact|maestro");
+  command
+      .add_option("--noc-model", noc_model,
+                  "Run the model with this NoC cost model only: simple or contention (exact "
+                  "semantics; instead of the suite's `models`)")
+      ->type_name("simple|contention");
+}
+
+int JobCommandOptions::run(std::ostream& out, std::ostream& err, const Evaluate& evaluate,
+                           const ExtraCsvColumns& extra_csv) const {
   if (json == "-" && csv == "-")
     throw UsageError("--json - and --csv - both ask for stdout (expected at most one of them)");
 
@@ -239,7 +253,9 @@ int JobCommandOptions::run(std::ostream& out, std::ostream& err, const Evaluate&
   records.reserve(jobs.size());
   for (const Job& job : jobs) records.push_back(evaluate(job, hw));
 
-  write_result_files(records, json, csv);
+  write_result_files(
+      records, json, csv,
+      extra_csv && !csv.empty() ? extra_csv(jobs, hw, loaded) : std::vector<CsvColumn>{});
   if (json != "-" && csv != "-") write_table(out, records);
   out.flush();
   return report_records(jobs, records, err);

@@ -57,9 +57,10 @@ struct Job {
 std::vector<Job> plan_jobs(const std::vector<const Layer*>& layers,
                            const std::vector<Mapping>& dataflows);
 
-// Writes --json / --csv files ("-" = stdout). Throws UsageError when a file cannot be written.
+// Writes --json / --csv files ("-" = stdout); the CSV gets `extra_csv` after the schema's
+// columns. Throws UsageError when a file cannot be written.
 void write_result_files(const std::vector<Metrics>& records, const std::string& json_path,
-                        const std::string& csv_path);
+                        const std::string& csv_path, const std::vector<CsvColumn>& extra_csv = {});
 
 // One stderr line per record that is not ok; returns the exit status the records call for:
 // 2 when any mapping is invalid, 1 when an engine failed, 0 otherwise.
@@ -81,7 +82,22 @@ struct JobCommandOptions {
 
   void add_to(CLI::App& command);
   using Evaluate = std::function<Metrics(const Job&, const Hardware&)>;
-  int run(std::ostream& out, std::ostream& err, const Evaluate& evaluate) const;
+  // Columns added to --csv after the schema's, for the jobs' records (none when empty).
+  using ExtraCsvColumns = std::function<std::vector<CsvColumn>(const std::vector<Job>&,
+                                                               const Hardware&, const Workload&)>;
+  int run(std::ostream& out, std::ostream& err, const Evaluate& evaluate,
+          const ExtraCsvColumns& extra_csv = {}) const;
+};
+
+// --semantics and --noc-model of `metronome validate` and `metronome sweep`: the one model
+// variant to run instead of the suite's `models` (validation/README.md, "Model variants").
+// Checked by validation::model_variant_from_options (bad names are InputErrors, exit 2).
+struct ModelVariantOptions {
+  std::string semantics;  // empty: not given
+  std::string noc_model;  // empty: not given
+
+  void add_to(CLI::App& command);
+  bool given() const { return !semantics.empty() || !noc_model.empty(); }
 };
 
 }  // namespace metronome::cli

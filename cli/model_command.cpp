@@ -2,6 +2,7 @@
 
 #include <ostream>
 
+#include "cli/maestro_csv.hpp"
 #include "model/model.hpp"
 
 namespace metronome::cli {
@@ -12,10 +13,13 @@ ModelCommand::ModelCommand(CLI::App& app) {
   jobs_.add_to(*command_);
   command_
       ->add_option("--semantics", semantics_,
-                   "Directive semantics: exact (default) or maestro (MAESTRO's counting)")
+                   "Directive semantics: exact (default) or maestro (MAESTRO's counting; --csv "
+                   "then adds MAESTRO's own column names)")
       ->check(CLI::IsMember({"exact", "maestro"}))
       ->type_name("MODE");
-  command_->add_option("--noc-model", noc_model_, "NoC cost model: simple (default) or contention")
+  command_
+      ->add_option("--noc-model", noc_model_,
+                   "NoC cost model of the exact semantics: simple (default) or contention")
       ->check(CLI::IsMember({"simple", "contention"}))
       ->type_name("MODEL");
 }
@@ -24,9 +28,27 @@ int ModelCommand::run(std::ostream& out, std::ostream& err) const {
   ModelOptions options;
   options.semantics = semantics_ == "maestro" ? SemanticsMode::Maestro : SemanticsMode::Exact;
   options.noc_model = noc_model_ == "contention" ? NocModel::Contention : NocModel::Simple;
-  return jobs_.run(out, err, [&](const Job& job, const Hardware& hw) {
-    return evaluate_layer(*job.layer, *job.mapping, hw, options);
-  });
+  if (options.semantics == SemanticsMode::Maestro && options.noc_model == NocModel::Contention)
+    throw UsageError(
+        "--noc-model contention: applies to --semantics exact only (--semantics maestro uses "
+        "MAESTRO's own NoC model; expected --noc-model simple, or no --noc-model)");
+  NocModelName noc = NocModelName::None;
+  if (options.semantics == SemanticsMode::Exact)
+    noc =
+        options.noc_model == NocModel::Contention ? NocModelName::Contention : NocModelName::Simple;
+  JobCommandOptions::ExtraCsvColumns extra;
+  if (options.semantics == SemanticsMode::Maestro)
+    extra = [](const std::vector<Job>& jobs, const Hardware& hw, const Workload& workload) {
+      return maestro_csv_columns(jobs, hw, workload.network);
+    };
+  return jobs_.run(
+      out, err,
+      [&](const Job& job, const Hardware& hw) {
+        Metrics m = evaluate_layer(*job.layer, *job.mapping, hw, options);
+        m.noc_model = noc;
+        return m;
+      },
+      extra);
 }
 
 }  // namespace metronome::cli

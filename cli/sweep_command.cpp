@@ -92,6 +92,7 @@ SweepCommand::SweepCommand(CLI::App& app) {
                    "spaces; default: this executable's `simulate`)")
       ->type_name("\"PROGRAM ARGS\"");
   command_->add_flag("--no-plots", no_plots_, "Do not run the plot scripts");
+  variant_.add_to(*command_);
 }
 
 int SweepCommand::run(std::ostream& out, std::ostream& err) const {
@@ -126,6 +127,9 @@ int SweepCommand::run(std::ostream& out, std::ostream& err) const {
                                                dataflow_files(dataflow_), hw, hw_path);
   }
 
+  if (variant_.given())
+    spec.base.set_models(
+        {validation::model_variant_from_options(variant_.semantics, variant_.noc_model)});
   validation::Sweep sweep =
       validation::make_sweep(spec, (fs::path(out_dir_) / validation::kSweepHardwareDir).string());
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/common.hpp"
+
 namespace metronome::cli {
 
 class SweepCommand {
@@ -36,6 +38,7 @@ class SweepCommand {
   bool resume_ = false;
   std::string sim_command_;
   bool no_plots_ = false;
+  ModelVariantOptions variant_;
 };
 
 }  // namespace metronome::cli

@@ -71,6 +71,7 @@ ValidateCommand::ValidateCommand(CLI::App& app) {
                    "spaces; default: this executable's `simulate`)")
       ->type_name("\"PROGRAM ARGS\"");
   command_->add_flag("--no-plots", no_plots_, "Do not run validation/plots/plot_validation.py");
+  variant_.add_to(*command_);
 }
 
 int ValidateCommand::run(std::ostream& out, std::ostream& err) const {
@@ -80,10 +81,10 @@ int ValidateCommand::run(std::ostream& out, std::ostream& err) const {
   const validation::ConfigDirs dirs = shipped_config_dirs();
 
   if (!merge_.empty()) {
-    if (!shard_.empty() || resume_)
+    if (!shard_.empty() || resume_ || variant_.given())
       throw UsageError(
-          "--merge joins finished shards: it takes no --shard or --resume "
-          "(expected --merge DIR... [--out DIR])");
+          "--merge joins finished shards: it takes no --shard, --resume, --semantics or "
+          "--noc-model (expected --merge DIR... [--out DIR])");
     std::optional<validation::ResolvedSuite> suite;
     if (!suite_.empty()) suite = validation::load_suite(suite_, dirs);
     validation::MergeOptions options;
@@ -107,7 +108,10 @@ int ValidateCommand::run(std::ostream& out, std::ostream& err) const {
 
   const std::string suite_path =
       suite_.empty() ? source_dir() + "/configs/validation/quick.yaml" : suite_;
-  const validation::ResolvedSuite suite = validation::load_suite(suite_path, dirs);
+  validation::ResolvedSuite suite = validation::load_suite(suite_path, dirs);
+  if (variant_.given())
+    suite.set_models(
+        {validation::model_variant_from_options(variant_.semantics, variant_.noc_model)});
   return validation::run_suite(suite, options, out, err);
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/common.hpp"
+
 namespace metronome::cli {
 
 class ValidateCommand {
@@ -31,6 +33,7 @@ class ValidateCommand {
   std::vector<std::string> merge_;
   std::string sim_command_;
   bool no_plots_ = false;
+  ModelVariantOptions variant_;
 };
 
 }  // namespace metronome::cli

@@ -31,6 +31,18 @@ std::string_view semantics_name(SemanticsMode s) {
   return "?";
 }
 
+std::string_view noc_model_name(NocModelName n) {
+  switch (n) {
+    case NocModelName::None:
+      return "";
+    case NocModelName::Simple:
+      return "simple";
+    case NocModelName::Contention:
+      return "contention";
+  }
+  return "?";
+}
+
 std::string_view status_name(RecordStatus s) {
   switch (s) {
     case RecordStatus::Ok:
@@ -68,6 +80,8 @@ namespace {
 constexpr std::array<Engine, 2> kAllEngines = {Engine::Model, Engine::Sim};
 constexpr std::array<SemanticsMode, 2> kAllSemantics = {SemanticsMode::Exact,
                                                         SemanticsMode::Maestro};
+constexpr std::array<NocModelName, 2> kNamedNocModels = {NocModelName::Simple,
+                                                         NocModelName::Contention};
 constexpr std::array<RecordStatus, 5> kAllStatuses = {
     RecordStatus::Ok, RecordStatus::InvalidMapping, RecordStatus::NotApplicable,
     RecordStatus::UnsupportedLayer, RecordStatus::Failed};
@@ -127,6 +141,8 @@ J record_json(const Metrics& m) {
   j["hardware"] = m.hardware;
   j["engine"] = std::string(engine_name(m.engine));
   j["semantics"] = std::string(semantics_name(m.semantics));
+  j["noc_model"] =
+      m.noc_model == NocModelName::None ? J(nullptr) : J(std::string(noc_model_name(m.noc_model)));
   j["status"] = std::string(status_name(m.status));
   j["note"] = m.note;
 
@@ -287,6 +303,10 @@ Metrics read_record(const nlohmann::json& j, const SourceLocation& where) {
   m.engine = parse_name(j, "engine", kAllEngines, &engine_name, where);
   m.semantics = parse_name(j, "semantics", kAllSemantics, &semantics_name, where);
   m.status = parse_name(j, "status", kAllStatuses, &status_name, where);
+  if (auto it = j.find("noc_model"); it != j.end() && !it->is_null())
+    m.noc_model = parse_name(j, "noc_model", kNamedNocModels, &noc_model_name, where);
+  else if (it == j.end() && m.engine == Engine::Model && m.semantics == SemanticsMode::Exact)
+    m.noc_model = NocModelName::Simple;  // a record from before the field existed
   if (auto it = j.find("note"); it != j.end() && !it->is_null()) m.note = it->get<std::string>();
 
   read_int(j, "runtime_cycles", m.runtime_cycles);
@@ -504,10 +524,17 @@ std::vector<std::string> csv_columns() {
 }
 
 void write_csv(std::ostream& out, const std::vector<Metrics>& records) {
+  write_csv(out, records, {});
+}
+
+void write_csv(std::ostream& out, const std::vector<Metrics>& records,
+               const std::vector<CsvColumn>& extra) {
   const std::vector<std::string> columns = csv_columns();
   for (std::size_t i = 0; i < columns.size(); ++i) out << (i ? "," : "") << csv_quote(columns[i]);
+  for (const CsvColumn& c : extra) out << ',' << csv_quote(c.name);
   out << '\n';
-  for (const Metrics& m : records) {
+  for (std::size_t r = 0; r < records.size(); ++r) {
+    const Metrics& m = records[r];
     std::vector<std::pair<std::string, std::string>> cells;
     flatten(record_json<nlohmann::ordered_json>(m), "", cells);
     for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -515,6 +542,7 @@ void write_csv(std::ostream& out, const std::vector<Metrics>& records) {
                              [&](const auto& cell) { return cell.first == columns[i]; });
       out << (i ? "," : "") << (it == cells.end() ? std::string() : csv_quote(it->second));
     }
+    for (const CsvColumn& c : extra) out << ',' << csv_quote(c.cell(m, r));
     out << '\n';
   }
 }

@@ -3,6 +3,7 @@
 // in the field names: *_cycles, *_words, *_pj; utilisations are fractions in [0, 1].
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -16,6 +17,9 @@ namespace metronome {
 
 enum class Engine : std::uint8_t { Model, Sim };
 enum class SemanticsMode : std::uint8_t { Exact, Maestro };
+// The NoC cost model behind a model record (`--noc-model simple|contention`). None in
+// simulator records and in `--semantics maestro` records (MAESTRO's NoC model is its own).
+enum class NocModelName : std::uint8_t { None, Simple, Contention };
 
 // What a record is: numbers, or why there are none.
 enum class RecordStatus : std::uint8_t {
@@ -28,6 +32,7 @@ enum class RecordStatus : std::uint8_t {
 
 std::string_view engine_name(Engine e);
 std::string_view semantics_name(SemanticsMode s);
+std::string_view noc_model_name(NocModelName n);  // "" for None
 std::string_view status_name(RecordStatus s);
 
 struct ReadWrite {
@@ -104,6 +109,7 @@ struct Metrics {
   std::string hardware;
   Engine engine = Engine::Model;
   SemanticsMode semantics = SemanticsMode::Exact;
+  NocModelName noc_model = NocModelName::None;  // set by the caller of the model
   RecordStatus status = RecordStatus::Ok;
   std::string note;  // why a record has no figures, or warnings
 
@@ -129,7 +135,9 @@ struct Metrics {
 // One record as a JSON object (docs/result-schema.md). Records whose status is not `ok` have
 // null cost figures; validity figures are null unless the status is `ok` or `invalid_mapping`.
 nlohmann::json to_json(const Metrics& m);
-// Reads a record written by to_json back. Null or absent figures keep their defaults (0).
+// Reads a record written by to_json back. Null or absent figures keep their defaults (0). A
+// model record with exact semantics and no `noc_model` field (written before the field
+// existed) reads as NocModelName::Simple.
 // Throws InputError at `where` for a record that is not an object, lacks an identity field
 // (layer, dataflow, hardware, engine, semantics, status), or has wrong types or unknown names.
 Metrics from_json(const nlohmann::json& j, const SourceLocation& where = {});
@@ -138,6 +146,15 @@ void write_json(std::ostream& out, const std::vector<Metrics>& records);
 // CSV with one header line; nested fields are flattened with '.' (traffic.l2.input.reads).
 std::vector<std::string> csv_columns();
 void write_csv(std::ostream& out, const std::vector<Metrics>& records);
+// A column a caller adds after the schema's (e.g. MAESTRO's own names, cli/maestro_csv.hpp):
+// its header and the cell of record `index` (unquoted text; empty for no value).
+struct CsvColumn {
+  std::string name;
+  std::function<std::string(const Metrics& record, std::size_t index)> cell;
+};
+// The schema's columns, then `extra` in order.
+void write_csv(std::ostream& out, const std::vector<Metrics>& records,
+               const std::vector<CsvColumn>& extra);
 // Human-readable table (layer, dataflow, runtime, MACs, utilisation, DRAM/L2 traffic, energy).
 void write_table(std::ostream& out, const std::vector<Metrics>& records);
 

@@ -150,24 +150,37 @@ class Progress {
   bool drawn_ = false;
 };
 
-// What a progress line says about a finished job.
-std::string job_detail(const Metrics* model, const Metrics* sim) {
+// What a progress line says about a finished job: `models` has one record (or null) per model
+// variant of the suite, named after the variant when there are several.
+std::string job_detail(const std::vector<const Metrics*>& models, const Metrics* sim) {
   std::vector<std::string> parts;
-  for (const Metrics* m : {model, sim}) {
+  const bool named = models.size() > 1;
+  const auto engine = [&](const Metrics& m) {
+    return m.engine == Engine::Model && named ? fmt::format("model {}", variant_of(m).name())
+                                              : std::string(engine_name(m.engine));
+  };
+  std::vector<const Metrics*> all = models;
+  all.push_back(sim);
+  for (const Metrics* m : all) {
     if (!m || m->status == RecordStatus::Ok) continue;
     std::string note = m->note;
     if (note.size() > 160) note = note.substr(0, 160) + "...";
     parts.push_back(
-        fmt::format("{} {}{}", engine_name(m->engine), status_name(m->status),
+        fmt::format("{} {}{}", engine(*m), status_name(m->status),
                     note.empty() || m->status != RecordStatus::Failed ? "" : ": " + note));
   }
-  if (model && sim && model->status == RecordStatus::Ok && sim->status == RecordStatus::Ok) {
+  bool any_error = false;
+  for (const Metrics* model : models) {
+    if (!(model && sim && model->status == RecordStatus::Ok && sim->status == RecordStatus::Ok))
+      continue;
+    any_error = true;
     const std::optional<double> e = error_percent(static_cast<double>(model->runtime_cycles),
                                                   static_cast<double>(sim->runtime_cycles));
-    parts.push_back(e ? fmt::format("runtime error {:+.2f} %", *e) : "runtime error n/a");
-  } else if (parts.empty()) {
-    parts.push_back("ok");
+    const std::string label = named ? " " + variant_of(*model).name() : std::string();
+    parts.push_back(e ? fmt::format("runtime error{} {:+.2f} %", label, *e)
+                      : fmt::format("runtime error{} n/a", label));
   }
+  if (!any_error && parts.empty()) parts.push_back("ok");
   if (sim && sim->sim && sim->sim->wall_seconds > 0)
     parts.push_back(fmt::format("sim {:.1f} s", sim->sim->wall_seconds));
   std::string out;
@@ -180,17 +193,22 @@ bool is_failed(const Metrics* m) {
 }
 
 // Runs plot_validation.py when a python3 with matplotlib is found; notes on `err` otherwise.
-void make_plots(const std::string& out_dir, const PlotOptions& plots, std::ostream& err) {
+// The plots show the model variant `variant` (the suite's first).
+void make_plots(const std::string& out_dir, const std::string& variant, const PlotOptions& plots,
+                std::ostream& err) {
   if (!plots.enabled) return;
-  run_plot_script(plots.script, {(fs::path(out_dir) / kResultsFile).string(), out_dir},
-                  (fs::path(out_dir) / "plots.log").string(), err);
+  run_plot_script(
+      plots.script,
+      {(fs::path(out_dir) / kResultsFile).string(), out_dir, "--model-variant", variant},
+      (fs::path(out_dir) / "plots.log").string(), err);
 }
 
 // results.csv, report.md, the summary on `out` and the plots, from the records of `jobs`.
-Comparison write_outputs(const std::string& out_dir, const Manifest& manifest,
-                         const std::vector<JobKey>& jobs, const std::vector<Metrics>& records,
-                         const PlotOptions& plots, std::ostream& out, std::ostream& err) {
-  Comparison c = compare(jobs, manifest.engines, records, manifest.suite_name, manifest.identity);
+Comparisons write_outputs(const std::string& out_dir, const Manifest& manifest,
+                          const std::vector<JobKey>& jobs, const std::vector<Metrics>& records,
+                          const PlotOptions& plots, std::ostream& out, std::ostream& err) {
+  Comparisons c = compare_variants(jobs, manifest.engines, manifest.models, records,
+                                   manifest.suite_name, manifest.identity);
   const auto write = [&](const char* name, const auto& writer) {
     const std::string path = (fs::path(out_dir) / name).string();
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
@@ -201,10 +219,14 @@ Comparison write_outputs(const std::string& out_dir, const Manifest& manifest,
   };
   write(kResultsCsvFile, [&](std::ostream& f) { write_csv(f, c.records); });
   write(kReportFile, [&](std::ostream& f) { write_report(f, c); });
-  make_plots(out_dir, plots, err);
+  make_plots(out_dir, c.per_variant.front().variant, plots, err);
   write_summary(out, c);
-  out << fmt::format("\n{} jobs, {} compared, {} failed. Report: {}\n", c.jobs.size(),
-                     c.overall.compared, c.overall.failed,
+  std::string compared;
+  for (const Comparison& v : c.per_variant)
+    compared += fmt::format("{}{}{}", compared.empty() ? "" : ", ", v.overall.compared,
+                            c.per_variant.size() > 1 ? " (" + v.variant + ")" : "");
+  out << fmt::format("\n{} jobs, {} compared, {} failed. Report: {}\n",
+                     c.per_variant.front().jobs.size(), compared, c.failed_jobs(),
                      (fs::path(out_dir) / kReportFile).string());
   out.flush();
   return c;
@@ -219,11 +241,16 @@ struct RunningJob {
 
 }  // namespace
 
-Metrics run_model_job(const ResolvedSuite& suite, const ValidationJob& job) {
+Metrics run_model_job(const ResolvedSuite& suite, const ValidationJob& job,
+                      const ModelVariant& variant) {
+  ModelOptions options;
+  options.semantics = variant.semantics;
+  options.noc_model =
+      variant.noc_model == NocModelName::Contention ? NocModel::Contention : NocModel::Simple;
   Metrics m;
   try {
     m = evaluate_layer(suite.layer_of(job), suite.dataflows[job.dataflow],
-                       suite.hardware[job.hardware]);
+                       suite.hardware[job.hardware], options);
   } catch (const InputError& e) {
     m = failed_record(job.key, Engine::Model, e.what());
   } catch (const std::exception& e) {
@@ -233,6 +260,8 @@ Metrics run_model_job(const ResolvedSuite& suite, const ValidationJob& job) {
   m.dataflow = job.key.dataflow;
   m.hardware = job.key.hardware;
   m.engine = Engine::Model;
+  m.semantics = variant.semantics;
+  m.noc_model = variant.noc_model;
   return m;
 }
 
@@ -446,14 +475,17 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
 
   struct Work {
     const ValidationJob* job;
-    bool model;
+    std::vector<const ModelVariant*> models;  // the model variants without a record
     bool sim;
   };
   std::vector<Work> work;
   for (const ValidationJob& job : jobs) {
-    const bool model = suite.runs(Engine::Model) && !known.count(RecordKey{job.key, Engine::Model});
-    const bool sim = suite.runs(Engine::Sim) && !known.count(RecordKey{job.key, Engine::Sim});
-    if (model || sim) work.push_back({&job, model, sim});
+    Work w{&job, {}, false};
+    if (suite.runs(Engine::Model))
+      for (const ModelVariant& v : suite.models)
+        if (!known.count(model_key(job.key, v))) w.models.push_back(&v);
+    w.sim = suite.runs(Engine::Sim) && !known.count(sim_key(job.key));
+    if (!w.models.empty() || w.sim) work.push_back(std::move(w));
   }
 
   {
@@ -468,9 +500,21 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
     Progress progress(err, options.progress_tty, header, jobs.size(), jobs.size() - work.size());
     ProcessPool pool(options.parallel);
     std::map<std::size_t, RunningJob> running;  // by job index
-    const auto lookup = [&](const JobKey& key, Engine e) -> const Metrics* {
-      const auto it = known.find(RecordKey{key, e});
+    const auto lookup = [&](const RecordKey& key) -> const Metrics* {
+      const auto it = known.find(key);
       return it == known.end() ? nullptr : &it->second;
+    };
+    // The progress line of a finished job, from every record it has by now.
+    const auto finished = [&](const ValidationJob& job) {
+      std::vector<const Metrics*> models;
+      bool failed = false;
+      if (suite.runs(Engine::Model))
+        for (const ModelVariant& v : suite.models) {
+          models.push_back(lookup(model_key(job.key, v)));
+          failed = failed || is_failed(models.back());
+        }
+      const Metrics* sim = lookup(sim_key(job.key));
+      progress.job_done(job.key, job_detail(models, sim), failed || is_failed(sim));
     };
 
     std::size_t next = 0;
@@ -478,15 +522,13 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
       while (next < work.size() && (pool.has_room() || !work[next].sim)) {
         const Work& w = work[next++];
         const ValidationJob& job = *w.job;
-        if (w.model) {
-          Metrics m = run_model_job(suite, job);
+        for (const ModelVariant* v : w.models) {
+          Metrics m = run_model_job(suite, job, *v);
           appender.append(m);
           known[record_key(m)] = std::move(m);
         }
         if (!w.sim) {
-          const Metrics* model = lookup(job.key, Engine::Model);
-          const Metrics* sim = lookup(job.key, Engine::Sim);
-          progress.job_done(job.key, job_detail(model, sim), is_failed(model) || is_failed(sim));
+          finished(job);
           continue;
         }
         RunningJob r;
@@ -522,9 +564,7 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
           fs::remove(fs::path(tmp_dir) / (base + ext), ec);
         appender.append(m);
         known[record_key(m)] = std::move(m);
-        const Metrics* model = lookup(job.key, Engine::Model);
-        const Metrics* sim = lookup(job.key, Engine::Sim);
-        progress.job_done(job.key, job_detail(model, sim), is_failed(model) || is_failed(sim));
+        finished(job);
         running.erase(it);
       }
     }
@@ -536,9 +576,9 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
   for (const std::string& w : final_results.warnings) err << "metronome: warning: " << w << '\n';
   std::vector<JobKey> keys;
   for (const ValidationJob& job : jobs) keys.push_back(job.key);
-  const Comparison c = write_outputs(dir, manifest_of(suite, options.shard.str()), keys,
-                                     final_results.records, options.plots, out, err);
-  return c.overall.failed > 0 ? 1 : 0;
+  const Comparisons c = write_outputs(dir, manifest_of(suite, options.shard.str()), keys,
+                                      final_results.records, options.plots, out, err);
+  return c.failed_jobs() > 0 ? 1 : 0;
 }
 
 int merge_results(const std::vector<std::string>& dirs, const MergeOptions& options,
@@ -600,9 +640,8 @@ int merge_results(const std::vector<std::string>& dirs, const MergeOptions& opti
   create_dir(options.out_dir);
   Manifest merged = first;
   merged.shard = "merged";
-  const Comparison c = compare(first.jobs, first.engines, records);
-  std::size_t missing = 0;
-  for (const JobComparison& j : c.jobs) missing += j.missing ? 1 : 0;
+  const Comparisons c = compare_variants(first.jobs, first.engines, first.models, records);
+  const std::size_t missing = c.missing_jobs();
   if (missing)
     err << fmt::format(
         "metronome: warning: --merge: {} of {} jobs have no complete results in "
@@ -610,9 +649,9 @@ int merge_results(const std::vector<std::string>& dirs, const MergeOptions& opti
         missing, first.jobs.size());
   write_results((fs::path(options.out_dir) / kResultsFile).string(), c.records);
   write_manifest((fs::path(options.out_dir) / kManifestFile).string(), merged);
-  const Comparison final_c =
+  const Comparisons final_c =
       write_outputs(options.out_dir, merged, first.jobs, c.records, options.plots, out, err);
-  return final_c.overall.failed > 0 ? 1 : 0;
+  return final_c.failed_jobs() > 0 ? 1 : 0;
 }
 
 }  // namespace metronome::validation

@@ -62,8 +62,10 @@ bool run_plot_script(const std::string& script, const std::vector<std::string>& 
 
 // ---- pieces, exposed for tests --------------------------------------------------------
 
-// The model's record of a job (a failed record, with the message as note, if it throws).
-Metrics run_model_job(const ResolvedSuite& suite, const ValidationJob& job);
+// The model's record of a job under a model variant (a failed record, with the message as
+// note, if it throws); the record names the variant (its semantics and noc_model fields).
+Metrics run_model_job(const ResolvedSuite& suite, const ValidationJob& job,
+                      const ModelVariant& variant = {});
 // The arguments appended to RunOptions::sim_command for a job (no --dataflow when the job's
 // dataflow has no file, i.e. it is the layer's own Dataflow block).
 std::vector<std::string> simulate_arguments(const ResolvedSuite& suite, const ValidationJob& job,

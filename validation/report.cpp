@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <ostream>
+#include <set>
 
 namespace metronome::validation {
 
@@ -160,6 +161,22 @@ std::string direction_text(const JobComparison& j) {
   return "runtime within 5 %";
 }
 
+// Jobs of a group (dataflow and/or hardware; empty = any) with a failed record in any variant.
+std::size_t failed_in_group(const Comparisons& cs, const std::string& dataflow,
+                            const std::string& hardware) {
+  std::size_t n = 0;
+  const std::vector<JobComparison>& jobs = cs.per_variant.front().jobs;
+  for (std::size_t ji = 0; ji < jobs.size(); ++ji) {
+    if (!dataflow.empty() && jobs[ji].key.dataflow != dataflow) continue;
+    if (!hardware.empty() && jobs[ji].key.hardware != hardware) continue;
+    n += std::any_of(cs.per_variant.begin(), cs.per_variant.end(),
+                     [&](const Comparison& c) { return c.jobs[ji].failed; })
+             ? 1
+             : 0;
+  }
+  return n;
+}
+
 }  // namespace
 
 std::string_view metric_group_name(MetricGroup g) {
@@ -211,13 +228,19 @@ bool JobComparison::off() const {
 
 Comparison compare(const std::vector<JobKey>& jobs, const std::vector<Engine>& engines,
                    const std::vector<Metrics>& records, const std::string& suite_name,
-                   const std::string& identity) {
+                   const std::string& identity, const std::string& variant) {
   Comparison c;
   c.suite_name = suite_name;
   c.identity = identity;
   c.engines = engines;
+  c.variant = variant;
+  // This variant's model records and the simulator's; other variants' records are not ours.
   std::map<RecordKey, const Metrics*> by_key;
-  for (const Metrics& m : records) by_key[record_key(m)] = &m;
+  for (const Metrics& m : records) {
+    RecordKey k = record_key(m);
+    if (k.engine == Engine::Model && k.variant != variant) continue;
+    by_key[std::move(k)] = &m;
+  }
   std::size_t matched = 0;
   const std::vector<MetricDef>& defs = compared_metrics();
   c.per_metric.resize(defs.size());
@@ -228,7 +251,7 @@ Comparison compare(const std::vector<JobKey>& jobs, const std::vector<Engine>& e
     JobComparison j;
     j.key = key;
     for (Engine e : engines) {
-      const auto it = by_key.find(RecordKey{key, e});
+      const auto it = by_key.find(RecordKey{key, e, e == Engine::Model ? variant : std::string()});
       if (it == by_key.end()) {
         j.missing = true;
         continue;
@@ -311,66 +334,79 @@ void write_summary(std::ostream& out, const Comparison& c) {
   }
 }
 
-void write_report(std::ostream& out, const Comparison& c) {
-  const std::vector<MetricDef>& defs = compared_metrics();
-  std::size_t records = c.records.size();
+namespace {
 
-  out << "# Validation report: suite " << cell(c.suite_name) << "\n\n";
-  out << fmt::format(
-      "Suite identity `{}`. {} jobs (layer x dataflow x hardware), {} records, {} "
-      "jobs compared (both engines `ok`), {} with a failed record, {} with an "
-      "invalid mapping.\n\n",
-      c.identity, c.jobs.size(), records, c.overall.compared, c.overall.failed, c.overall.invalid);
-  out << "Error % = (model − sim) / sim × 100 (0 when both are 0; *n/a* when only the simulator "
-         "value is 0). MAPE = mean |error %| over the compared jobs; max = largest |error %|. "
-         "See validation/README.md.\n\n";
-  if (c.stray_records)
-    out << fmt::format(
-        "{} records in the results belong to no job of the suite and are "
-        "ignored.\n\n",
-        c.stray_records);
+// The report's "engine" cell for a record: "model" or "sim"; with several model variants the
+// model's variant too ("model exact/contention").
+std::string engine_label(const Comparison& c, Engine e, bool with_variant) {
+  if (e == Engine::Model && with_variant) return "model " + c.variant;
+  return std::string(engine_name(e));
+}
 
-  // ---- 1. failures first -------------------------------------------------------------
-  out << "## Invalid mappings and failures\n\n";
-  std::vector<std::string> rows;
-  for (const JobComparison& j : c.jobs) {
-    for (const std::optional<std::size_t>& index : {j.model, j.sim}) {
-      if (!index) continue;
-      const Metrics& m = c.records[*index];
-      if (m.status == RecordStatus::Failed) {
-        rows.push_back(fmt::format("| {} | {} | {} | {} | failed | {} |", cell(j.key.layer),
-                                   cell(j.key.dataflow), cell(j.key.hardware),
-                                   engine_name(m.engine), cell(m.note)));
-      } else if (m.status == RecordStatus::InvalidMapping) {
-        std::string what =
-            fmt::format("{} missing MACs, {} duplicated MACs", m.missing_macs, m.duplicated_macs);
-        if (!m.first_missing.empty()) what += ", first missing " + m.first_missing.front().str();
-        if (!m.first_duplicated.empty())
-          what += ", first duplicated " + m.first_duplicated.front().str();
-        rows.push_back(fmt::format("| {} | {} | {} | {} | invalid_mapping | {} |",
-                                   cell(j.key.layer), cell(j.key.dataflow), cell(j.key.hardware),
-                                   engine_name(m.engine), cell(what)));
+// Section 1: failed and invalid records, disagreements and missing records (rows), then the
+// jobs not compared for a reason that is not a failure. Rows repeated across variants (the
+// simulator's) are written once.
+void write_failures(std::ostream& out, const std::vector<const Comparison*>& cs) {
+  const bool with_variant = cs.size() > 1;
+  std::vector<std::string> rows, skipped;
+  std::set<std::string> seen_rows, seen_skipped;
+  const auto add = [](std::vector<std::string>& list, std::set<std::string>& seen,
+                      std::string row) {
+    if (seen.insert(row).second) list.push_back(std::move(row));
+  };
+  for (std::size_t ji = 0; ji < (cs.empty() ? 0 : cs.front()->jobs.size()); ++ji) {
+    for (const Comparison* cp : cs) {
+      const Comparison& c = *cp;
+      const JobComparison& j = c.jobs[ji];
+      for (const std::optional<std::size_t>& index : {j.model, j.sim}) {
+        if (!index) continue;
+        const Metrics& m = c.records[*index];
+        const std::string engine = engine_label(c, m.engine, with_variant);
+        if (m.status == RecordStatus::Failed) {
+          add(rows, seen_rows,
+              fmt::format("| {} | {} | {} | {} | failed | {} |", cell(j.key.layer),
+                          cell(j.key.dataflow), cell(j.key.hardware), engine, cell(m.note)));
+        } else if (m.status == RecordStatus::InvalidMapping) {
+          std::string what =
+              fmt::format("{} missing MACs, {} duplicated MACs", m.missing_macs, m.duplicated_macs);
+          if (!m.first_missing.empty()) what += ", first missing " + m.first_missing.front().str();
+          if (!m.first_duplicated.empty())
+            what += ", first duplicated " + m.first_duplicated.front().str();
+          add(rows, seen_rows,
+              fmt::format("| {} | {} | {} | {} | invalid_mapping | {} |", cell(j.key.layer),
+                          cell(j.key.dataflow), cell(j.key.hardware), engine, cell(what)));
+        }
       }
-    }
-    if (j.disagree) {
-      const Metrics& model = c.records[*j.model];
-      const Metrics& sim = c.records[*j.sim];
-      rows.push_back(fmt::format("| {} | {} | {} | both | engines disagree | model {}, sim {} |",
-                                 cell(j.key.layer), cell(j.key.dataflow), cell(j.key.hardware),
-                                 status_name(model.status), status_name(sim.status)));
-    }
-    if (j.missing) {
-      std::string which;
-      for (Engine e : c.engines) {
-        const bool present = e == Engine::Model ? j.model.has_value() : j.sim.has_value();
-        if (!present) which += std::string(which.empty() ? "" : ", ") + std::string(engine_name(e));
+      if (j.disagree) {
+        const Metrics& model = c.records[*j.model];
+        const Metrics& sim = c.records[*j.sim];
+        add(rows, seen_rows,
+            fmt::format("| {} | {} | {} | both | engines disagree | {} {}, sim {} |",
+                        cell(j.key.layer), cell(j.key.dataflow), cell(j.key.hardware),
+                        engine_label(c, Engine::Model, with_variant), status_name(model.status),
+                        status_name(sim.status)));
       }
-      rows.push_back(
-          fmt::format("| {} | {} | {} | {} | missing | no record (job not run yet, or "
-                      "its shard not merged) |",
-                      cell(j.key.layer), cell(j.key.dataflow), cell(j.key.hardware), which));
+      if (j.missing) {
+        std::string which;
+        for (Engine e : c.engines) {
+          const bool present = e == Engine::Model ? j.model.has_value() : j.sim.has_value();
+          if (!present) which += (which.empty() ? "" : ", ") + engine_label(c, e, with_variant);
+        }
+        add(rows, seen_rows,
+            fmt::format("| {} | {} | {} | {} | missing | no record (job not run yet, or "
+                        "its shard not merged) |",
+                        cell(j.key.layer), cell(j.key.dataflow), cell(j.key.hardware), which));
+      }
+      // Jobs not compared for a reason that is not a failure (e.g. GEMM under xp_ws).
+      if (j.compared || j.failed || j.invalid || j.disagree || j.missing) continue;
+      const Metrics& m = c.records[j.model ? *j.model : *j.sim];
+      if (m.status == RecordStatus::Ok) continue;  // e.g. a one-engine suite
+      add(skipped, seen_skipped,
+          fmt::format("| {} | {} | {} | {} | {} |", cell(j.key.layer), cell(j.key.dataflow),
+                      cell(j.key.hardware), status_name(m.status), cell(m.note)));
     }
   }
+  out << "## Invalid mappings and failures\n\n";
   if (rows.empty()) {
     out << "None: every record is `ok`, `not_applicable` or `unsupported_layer`.\n\n";
   } else {
@@ -379,28 +415,22 @@ void write_report(std::ostream& out, const Comparison& c) {
     for (const std::string& r : rows) out << r << '\n';
     out << '\n';
   }
-
-  // Jobs not compared for a reason that is not a failure (e.g. GEMM under xp_ws).
-  std::vector<std::string> skipped;
-  for (const JobComparison& j : c.jobs) {
-    if (j.compared || j.failed || j.invalid || j.disagree || j.missing) continue;
-    const Metrics& m = c.records[j.model ? *j.model : *j.sim];
-    if (m.status == RecordStatus::Ok) continue;  // e.g. a one-engine suite
-    skipped.push_back(fmt::format("| {} | {} | {} | {} | {} |", cell(j.key.layer),
-                                  cell(j.key.dataflow), cell(j.key.hardware), status_name(m.status),
-                                  cell(m.note)));
-  }
   if (!skipped.empty()) {
     out << "### Not compared (both engines agree the job has no figures)\n\n"
            "| layer | dataflow | hardware | status | note |\n|---|---|---|---|---|\n";
     for (const std::string& r : skipped) out << r << '\n';
     out << '\n';
   }
+}
 
-  // ---- 2. statistics ------------------------------------------------------------------
+// Section 2 of one variant: per dataflow, per hardware, per dataflow x hardware, per metric.
+// `h2` / `h3` are the heading markers ("##"/"###", or one level deeper inside a variant).
+void write_statistics(std::ostream& out, const Comparison& c, const std::string& h2,
+                      const std::string& h3) {
+  const std::vector<MetricDef>& defs = compared_metrics();
   const auto group_table = [&](const char* title, const std::vector<GroupSummary>& groups,
                                bool by_dataflow) {
-    out << "### " << title << "\n\n";
+    out << h3 << " " << title << "\n\n";
     out << fmt::format(
         "| {} | jobs | compared | failed | runtime MAPE % | runtime max \\|err\\| % | "
         "traffic MAPE % | NoC MAPE % | buffers MAPE % | energy MAPE % |\n",
@@ -416,17 +446,18 @@ void write_report(std::ostream& out, const Comparison& c) {
     row(c.overall, "**all**");
     out << '\n';
   };
-  out << "## Error statistics\n\n";
+  out << h2 << " Error statistics\n\n";
   out << "Runtime columns: one error per compared job. Traffic, NoC, buffers, energy: every "
          "metric of the group pooled (values that are 0 in both engines left out).\n\n";
   group_table("Per dataflow", c.by_dataflow, true);
   group_table("Per hardware", c.by_hardware, false);
 
-  out << "### Per dataflow x hardware (runtime)\n\n```\n";
+  out << h3 << " Per dataflow x hardware (runtime)\n\n```\n";
   write_summary(out, c);
   out << "```\n\n";
 
-  out << "### Overall, per metric\n\n"
+  out << h3
+      << " Overall, per metric\n\n"
          "| metric | pairs | MAPE % | max \\|err\\| % | worst error % | worst job | n/a (sim 0) |\n"
          "|---|---:|---:|---:|---:|---|---:|\n";
   for (std::size_t i = 0; i < defs.size(); ++i) {
@@ -441,9 +472,12 @@ void write_report(std::ostream& out, const Comparison& c) {
                        worst_job, s.undefined);
   }
   out << '\n';
+}
 
-  // ---- 3. pairs off by more than 5 % ----------------------------------------------------
-  out << fmt::format("## Pairs off by more than {:g} %\n\n", kOffThresholdPercent);
+// Sections 3 and 4 of one variant: pairs off by more than 5 %, every compared value.
+void write_pairs(std::ostream& out, const Comparison& c, const std::string& h2) {
+  const std::vector<MetricDef>& defs = compared_metrics();
+  out << fmt::format("{} Pairs off by more than {:g} %\n\n", h2, kOffThresholdPercent);
   std::size_t off = 0;
   for (const JobComparison& j : c.jobs) off += j.off() ? 1 : 0;
   if (off == 0) {
@@ -486,8 +520,7 @@ void write_report(std::ostream& out, const Comparison& c) {
     out << '\n';
   }
 
-  // ---- 4. every compared value ------------------------------------------------------------
-  out << "## Model vs simulator, per job\n\n";
+  out << h2 << " Model vs simulator, per job\n\n";
   if (c.overall.compared == 0) {
     out << "No job has `ok` records from both engines yet.\n";
     return;
@@ -506,6 +539,263 @@ void write_report(std::ostream& out, const Comparison& c) {
                          value_text(e.model, def.integer), value_text(e.sim, def.integer),
                          error_text(e.error));
     }
+  }
+}
+
+// "exact/simple" -> "`exact/simple`" for headers and text.
+std::string code(const std::string& s) {
+  return "`" + s + "`";
+}
+
+// The side-by-side statistics table of several variants: per group, jobs and failures, then
+// per variant the compared jobs, the runtime MAPE and the largest |runtime error|.
+void write_variant_groups(std::ostream& out, const Comparisons& cs, const char* title,
+                          bool by_dataflow) {
+  const Comparison& first = cs.per_variant.front();
+  const std::vector<GroupSummary>& groups0 = by_dataflow ? first.by_dataflow : first.by_hardware;
+  out << "### " << title << "\n\n| " << (by_dataflow ? "dataflow" : "hardware")
+      << " | jobs | failed |";
+  std::string rule = "|---|---:|---:|";
+  for (const Comparison& c : cs.per_variant) {
+    out << fmt::format(" compared {0} | runtime MAPE % {0} | runtime max \\|err\\| % {0} |",
+                       code(c.variant));
+    rule += "---:|---:|---:|";
+  }
+  out << '\n' << rule << '\n';
+  const auto row = [&](std::size_t gi, bool overall) {
+    const GroupSummary& g0 = overall ? first.overall : groups0[gi];
+    const std::size_t failed = overall       ? cs.failed_jobs()
+                               : by_dataflow ? failed_in_group(cs, g0.dataflow, "")
+                                             : failed_in_group(cs, "", g0.hardware);
+    out << fmt::format(
+        "| {} | {} | {} |",
+        overall ? std::string("**all**") : cell(by_dataflow ? g0.dataflow : g0.hardware), g0.jobs,
+        failed);
+    for (const Comparison& c : cs.per_variant) {
+      const GroupSummary& g =
+          overall ? c.overall : (by_dataflow ? c.by_dataflow : c.by_hardware)[gi];
+      out << fmt::format(" {} | {} | {} |", g.compared, stats_mape(g.runtime),
+                         stats_max(g.runtime));
+    }
+    out << '\n';
+  };
+  for (std::size_t gi = 0; gi < groups0.size(); ++gi) row(gi, false);
+  row(0, true);
+  out << '\n';
+}
+
+// Every job's runtime: the simulator's, then per variant the model's and the error.
+void write_variant_runtimes(std::ostream& out, const Comparisons& cs) {
+  out << "## Runtime per job, every model variant\n\n"
+         "Runtime cycles; `-` where a record is missing or not `ok`.\n\n"
+         "| layer | dataflow | hardware | sim |";
+  std::string rule = "|---|---|---|---:|";
+  for (const Comparison& c : cs.per_variant) {
+    out << fmt::format(" model {0} | error % {0} |", code(c.variant));
+    rule += "---:|---:|";
+  }
+  out << '\n' << rule << '\n';
+  const Comparison& first = cs.per_variant.front();
+  const auto runtime = [](const Comparison& c, const std::optional<std::size_t>& index) {
+    if (!index || c.records[*index].status != RecordStatus::Ok) return std::string("-");
+    return value_text(static_cast<double>(c.records[*index].runtime_cycles), true);
+  };
+  for (std::size_t ji = 0; ji < first.jobs.size(); ++ji) {
+    const JobComparison& j0 = first.jobs[ji];
+    out << fmt::format("| {} | {} | {} | {} |", cell(j0.key.layer), cell(j0.key.dataflow),
+                       cell(j0.key.hardware), runtime(first, j0.sim));
+    for (const Comparison& c : cs.per_variant) {
+      const JobComparison& j = c.jobs[ji];
+      out << fmt::format(" {} | {} |", runtime(c, j.model),
+                         j.compared ? error_text(j.runtime_error()) : std::string("-"));
+    }
+    out << '\n';
+  }
+  out << '\n';
+}
+
+}  // namespace
+
+Comparisons compare_variants(const std::vector<JobKey>& jobs, const std::vector<Engine>& engines,
+                             const std::vector<std::string>& variants,
+                             const std::vector<Metrics>& records, const std::string& suite_name,
+                             const std::string& identity) {
+  Comparisons cs;
+  const std::vector<std::string> names =
+      variants.empty() ? std::vector<std::string>{kDefaultModelVariant} : variants;
+  for (const std::string& v : names)
+    cs.per_variant.push_back(compare(jobs, engines, records, suite_name, identity, v));
+  if (cs.per_variant.size() == 1) {
+    cs.records = cs.per_variant.front().records;
+    cs.stray_records = cs.per_variant.front().stray_records;
+    return cs;
+  }
+  // Job order: each variant's model record, then the simulator's record (once).
+  for (std::size_t ji = 0; ji < jobs.size(); ++ji) {
+    for (const Comparison& c : cs.per_variant)
+      if (const auto& m = c.jobs[ji].model) cs.records.push_back(c.records[*m]);
+    const Comparison& first = cs.per_variant.front();
+    if (const auto& sim = first.jobs[ji].sim) cs.records.push_back(first.records[*sim]);
+  }
+  std::set<RecordKey> known;
+  for (const Metrics& m : cs.records) known.insert(record_key(m));
+  std::set<RecordKey> given;
+  for (const Metrics& m : records) given.insert(record_key(m));
+  for (const RecordKey& k : given) cs.stray_records += known.count(k) ? 0 : 1;
+  return cs;
+}
+
+std::size_t Comparisons::failed_jobs() const {
+  std::size_t n = 0;
+  for (std::size_t ji = 0; ji < per_variant.front().jobs.size(); ++ji)
+    n += std::any_of(per_variant.begin(), per_variant.end(),
+                     [&](const Comparison& c) { return c.jobs[ji].failed; })
+             ? 1
+             : 0;
+  return n;
+}
+
+std::size_t Comparisons::invalid_jobs() const {
+  std::size_t n = 0;
+  for (std::size_t ji = 0; ji < per_variant.front().jobs.size(); ++ji)
+    n += std::any_of(per_variant.begin(), per_variant.end(),
+                     [&](const Comparison& c) { return c.jobs[ji].invalid; })
+             ? 1
+             : 0;
+  return n;
+}
+
+std::size_t Comparisons::missing_jobs() const {
+  std::size_t n = 0;
+  for (std::size_t ji = 0; ji < per_variant.front().jobs.size(); ++ji)
+    n += std::any_of(per_variant.begin(), per_variant.end(),
+                     [&](const Comparison& c) { return c.jobs[ji].missing; })
+             ? 1
+             : 0;
+  return n;
+}
+
+void write_summary(std::ostream& out, const Comparisons& cs) {
+  if (cs.per_variant.size() == 1) {
+    write_summary(out, cs.per_variant.front());
+    return;
+  }
+  std::vector<std::string> header = {"dataflow", "hardware", "jobs"};
+  for (const Comparison& c : cs.per_variant)
+    for (const char* h : {"compared", "MAPE %", "max %"})
+      header.push_back(fmt::format("{} {}", h, c.variant));
+  header.emplace_back("failed");
+  std::vector<std::vector<std::string>> rows = {header};
+  const Comparison& first = cs.per_variant.front();
+  const auto add = [&](std::size_t gi, bool overall) {
+    const GroupSummary& g0 = overall ? first.overall : first.by_pair[gi];
+    std::vector<std::string> r = {overall ? "all" : g0.dataflow, overall ? "all" : g0.hardware,
+                                  fmt::format("{}", g0.jobs)};
+    for (const Comparison& c : cs.per_variant) {
+      const GroupSummary& g = overall ? c.overall : c.by_pair[gi];
+      r.push_back(fmt::format("{}", g.compared));
+      r.push_back(stats_mape(g.runtime));
+      r.push_back(stats_max(g.runtime));
+    }
+    r.push_back(fmt::format(
+        "{}", overall ? cs.failed_jobs() : failed_in_group(cs, g0.dataflow, g0.hardware)));
+    rows.push_back(std::move(r));
+  };
+  for (std::size_t gi = 0; gi < first.by_pair.size(); ++gi) add(gi, false);
+  add(0, true);
+  std::vector<std::size_t> width(header.size());
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  for (std::size_t ri = 0; ri < rows.size(); ++ri) {
+    if (ri + 1 == rows.size()) {
+      std::string rule;
+      for (std::size_t i = 0; i < width.size(); ++i)
+        rule += (i ? "  " : "") + std::string(width[i], '-');
+      out << rule << '\n';
+    }
+    std::string line;
+    for (std::size_t i = 0; i < width.size(); ++i) {
+      const std::string& s = rows[ri][i];
+      const std::string pad(width[i] - s.size(), ' ');
+      line += (i ? "  " : "") + (i < 2 ? s + pad : pad + s);
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << '\n';
+  }
+}
+
+void write_report(std::ostream& out, const Comparison& c) {
+  std::size_t records = c.records.size();
+
+  out << "# Validation report: suite " << cell(c.suite_name) << "\n\n";
+  out << fmt::format(
+      "Suite identity `{}`. {} jobs (layer x dataflow x hardware), {} records, {} "
+      "jobs compared (both engines `ok`), {} with a failed record, {} with an "
+      "invalid mapping.\n\n",
+      c.identity, c.jobs.size(), records, c.overall.compared, c.overall.failed, c.overall.invalid);
+  out << "Error % = (model − sim) / sim × 100 (0 when both are 0; *n/a* when only the simulator "
+         "value is 0). MAPE = mean |error %| over the compared jobs; max = largest |error %|. "
+         "See validation/README.md.\n\n";
+  if (c.stray_records)
+    out << fmt::format(
+        "{} records in the results belong to no job of the suite and are "
+        "ignored.\n\n",
+        c.stray_records);
+
+  // ---- 1. failures first -------------------------------------------------------------
+  write_failures(out, {&c});
+  // ---- 2. statistics ------------------------------------------------------------------
+  write_statistics(out, c, "##", "###");
+  // ---- 3. pairs off by more than 5 %, 4. every compared value -------------------------
+  write_pairs(out, c, "##");
+}
+
+void write_report(std::ostream& out, const Comparisons& cs) {
+  if (cs.per_variant.size() == 1) {
+    write_report(out, cs.per_variant.front());
+    return;
+  }
+  const Comparison& first = cs.per_variant.front();
+  out << "# Validation report: suite " << cell(first.suite_name) << "\n\n";
+  std::string variants, compared;
+  for (const Comparison& c : cs.per_variant) {
+    variants += (variants.empty() ? "" : ", ") + code(c.variant);
+    compared +=
+        fmt::format("{}{} {}", compared.empty() ? "" : ", ", c.overall.compared, code(c.variant));
+  }
+  out << fmt::format(
+      "Suite identity `{}`. {} jobs (layer x dataflow x hardware), {} records, {} model "
+      "variants ({}), each compared with the simulator on its own. Jobs compared (both engines "
+      "`ok`): {}; {} jobs with a failed record, {} with an invalid mapping.\n\n",
+      first.identity, first.jobs.size(), cs.records.size(), cs.per_variant.size(), variants,
+      compared, cs.failed_jobs(), cs.invalid_jobs());
+  out << "Error % = (model − sim) / sim × 100 (0 when both are 0; *n/a* when only the simulator "
+         "value is 0). MAPE = mean |error %| over the compared jobs; max = largest |error %|. "
+         "See validation/README.md.\n\n";
+  if (cs.stray_records)
+    out << fmt::format(
+        "{} records in the results belong to no job of the suite and are "
+        "ignored.\n\n",
+        cs.stray_records);
+
+  std::vector<const Comparison*> all;
+  for (const Comparison& c : cs.per_variant) all.push_back(&c);
+  write_failures(out, all);
+
+  out << "## Model variants side by side\n\n"
+         "Runtime only; every other statistic of each variant is in its own section below.\n\n";
+  write_variant_groups(out, cs, "Per dataflow", true);
+  write_variant_groups(out, cs, "Per hardware", false);
+  out << "### Per dataflow x hardware (runtime)\n\n```\n";
+  write_summary(out, cs);
+  out << "```\n\n";
+  write_variant_runtimes(out, cs);
+
+  for (const Comparison& c : cs.per_variant) {
+    out << "## Model variant " << code(c.variant) << "\n\n";
+    write_statistics(out, c, "###", "####");
+    write_pairs(out, c, "###");
+    out << '\n';
   }
 }
 

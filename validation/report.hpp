@@ -82,6 +82,7 @@ struct GroupSummary {
 };
 
 struct Comparison {
+  std::string variant = kDefaultModelVariant;  // the model variant compared (ModelVariant::name)
   std::string suite_name;
   std::string identity;
   std::vector<Engine> engines;
@@ -97,16 +98,42 @@ struct Comparison {
   std::size_t failed_jobs() const { return overall.failed; }
 };
 
-// Pairs the records with the jobs (by record key) and computes every error and statistic.
+// Pairs the records with the jobs (by record key) and computes every error and statistic of
+// one model variant: its model records against the simulator's. Model records of other
+// variants are ignored (not counted as stray).
 Comparison compare(const std::vector<JobKey>& jobs, const std::vector<Engine>& engines,
                    const std::vector<Metrics>& records, const std::string& suite_name = {},
-                   const std::string& identity = {});
+                   const std::string& identity = {},
+                   const std::string& variant = kDefaultModelVariant);
+
+// Every model variant of a run against the simulator (validation/README.md, "Model variants").
+struct Comparisons {
+  std::vector<Comparison> per_variant;  // in the suite's order of variants; never empty
+  // Every record of the jobs, in job order: each variant's model record, then the simulator's.
+  std::vector<Metrics> records;
+  std::size_t stray_records = 0;     // records given that belong to no job and variant
+  std::size_t failed_jobs() const;   // jobs with a failed record in any variant
+  std::size_t invalid_jobs() const;  // jobs with an invalid_mapping record in any variant
+  std::size_t missing_jobs() const;  // jobs missing a record of some variant or engine
+};
+// compare() for each of `variants` (names; empty = the default variant alone).
+Comparisons compare_variants(const std::vector<JobKey>& jobs, const std::vector<Engine>& engines,
+                             const std::vector<std::string>& variants,
+                             const std::vector<Metrics>& records,
+                             const std::string& suite_name = {}, const std::string& identity = {});
 
 // The Markdown report: failures and invalid mappings, statistics, pairs off by more than 5 %
 // with the simulator's stall attribution, then every compared value per job.
 void write_report(std::ostream& out, const Comparison& c);
+// With one variant exactly the report above. With several: failures of every variant, the
+// variants side by side (runtime MAPE per dataflow, per hardware and overall, per dataflow x
+// hardware, every job's runtime with one model and one error column per variant), then the
+// statistics, off pairs and per-job values of each variant in turn.
+void write_report(std::ostream& out, const Comparisons& cs);
 // The plain-text table printed by `metronome validate`: per dataflow x hardware jobs,
 // compared pairs, runtime MAPE, max |error| and failures, and a total row.
 void write_summary(std::ostream& out, const Comparison& c);
+// One variant: the table above. Several: per variant its compared jobs, runtime MAPE and max.
+void write_summary(std::ostream& out, const Comparisons& cs);
 
 }  // namespace metronome::validation

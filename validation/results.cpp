@@ -142,6 +142,7 @@ Manifest manifest_of(const ResolvedSuite& suite, const std::string& shard) {
   m.suite_file = suite.file;
   m.identity = suite.identity;
   m.engines = suite.engines;
+  m.models = suite.model_names();
   m.shard = shard;
   m.jobs = suite.job_keys();
   return m;
@@ -156,6 +157,7 @@ void write_manifest(const std::string& path, const Manifest& m) {
   nlohmann::ordered_json engines = nlohmann::ordered_json::array();
   for (Engine e : m.engines) engines.push_back(std::string(engine_name(e)));
   j["engines"] = engines;
+  j["model_variants"] = m.models;
   j["shard"] = m.shard;
   j["jobs_total"] = m.jobs.size();
   nlohmann::ordered_json jobs = nlohmann::ordered_json::array();
@@ -205,6 +207,20 @@ Manifest read_manifest(const std::string& path) {
         m.engines.push_back(Engine::Sim);
       else
         throw InputError(where, fmt::format("unknown engine {}", quote(name)), "model or sim");
+    }
+    if (auto it = j.find("model_variants"); it != j.end()) {
+      m.models.clear();
+      for (const nlohmann::json& v : *it) {
+        const std::string name = v.get<std::string>();
+        // Canonical names only (ModelVariant::name).
+        if (parse_model_variant(name, where, "model_variants").name() != name)
+          throw InputError(where,
+                           fmt::format("model variant {} is not a canonical name", quote(name)),
+                           "exact/simple, exact/contention or maestro");
+        m.models.push_back(name);
+      }
+      if (m.models.empty())
+        throw InputError(where, "model_variants is empty", "at least one model variant");
     }
     m.shard = j.at("shard").get<std::string>();
     for (const nlohmann::json& k : j.at("jobs")) {

@@ -20,7 +20,8 @@ inline constexpr const char* kManifestFile = "manifest.json";
 
 // What a results.jsonl holds, read tolerantly: a last line without its '\n' (a run killed
 // while writing it) is dropped, as are lines that are not records (each gives a warning); a
-// record whose key (layer, dataflow, hardware, engine) appeared before replaces the earlier one.
+// record whose key (layer, dataflow, hardware, engine, model variant) appeared before replaces
+// the earlier one.
 struct LoadedResults {
   std::vector<Metrics> records;  // in file order of first appearance
   std::vector<std::string> warnings;
@@ -60,6 +61,9 @@ struct Manifest {
   std::string suite_file;
   std::string identity;
   std::vector<Engine> engines;
+  // The model variants' names (ModelVariant::name), in the suite's order. A manifest written
+  // before variants existed reads as the default variant alone.
+  std::vector<std::string> models = {kDefaultModelVariant};
   std::string shard = "1/1";  // "I/N", or "merged" for the output of --merge
   std::vector<JobKey> jobs;   // every job of the suite (all shards), in suite order
 };

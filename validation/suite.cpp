@@ -23,6 +23,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr double kMaxTimeoutSeconds = 1e7;
+constexpr const char* kModelsExpected =
+    "a list of model variants: exact/simple, exact/contention or maestro (short forms: simple, "
+    "contention, exact)";
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -355,8 +358,9 @@ ResolvedSuite SuiteReader::read(const std::string& text) {
     fail(e.mark.line >= 0 ? e.mark.line + 1 : 0, fmt::format("YAML syntax error: {}", e.msg),
          "valid YAML");
   }
-  std::vector<std::string_view> keys = {"name",     "description", "engines", "timeout_seconds",
-                                        "networks", "dataflows",   "hardware"};
+  std::vector<std::string_view> keys = {"name",      "description",     "engines",
+                                        "models",    "timeout_seconds", "networks",
+                                        "dataflows", "hardware"};
   keys.insert(keys.end(), extra_fields_.begin(), extra_fields_.end());
   std::string fields;
   for (std::string_view k : keys) fields += (fields.empty() ? "" : ", ") + std::string(k);
@@ -365,19 +369,16 @@ ResolvedSuite SuiteReader::read(const std::string& text) {
   ResolvedSuite suite;
   suite.file = file_;
   bool has_networks = false, has_dataflows = false, has_hardware = false;
-  for_each(
-      root, "", 1, keys,
-      [&](const std::string& key, const YAML::Node& v, int line) {
-        if (std::find(extra_fields_.begin(), extra_fields_.end(), key) != extra_fields_.end()) {
-          return;  // the caller's
-        } else if (key == "name") {
-          suite.name = scalar(v, key, line, "a name");
-        } else if (key == "description") {
-          suite.description = scalar(v, key, line, "a text");
-        } else if (key == "engines") {
-          std::set<Engine> chosen;
-          scalars(
-              v, key, line, "a list of model and/or sim",
+  for_each(root, "", 1, keys, [&](const std::string& key, const YAML::Node& v, int line) {
+    if (std::find(extra_fields_.begin(), extra_fields_.end(), key) != extra_fields_.end()) {
+      return;  // the caller's
+    } else if (key == "name") {
+      suite.name = scalar(v, key, line, "a name");
+    } else if (key == "description") {
+      suite.description = scalar(v, key, line, "a text");
+    } else if (key == "engines") {
+      std::set<Engine> chosen;
+      scalars(v, key, line, "a list of model and/or sim",
               [&](const std::string& p, const std::string& value, int l) {
                 Engine e = Engine::Model;
                 if (value == "model")
@@ -389,28 +390,44 @@ ResolvedSuite SuiteReader::read(const std::string& text) {
                 if (!chosen.insert(e).second)
                   fail(l, fmt::format("{}: engine {} listed twice", p, value), "each engine once");
               });
-          suite.engines.assign(chosen.begin(), chosen.end());
-        } else if (key == "timeout_seconds") {
-          const std::string expected =
-              fmt::format("a number of seconds > 0 and <= {:g}", kMaxTimeoutSeconds);
-          const std::string& s = scalar(v, key, line, expected);
-          double t = 0;
-          if (!parse_real(s, t))
-            fail(line, fmt::format("{}: {} is not a number", key, quote(s)), expected);
-          if (!(t > 0) || t > kMaxTimeoutSeconds)
-            fail(line, fmt::format("{}: {} is out of range", key, shorten(s)), expected);
-          suite.timeout_seconds = t;
-        } else if (key == "networks") {
-          has_networks = true;
-          read_networks(v, line, suite);
-        } else if (key == "dataflows") {
-          has_dataflows = true;
-          read_dataflows(v, line, suite);
-        } else if (key == "hardware") {
-          has_hardware = true;
-          read_hardware(v, line, suite);
-        }
-      });
+      suite.engines.assign(chosen.begin(), chosen.end());
+    } else if (key == "models") {
+      std::map<ModelVariant, std::pair<std::string, int>> chosen;
+      suite.models.clear();
+      scalars(
+          v, key, line, kModelsExpected,
+          [&](const std::string& p, const std::string& value, int l) {
+            const ModelVariant variant = parse_model_variant(value, SourceLocation{file_, l}, p);
+            if (auto it = chosen.find(variant); it != chosen.end())
+              fail(l,
+                   fmt::format("{}: model variant {} listed twice ({} at line {} is "
+                               "the same variant)",
+                               p, variant.name(), quote(it->second.first), it->second.second),
+                   "each variant once");
+            chosen.emplace(variant, std::pair{value, l});
+            suite.models.push_back(variant);
+          });
+    } else if (key == "timeout_seconds") {
+      const std::string expected =
+          fmt::format("a number of seconds > 0 and <= {:g}", kMaxTimeoutSeconds);
+      const std::string& s = scalar(v, key, line, expected);
+      double t = 0;
+      if (!parse_real(s, t))
+        fail(line, fmt::format("{}: {} is not a number", key, quote(s)), expected);
+      if (!(t > 0) || t > kMaxTimeoutSeconds)
+        fail(line, fmt::format("{}: {} is out of range", key, shorten(s)), expected);
+      suite.timeout_seconds = t;
+    } else if (key == "networks") {
+      has_networks = true;
+      read_networks(v, line, suite);
+    } else if (key == "dataflows") {
+      has_dataflows = true;
+      read_dataflows(v, line, suite);
+    } else if (key == "hardware") {
+      has_hardware = true;
+      read_hardware(v, line, suite);
+    }
+  });
   if (suite.name.empty()) fail(1, "the suite has no name field", "name: SUITE-NAME");
   if (!has_networks) fail(1, "the suite has no networks field", "networks: [NAME, ...]");
   if (!has_dataflows) fail(1, "the suite has no dataflows field", "dataflows: all | [NAME, ...]");
@@ -436,7 +453,10 @@ ResolvedSuite SuiteReader::read(const std::string& text) {
       }
     }
   }
-  suite.identity = suite_identity(suite.job_keys(), suite.engines);
+  if (!suite.runs(Engine::Model) && suite.models != std::vector<ModelVariant>{ModelVariant{}})
+    fail(1, "the suite lists models but does not run the model engine",
+         "engines including model, or no models field");
+  suite.identity = suite_identity(suite.job_keys(), suite.engines, suite.model_names());
   return suite;
 }
 
@@ -463,8 +483,87 @@ std::string JobKey::str() const {
   return fmt::format("{} x {} x {}", layer, dataflow, hardware);
 }
 
+std::string ModelVariant::name() const {
+  if (semantics == SemanticsMode::Maestro) return "maestro";
+  return fmt::format("exact/{}", noc_model == NocModelName::Contention ? "contention" : "simple");
+}
+
+ModelVariant parse_model_variant(const std::string& text, const SourceLocation& where,
+                                 const std::string& what) {
+  ModelVariant v;
+  if (text == "exact/simple" || text == "simple" || text == "exact") return v;
+  if (text == "exact/contention" || text == "contention") {
+    v.noc_model = NocModelName::Contention;
+    return v;
+  }
+  if (text == "maestro" || text == "maestro/simple") {
+    v.semantics = SemanticsMode::Maestro;
+    v.noc_model = NocModelName::None;
+    return v;
+  }
+  if (text == "maestro/contention")
+    throw InputError(where,
+                     fmt::format("{}: model variant {}: the contention NoC model applies to the "
+                                 "exact semantics only (maestro uses MAESTRO's own NoC model)",
+                                 what, quote(text)),
+                     "exact/contention, or maestro");
+  throw InputError(where, fmt::format("{}: unknown model variant {}", what, quote(text)),
+                   "one of exact/simple, exact/contention, maestro (short forms: simple, "
+                   "contention, exact)");
+}
+
+ModelVariant model_variant_from_options(const std::string& semantics,
+                                        const std::string& noc_model) {
+  const std::string sem = semantics.empty() ? "exact" : semantics;
+  const std::string noc = noc_model.empty() ? "simple" : noc_model;
+  if (sem != "exact" && sem != "maestro")
+    throw InputError(SourceLocation{}, fmt::format("--semantics {}: unknown semantics", quote(sem)),
+                     "exact or maestro");
+  if (noc != "simple" && noc != "contention")
+    throw InputError(SourceLocation{}, fmt::format("--noc-model {}: unknown NoC model", quote(noc)),
+                     "simple or contention");
+  if (sem == "maestro") {
+    if (noc == "contention")
+      throw InputError(SourceLocation{},
+                       "--noc-model contention: applies to --semantics exact only (--semantics "
+                       "maestro uses MAESTRO's own NoC model)",
+                       "--noc-model simple, or no --noc-model");
+    return parse_model_variant("maestro", SourceLocation{}, "--semantics");
+  }
+  return parse_model_variant("exact/" + noc, SourceLocation{}, "--noc-model");
+}
+
+ModelVariant variant_of(const Metrics& m) {
+  ModelVariant v;
+  v.semantics = m.semantics;
+  v.noc_model = m.semantics == SemanticsMode::Maestro     ? NocModelName::None
+                : m.noc_model == NocModelName::Contention ? NocModelName::Contention
+                                                          : NocModelName::Simple;
+  return v;
+}
+
 RecordKey record_key(const Metrics& m) {
-  return RecordKey{JobKey{m.layer, m.dataflow, m.hardware}, m.engine};
+  return RecordKey{JobKey{m.layer, m.dataflow, m.hardware}, m.engine,
+                   m.engine == Engine::Model ? variant_of(m).name() : std::string()};
+}
+
+RecordKey model_key(const JobKey& job, const ModelVariant& variant) {
+  return RecordKey{job, Engine::Model, variant.name()};
+}
+
+RecordKey sim_key(const JobKey& job) {
+  return RecordKey{job, Engine::Sim, {}};
+}
+
+std::vector<std::string> ResolvedSuite::model_names() const {
+  std::vector<std::string> names;
+  for (const ModelVariant& v : models) names.push_back(v.name());
+  return names;
+}
+
+void ResolvedSuite::set_models(std::vector<ModelVariant> variants) {
+  models = std::move(variants);
+  identity = suite_identity(job_keys(), engines, model_names());
 }
 
 bool ResolvedSuite::runs(Engine e) const {
@@ -488,7 +587,8 @@ ResolvedSuite load_suite(const std::string& path, const ConfigDirs& dirs,
   return parse_suite(read_text_file(path), path, dirs, extra_fields);
 }
 
-std::string suite_identity(const std::vector<JobKey>& jobs, const std::vector<Engine>& engines) {
+std::string suite_identity(const std::vector<JobKey>& jobs, const std::vector<Engine>& engines,
+                           const std::vector<std::string>& models) {
   // Two independent 64-bit hashes (different seeds via a prefix) make a 128-bit digest.
   Fnv1a a, b;
   b.add("metronome");
@@ -505,6 +605,15 @@ std::string suite_identity(const std::vector<JobKey>& jobs, const std::vector<En
       h->add(k.dataflow);
       h->add("\t");
       h->add(k.hardware);
+      h->add("\n");
+    }
+    // The default variant list adds nothing: older output directories keep their identity.
+    if (models != std::vector<std::string>{kDefaultModelVariant}) {
+      h->add("models:");
+      for (const std::string& m : models) {
+        h->add(m);
+        h->add(",");
+      }
       h->add("\n");
     }
   }

@@ -36,13 +36,41 @@ struct JobKey {
   friend auto operator<=>(const JobKey&, const JobKey&) = default;
 };
 
-// One record's identity in results.jsonl: the job and the engine.
+// A variant of the analytical model (validation/README.md, "Model variants"): the directive
+// semantics and, for the exact semantics, the NoC cost model -- `metronome model`'s
+// --semantics and --noc-model. Named "exact/simple" (the default), "exact/contention" or
+// "maestro" (MAESTRO's semantics has its own NoC model: noc_model None).
+struct ModelVariant {
+  SemanticsMode semantics = SemanticsMode::Exact;
+  NocModelName noc_model = NocModelName::Simple;
+  std::string name() const;
+  friend auto operator<=>(const ModelVariant&, const ModelVariant&) = default;
+};
+inline constexpr const char* kDefaultModelVariant = "exact/simple";
+// The variant named by `text`: exact/simple, exact/contention, maestro, or the short forms
+// simple (= exact/simple), contention (= exact/contention) and exact (= exact/simple). Throws
+// InputError at `where`, starting with `what` (e.g. "models[1]"), for anything else,
+// maestro/contention included.
+ModelVariant parse_model_variant(const std::string& text, const SourceLocation& where,
+                                 const std::string& what);
+// The variant --semantics and --noc-model name (each empty = its default: exact, simple).
+// Throws InputError for an unknown name or --noc-model with --semantics maestro.
+ModelVariant model_variant_from_options(const std::string& semantics, const std::string& noc_model);
+// The variant that produced a model record (its `semantics` and `noc_model` fields).
+ModelVariant variant_of(const Metrics& m);
+
+// One record's identity in results.jsonl: the job, the engine and, for model records, the
+// model variant's name (empty for simulator records).
 struct RecordKey {
   JobKey job;
   Engine engine = Engine::Model;
+  std::string variant;
   friend auto operator<=>(const RecordKey&, const RecordKey&) = default;
 };
 RecordKey record_key(const Metrics& m);
+// The key of a job's model record of `variant`, and of its simulator record.
+RecordKey model_key(const JobKey& job, const ModelVariant& variant = {});
+RecordKey sim_key(const JobKey& job);
 
 struct ValidationJob {
   std::size_t index = 0;  // position in the suite's job list (0-based)
@@ -60,7 +88,10 @@ struct ResolvedSuite {
   std::string name;
   std::string file;
   std::string description;
-  std::vector<Engine> engines;   // model first when both
+  std::vector<Engine> engines;  // model first when both
+  // The model variants run (`models:`), in the suite's order; the first is the primary one
+  // (sweep knees). Default: exact/simple alone.
+  std::vector<ModelVariant> models = {ModelVariant{}};
   double timeout_seconds = 600;  // wall-clock limit of one simulation
 
   std::vector<Workload> workloads;
@@ -79,6 +110,9 @@ struct ResolvedSuite {
     return workloads[job.workload].layers[job.layer];
   }
   std::vector<JobKey> job_keys() const;
+  std::vector<std::string> model_names() const;
+  // Replaces the model variants (--semantics / --noc-model) and recomputes the identity.
+  void set_models(std::vector<ModelVariant> variants);
 };
 
 // Parses and resolves a suite. Relative paths in the suite are relative to the suite file's
@@ -88,13 +122,17 @@ struct ResolvedSuite {
 // fields a caller reads itself from the same file (metronome sweep's `vary`): accepted, listed
 // among the valid fields in messages, and otherwise passed over.
 ResolvedSuite parse_suite(const std::string& text, const std::string& file_name,
-                          const ConfigDirs& dirs, const std::vector<std::string>& extra_fields = {});
+                          const ConfigDirs& dirs,
+                          const std::vector<std::string>& extra_fields = {});
 ResolvedSuite load_suite(const std::string& path, const ConfigDirs& dirs,
                          const std::vector<std::string>& extra_fields = {});
 
-// A hex digest of the engines and the ordered job keys: equal for two runs of the same jobs,
-// whatever the suite file is called or where it lives.
-std::string suite_identity(const std::vector<JobKey>& jobs, const std::vector<Engine>& engines);
+// A hex digest of the engines, the ordered job keys and the model variants: equal for two runs
+// of the same jobs, whatever the suite file is called or where it lives. The default variant
+// list (exact/simple alone) adds nothing, so such suites keep the identity they had before
+// variants existed.
+std::string suite_identity(const std::vector<JobKey>& jobs, const std::vector<Engine>& engines,
+                           const std::vector<std::string>& models = {kDefaultModelVariant});
 
 // --shard I/N: jobs whose index i has i % N == I - 1 (1 <= I <= N).
 struct Shard {

@@ -154,7 +154,10 @@ struct Curve {
 };
 
 struct Analysis {
-  std::vector<const Metrics*> model;  // per job (nullptr: no record)
+  std::vector<const Metrics*> model;  // per job (nullptr: no record), the first model variant
+  // The other model variants (suite order): their names and per job their records.
+  std::vector<std::string> other_variants;
+  std::vector<std::vector<const Metrics*>> other_models;
   std::vector<const Metrics*> sim;
   std::vector<std::string> figure;  // per job
   std::vector<std::string> series;  // per job
@@ -181,13 +184,21 @@ std::string series_label(const Sweep& s, const SweepJob& job) {
 
 Analysis analyze(const Sweep& s, const std::map<RecordKey, Metrics>& records) {
   Analysis a;
-  const auto find = [&](const JobKey& key, Engine e) -> const Metrics* {
-    const auto it = records.find(RecordKey{key, e});
+  const auto find = [&](const RecordKey& key) -> const Metrics* {
+    const auto it = records.find(key);
     return it == records.end() ? nullptr : &it->second;
   };
+  // The knees and sweep.csv's model columns use the suite's first model variant.
+  const ModelVariant primary = s.suite.models.empty() ? ModelVariant{} : s.suite.models.front();
+  for (std::size_t v = 1; v < s.suite.models.size(); ++v) {
+    a.other_variants.push_back(s.suite.models[v].name());
+    a.other_models.emplace_back();
+    for (std::size_t j = 0; j < s.jobs.size(); ++j)
+      a.other_models.back().push_back(find(model_key(s.suite.jobs[j].key, s.suite.models[v])));
+  }
   for (std::size_t j = 0; j < s.jobs.size(); ++j) {
-    a.model.push_back(find(s.suite.jobs[j].key, Engine::Model));
-    a.sim.push_back(find(s.suite.jobs[j].key, Engine::Sim));
+    a.model.push_back(find(model_key(s.suite.jobs[j].key, primary)));
+    a.sim.push_back(find(sim_key(s.suite.jobs[j].key)));
     a.figure.push_back(figure_label(s, s.jobs[j]));
     a.series.push_back(series_label(s, s.jobs[j]));
   }
@@ -318,6 +329,11 @@ void write_sweep_csv(const std::string& path, const Sweep& s, const Analysis& a)
                         "sim_wall_seconds",
                         "note"})
     header.emplace_back(h);
+  // Further model variants (the suite's `models` after the first): runtime and error of each.
+  for (const std::string& v : a.other_variants) {
+    header.push_back("model_runtime_cycles." + v);
+    header.push_back("runtime_error_percent." + v);
+  }
   for (std::size_t i = 0; i < header.size(); ++i) o << (i ? "," : "") << csv_cell(header[i]);
   o << '\n';
   for (std::size_t j = 0; j < s.jobs.size(); ++j) {
@@ -365,6 +381,15 @@ void write_sweep_csv(const std::string& path, const Sweep& s, const Analysis& a)
       if (m && !m->note.empty() && m->status != RecordStatus::Ok)
         note += fmt::format("{}{}: {}", note.empty() ? "" : "; ", engine_name(m->engine), m->note);
     row.push_back(note);
+    for (const std::vector<const Metrics*>& others : a.other_models) {
+      const Metrics* other = others[j];
+      row.push_back(ok(other) ? std::to_string(other->runtime_cycles) : "");
+      std::optional<double> e;
+      if (ok(other) && ok(sim))
+        e = error_percent(static_cast<double>(other->runtime_cycles),
+                          static_cast<double>(sim->runtime_cycles));
+      row.push_back(e ? fmt::format("{:.2f}", *e) : "");
+    }
     for (std::size_t i = 0; i < row.size(); ++i) o << (i ? "," : "") << csv_cell(row[i]);
     o << '\n';
   }
@@ -777,7 +802,7 @@ Sweep make_sweep(const SweepSpec& spec, const std::string& hardware_dir) {
       s.jobs.push_back({b, v});
     }
   }
-  s.suite.identity = suite_identity(s.suite.job_keys(), s.suite.engines);
+  s.suite.identity = suite_identity(s.suite.job_keys(), s.suite.engines, s.suite.model_names());
   return s;
 }
 

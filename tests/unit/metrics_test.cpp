@@ -208,6 +208,26 @@ TEST(Metrics, JsonRoundTrip) {
   }
 }
 
+TEST(Metrics, NocModelFieldRoundTripsAndDefaultsForOldRecords) {
+  Metrics m = ok_record();
+  EXPECT_TRUE(to_json(m)["noc_model"].is_null());  // not set by the caller: null
+  m.noc_model = NocModelName::Contention;
+  nlohmann::json j = to_json(m);
+  EXPECT_EQ(j["noc_model"], "contention");
+  EXPECT_EQ(from_json(j).noc_model, NocModelName::Contention);
+  // A model record written before the field existed used the simple NoC model.
+  j.erase("noc_model");
+  EXPECT_EQ(from_json(j).noc_model, NocModelName::Simple);
+  // ... but a simulator or MAESTRO-semantics record has none.
+  nlohmann::json sim = to_json(sim_record());
+  sim.erase("noc_model");
+  EXPECT_EQ(from_json(sim).noc_model, NocModelName::None);
+  j["semantics"] = "maestro";
+  EXPECT_EQ(from_json(j).noc_model, NocModelName::None);
+  j["noc_model"] = "fancy";
+  EXPECT_THROW(from_json(j, SourceLocation{"results.jsonl", 2}), InputError);
+}
+
 TEST(Metrics, WriteJsonIsAnArrayInSchemaOrderThatReadsBack) {
   std::ostringstream out;
   write_json(out, {ok_record(), invalid_record()});
@@ -263,6 +283,7 @@ TEST(Metrics, CsvColumns) {
                            "hardware",
                            "engine",
                            "semantics",
+                           "noc_model",
                            "status",
                            "note",
                            "runtime_cycles",
@@ -294,7 +315,7 @@ TEST(Metrics, CsvColumns) {
                            "wall_seconds",
                            "sim_cycles_per_second"})
     EXPECT_TRUE(has(name)) << name;
-  EXPECT_EQ(columns.size(), 7u + 3u + 18u + 3u + 2u + 6u + 7u + 4u + 3u + 3u);
+  EXPECT_EQ(columns.size(), 8u + 3u + 18u + 3u + 2u + 6u + 7u + 4u + 3u + 3u);
 }
 
 TEST(Metrics, CsvRows) {
@@ -307,7 +328,7 @@ TEST(Metrics, CsvRows) {
   std::string header;
   for (const std::string& c : csv_columns()) header += (header.empty() ? "" : ",") + c;
   EXPECT_EQ(lines[0], header);
-  EXPECT_EQ(lines[1].rfind("\"conv,\"\"1\"\"\",kcp_ws,edge-256,model,exact,ok,,1234567,", 0), 0u)
+  EXPECT_EQ(lines[1].rfind("\"conv,\"\"1\"\"\",kcp_ws,edge-256,model,exact,,ok,,1234567,", 0), 0u)
       << lines[1];
   // Invalid: empty cost cells, counts and the first coordinates as "(..) (..)" (quoted).
   EXPECT_NE(lines[2].find("invalid_mapping,windows straddle Y chunks,,,,"), std::string::npos)

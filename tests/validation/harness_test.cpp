@@ -48,17 +48,32 @@ Outcome run(const ResolvedSuite& suite, const RunOptions& options) {
   return r;
 }
 
+// Every record a job of the suite has: one per model variant, one of the simulator.
+std::vector<RecordKey> keys_of(const ResolvedSuite& suite, const ValidationJob& job) {
+  std::vector<RecordKey> keys;
+  if (suite.runs(Engine::Model))
+    for (const ModelVariant& v : suite.models) keys.push_back(model_key(job.key, v));
+  if (suite.runs(Engine::Sim)) keys.push_back(sim_key(job.key));
+  return keys;
+}
+
 void expect_each_record_once(const ResolvedSuite& suite, const fs::path& dir,
                              const std::vector<ValidationJob>& jobs) {
   const std::map<RecordKey, int> counts = record_counts((dir / "results.jsonl").string());
-  EXPECT_EQ(counts.size(), jobs.size() * suite.engines.size());
+  std::size_t expected = 0;
   for (const ValidationJob& job : jobs)
-    for (Engine e : suite.engines) {
-      const auto it = counts.find(RecordKey{job.key, e});
-      ASSERT_NE(it, counts.end()) << job.key.str() << " " << engine_name(e);
-      EXPECT_EQ(it->second, 1) << job.key.str() << " " << engine_name(e);
+    for (const RecordKey& key : keys_of(suite, job)) {
+      ++expected;
+      const auto it = counts.find(key);
+      ASSERT_NE(it, counts.end()) << job.key.str() << " " << engine_name(key.engine) << " "
+                                  << key.variant;
+      EXPECT_EQ(it->second, 1) << job.key.str() << " " << engine_name(key.engine) << " "
+                               << key.variant;
     }
+  EXPECT_EQ(counts.size(), expected);
 }
+
+const std::string kTwoVariants = "models: [simple, contention]\n";
 
 TEST(ValidationHarness, RunsEveryJobThroughBothEngines) {
   TempDir dir;
@@ -202,9 +217,9 @@ TEST(ValidationHarness, ResumeRefusesAnotherSuiteOrShard) {
   expect_each_record_once(other, out, shard_jobs(other.jobs, Shard{1, 2}));
 }
 
-TEST(ValidationHarness, MergedShardsGiveTheUnshardedReport) {
+void expect_merged_shards_give_the_unsharded_report(const std::string& suite_text) {
   TempDir dir;
-  const ResolvedSuite suite = load_suite(write_tiny_suite(dir), shipped_dirs());
+  const ResolvedSuite suite = load_suite(write_tiny_suite(dir, suite_text), shipped_dirs());
   ASSERT_EQ(run(suite, options_for(dir.path() / "all")).status, 0);
   std::vector<std::string> shard_dirs;
   for (std::size_t i = 1; i <= 3; ++i) {
@@ -235,6 +250,96 @@ TEST(ValidationHarness, MergedShardsGiveTheUnshardedReport) {
       << err2.str();
   EXPECT_NE(testing::read_file((dir.path() / "partial" / "report.md").string()).find("| missing |"),
             std::string::npos);
+}
+
+TEST(ValidationHarness, MergedShardsGiveTheUnshardedReport) {
+  expect_merged_shards_give_the_unsharded_report(tiny_suite());
+}
+
+TEST(ValidationHarness, MergedShardsOfTwoModelVariantsGiveTheUnshardedReport) {
+  expect_merged_shards_give_the_unsharded_report(tiny_suite(kTwoVariants));
+}
+
+TEST(ValidationHarness, EveryModelVariantGetsItsOwnRecordNamingIt) {
+  TempDir dir;
+  const ResolvedSuite suite =
+      load_suite(write_tiny_suite(dir, tiny_suite(kTwoVariants)), shipped_dirs());
+  ASSERT_EQ(suite.models.size(), 2u);
+  const fs::path out = dir.path() / "out";
+  const Outcome r = run(suite, options_for(out));
+  EXPECT_EQ(r.status, 0) << r.err;
+  expect_each_record_once(suite, out, suite.jobs);  // 8 jobs x (2 variants + sim) = 24
+  const LoadedResults results = read_results((out / "results.jsonl").string());
+  ASSERT_EQ(results.records.size(), 24u);
+  std::map<std::string, int> per_variant;
+  for (const Metrics& m : results.records) {
+    if (m.engine != Engine::Model) {
+      EXPECT_EQ(m.noc_model, NocModelName::Simple);  // the stand-in is `metronome model`
+      continue;
+    }
+    ++per_variant[variant_of(m).name()];
+    EXPECT_EQ(m.semantics, SemanticsMode::Exact);
+  }
+  EXPECT_EQ(per_variant["exact/simple"], 8);
+  EXPECT_EQ(per_variant["exact/contention"], 8);
+  // The contention model differs from the stand-in (simple) somewhere: its own records.
+  const std::string lines = testing::read_file((out / "results.jsonl").string());
+  EXPECT_NE(lines.find("\"noc_model\":\"contention\""), std::string::npos);
+  EXPECT_EQ(read_manifest((out / "manifest.json").string()).models,
+            (std::vector<std::string>{"exact/simple", "exact/contention"}));
+  // The progress line names each variant's error; the summary has both variants' columns.
+  EXPECT_NE(r.err.find("runtime error exact/simple +0.00 %; runtime error exact/contention "),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.out.find("MAPE % exact/simple"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("MAPE % exact/contention"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("8 jobs, 8 (exact/simple), 8 (exact/contention) compared, 0 failed."),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(ValidationHarness, ResumeCountsEachModelVariantAsItsOwnRecord) {
+  TempDir dir;
+  const ResolvedSuite suite =
+      load_suite(write_tiny_suite(dir, tiny_suite(kTwoVariants)), shipped_dirs());
+  const fs::path out = dir.path() / "out";
+  RunOptions o = options_for(out);
+  ASSERT_EQ(run(suite, o).status, 0);
+  const std::string report = testing::read_file((out / "report.md").string());
+
+  // Drop every exact/contention record: resuming runs those 8 model evaluations and nothing
+  // else (the simulator's and the simple model's records are kept as they are).
+  const std::string path = (out / "results.jsonl").string();
+  std::string kept;
+  std::size_t dropped = 0;
+  for (const std::string& line : testing::lines_of(testing::read_file(path))) {
+    if (line.find("\"noc_model\":\"contention\"") != std::string::npos) {
+      ++dropped;
+      continue;
+    }
+    kept += line + "\n";
+  }
+  ASSERT_EQ(dropped, 8u);
+  dir.write("out/results.jsonl", kept);
+  o.resume = true;
+  const Outcome r = run(suite, o);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("metronome: validate: 8 jobs run"), std::string::npos) << r.err;
+  expect_each_record_once(suite, out, suite.jobs);
+  const std::vector<std::string> lines = testing::lines_of(testing::read_file(path));
+  ASSERT_EQ(lines.size(), 24u);
+  // The kept 16 lines are untouched, the 8 appended ones are the contention records.
+  std::string first16;
+  for (std::size_t i = 0; i < 16; ++i) first16 += lines[i] + "\n";
+  EXPECT_EQ(first16, kept);
+  for (std::size_t i = 16; i < 24; ++i)
+    EXPECT_NE(lines[i].find("\"noc_model\":\"contention\""), std::string::npos) << lines[i];
+  EXPECT_EQ(testing::read_file((out / "report.md").string()), report);
+
+  // A directory of the one-variant suite is another suite for --resume.
+  const ResolvedSuite one = load_suite(write_tiny_suite(dir), shipped_dirs());
+  EXPECT_NE(one.identity, suite.identity);
+  EXPECT_THROW(run(one, o), InputError);
 }
 
 TEST(ValidationHarness, MergeRefusesDifferentSuites) {

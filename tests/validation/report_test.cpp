@@ -227,5 +227,90 @@ TEST(ValidationReport, SummaryTable) {
       << s;
 }
 
+Metrics contention_record(const JobKey& key, double value) {
+  Metrics m = record(key, Engine::Model, value);
+  m.noc_model = NocModelName::Contention;
+  return m;
+}
+
+TEST(ValidationReport, ModelVariantsSideBySide) {
+  // Runtime errors: exact/simple +10 % and -20 %, exact/contention +1 % and -4 %.
+  const std::vector<Metrics> records = {
+      record(kA1, Engine::Sim, 100),   contention_record(kA1, 101),
+      record(kA1, Engine::Model, 110), record(kA3, Engine::Model, 80),
+      record(kA3, Engine::Sim, 100),   contention_record(kA3, 96)};
+  const Comparisons cs =
+      compare_variants({kA1, kA3}, kBoth, {"exact/simple", "exact/contention"}, records, "s", "id");
+  ASSERT_EQ(cs.per_variant.size(), 2u);
+  EXPECT_NEAR(cs.per_variant[0].overall.runtime.mape(), 15, 1e-9);
+  EXPECT_NEAR(cs.per_variant[1].overall.runtime.mape(), 2.5, 1e-9);
+  EXPECT_EQ(cs.stray_records, 0u);
+  // Records in job order: each variant's model record, then the simulator's.
+  ASSERT_EQ(cs.records.size(), 6u);
+  EXPECT_EQ(cs.records[0].runtime_cycles, 110);
+  EXPECT_EQ(cs.records[1].runtime_cycles, 101);
+  EXPECT_EQ(cs.records[2].engine, Engine::Sim);
+
+  std::ostringstream report;
+  write_report(report, cs);
+  const std::string r = report.str();
+  EXPECT_NE(r.find("2 model variants (`exact/simple`, `exact/contention`)"), std::string::npos)
+      << r;
+  EXPECT_NE(r.find("| dataflow | jobs | failed | compared `exact/simple` | runtime MAPE % "
+                   "`exact/simple` | runtime max \\|err\\| % `exact/simple` | compared "
+                   "`exact/contention` | runtime MAPE % `exact/contention` |"),
+            std::string::npos)
+      << r;
+  EXPECT_NE(r.find("| kcp_ws | 1 | 0 | 1 | 10.00 | 10.00 | 1 | 1.00 | 1.00 |"), std::string::npos)
+      << r;
+  EXPECT_NE(r.find("| **all** | 2 | 0 | 2 | 15.00 | 20.00 | 2 | 2.50 | 4.00 |"), std::string::npos)
+      << r;
+  EXPECT_NE(r.find("| ideal | 2 | 0 | 2 | 15.00 | 20.00 | 2 | 2.50 | 4.00 |"), std::string::npos)
+      << r;
+  // Per job: the simulator's runtime, then per variant the model's and the error.
+  EXPECT_NE(r.find("| layer | dataflow | hardware | sim | model `exact/simple` | error % "
+                   "`exact/simple` | model `exact/contention` | error % `exact/contention` |"),
+            std::string::npos)
+      << r;
+  EXPECT_NE(r.find("| net/A | kcp_ws | ideal | 100 | 110 | +10.00 | 101 | +1.00 |"),
+            std::string::npos)
+      << r;
+  EXPECT_NE(r.find("| net/A | rs | ideal | 100 | 80 | -20.00 | 96 | -4.00 |"), std::string::npos)
+      << r;
+  // Then each variant's own statistics.
+  EXPECT_NE(r.find("## Model variant `exact/simple`"), std::string::npos);
+  EXPECT_NE(r.find("## Model variant `exact/contention`"), std::string::npos);
+  EXPECT_LT(r.find("## Invalid mappings and failures"), r.find("## Model variants side by side"));
+
+  std::ostringstream summary;
+  write_summary(summary, cs);
+  EXPECT_NE(summary.str().find("MAPE % exact/contention"), std::string::npos) << summary.str();
+
+  // One variant: exactly the one-variant report, and the other variant's records are ignored.
+  const Comparisons one = compare_variants({kA1, kA3}, kBoth, {}, records, "s", "id");
+  std::ostringstream a, b;
+  write_report(a, one);
+  write_report(b, compare({kA1, kA3}, kBoth, records, "s", "id"));
+  EXPECT_EQ(a.str(), b.str());
+  EXPECT_EQ(one.per_variant[0].stray_records, 0u);
+  EXPECT_NEAR(one.per_variant[0].overall.runtime.mape(), 15, 1e-9);
+}
+
+TEST(ValidationReport, AFailedRecordOfOneVariantFailsTheJob) {
+  Metrics failed = contention_record(kA1, 0);
+  failed.status = RecordStatus::Failed;
+  failed.note = "no route";
+  const Comparisons cs =
+      compare_variants({kA1}, kBoth, {"exact/simple", "exact/contention"},
+                       {record(kA1, Engine::Model, 100), failed, record(kA1, Engine::Sim, 100)});
+  EXPECT_EQ(cs.failed_jobs(), 1u);
+  std::ostringstream report;
+  write_report(report, cs);
+  EXPECT_NE(report.str().find("| net/A | kcp_ws | ideal | model exact/contention | failed | no "
+                              "route |"),
+            std::string::npos)
+      << report.str();
+}
+
 }  // namespace
 }  // namespace metronome::validation

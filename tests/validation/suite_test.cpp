@@ -107,6 +107,59 @@ TEST(ValidationSuite, IdentityDependsOnJobsAndEnginesOnly) {
   EXPECT_NE(model_only.identity, s1.identity);
 }
 
+TEST(ValidationSuite, ModelVariantsParseAndEnterTheIdentity) {
+  TempDir a, b;
+  const ResolvedSuite plain = load_suite(write_tiny_suite(a), shipped_dirs());
+  EXPECT_EQ(plain.model_names(), std::vector<std::string>{"exact/simple"});
+  // Naming the default variant changes nothing, not even the identity.
+  const ResolvedSuite explicit_default =
+      load_suite(write_tiny_suite(b, tiny_suite("models: exact/simple\n")), shipped_dirs());
+  EXPECT_EQ(explicit_default.identity, plain.identity);
+  const ResolvedSuite two = load_suite(
+      write_tiny_suite(b, tiny_suite("models: [simple, contention, maestro]\n")), shipped_dirs());
+  EXPECT_EQ(two.model_names(),
+            (std::vector<std::string>{"exact/simple", "exact/contention", "maestro"}));
+  EXPECT_EQ(two.models[1].noc_model, NocModelName::Contention);
+  EXPECT_EQ(two.models[2].semantics, SemanticsMode::Maestro);
+  EXPECT_EQ(two.models[2].noc_model, NocModelName::None);
+  EXPECT_EQ(two.jobs.size(), plain.jobs.size());  // variants are not jobs
+  EXPECT_NE(two.identity, plain.identity);
+  // The order of the variants is part of the identity (the first is the primary one).
+  const ResolvedSuite swapped = load_suite(
+      write_tiny_suite(b, tiny_suite("models: [contention, simple, maestro]\n")), shipped_dirs());
+  EXPECT_NE(swapped.identity, two.identity);
+  // --semantics / --noc-model replace the list and the identity with it.
+  ResolvedSuite replaced = two;
+  replaced.set_models({model_variant_from_options("", "")});
+  EXPECT_EQ(replaced.identity, plain.identity);
+  replaced.set_models({model_variant_from_options("", "contention")});
+  EXPECT_EQ(replaced.model_names(), std::vector<std::string>{"exact/contention"});
+  EXPECT_EQ(model_variant_from_options("maestro", "").name(), "maestro");
+  EXPECT_EQ(model_variant_from_options("maestro", "simple").name(), "maestro");
+  EXPECT_THROW(model_variant_from_options("maestro", "contention"), InputError);
+  EXPECT_THROW(model_variant_from_options("fuzzy", ""), InputError);
+  EXPECT_THROW(model_variant_from_options("", "mesh"), InputError);
+}
+
+TEST(ValidationSuite, RecordKeysTellVariantsApart) {
+  Metrics m;
+  m.layer = "tiny/A";
+  m.dataflow = "kcp_ws";
+  m.hardware = "ideal";
+  m.noc_model = NocModelName::Simple;
+  const RecordKey simple = record_key(m);
+  m.noc_model = NocModelName::Contention;
+  const RecordKey contention = record_key(m);
+  EXPECT_NE(simple, contention);
+  EXPECT_EQ(simple, model_key(JobKey{"tiny/A", "kcp_ws", "ideal"}));
+  EXPECT_EQ(contention.variant, "exact/contention");
+  m.semantics = SemanticsMode::Maestro;
+  m.noc_model = NocModelName::None;
+  EXPECT_EQ(record_key(m).variant, "maestro");
+  m.engine = Engine::Sim;  // the simulator's record has no variant, whatever it says
+  EXPECT_EQ(record_key(m), sim_key(JobKey{"tiny/A", "kcp_ws", "ideal"}));
+}
+
 TEST(ValidationSuite, ShardsAreDisjointAndCoverEveryJob) {
   TempDir dir;
   const ResolvedSuite s = load_suite(write_tiny_suite(dir), shipped_dirs());
@@ -187,6 +240,18 @@ TEST(ValidationSuite, ErrorsNameFileLineAndField) {
        "timeout_seconds: -3 is out of range"},
       {"name: x\ntimeout_seconds: soon\nnetworks: [tiny.m]\ndataflows: all\nhardware: [ideal]\n", 2,
        "timeout_seconds: 'soon' is not a number"},
+      {"name: x\nmodels: [simple, fancy]\nnetworks: [tiny.m]\ndataflows: all\nhardware: "
+       "[ideal]\n",
+       2, "models[1]: unknown model variant 'fancy'"},
+      {"name: x\nmodels:\n  - exact\n  - exact/simple\nnetworks: [tiny.m]\ndataflows: "
+       "all\nhardware: [ideal]\n",
+       4, "models[1]: model variant exact/simple listed twice ('exact' at line 3"},
+      {"name: x\nmodels: [maestro/contention]\nnetworks: [tiny.m]\ndataflows: all\nhardware: "
+       "[ideal]\n",
+       2, "the contention NoC model applies to the exact semantics only"},
+      {"name: x\nengines: [sim]\nmodels: [contention]\nnetworks: [tiny.m]\ndataflows: "
+       "all\nhardware: [ideal]\n",
+       1, "lists models but does not run the model engine"},
       {"networks: [tiny.m]\ndataflows: all\nhardware: [ideal]\n", 1, "no name field"},
       {"name: x\ndataflows: all\nhardware: [ideal]\n", 1, "no networks field"},
       {"name: x\nnetworks: []\ndataflows: all\nhardware: [ideal]\n", 2, "empty list"},

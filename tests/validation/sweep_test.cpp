@@ -396,8 +396,8 @@ TEST(SweepCli, RunsATinySweepAndResumes) {
   const fs::path out = dir.path() / "out";
   const auto counts = testing::record_counts((out / "results.jsonl").string());
   EXPECT_EQ(counts.size(), 8u);  // 2 layers x 2 values x 2 engines
-  EXPECT_TRUE(counts.count(
-      RecordKey{JobKey{"tiny/B", "kcp_ws", "ideal[noc.link_words_per_cycle=2]"}, Engine::Sim}));
+  EXPECT_TRUE(
+      counts.count(sim_key(JobKey{"tiny/B", "kcp_ws", "ideal[noc.link_words_per_cycle=2]"})));
   EXPECT_NE(r.out.find("4 jobs, 4 compared, 0 failed."), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Knees (noc.link_words_per_cycle in words per cycle"), std::string::npos)
       << r.out;
@@ -462,6 +462,68 @@ TEST(SweepCli, RunsASweepFileWithTwoFields) {
   EXPECT_NE(md.find("## Per `noc.topology`"), std::string::npos) << md;
   EXPECT_NE(md.find("| tiny/A x kcp_ws x mesh-64 | mesh |"), std::string::npos) << md;
   EXPECT_NE(md.find("| bus | 1 |"), std::string::npos) << md;
+}
+
+TEST(SweepCli, ModelVariantsOfASweepFileGiveBothColumns) {
+  TempDir dir;
+  dir.write("tiny.m", testing::kTinyNetwork);
+  std::string text = kSweepFile;
+  text.insert(text.find("vary:"), "models: [simple, contention]\n");
+  const std::string file = dir.write("s.yaml", text);
+  const e2e::RunResult r = run_metronome(sweep_args(dir, {"--suite", file}));
+  ASSERT_EQ(r.exit_status, 0) << r.describe();
+  const fs::path out = dir.path() / "out";
+  EXPECT_EQ(testing::record_counts((out / "results.jsonl").string()).size(), 12u);  // 4 x 3
+  const std::vector<std::string> csv =
+      testing::lines_of(testing::read_file((out / "sweep.csv").string()));
+  ASSERT_EQ(csv.size(), 5u);
+  EXPECT_NE(csv[0].find(",note,model_runtime_cycles.exact/contention,"
+                        "runtime_error_percent.exact/contention"),
+            std::string::npos)
+      << csv[0];
+  const std::string report = testing::read_file((out / "report.md").string());
+  EXPECT_NE(report.find("runtime MAPE % `exact/simple`"), std::string::npos);
+  EXPECT_NE(report.find("runtime MAPE % `exact/contention`"), std::string::npos);
+  EXPECT_NE(report.find("| model `exact/simple` | error % `exact/simple` | model "
+                        "`exact/contention` | error % `exact/contention` |"),
+            std::string::npos);
+
+  // --noc-model on the command line replaces the file's list: another sweep for --resume.
+  std::vector<std::string> args =
+      sweep_args(dir, {"--suite", file, "--noc-model", "contention", "--resume"});
+  const e2e::RunResult other = run_metronome(args);
+  EXPECT_EQ(other.exit_status, 2) << other.describe();
+  EXPECT_NE(other.err.find("--resume: the directory holds results of suite 'tiny-noc'"),
+            std::string::npos)
+      << other.err;
+  args.pop_back();
+  const e2e::RunResult only = run_metronome(args);
+  ASSERT_EQ(only.exit_status, 0) << only.describe();
+  for (const auto& [key, n] : testing::record_counts((out / "results.jsonl").string()))
+    if (key.engine == Engine::Model) {
+      EXPECT_EQ(key.variant, "exact/contention");
+    }
+}
+
+TEST(SweepCli, BadModelVariantsExitWithStatus2) {
+  TempDir dir;
+  const std::string net = dir.write("tiny.m", testing::kTinyNetwork);
+  const std::vector<std::string> base = {net, "--dataflow", "kcp_ws", "--vary",
+                                         "noc.link_words_per_cycle=2,unlimited"};
+  std::vector<std::string> args = base;
+  args.insert(args.end(), {"--semantics", "fuzzy"});
+  e2e::RunResult r = run_metronome(sweep_args(dir, args));
+  EXPECT_EQ(r.exit_status, 2) << r.describe();
+  EXPECT_EQ(r.err,
+            "metronome: --semantics 'fuzzy': unknown semantics (expected exact or maestro)\n");
+  args = base;
+  args.insert(args.end(), {"--semantics", "maestro", "--noc-model", "contention"});
+  r = run_metronome(sweep_args(dir, args));
+  EXPECT_EQ(r.exit_status, 2) << r.describe();
+  EXPECT_NE(r.err.find("--noc-model contention: applies to --semantics exact only"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "out"));
 }
 
 TEST(SweepCli, BadInputExitsWithStatus2) {

@@ -59,6 +59,62 @@ TEST(ValidateCli, RunsATinySuite) {
   EXPECT_NE(report.find("| tiny/B | rs | mesh-64 | runtime_cycles |"), std::string::npos);
 }
 
+TEST(ValidateCli, ReportHasOneModelAndErrorColumnPerVariant) {
+  TempDir dir;
+  const std::string suite =
+      write_tiny_suite(dir, tiny_suite("models: [exact/simple, exact/contention]\n"));
+  const e2e::RunResult r = run_metronome(validate_args(suite, dir.path() / "out"));
+  ASSERT_EQ(r.exit_status, 0) << r.describe();
+  EXPECT_EQ(record_counts((dir.path() / "out" / "results.jsonl").string()).size(), 24u);
+  const std::string report = testing::read_file((dir.path() / "out" / "report.md").string());
+  EXPECT_NE(report.find("## Model variants side by side"), std::string::npos) << report;
+  EXPECT_NE(report.find("| **all** | 8 | 0 | 8 | 0.00 | 0.00 | 8 | "), std::string::npos) << report;
+  EXPECT_NE(report.find("## Runtime per job, every model variant"), std::string::npos);
+  EXPECT_NE(report.find("| tiny/A | kcp_ws | ideal | "), std::string::npos);
+  EXPECT_NE(report.find("## Model variant `exact/contention`"), std::string::npos);
+  // The summary on stdout too.
+  EXPECT_NE(r.out.find("MAPE % exact/simple"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("MAPE % exact/contention"), std::string::npos) << r.out;
+}
+
+TEST(ValidateCli, SemanticsAndNocModelOptionsChooseTheVariant) {
+  TempDir dir;
+  const std::string suite = write_tiny_suite(dir);
+  const e2e::RunResult r = run_metronome(validate_args(
+      suite, dir.path() / "out", {"--semantics", "exact", "--noc-model", "contention"}));
+  ASSERT_EQ(r.exit_status, 0) << r.describe();
+  const auto counts = record_counts((dir.path() / "out" / "results.jsonl").string());
+  EXPECT_EQ(counts.size(), 16u);
+  for (const auto& [key, n] : counts)
+    EXPECT_EQ(key.variant, key.engine == Engine::Model ? "exact/contention" : "") << key.job.str();
+  EXPECT_EQ(read_manifest((dir.path() / "out" / "manifest.json").string()).models,
+            std::vector<std::string>{"exact/contention"});
+}
+
+TEST(ValidateCli, BadModelVariantsExitWithStatus2) {
+  TempDir dir;
+  const std::string suite = write_tiny_suite(dir);
+  e2e::RunResult r =
+      run_metronome(validate_args(suite, dir.path() / "out", {"--noc-model", "mesh"}));
+  EXPECT_EQ(r.exit_status, 2) << r.describe();
+  EXPECT_EQ(r.err,
+            "metronome: --noc-model 'mesh': unknown NoC model (expected simple or contention)\n");
+  r = run_metronome(validate_args(suite, dir.path() / "out", {"--semantics", "Maestro"}));
+  EXPECT_EQ(r.exit_status, 2) << r.describe();
+  EXPECT_NE(r.err.find("--semantics 'Maestro': unknown semantics"), std::string::npos) << r.err;
+  const std::string bad = dir.write("bad.yaml", tiny_suite("models: [simple, fast]\n"));
+  r = run_metronome(validate_args(bad, dir.path() / "out"));
+  EXPECT_EQ(r.exit_status, 2) << r.describe();
+  EXPECT_NE(r.err.find("bad.yaml:7: models[1]: unknown model variant 'fast' (expected one of "
+                       "exact/simple, exact/contention, maestro"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "out"));
+  r = run_metronome({"validate", "--merge", dir.path().string(), "--noc-model", "contention"});
+  EXPECT_EQ(r.exit_status, 2) << r.describe();
+  EXPECT_NE(r.err.find("--merge joins finished shards"), std::string::npos) << r.err;
+}
+
 TEST(ValidateCli, SimulatorFailuresAreRecordedNotFatal) {
   TempDir dir;
   const std::string suite = write_tiny_suite(dir);
@@ -81,7 +137,7 @@ TEST(ValidateCli, BadInputExitsWithStatus2) {
   EXPECT_EQ(r.exit_status, 2) << r.describe();
   EXPECT_NE(r.err.find("metronome: " + bad +
                        ":5: unknown field 'hardwares' (expected one of "
-                       "name, description, engines, timeout_seconds, networks, dataflows, "
+                       "name, description, engines, models, timeout_seconds, networks, dataflows, "
                        "hardware)"),
             std::string::npos)
       << r.err;

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Plots of a `metronome validate` run (validation/README.md, "Plots").
 
-usage: plot_validation.py RESULTS.jsonl OUT_DIR
+usage: plot_validation.py RESULTS.jsonl OUT_DIR [--model-variant NAME]
 
 Reads the records of results.jsonl (a truncated last line is ignored), pairs the model's and
 the simulator's record of each job (layer, dataflow, hardware) where both have status "ok",
-and writes to OUT_DIR:
+and writes to OUT_DIR (with several model variants in the results, the model records of
+NAME, e.g. exact/contention; default exact/simple):
 
   runtime_model_vs_sim.png  log-log scatter of model vs simulated runtime (cycles), one colour
                             per dataflow, with the line y = x and a +-5 % band
@@ -46,10 +47,19 @@ def read_records(path):
     return records
 
 
-def pairs_of(records):
+def variant_of(record):
+    """A model record's variant name (validation/README.md, "Model variants")."""
+    if record.get("semantics") == "maestro":
+        return "maestro"
+    return "exact/" + (record.get("noc_model") or "simple")
+
+
+def pairs_of(records, variant="exact/simple"):
     """[(dataflow, hardware, layer, model_runtime, sim_runtime)] for jobs with both records ok."""
     by_key = {}
     for r in records:
+        if r.get("engine") == "model" and variant_of(r) != variant:
+            continue
         key = (r.get("layer"), r.get("dataflow"), r.get("hardware"))
         by_key.setdefault(key, {})[r.get("engine")] = r
     pairs = []
@@ -135,15 +145,19 @@ def plot_errors(pairs, path):
 
 
 def main(argv):
-    if len(argv) != 3:
-        print("usage: plot_validation.py RESULTS.jsonl OUT_DIR", file=sys.stderr)
+    variant = "exact/simple"
+    if len(argv) == 5 and argv[3] == "--model-variant":
+        variant = argv[4]
+    elif len(argv) != 3:
+        print("usage: plot_validation.py RESULTS.jsonl OUT_DIR [--model-variant NAME]",
+              file=sys.stderr)
         return 2
     results, out_dir = argv[1], argv[2]
     if not os.path.isfile(results):
         print(f"plot_validation.py: {results}: no such file", file=sys.stderr)
         return 2
     os.makedirs(out_dir, exist_ok=True)
-    pairs = pairs_of(read_records(results))
+    pairs = pairs_of(read_records(results), variant)
     plot_scatter(pairs, os.path.join(out_dir, "runtime_model_vs_sim.png"))
     plot_errors(pairs, os.path.join(out_dir, "error_by_dataflow.png"))
     return 0
