@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/simulate.hpp"
 #include "sim/step_plan.hpp"
 #include "spec/hardware.hpp"
 #include "spec/workload_parser.hpp"
@@ -27,6 +28,7 @@ struct Corpus {
   std::map<std::string, Mapping> dataflows;  // by file stem
   Layer vgg16_conv1_2;
   Layer mid;  // 64x64 3x3 on 28x28 (padded to 30x30), as tests/sim/step_plan_test.cpp
+  Layer small;  // 64x64 3x3 on 7x7 (padded to 9x9): a whole simulation in seconds
 
   Corpus() {
     const std::string root = METRONOME_SOURCE_DIR;
@@ -40,6 +42,10 @@ struct Corpus {
     mid.name = "mid";
     mid.size[Dim::Y] = mid.size[Dim::X] = 30;
     mid.validate();
+    small = vgg16_conv1_2;
+    small.name = "small";
+    small.size[Dim::Y] = small.size[Dim::X] = 9;
+    small.validate();
   }
 };
 
@@ -131,6 +137,35 @@ BENCHMARK_CAPTURE(BM_StepPlanWalkMid, rs, std::string("rs"))->Unit(benchmark::kM
 BENCHMARK_CAPTURE(BM_StepPlanWalkMid, tpu_ws, std::string("tpu_ws"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_StepPlanWalkMid, xp_ws, std::string("xp_ws"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_StepPlanWalkMid, yxp_os, std::string("yxp_os"))->Unit(benchmark::kMillisecond);
+
+// A whole simulation (sim::simulate_layer: the engine's plain loop, functional check against the
+// reference convolution included) of a 64x64 3x3 layer on 7x7 outputs on edge-256. Counters:
+// simulated cycles and MACs per second of wall-clock time (issue 4's speed measures).
+void BM_SimulateLayer(benchmark::State& state, const std::string& dataflow) {
+  const Corpus& c = corpus();
+  std::int64_t cycles = 0, macs = 0;
+  for (auto _ : state) {
+    const Metrics m = sim::simulate_layer(c.small, c.dataflows.at(dataflow), c.hardware);
+    if (!m.sim || m.sim->functional_check != "pass") state.SkipWithError("functional check failed");
+    cycles += m.runtime_cycles;
+    macs += m.macs;
+  }
+  state.counters["sim_cycles"] =
+      static_cast<double>(cycles) / static_cast<double>(state.iterations());
+  state.counters["cycles/s"] =
+      benchmark::Counter(static_cast<double>(cycles), benchmark::Counter::kIsRate);
+  state.counters["MACs/s"] =
+      benchmark::Counter(static_cast<double>(macs), benchmark::Counter::kIsRate);
+}
+BENCHMARK_CAPTURE(BM_SimulateLayer, small_kcp_ws, std::string("kcp_ws"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_SimulateLayer, small_yxp_os, std::string("yxp_os"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_SimulateLayer, small_rs, std::string("rs"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 
