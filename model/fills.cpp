@@ -227,8 +227,11 @@ class FillCounter {
     return cursor.sums;
   }
 
+  // The units of one level, as classes: entry 0 is unit 0 (it alone carries the per-PE step
+  // count); every other entry stands for `count` units whose states are translations of it.
   struct LevelState {
     std::vector<UnitChunks> old_units, new_units;
+    std::vector<std::int64_t> count;
     std::int64_t old_fold = -1, new_fold = -1;
   };
 
@@ -236,11 +239,16 @@ class FillCounter {
   // such iterations are walked once, with their count as weight.
   // The loop over `d` changes only the chunks in `changed`; units that hold the same chunks there
   // are keyed once.
-  void key_of(StateKey& key, const LevelState& s, DimMask changed) const {
+  void key_of(StateKey& key, const LevelState& s, DimMask changed, bool with_folds) const {
     key.clear();
-    key.push_back(s.old_fold);
-    key.push_back(s.new_fold);
+    // The fold indices matter only where a later SpatialMap of the level spreads with them;
+    // otherwise the units' states say all (and folds that are translations group together).
+    if (with_folds) {
+      key.push_back(s.old_fold);
+      key.push_back(s.new_fold);
+    }
     for (std::size_t u = 0; u < s.new_units.size(); ++u) {
+      key.push_back(s.count[u]);  // classes of the fold loop differ in their sizes
       if (u > 0 && same_chunks(s.old_units[u], s.old_units[0], changed) &&
           same_chunks(s.new_units[u], s.new_units[0], changed))
         continue;
@@ -280,7 +288,10 @@ class FillCounter {
     LevelState state;
     LevelState probe;
     std::vector<std::pair<UnitChunks, UnitChunks>> finished;
-    std::unordered_map<StateKey, std::pair<std::size_t, std::int64_t>, StateKeyHash> classes;
+    KeyedClasses classes;       // of a level's finished units
+    KeyedClasses loop_classes;  // of a loop's indices
+    KeyedClasses unit_classes;  // of a fold's units
+    UnitChunks old_unit, new_unit;
   };
 
   Slot& slot(std::size_t l, std::size_t i) {
@@ -301,12 +312,44 @@ class FillCounter {
       leaf(c, old_entry, new_entry, unit0_path, weight);
       return;
     }
+    if (phase == Phase::After && l > 0) {
+      // Past the cut every loop just wraps (last index to 0), whichever loop the cut is: the sums
+      // below depend only on the entry states (up to translation), so they are shared by all
+      // cuts of the group and by all entries with equal keys.
+      StateKey& key = memo_key_;
+      key.clear();
+      key.push_back(static_cast<std::int64_t>(l));
+      key.push_back(static_cast<std::int64_t>(c.group));
+      key.push_back((c.cut >= 0 ? 2 : 0) | (unit0_path ? 1 : 0));
+      append_state_key(key, geometry_, new_entry, old_entry, c.group);
+      append_state_key(key, geometry_, new_entry, new_entry, c.group);
+      auto it = after_memo_.find(key);
+      if (it == after_memo_.end()) {
+        StateKey stored = key;
+        Cursor sub{c.group, c.cut, {}};
+        walk_level(sub, l, phase, old_entry, new_entry, unit0_path, 1);
+        it = after_memo_.emplace(std::move(stored), sub.sums).first;
+      }
+      const GroupSums& below = it->second;
+      for (Tensor t : kAllTensors) {
+        c.sums.fresh[t] = add(c.sums.fresh[t], mul(weight, below.fresh[t]));
+        c.sums.kept[t] = add(c.sums.kept[t], mul(weight, below.kept[t]));
+      }
+      c.sums.per_pe = add(c.sums.per_pe, mul(weight, below.per_pe));
+      return;
+    }
+    walk_level(c, l, phase, old_entry, new_entry, unit0_path, weight);
+  }
+
+  void walk_level(Cursor& c, std::size_t l, Phase phase, const UnitChunks& old_entry,
+                  const UnitChunks& new_entry, bool unit0_path, std::int64_t weight) {
     LevelState& s = slot(l, 0).state;
     UnitChunks o = old_entry, n = new_entry;
     o.rows_from_outputs = o.cols_from_outputs = n.rows_from_outputs = n.cols_from_outputs = false;
     // One shared state per side until the fold loop spreads the units.
     s.old_units.assign(1, o);
     s.new_units.assign(1, n);
+    s.count.assign(1, 1);
     s.old_fold = s.new_fold = -1;
     directive(c, l, 0, phase, s, unit0_path, weight);
   }
@@ -338,14 +381,59 @@ class FillCounter {
       scratch_key_.clear();
       append_state_key(scratch_key_, geometry_, finished[u].second, finished[u].first, c.group);
       append_state_key(scratch_key_, geometry_, finished[u].second, finished[u].second, c.group);
-      auto [it, fresh] = classes.try_emplace(scratch_key_, u, 0);
-      ++it->second.second;
+      classes.add(scratch_key_, static_cast<std::int64_t>(u), s.count[u]);
     }
     // Deeper levels use other slots, so `finished` and `classes` stay valid while recursing.
     level(c, l + 1, phase, finished[0].first, finished[0].second, unit0_path, weight);
-    for (const auto& [key, cls] : classes)
-      level(c, l + 1, phase, finished[cls.first].first, finished[cls.first].second, false,
-            mul(weight, cls.second));
+    for (const IndexClass& cls : classes.classes()) {
+      const auto& [old_state, new_state] = finished[static_cast<std::size_t>(cls.index)];
+      level(c, l + 1, phase, old_state, new_state, false, mul(weight, cls.count));
+    }
+  }
+
+  // Whether the level's fold (at `position`) is the only SpatialMap of group g there: then the
+  // unit index moves nothing else, and units can be kept as classes from the fold on.
+  bool fold_alone(DimMask g, const LevelPlan& p, std::size_t position) const {
+    for (std::size_t j = position + 1; j < p.directives.size(); ++j)
+      if (p.directives[j].kind == MapKind::Spatial && (g & dim_bit(base_dim(p.directives[j].dim))))
+        return false;
+    return true;
+  }
+
+  // Spreads the shared states over the level's units at fold indices (old_index, new_index), as
+  // classes: unit 0, then one representative per class of units 1..U-1 whose (old, new) states
+  // are translations of each other (the unit index is a loop index too: unit u holds chunk
+  // fold * U + u, so `index_classes` groups units like loop indices).
+  void spread_classes(LevelState& into, const ResolvedDirective& d, std::int64_t old_index,
+                      std::int64_t new_index, std::int64_t units, DimMask g, Slot& scratch) {
+    const UnitChunks old_shared = into.old_units.front(), new_shared = into.new_units.front();
+    auto unit_at = [&](std::int64_t u, UnitChunks& o, UnitChunks& n) {
+      o = old_shared;
+      n = new_shared;
+      split(o, d, old_index * units + u);
+      split(n, d, new_index * units + u);
+    };
+    into.old_units.resize(1);
+    into.new_units.resize(1);
+    into.count.assign(1, 1);
+    unit_at(0, into.old_units[0], into.new_units[0]);
+    if (units < 2) return;
+    UnitChunks& o = scratch.old_unit;
+    UnitChunks& n = scratch.new_unit;
+    const std::vector<IndexClass>& classes = index_classes_into(
+        scratch.unit_classes, units - 1, state_period(geometry_, d.dim, d.offset),
+        [&](std::int64_t i, StateKey& key) {
+          unit_at(i + 1, o, n);
+          key.clear();
+          append_state_key(key, geometry_, n, o, g);
+          append_state_key(key, geometry_, n, n, g);
+        });
+    for (const IndexClass& cls : classes) {
+      unit_at(cls.index + 1, o, n);
+      into.old_units.push_back(o);
+      into.new_units.push_back(n);
+      into.count.push_back(cls.count);
+    }
   }
 
   void directive(Cursor& c, std::size_t l, std::size_t i, Phase phase, const LevelState& s,
@@ -368,21 +456,32 @@ class FillCounter {
     Slot& here = slot(l, i + 1);
     LevelState& next = here.state;
     if (d.kind == MapKind::Spatial && !is_fold) {
-      next = s;
+      next = s;  // never classes: the fold is not alone here
       spread(next.old_units, d, s.old_fold, p.units);
       spread(next.new_units, d, s.new_fold, p.units);
       directive(c, l, i + 1, phase, next, unit0_path, weight);
       return;
     }
     // A loop: a TemporalMap or the fold loop.
+    // Few units are cheaper to keep one by one than to class.
+    constexpr std::int64_t kClassUnitsFrom = 24;
+    const bool with_folds =
+        p.first_spatial >= 0 &&
+        !fold_alone(c.group, p, static_cast<std::size_t>(p.first_spatial));
+    const bool alone = is_fold && p.units >= kClassUnitsFrom && !with_folds;
     auto make = [&](LevelState& into, std::int64_t old_index, std::int64_t new_index) {
       into = s;
       if (is_fold) {
         into.old_fold = old_index;
         into.new_fold = new_index;
+        if (alone) {
+          spread_classes(into, d, old_index, new_index, p.units, c.group, here);
+          return;
+        }
         const UnitChunks old_shared = into.old_units.front(), new_shared = into.new_units.front();
         into.old_units.assign(static_cast<std::size_t>(p.units), old_shared);
         into.new_units.assign(static_cast<std::size_t>(p.units), new_shared);
+        into.count.assign(static_cast<std::size_t>(p.units), 1);
         spread(into.old_units, d, old_index, p.units);
         spread(into.new_units, d, new_index, p.units);
       } else {
@@ -406,10 +505,10 @@ class FillCounter {
       else
         make(into, a, a);
     };
-    const std::vector<IndexClass> classes =
-        index_classes(cut_here ? n - 1 : n, period, [&](std::int64_t a, StateKey& key) {
+    const std::vector<IndexClass>& classes = index_classes_into(
+        here.loop_classes, cut_here ? n - 1 : n, period, [&](std::int64_t a, StateKey& key) {
           state_at(here.probe, a);
-          key_of(key, here.probe, changed);
+          key_of(key, here.probe, changed, with_folds);
         });
     for (const IndexClass& cls : classes) {
       state_at(next, cls.index);
@@ -465,18 +564,30 @@ class FillCounter {
   // Largest part of each tensor's tile in group g over all of the group's states.
   PerTensor<std::int64_t> max_tile(DimMask g) {
     PerTensor<std::int64_t> best;
+    // A maximum needs every state once: states that are translations of one already walked
+    // (equal keys) have the same tiles below them and are skipped.
+    std::vector<KeyedClasses> seen(plans_.size());
+    StateKey key;
     std::function<void(std::size_t, const UnitChunks&)> walk = [&](std::size_t l,
-                                                                  const UnitChunks& u) {
+                                                                   const UnitChunks& u) {
       if (l == plans_.size()) {
         for (Tensor t : kAllTensors)
           best[t] = std::max(best[t], part(g, t, TileShape::coordinates(geometry_, u, t)));
         return;
       }
-      walks_.walk_grouped(l, u, g,
-                         [&](const std::vector<UnitChunks>& units, std::int64_t) {
-                           for (const UnitChunks& x : units) walk(l + 1, x);
-                           return true;
-                         });
+      walks_.walk_grouped(l, u, g, [&](const std::vector<UnitChunks>& units, std::int64_t) {
+        for (const UnitChunks& x : units) {
+          if (l + 1 < plans_.size()) {
+            key.clear();
+            append_state_key(key, geometry_, x, x, g);
+            KeyedClasses& level_seen = seen[l + 1];
+            const std::size_t known = level_seen.classes().size();
+            if (level_seen.add(key, 0, 1) < known) continue;
+          }
+          walk(l + 1, x);
+        }
+        return true;
+      });
     };
     walk(0, geometry_.whole_layer());
     return best;
@@ -492,6 +603,8 @@ class FillCounter {
   std::vector<std::size_t> slot_base_;
   std::vector<Slot> slots_;
   std::map<std::array<std::int64_t, 4>, GroupSums> sums_cache_;
+  StateKey memo_key_;
+  std::unordered_map<StateKey, GroupSums, StateKeyHash> after_memo_;
 };
 
 }  // namespace

@@ -73,7 +73,13 @@ class Analysis {
         geometry_(layer),
         levels_(plan_levels(mapping)),
         walks_(geometry_, levels_),
-        macs_per_cycle_(macs_per_cycle) {}
+        macs_per_cycle_(macs_per_cycle) {
+    for (const LevelPlan& level : levels_) {
+      DimMask dims = 0;
+      for (const ResolvedDirective& d : level.directives) dims |= dim_bit(base_dim(d.dim));
+      level_dims_.push_back(dims);
+    }
+  }
 
   SemanticsReport run() {
     SemanticsReport report;
@@ -233,6 +239,14 @@ class Analysis {
   void walk_group(DimMask mask, std::size_t level, const UnitChunks& entry, Leaf& leaf) {
     if (level == levels_.size()) {
       leaf(geometry_.box(entry));
+      return;
+    }
+    if ((level_dims_[level] & mask) == 0) {
+      // Nothing at this level moves the group: one unit state, the entry's (what the walk gives).
+      UnitChunks u = entry;
+      u.rows_from_outputs = u.cols_from_outputs = false;
+      geometry_.finish_level(u);
+      walk_group(mask, level + 1, u, leaf);
       return;
     }
     walks_.walk(level, entry, mask, [&](const std::vector<UnitChunks>& units, std::int64_t) {
@@ -407,17 +421,17 @@ class Analysis {
     const std::vector<DimMask> chains = chains_of(plan);
     std::vector<std::vector<ChainClass>> classes(chains.size());
     for (std::size_t c = 0; c < chains.size(); ++c) {
-      std::unordered_map<Key, std::size_t, KeyHash> index;
-      walks_.walk_grouped(level, entry, chains[c],
-                         [&](const std::vector<UnitChunks>& units, std::int64_t weight) {
-                           Key k;
-                           for (const UnitChunks& u : units) append_key(k, u);
-                           auto [it, fresh] = index.try_emplace(std::move(k), classes[c].size());
-                           if (fresh) classes[c].push_back({units, 0});
-                           classes[c][it->second].count = add_or_throw(
-                               classes[c][it->second].count, weight, "number of steps");
-                           return true;
-                         });
+      KeyedClasses index;
+      Key k;
+      walks_.walk_grouped(
+          level, entry, chains[c], [&](const std::vector<UnitChunks>& units, std::int64_t weight) {
+            k.clear();
+            for (const UnitChunks& u : units) append_key(k, u);
+            const std::size_t at = index.add(k, 0, 0);
+            if (at == classes[c].size()) classes[c].push_back({units, 0});
+            classes[c][at].count = add_or_throw(classes[c][at].count, weight, "number of steps");
+            return true;
+          });
     }
 
     StepResult result;
@@ -456,6 +470,12 @@ class Analysis {
     return result;
   }
 
+  static bool same_state(const UnitChunks& a, const UnitChunks& b) {
+    return a.chunk == b.chunk && a.out_rows == b.out_rows && a.out_cols == b.out_cols &&
+           a.row_bound == b.row_bound && a.col_bound == b.col_bound &&
+           a.rows_from_outputs == b.rows_from_outputs && a.cols_from_outputs == b.cols_from_outputs;
+  }
+
   std::int64_t busiest(const std::vector<UnitChunks>& units) const {
     std::int64_t most = 0;
     for (const UnitChunks& u : units) most = std::max(most, geometry_.box(u).volume());
@@ -470,9 +490,16 @@ class Analysis {
     }
     StepResult first = evaluate(level + 1, units[0]);
     bool alike = true;
-    const Key first_key = key_of(level + 1, units[0]);
-    for (std::size_t u = 1; u < units.size() && alike; ++u)
-      alike = key_of(level + 1, units[u]) == first_key;
+    Key& first_key = alike_keys_[0];
+    Key& other_key = alike_keys_[1];
+    first_key.clear();
+    append_key(first_key, units[0]);
+    for (std::size_t u = 1; u < units.size() && alike; ++u) {
+      if (same_state(units[u], units[0])) continue;  // equal states have equal keys
+      other_key.clear();
+      append_key(other_key, units[u]);
+      alike = other_key == first_key;
+    }
     if (alike) return first;
     Profile combined;
     for (const UnitChunks& u : units) {
@@ -526,6 +553,8 @@ class Analysis {
   LevelWalks walks_;
   std::int64_t macs_per_cycle_ = 1;
   std::unordered_map<Key, StepResult, KeyHash> step_memo_;
+  std::vector<DimMask> level_dims_;  // per level: the dimensions its directives name
+  std::array<Key, 2> alike_keys_;  // scratch for combine_units (used after its recursion)
   std::unordered_map<Key, Profile, KeyHash> profile_memo_;
 };
 

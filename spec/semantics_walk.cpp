@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <map>
-#include <tuple>
 #include <numeric>
 #include <unordered_map>
 
@@ -263,6 +261,8 @@ class LevelWalker {
     });
     units_ = has_spatial ? level.units : 1;
     scratch_.resize(directives_.size() + 1);
+    probes_.resize(directives_.size());
+    classes_.resize(directives_.size());
   }
 
   bool run(const UnitChunks& entry, const WeightedLevelVisitor& visit) {
@@ -314,9 +314,9 @@ class LevelWalker {
       }
       return true;
     }
-    std::vector<UnitChunks> probe;
-    const std::vector<IndexClass> classes =
-        index_classes(trips, period, [&](std::int64_t i, StateKey& key) {
+    std::vector<UnitChunks>& probe = probes_[pos];
+    const std::vector<IndexClass>& classes =
+        index_classes_into(classes_[pos], trips, period, [&](std::int64_t i, StateKey& key) {
           probe = scratch_[pos];
           apply(probe, i);
           units_key(key, probe, changed);
@@ -332,10 +332,10 @@ class LevelWalker {
   bool step(std::size_t pos, std::int64_t fold, std::int64_t weight) {
     std::vector<UnitChunks>& current = scratch_[pos];
     if (pos == directives_.size()) {
+      // Every path here assigned this slot afresh, so the units are finished in place.
       std::vector<UnitChunks>& done = scratch_[pos];
-      finished_ = done;
-      for (UnitChunks& u : finished_) geometry_.finish_level(u);
-      return (*visit_)(finished_, weight);
+      for (UnitChunks& u : done) geometry_.finish_level(u);
+      return (*visit_)(done, weight);
     }
     const ResolvedDirective& d = *directives_[pos];
     std::vector<UnitChunks>& next = scratch_[pos + 1];
@@ -403,7 +403,9 @@ class LevelWalker {
   std::vector<const ResolvedDirective*> directives_;
   std::int64_t units_ = 1;
   std::vector<std::vector<UnitChunks>> scratch_;
-  std::vector<UnitChunks> finished_;
+  // Per loop position (deeper loops use later ones): probe states and their classes.
+  std::vector<std::vector<UnitChunks>> probes_;
+  std::vector<KeyedClasses> classes_;
 };
 
 }  // namespace
@@ -426,10 +428,13 @@ bool walk_level_grouped(const LayerGeometry& geometry, const LevelPlan& level,
 struct LevelWalks::Cache {
   const LayerGeometry& geometry;
   const std::vector<LevelPlan>& plans;
-  std::map<std::tuple<std::size_t, DimMask, bool>, std::unique_ptr<LevelWalker>> walkers;
+  // One slot per (level, mask, grouped): a flat table, looked up on every walk.
+  std::vector<std::unique_ptr<LevelWalker>> walkers;
 
   LevelWalker& get(std::size_t level, DimMask mask, bool grouped) {
-    auto& w = walkers[{level, mask, grouped}];
+    constexpr std::size_t kMasks = std::size_t{1} << kNumDims;
+    if (walkers.empty()) walkers.resize(plans.size() * kMasks * 2);
+    auto& w = walkers[(level * kMasks + (mask & kAllDimsMask)) * 2 + (grouped ? 1 : 0)];
     if (!w) w = std::make_unique<LevelWalker>(geometry, plans[level], mask, grouped);
     return *w;
   }
@@ -477,47 +482,45 @@ std::int64_t state_period(const LayerGeometry& geometry, MapDim d, std::int64_t 
   }
 }
 
+void KeyedClasses::clear() {
+  classes_.clear();
+  hashes_.clear();
+  index_.clear();  // keys_ keeps its vectors for reuse
+}
+
+std::size_t KeyedClasses::add(const StateKey& key, std::int64_t index, std::int64_t count) {
+  const std::size_t h = StateKeyHash{}(key);
+  const std::size_t n = classes_.size();
+  std::size_t found = n;
+  if (n <= kScanLimit) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (hashes_[i] == h && keys_[i] == key) {
+        found = i;
+        break;
+      }
+  } else if (auto it = index_.find(key); it != index_.end()) {
+    found = it->second;
+  }
+  if (found < n) {
+    classes_[found].count += count;
+    return found;
+  }
+  classes_.push_back({index, count});
+  hashes_.push_back(h);
+  if (keys_.size() <= n) keys_.emplace_back();
+  keys_[n] = key;
+  if (n + 1 > kScanLimit) {
+    if (n == kScanLimit)
+      for (std::size_t i = 0; i < n; ++i) index_.emplace(keys_[i], i);
+    index_.emplace(key, n);
+  }
+  return n;
+}
+
 std::vector<IndexClass> index_classes(std::int64_t n, std::int64_t period,
                                       const std::function<void(std::int64_t, StateKey&)>& key_at) {
-  std::vector<IndexClass> classes;
-  std::unordered_map<StateKey, std::size_t, StateKeyHash> by_key;
-  StateKey key;
-  auto add = [&](std::int64_t index, std::int64_t count) {
-    auto [it, fresh] = by_key.try_emplace(key, classes.size());
-    if (fresh) classes.push_back({index, 0});
-    classes[it->second].count += count;
-  };
-  auto one_by_one = [&](std::int64_t from, std::int64_t to) {
-    for (std::int64_t i = from; i < to; ++i) {
-      key_at(i, key);
-      add(i, 1);
-    }
-  };
-  constexpr std::int64_t kEdge = 8;
-  if (period == 0 || n <= 2 * kEdge + 2 * period) {
-    one_by_one(0, n);
-    return classes;
-  }
-  one_by_one(0, kEdge);
-  one_by_one(n - kEdge, n);
-  const std::int64_t lo = kEdge, hi = n - kEdge;  // the middle, [lo, hi)
-  for (std::int64_t r = 0; r < period; ++r) {
-    const std::int64_t first = lo + r;
-    const std::int64_t last = first + ((hi - 1 - first) / period) * period;
-    if (first >= hi) continue;
-    StateKey first_key;
-    key_at(first, first_key);
-    key_at(last, key);
-    if (key == first_key) {
-      add(first, (last - first) / period + 1);
-    } else {
-      for (std::int64_t i = first; i < hi; i += period) {
-        key_at(i, key);
-        add(i, 1);
-      }
-    }
-  }
-  return classes;
+  KeyedClasses into;
+  return index_classes_into(into, n, period, key_at);
 }
 
 }  // namespace metronome

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "spec/dims.hpp"
@@ -168,12 +169,76 @@ struct IndexClass {
   std::int64_t index = 0;
   std::int64_t count = 0;
 };
+
+// Keys with the first index that had each and a running count, in order of first appearance.
+// Few classes are the rule, so keys are found by a scan of their hashes; a map takes over when
+// there are many.
+class KeyedClasses {
+ public:
+  void clear();
+  // Returns the position of the key's class in classes().
+  std::size_t add(const StateKey& key, std::int64_t index, std::int64_t count);
+  const std::vector<IndexClass>& classes() const { return classes_; }
+  // Scratch keys for index_classes_into.
+  StateKey scratch_key, scratch_first_key;
+
+ private:
+  static constexpr std::size_t kScanLimit = 32;
+  std::vector<IndexClass> classes_;
+  std::vector<std::size_t> hashes_;
+  std::vector<StateKey> keys_;
+  std::unordered_map<StateKey, std::size_t, StateKeyHash> index_;  // when above kScanLimit
+};
+
 std::vector<IndexClass> index_classes(std::int64_t n, std::int64_t period,
                                       const std::function<void(std::int64_t, StateKey&)>& key_at);
+
+// The same, into reusable scratch space (no allocation once warm); `key_at(i, key)` must fill
+// `key` from scratch (clear it first). The classes stay valid until the next call with `into`.
+template <typename KeyAt>
+const std::vector<IndexClass>& index_classes_into(KeyedClasses& into, std::int64_t n,
+                                                  std::int64_t period, const KeyAt& key_at);
 // The period of a map's states along its loop: stride / gcd(step, stride) for Y and X maps, with
 // step = offset x index_step (index_step: how many chunks one loop step moves, the unit count for
 // fold loops), 1 for N, K, C, Y', X', 0 (none) for R and S.
 std::int64_t state_period(const LayerGeometry& geometry, MapDim d, std::int64_t offset,
                           std::int64_t index_step = 1);
+
+template <typename KeyAt>
+const std::vector<IndexClass>& index_classes_into(KeyedClasses& into, std::int64_t n,
+                                                  std::int64_t period, const KeyAt& key_at) {
+  into.clear();
+  StateKey& key = into.scratch_key;
+  auto one_by_one = [&](std::int64_t from, std::int64_t to) {
+    for (std::int64_t i = from; i < to; ++i) {
+      key_at(i, key);
+      into.add(key, i, 1);
+    }
+  };
+  constexpr std::int64_t kEdge = 8;
+  if (period == 0 || n <= 2 * kEdge + 2 * period) {
+    one_by_one(0, n);
+    return into.classes();
+  }
+  one_by_one(0, kEdge);
+  one_by_one(n - kEdge, n);
+  const std::int64_t lo = kEdge, hi = n - kEdge;  // the middle, [lo, hi)
+  for (std::int64_t r = 0; r < period; ++r) {
+    const std::int64_t first = lo + r;
+    const std::int64_t last = first + ((hi - 1 - first) / period) * period;
+    if (first >= hi) continue;
+    key_at(first, into.scratch_first_key);
+    key_at(last, key);
+    if (key == into.scratch_first_key) {
+      into.add(key, first, (last - first) / period + 1);
+    } else {
+      for (std::int64_t i = first; i < hi; i += period) {
+        key_at(i, key);
+        into.add(key, i, 1);
+      }
+    }
+  }
+  return into.classes();
+}
 
 }  // namespace metronome

@@ -1,0 +1,95 @@
+// The class tables behind the grouped walks (spec/semantics_walk.hpp): KeyedClasses must group
+// equal keys whether it scans or uses its map, and index_classes_into must give the same
+// partition as keying every index, for keys that only change near the ends.
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "spec/semantics_walk.hpp"
+
+namespace metronome {
+namespace {
+
+// (key -> total count) of a list of classes, each class's key taken from key_at(its index).
+template <typename KeyAt>
+std::map<StateKey, std::int64_t> totals(const std::vector<IndexClass>& classes,
+                                        const KeyAt& key_at) {
+  std::map<StateKey, std::int64_t> out;
+  StateKey key;
+  for (const IndexClass& c : classes) {
+    key_at(c.index, key);
+    EXPECT_EQ(out.count(key), 0u) << "two classes share a key";
+    out[key] += c.count;
+  }
+  return out;
+}
+
+template <typename KeyAt>
+std::map<StateKey, std::int64_t> brute_force(std::int64_t n, const KeyAt& key_at) {
+  std::map<StateKey, std::int64_t> out;
+  StateKey key;
+  for (std::int64_t i = 0; i < n; ++i) {
+    key_at(i, key);
+    ++out[key];
+  }
+  return out;
+}
+
+TEST(KeyedClasses, GroupsEqualKeysBelowAndAboveTheScanLimit) {
+  KeyedClasses classes;
+  for (int round = 0; round < 2; ++round) {  // reused after clear()
+    classes.clear();
+    std::map<StateKey, std::int64_t> expected;
+    for (std::int64_t i = 0; i < 500; ++i) {
+      const StateKey key{i % 97, (i % 97) * 3 - 5};
+      const std::size_t at = classes.add(key, i, i % 4 + 1);
+      expected[key] += i % 4 + 1;
+      ASSERT_LT(at, classes.classes().size());
+      EXPECT_EQ(classes.classes()[at].index, i % 97) << "first index of the class";
+    }
+    ASSERT_EQ(classes.classes().size(), 97u);
+    for (const IndexClass& c : classes.classes())
+      EXPECT_EQ(c.count, (expected[StateKey{c.index, c.index * 3 - 5}]));
+  }
+}
+
+TEST(IndexClasses, MatchKeyingEveryIndex) {
+  KeyedClasses scratch;
+  for (std::int64_t n : {0, 1, 5, 17, 18, 19, 40, 41, 1000, 100001}) {
+    for (std::int64_t period : {0, 1, 2, 3, 4}) {
+      // Edge effects reach up to 5 indices from either end; otherwise the key repeats with the
+      // period (a shape that index_classes is meant for).
+      auto key_at = [&](std::int64_t i, StateKey& key) {
+        key.clear();
+        if (i < 5)
+          key.push_back(1000 + i);
+        else if (i >= n - 5)
+          key.push_back(2000 + (n - i));
+        else
+          key.push_back(period == 0 ? i : i % period);
+      };
+      const std::vector<IndexClass> one = index_classes(n, period, key_at);
+      const std::vector<IndexClass>& into = index_classes_into(scratch, n, period, key_at);
+      const auto expected = brute_force(n, key_at);
+      EXPECT_EQ(totals(one, key_at), expected) << "n " << n << " period " << period;
+      EXPECT_EQ(totals(into, key_at), expected) << "n " << n << " period " << period;
+    }
+  }
+}
+
+TEST(IndexClasses, MiddleThatChangesIsKeyedOneByOne) {
+  // The first and last index of a residue class disagree: every index of it is keyed.
+  const std::int64_t n = 200;
+  auto key_at = [](std::int64_t i, StateKey& key) {
+    key.clear();
+    key.push_back(i < 100 ? 0 : 1);
+  };
+  KeyedClasses scratch;
+  EXPECT_EQ(totals(index_classes_into(scratch, n, 1, key_at), key_at), brute_force(n, key_at));
+}
+
+}  // namespace
+}  // namespace metronome
