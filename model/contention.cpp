@@ -12,6 +12,7 @@
 #include <numeric>
 #include <optional>
 
+#include "model/pipeline.hpp"
 #include "spec/l2_banks.hpp"
 
 namespace metronome {
@@ -519,16 +520,12 @@ struct ClassCost {
   double egress_latency = 0;   // cycles from the farthest draining PE to L2
 };
 
-// Pipeline cycles of the controller and the cores that no link or bank explains
-// (model/README.md, 5b): a staged step's requests reach L2 one cycle later; a word L2 reads
-// enters the network two cycles after its bank serves it and a PE uses a delivered word one
-// cycle after delivery; a finished step frees its slot of the window one cycle later; drained
-// partial sums leave one cycle after the step ends; the final write-back waits one cycle.
-constexpr double kRequestCycles = 1;
-constexpr double kDeliveryCycles = 3;
-constexpr double kRetireCycles = 1;
-constexpr double kDrainCycles = 1;
-constexpr double kWritebackCycles = 1;
+// Pipeline cycles (model/pipeline.hpp), as doubles for the queueing arithmetic.
+constexpr double kRequestCycles = pipeline::kRequestCycles;
+constexpr double kDeliveryCycles = pipeline::kDeliveryCycles;
+constexpr double kRetireCycles = pipeline::kRetireCycles;
+constexpr double kDrainCycles = pipeline::kDrainCycles;
+constexpr double kWritebackCycles = pipeline::kWritebackCycles;
 
 // Enumerating words costs memory and time; transitions that move more (PE-summed) words than
 // this are analysed with identical tiles only (the simple model's multicast rule).

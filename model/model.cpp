@@ -12,6 +12,7 @@
 #include "model/fills.hpp"
 #include "model/maestro_semantics.hpp"
 #include "model/noc_geometry.hpp"
+#include "model/pipeline.hpp"
 #include "spec/semantics.hpp"
 #include "spec/semantics_walk.hpp"
 
@@ -218,20 +219,22 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     const double transfer = static_cast<double>(std::max(in_cycles, out_cycles));
     exposed += n * std::max(0.0, transfer - compute_per_step);
   }
-  const std::int64_t pipeline =
+  const std::int64_t steady =
       checked_add(compute_total, whole_cycles(exposed), SourceLocation{}, "runtime");
   // Latencies are below 2^32 (Hardware::check_limits), so these sums stay far from overflow
   // once each term is a checked count.
-  const std::int64_t fill = first_ingress + dist.hop_latency_to_farthest();
-  const std::int64_t drain = last_egress + red.hop_latency_to_farthest();
+  const std::int64_t fill =
+      first_ingress + dist.hop_latency_to_farthest() + pipeline::kFillCycles;
+  const std::int64_t drain =
+      last_egress + red.hop_latency_to_farthest() + pipeline::kDrainTailCycles;
   const std::int64_t on_chip =
-      checked_add(checked_add(fill, pipeline, SourceLocation{}, "runtime"), drain,
+      checked_add(checked_add(fill, steady, SourceLocation{}, "runtime"), drain,
                   SourceLocation{}, "runtime");
   const double dram_words =
       static_cast<double>(tr.dram.reads()) + static_cast<double>(tr.dram.writes());
-  const std::int64_t dram_cycles =
-      transfer_cycles(dram_words, hw.dram.words_per_cycle) + hw.dram.latency_cycles;
-  m.runtime_cycles = std::max(on_chip + hw.dram.latency_cycles, dram_cycles);
+  const std::int64_t dram_cycles = transfer_cycles(dram_words, hw.dram.words_per_cycle);
+  // The first words wait for DRAM's latency and so does the last write-back.
+  m.runtime_cycles = std::max(on_chip, dram_cycles) + 2 * hw.dram.latency_cycles;
   if (options.noc_model == NocModel::Contention) {
     // Section 5b: per-link loads on the topology graph, step by step.
     const ContentionInputs inputs{geometry,        plans,    pe_fills,

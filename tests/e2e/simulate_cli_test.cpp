@@ -90,6 +90,27 @@ TEST(SimulateCli, IdealTrafficEqualsTheModelsForWeightStationaryDataflows) {
   }
 }
 
+// On ideal hardware nothing but compute and the registered blocks' fill and drain takes time,
+// so the model's runtime (model/README.md section 5) and the simulator's agree to the cycle for
+// every small layer x library dataflow.
+TEST(SimulateCli, IdealRuntimeEqualsTheModelsForEveryDataflow) {
+  const std::string workload = source_path("configs/networks/small.m");
+  const nlohmann::json sim = run_json({"simulate", workload, "--dataflow", "all", "--hw", "ideal"});
+  const nlohmann::json model = run_json({"model", workload, "--dataflow", "all", "--hw", "ideal"});
+  ASSERT_EQ(sim.size(), model.size());
+  int compared = 0;
+  for (std::size_t i = 0; i < sim.size(); ++i) {
+    if (sim[i]["status"] != "ok") continue;
+    const std::string what =
+        sim[i]["layer"].get<std::string>() + " x " + sim[i]["dataflow"].get<std::string>();
+    ASSERT_EQ(model[i]["layer"], sim[i]["layer"]) << what;
+    ASSERT_EQ(model[i]["dataflow"], sim[i]["dataflow"]) << what;
+    EXPECT_EQ(sim[i]["runtime_cycles"], model[i]["runtime_cycles"]) << what;
+    ++compared;
+  }
+  EXPECT_GE(compared, 25);
+}
+
 TEST(SimulateCli, RerunsGiveIdenticalRecords) {
   const std::string workload = source_path("configs/networks/small.m");
   const std::vector<std::string> args = {"simulate", workload, "--dataflow", "rs", "--hw",

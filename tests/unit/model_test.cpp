@@ -44,15 +44,26 @@ Mapping weight_stationary_k() {
       "ws_k.m");
 }
 
-TEST(Model, IdealHardwareRuntimeIsCompute) {
-  // K=4 C=2 R=S=3 on 5x5 input: 9 outputs per k; each step a PE does C*R*S = 18 MACs.
+TEST(Model, IdealHardwareRuntimeIsComputePlusPipelineFillAndDrain) {
+  // K=4 C=2 R=S=3 on 5x5 input: 9 outputs per k; each step a PE does C*R*S = 18 MACs. With
+  // unlimited bandwidth and zero latencies only the registered blocks' cycles remain: 4 before
+  // the first MAC (request, L2 read, NoC, PE) and 5 after the last (drain, NoC, L2, write-back).
   const Layer layer = conv(4, 2, 3, 3, 5, 5);
   const Metrics m = evaluate_layer(layer, weight_stationary_k(), ideal(4));
   ASSERT_EQ(m.status, RecordStatus::Ok) << m.note;
   EXPECT_EQ(m.macs, 4 * 2 * 9 * 9);
   EXPECT_EQ(m.steps, 9);
-  EXPECT_EQ(m.runtime_cycles, 9 * 18);
-  EXPECT_DOUBLE_EQ(m.pe_utilization, 1.0);
+  EXPECT_EQ(m.runtime_cycles, 9 * 18 + 4 + 5);
+  EXPECT_DOUBLE_EQ(m.pe_utilization, (9.0 * 18) / (9 * 18 + 9));
+}
+
+TEST(Model, DramLatencyIsPaidByTheFirstReadAndTheLastWriteBack) {
+  const Layer layer = conv(4, 2, 3, 3, 5, 5);
+  Hardware hw = ideal(4);
+  const Metrics base = evaluate_layer(layer, weight_stationary_k(), hw);
+  hw.dram.latency_cycles = 7;
+  const Metrics slow = evaluate_layer(layer, weight_stationary_k(), hw);
+  EXPECT_EQ(slow.runtime_cycles, base.runtime_cycles + 2 * 7);
 }
 
 TEST(Model, FillsReuseAndMulticast) {
