@@ -645,35 +645,19 @@ Comparisons compare_variants(const std::vector<JobKey>& jobs, const std::vector<
   return cs;
 }
 
-std::size_t Comparisons::failed_jobs() const {
+std::size_t Comparisons::count_jobs(bool JobComparison::*flag) const {
   std::size_t n = 0;
   for (std::size_t ji = 0; ji < per_variant.front().jobs.size(); ++ji)
     n += std::any_of(per_variant.begin(), per_variant.end(),
-                     [&](const Comparison& c) { return c.jobs[ji].failed; })
+                     [&](const Comparison& c) { return c.jobs[ji].*flag; })
              ? 1
              : 0;
   return n;
 }
 
-std::size_t Comparisons::invalid_jobs() const {
-  std::size_t n = 0;
-  for (std::size_t ji = 0; ji < per_variant.front().jobs.size(); ++ji)
-    n += std::any_of(per_variant.begin(), per_variant.end(),
-                     [&](const Comparison& c) { return c.jobs[ji].invalid; })
-             ? 1
-             : 0;
-  return n;
-}
-
-std::size_t Comparisons::missing_jobs() const {
-  std::size_t n = 0;
-  for (std::size_t ji = 0; ji < per_variant.front().jobs.size(); ++ji)
-    n += std::any_of(per_variant.begin(), per_variant.end(),
-                     [&](const Comparison& c) { return c.jobs[ji].missing; })
-             ? 1
-             : 0;
-  return n;
-}
+std::size_t Comparisons::failed_jobs() const { return count_jobs(&JobComparison::failed); }
+std::size_t Comparisons::invalid_jobs() const { return count_jobs(&JobComparison::invalid); }
+std::size_t Comparisons::missing_jobs() const { return count_jobs(&JobComparison::missing); }
 
 void write_summary(std::ostream& out, const Comparisons& cs) {
   if (cs.per_variant.size() == 1) {

@@ -115,6 +115,9 @@ struct Comparisons {
   std::size_t failed_jobs() const;   // jobs with a failed record in any variant
   std::size_t invalid_jobs() const;  // jobs with an invalid_mapping record in any variant
   std::size_t missing_jobs() const;  // jobs missing a record of some variant or engine
+
+ private:
+  std::size_t count_jobs(bool JobComparison::*flag) const;  // jobs with `flag` in any variant
 };
 // compare() for each of `variants` (names; empty = the default variant alone).
 Comparisons compare_variants(const std::vector<JobKey>& jobs, const std::vector<Engine>& engines,
