@@ -230,11 +230,21 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   const std::int64_t on_chip =
       checked_add(checked_add(fill, steady, SourceLocation{}, "runtime"), drain,
                   SourceLocation{}, "runtime");
-  const double dram_words =
-      static_cast<double>(tr.dram.reads()) + static_cast<double>(tr.dram.writes());
+  // DRAM reads (and write-backs of evicted partial sums) overlap the on-chip work; the final
+  // write-back of the outputs follows the last partial sum: read out of the L2 banks and sent
+  // over the DRAM channel, whichever is slower. The first words wait for DRAM's latency and so
+  // does the last write-back.
+  const double output_words = static_cast<double>(tensor_words[Tensor::Output]);
+  const double dram_words = static_cast<double>(tr.dram.reads()) +
+                            static_cast<double>(tr.dram.writes()) - output_words;
   const std::int64_t dram_cycles = transfer_cycles(dram_words, hw.dram.words_per_cycle);
-  // The first words wait for DRAM's latency and so does the last write-back.
-  m.runtime_cycles = std::max(on_chip, dram_cycles) + 2 * hw.dram.latency_cycles;
+  const std::int64_t write_back = std::max(
+      transfer_cycles(output_words, static_cast<double>(hw.l2.banks) * hw.l2.words_per_bank_per_cycle),
+      transfer_cycles(output_words, hw.dram.words_per_cycle));
+  m.runtime_cycles =
+      checked_add(checked_add(std::max(on_chip, dram_cycles), write_back, SourceLocation{},
+                              "runtime"),
+                  2 * hw.dram.latency_cycles, SourceLocation{}, "runtime");
   if (options.noc_model == NocModel::Contention) {
     // Section 5b: per-link loads on the topology graph, step by step.
     const ContentionInputs inputs{geometry,        plans,    pe_fills,

@@ -57,6 +57,18 @@ TEST(Model, IdealHardwareRuntimeIsComputePlusPipelineFillAndDrain) {
   EXPECT_DOUBLE_EQ(m.pe_utilization, (9.0 * 18) / (9 * 18 + 9));
 }
 
+TEST(Model, TheOutputsWriteBackFollowsTheLastPartialSum) {
+  // 36 outputs over a 2 words/cycle DRAM channel: 18 cycles after the on-chip work (171 cycles,
+  // which hides the 122 input and weight words read at 2 words/cycle).
+  const Layer layer = conv(4, 2, 3, 3, 5, 5);
+  Hardware hw = ideal(4);
+  const Metrics base = evaluate_layer(layer, weight_stationary_k(), hw);
+  hw.dram.words_per_cycle = 2;
+  const Metrics narrow = evaluate_layer(layer, weight_stationary_k(), hw);
+  ASSERT_EQ(narrow.traffic.dram.tensor[Tensor::Output].writes, 36);
+  EXPECT_EQ(narrow.runtime_cycles, base.runtime_cycles + 18);
+}
+
 TEST(Model, DramLatencyIsPaidByTheFirstReadAndTheLastWriteBack) {
   const Layer layer = conv(4, 2, 3, 3, 5, 5);
   Hardware hw = ideal(4);
