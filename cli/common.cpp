@@ -236,6 +236,15 @@ void ModelVariantOptions::add_to(CLI::App& command) {
       ->type_name("simple|contention");
 }
 
+void ModelVariantOptions::apply_to(validation::ResolvedSuite& suite) const {
+  if (!given()) return;
+  if (!suite.runs(Engine::Model))
+    throw UsageError(
+        "--semantics / --noc-model: the suite does not run the model engine (expected a suite "
+        "whose engines include model, or neither option)");
+  suite.set_models({validation::model_variant_from_options(semantics, noc_model)});
+}
+
 int JobCommandOptions::run(std::ostream& out, std::ostream& err, const Evaluate& evaluate,
                            const ExtraCsvColumns& extra_csv) const {
   if (json == "-" && csv == "-")

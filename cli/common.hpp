@@ -14,6 +14,7 @@
 #include "spec/layer.hpp"
 #include "spec/mapping.hpp"
 #include "spec/metrics.hpp"
+#include "validation/suite.hpp"
 
 namespace metronome::cli {
 
@@ -98,6 +99,9 @@ struct ModelVariantOptions {
 
   void add_to(CLI::App& command);
   bool given() const { return !semantics.empty() || !noc_model.empty(); }
+  // When given, makes `suite` run this variant only. A suite that does not run the model engine
+  // is refused (UsageError): the options would change its identity and nothing else.
+  void apply_to(validation::ResolvedSuite& suite) const;
 };
 
 }  // namespace metronome::cli

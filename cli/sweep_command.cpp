@@ -127,9 +127,7 @@ int SweepCommand::run(std::ostream& out, std::ostream& err) const {
                                                dataflow_files(dataflow_), hw, hw_path);
   }
 
-  if (variant_.given())
-    spec.base.set_models(
-        {validation::model_variant_from_options(variant_.semantics, variant_.noc_model)});
+  variant_.apply_to(spec.base);
   validation::Sweep sweep =
       validation::make_sweep(spec, (fs::path(out_dir_) / validation::kSweepHardwareDir).string());
 

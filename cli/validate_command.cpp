@@ -109,9 +109,7 @@ int ValidateCommand::run(std::ostream& out, std::ostream& err) const {
   const std::string suite_path =
       suite_.empty() ? source_dir() + "/configs/validation/quick.yaml" : suite_;
   validation::ResolvedSuite suite = validation::load_suite(suite_path, dirs);
-  if (variant_.given())
-    suite.set_models(
-        {validation::model_variant_from_options(variant_.semantics, variant_.noc_model)});
+  variant_.apply_to(suite);
   return validation::run_suite(suite, options, out, err);
 }
 

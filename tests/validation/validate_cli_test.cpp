@@ -113,6 +113,14 @@ TEST(ValidateCli, BadModelVariantsExitWithStatus2) {
   r = run_metronome({"validate", "--merge", dir.path().string(), "--noc-model", "contention"});
   EXPECT_EQ(r.exit_status, 2) << r.describe();
   EXPECT_NE(r.err.find("--merge joins finished shards"), std::string::npos) << r.err;
+  // A suite that runs no model: the options would only change its identity.
+  const std::string sim_only = dir.write("sim_only.yaml", tiny_suite("engines: [sim]\n"));
+  r = run_metronome(validate_args(sim_only, dir.path() / "out", {"--noc-model", "contention"}));
+  EXPECT_EQ(r.exit_status, 2) << r.describe();
+  EXPECT_NE(r.err.find("--semantics / --noc-model: the suite does not run the model engine"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "out"));
 }
 
 TEST(ValidateCli, SimulatorFailuresAreRecordedNotFatal) {
