@@ -10,7 +10,7 @@ its records (wall_seconds, sim_cycles_per_second) differ from run to run and are
 Compares:
   report.md      byte for byte
   results.csv    row by row, without the timing columns
-  results.jsonl  per (layer, dataflow, hardware, engine): every key exactly once in each
+  results.jsonl  per (layer, dataflow, hardware, engine, variant): every key exactly once in each
                  directory, and the records equal without the timing fields (the lines may come
                  in any order: an unsharded run appends them as the simulations finish)
   manifest.json  suite, suite_identity, engines, jobs_total, jobs (not shard or suite_file)
@@ -26,7 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 TIMING_FIELDS = ("wall_seconds", "sim_cycles_per_second")
-MANIFEST_FIELDS = ("suite", "suite_identity", "engines", "jobs_total", "jobs")
+MANIFEST_FIELDS = ("suite", "suite_identity", "engines", "model_variants", "jobs_total", "jobs")
 
 
 def read(path):
@@ -49,7 +49,8 @@ def records(directory):
         except json.JSONDecodeError as e:
             print(f"compare_outputs: {path}:{n}: not JSON: {e}")
             sys.exit(2)
-        key = (r.get("layer"), r.get("dataflow"), r.get("hardware"), r.get("engine"))
+        key = (r.get("layer"), r.get("dataflow"), r.get("hardware"), r.get("engine"),
+               r.get("semantics"), r.get("noc_model"))  # a model record per variant
         counts[key] += 1
         by_key[key] = {k: v for k, v in r.items() if k not in TIMING_FIELDS}
     return by_key, counts

@@ -135,7 +135,12 @@ cancel_all_jobs() { # so that no job step outlives slurmd (only this test's clus
   scancel --full --user=root 2>/dev/null
   wait_until 20 queue_empty || echo "$TEST_NAME: jobs still queued after scancel"
 }
-queue_empty() { [ -z "$(squeue -h -o %i)" ]; }
+# A failing squeue (controller down) is not an empty queue.
+queue_empty() {
+  local q
+  q=$(squeue -h -o %i) || return 1
+  [ -z "$q" ]
+}
 
 start_daemon slurmctld slurmctld -D -c -f "$SLURM_CONF"
 start_daemon slurmd slurmd -D -f "$SLURM_CONF" -N "$host"

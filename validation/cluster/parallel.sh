@@ -68,11 +68,12 @@ sh_quote() {  # one word, single-quoted for the shell parallel runs the command 
 # One string, so that paths with spaces survive parallel (which joins its command words with
 # spaces and gives them to a shell, also over ssh); parallel replaces {} with the shard number.
 command="$(sh_quote "$metronome") validate $(sh_quote "$suite") --shard {}/$shards"
-command+=" --out $(sh_quote "$out")/shard-{} --resume --jobs $jobs --no-plots"
+command+=" --out $(sh_quote "$out")/shard-{} --resume --jobs $(sh_quote "$jobs") --no-plots"
 for word in ${METRONOME_SHARD_ARGS:-}; do command+=" $(sh_quote "$word")"; done
 command+=" > $(sh_quote "$out")/shard-{}.log 2>&1"
 parallel --will-cite --joblog "$joblog" --halt never "${parallel_options[@]}" "$command" \
   ::: $(seq 1 "$shards") || true
+[ -f "$joblog" ] || die "GNU parallel did not start (no $joblog): check PARALLEL_OPTIONS"
 
 # The joblog: Seq Host Starttime JobRuntime Send Receive Exitval Signal Command; Seq is the
 # shard number (the inputs are 1..N in order).
