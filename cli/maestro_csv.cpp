@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <utility>
 
 namespace metronome::cli {
@@ -25,9 +26,11 @@ std::string ratio(std::int64_t a, std::int64_t b) {
 std::vector<CsvColumn> maestro_csv_columns(const std::vector<Job>& jobs, const Hardware& hw,
                                            const std::string& network) {
   // The metronome tensor behind MAESTRO's tensor name for the record `index`.
-  const auto tensor_of = [jobs](std::size_t index, Tensor maestro_name) {
-    const bool gemm =
-        index < jobs.size() && jobs[index].layer && jobs[index].layer->type == LayerType::Gemm;
+  // Which records are GEMM layers (shared by the columns, not a copy of `jobs` each).
+  auto gemm_flags = std::make_shared<std::vector<bool>>();
+  for (const Job& job : jobs) gemm_flags->push_back(job.layer && job.layer->type == LayerType::Gemm);
+  const auto tensor_of = [gemm_flags](std::size_t index, Tensor maestro_name) {
+    const bool gemm = index < gemm_flags->size() && (*gemm_flags)[index];
     if (!gemm || maestro_name == Tensor::Output) return maestro_name;
     return maestro_name == Tensor::Input ? Tensor::Weight : Tensor::Input;
   };
