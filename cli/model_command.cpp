@@ -41,10 +41,12 @@ int ModelCommand::run(std::ostream& out, std::ostream& err) const {
     extra = [](const std::vector<Job>& jobs, const Hardware& hw, const Workload& workload) {
       return maestro_csv_columns(jobs, hw, workload.network);
     };
+  // Layers of one shape share their analysis (a network repeats shapes).
+  ModelSession session;
   return jobs_.run(
       out, err,
       [&](const Job& job, const Hardware& hw) {
-        Metrics m = evaluate_layer(*job.layer, *job.mapping, hw, options);
+        Metrics m = session.evaluate(*job.layer, *job.mapping, hw, options);
         m.noc_model = noc;
         return m;
       },

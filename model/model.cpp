@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <array>
+#include <map>
+#include <optional>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -35,15 +38,48 @@ std::int64_t transfer_cycles(double words, double per_cycle) {
   return whole_cycles(words / per_cycle);
 }
 
+// Number of distinct tile bounds. Sorting the bounds themselves compared up to 8 words per step;
+// sorting their hashes and comparing only within runs of equal hashes gives the same count.
+std::int64_t count_distinct(const std::vector<std::array<std::int64_t, 8>>& held) {
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> hashed;
+  hashed.reserve(held.size());
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (std::int64_t v : held[i]) h = (h ^ static_cast<std::uint64_t>(v)) * 1099511628211ull;
+    hashed.emplace_back(h, static_cast<std::uint32_t>(i));
+  }
+  std::sort(hashed.begin(), hashed.end());
+  std::int64_t distinct = 0;
+  std::vector<std::uint32_t> kept;
+  for (std::size_t run = 0; run < hashed.size();) {
+    std::size_t end = run + 1;
+    while (end < hashed.size() && hashed[end].first == hashed[run].first) ++end;
+    // Within a run (almost always all equal), count the bounds unlike every one kept so far.
+    kept.clear();
+    for (std::size_t i = run; i < end; ++i) {
+      const auto& bounds = held[hashed[i].second];
+      if (std::none_of(kept.begin(), kept.end(),
+                       [&](std::uint32_t k) { return held[k] == bounds; }))
+        kept.push_back(hashed[i].second);
+    }
+    distinct += static_cast<std::int64_t>(kept.size());
+    run = end;
+  }
+  return distinct;
+}
+
 // How many units share each tile, per tensor: at every level with a SpatialMap, the units of
 // the first iteration are compared; units holding identical tiles of a tensor are served by
 // one multicast (inputs, weights) or reduced together (outputs). Product over levels.
-PerTensor<std::int64_t> sharing_factors(const LayerGeometry& geometry,
-                                        const std::vector<LevelPlan>& plans, std::size_t depth) {
+// Returns the factors over the first 1, 2, ... levels (entry d - 1: depth d), so the top level's
+// factor (the L2 fallback's) comes with the PEs' from one walk.
+std::vector<PerTensor<std::int64_t>> sharing_factors(const LayerGeometry& geometry,
+                                                     const std::vector<LevelPlan>& plans) {
+  std::vector<PerTensor<std::int64_t>> by_depth;
   PerTensor<std::int64_t> factor;
   for (Tensor t : kAllTensors) factor[t] = 1;
   UnitChunks entry = geometry.whole_layer();
-  for (std::size_t l = 0; l < depth && l < plans.size(); ++l) {
+  for (std::size_t l = 0; l < plans.size(); ++l) {
     std::vector<UnitChunks> first;
     walk_level(geometry, plans[l], entry, kAllDimsMask, [&](const std::vector<UnitChunks>& units) {
       first = units;
@@ -63,23 +99,67 @@ PerTensor<std::int64_t> sharing_factors(const LayerGeometry& geometry,
           held.push_back(bounds);
         }
         const auto holders = static_cast<std::int64_t>(held.size());
-        std::sort(held.begin(), held.end());
-        const auto distinct =
-            static_cast<std::int64_t>(std::unique(held.begin(), held.end()) - held.begin());
+        const auto distinct = count_distinct(held);
         if (distinct > 0) factor[t] *= std::max<std::int64_t>(1, holders / distinct);
       }
     }
     entry = first.front();
+    by_depth.push_back(factor);
   }
-  return factor;
+  return by_depth;
 }
 
 }  // namespace
 
 namespace {
 
+// The hardware-independent part of an evaluation (ModelSession). Filled lazily, part by part:
+// an exception leaves a part empty, so the next evaluation recomputes it and throws alike.
+struct LayerAnalysis {
+  std::optional<SemanticsReport> semantics;
+  std::optional<FillCounts> pe_fills;
+  std::optional<std::vector<PerTensor<std::int64_t>>> share;  // by depth, sharing_factors
+  std::map<std::size_t, FillCounts> cut_fills;  // L2 fills per cut of the top level
+  std::optional<FillCounts> top_fills;
+};
+
+template <typename T, typename Compute>
+const T& once(std::optional<T>& slot, const Compute& compute) {
+  if (!slot) slot.emplace(compute());
+  return *slot;
+}
+
+// What the analysis depends on: the layer's shape (not its name), the resolved mapping and
+// pe.macs_per_cycle.
+StateKey analysis_key(const Layer& layer, const ResolvedMapping& resolved,
+                      std::int64_t macs_per_cycle) {
+  StateKey key{static_cast<std::int64_t>(layer.type), layer.stride_y, layer.stride_x,
+               macs_per_cycle};
+  for (Dim d : kAllDims) key.push_back(layer.size[d]);
+  for (const ResolvedLevel& level : resolved.levels) {
+    key.push_back(level.units);
+    key.push_back(static_cast<std::int64_t>(level.directives.size()));
+    for (const ResolvedDirective& d : level.directives) {
+      key.push_back(static_cast<std::int64_t>(d.kind));
+      key.push_back(static_cast<std::int64_t>(d.dim));
+      key.push_back(d.size);
+      key.push_back(d.offset);
+    }
+  }
+  return key;
+}
+
+}  // namespace
+
+struct ModelSession::Cache {
+  std::unordered_map<StateKey, LayerAnalysis, StateKeyHash> analyses;
+  std::size_t reused = 0;
+};
+
+namespace {
+
 Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
-                 const ModelOptions& options) {
+                 const ModelOptions& options, ModelSession::Cache* cache) {
   Metrics m;
   m.layer = layer.name;
   m.dataflow = mapping.name;
@@ -92,13 +172,26 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   if (options.semantics == SemanticsMode::Maestro) return evaluate_maestro(layer, mapping, hw);
 
   const ResolvedMapping resolved = resolve_mapping(mapping, layer, hw.pe.count);
-  const SemanticsReport semantics = analyze_mapping(layer, resolved, hw.pe.macs_per_cycle);
+  LayerAnalysis local;
+  LayerAnalysis* analysis = &local;
+  if (cache) {
+    auto [it, added] =
+        cache->analyses.try_emplace(analysis_key(layer, resolved, hw.pe.macs_per_cycle));
+    if (!added) ++cache->reused;
+    analysis = &it->second;
+  }
+  LayerAnalysis& a = *analysis;
+  const SemanticsReport& semantics =
+      once(a.semantics, [&] { return analyze_mapping(layer, resolved, hw.pe.macs_per_cycle); });
   if (!record_validity(semantics, m)) return m;
 
   const LayerGeometry geometry(layer);
   const std::vector<LevelPlan> plans = plan_levels(resolved);
-  const FillCounts pe_fills = count_fills(geometry, plans, plans.size());
-  const PerTensor<std::int64_t> share = sharing_factors(geometry, plans, plans.size());
+  const FillCounts& pe_fills =
+      once(a.pe_fills, [&] { return count_fills(geometry, plans, plans.size()); });
+  const std::vector<PerTensor<std::int64_t>>& share_by_depth =
+      once(a.share, [&] { return sharing_factors(geometry, plans); });
+  const PerTensor<std::int64_t>& share = share_by_depth.back();
   const NocGeometry dist(hw.noc.distribution, hw.pe.count);
   const NocGeometry red(hw.noc.reduction, hw.pe.count);
 
@@ -159,14 +252,17 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     outer.directives.resize(cut);
     outer.first_spatial = -1;
     outer.units = 1;
-    const FillCounts held = count_fills(geometry, {outer}, 1);
+    auto held_at = a.cut_fills.find(cut);
+    if (held_at == a.cut_fills.end())
+      held_at = a.cut_fills.emplace(cut, count_fills(geometry, {outer}, 1)).first;
+    const FillCounts& held = held_at->second;
     placed = true;
     l2_required = footprint;
     for (Tensor t : kAllTensors) dram_fill[t] = held.words[t];
   }
   if (!placed) {
-    const FillCounts top = count_fills(geometry, plans, 1);
-    const PerTensor<std::int64_t> top_share = sharing_factors(geometry, plans, 1);
+    const FillCounts& top = once(a.top_fills, [&] { return count_fills(geometry, plans, 1); });
+    const PerTensor<std::int64_t>& top_share = share_by_depth.front();
     for (Tensor t : kAllTensors) {
       dram_fill[t] = std::max(tensor_words[t], top.words[t] / top_share[t]);
       l2_required += top.max_tile[t] * top.leaves / top_share[t];
@@ -279,10 +375,12 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
 
 }  // namespace
 
-Metrics evaluate_layer(const Layer& layer, const Mapping& mapping, const Hardware& hw,
-                       const ModelOptions& options) {
+namespace {
+
+Metrics evaluate_named(const Layer& layer, const Mapping& mapping, const Hardware& hw,
+                       const ModelOptions& options, ModelSession::Cache* cache) {
   try {
-    return evaluate(layer, mapping, hw, options);
+    return evaluate(layer, mapping, hw, options, cache);
   } catch (const InputError& e) {
     if (!e.where().file.empty()) throw;
     // Name the layer and dataflow the problem comes from.
@@ -292,5 +390,22 @@ Metrics evaluate_layer(const Layer& layer, const Mapping& mapping, const Hardwar
                      e.expected());
   }
 }
+
+}  // namespace
+
+Metrics evaluate_layer(const Layer& layer, const Mapping& mapping, const Hardware& hw,
+                       const ModelOptions& options) {
+  return evaluate_named(layer, mapping, hw, options, nullptr);
+}
+
+ModelSession::ModelSession() : cache_(std::make_unique<Cache>()) {}
+ModelSession::~ModelSession() = default;
+
+Metrics ModelSession::evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
+                               const ModelOptions& options) {
+  return evaluate_named(layer, mapping, hw, options, cache_.get());
+}
+
+std::size_t ModelSession::reused() const { return cache_->reused; }
 
 }  // namespace metronome

@@ -2,6 +2,9 @@
 // The analytical cost model (MAESTRO family, exact directive semantics). Equations and the
 // hardware behaviour each assumes: model/README.md.
 
+#include <cstddef>
+#include <memory>
+
 #include "spec/hardware.hpp"
 #include "spec/layer.hpp"
 #include "spec/mapping.hpp"
@@ -24,5 +27,27 @@ struct ModelOptions {
 // the mapping (docs/maestro-model.md, section 13).
 Metrics evaluate_layer(const Layer& layer, const Mapping& mapping, const Hardware& hardware,
                        const ModelOptions& options = {});
+
+// Evaluations that share their hardware-independent work. A network repeats layer shapes
+// (ResNet-50: 53 layers, 23 shapes) and a sweep evaluates one layer x dataflow on several
+// hardware descriptions; the validity analysis, the fill counts and the sharing factors depend
+// only on the layer's shape, the resolved mapping and pe.macs_per_cycle, so they are computed
+// once per such key and reused. Records are identical to evaluate_layer's. Not thread-safe.
+class ModelSession {
+ public:
+  ModelSession();
+  ~ModelSession();
+  ModelSession(const ModelSession&) = delete;
+  ModelSession& operator=(const ModelSession&) = delete;
+
+  Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hardware,
+                   const ModelOptions& options = {});
+  std::size_t reused() const;  // evaluations that found their analysis already done
+
+  struct Cache;  // defined in model.cpp
+
+ private:
+  std::unique_ptr<Cache> cache_;
+};
 
 }  // namespace metronome

@@ -141,6 +141,9 @@ class Analysis {
     report.performed_macs = performed;
     report.missing_macs = layer_macs - covered;
     report.duplicated_macs = performed - covered;
+    // The flags only serve the search for examples, which a valid mapping does not need.
+    if (report.missing_macs > 0 || report.duplicated_macs > 0)
+      for (CoordinateGroup& g : groups) build_prefix_flags(g);
     if (report.missing_macs > 0) find_first(groups, duplicate_units, false, report.first_missing);
     if (report.duplicated_macs > 0)
       find_first(groups, duplicate_units, true, report.first_duplicated);
@@ -172,16 +175,21 @@ class Analysis {
     for (std::size_t i = d; i-- > 1;) stride[i - 1] = stride[i] * extent[i];
 
     std::int64_t performed = 0;
-    auto add_box = [&](const MacBox& box) {
+    std::array<Interval, kCoords> range;
+    auto add_box = [&](const UnitChunks& unit) {
+      // Only the group's coordinates of the unit's MAC box.
       std::int64_t volume = 1;
-      for (std::size_t i = 0; i < d; ++i) volume *= box.range[g.coords[i]].length();
+      for (std::size_t i = 0; i < d; ++i) {
+        range[i] = geometry_.box_range(unit, g.coords[i]);
+        volume *= range[i].length();
+      }
       if (volume == 0) return;
       performed = add_or_throw(performed, volume, "number of performed MACs");
       for (std::uint32_t corner = 0; corner < (1u << d); ++corner) {
         std::int64_t index = 0;
         int sign = 1;
         for (std::size_t i = 0; i < d; ++i) {
-          const Interval& r = box.range[g.coords[i]];
+          const Interval& r = range[i];
           if (corner & (1u << i)) {
             index += r.hi * stride[i];
             sign = -sign;
@@ -195,32 +203,41 @@ class Analysis {
     walk_group(g.dims, 0, geometry_.whole_layer(), add_box);
     g.performed = performed;
 
-    // Prefix sums along each axis turn the difference array into counts.
+    // Prefix sums along each axis turn the difference array into counts (blocks x positions
+    // along the axis x the cells inside, so no division per cell).
     for (std::size_t axis = 0; axis < d; ++axis) {
-      for (std::int64_t i = 0; i < cells; ++i) {
-        const std::int64_t pos = (i / stride[axis]) % extent[axis];
-        if (pos > 0) diff[static_cast<std::size_t>(i)] += diff[static_cast<std::size_t>(i - stride[axis])];
-      }
+      const std::int64_t step = stride[axis], block = step * extent[axis];
+      for (std::int64_t b = 0; b < cells; b += block)
+        for (std::int64_t i = b + step; i < b + block; ++i)
+          diff[static_cast<std::size_t>(i)] += diff[static_cast<std::size_t>(i - step)];
     }
-    // Compact to the real cells and build the prefix flags.
+    // Compact to the real cells (an odometer over the coordinates, row-major like the cells).
     std::int64_t real_cells = 1;
     for (std::int64_t s : g.sizes) real_cells *= s;
     g.count.assign(static_cast<std::size_t>(real_cells), 0);
     std::int64_t covered = 0;
+    std::vector<std::int64_t> at(d, 0);
+    std::int64_t index = 0;
     for (std::int64_t cell = 0; cell < real_cells; ++cell) {
-      std::int64_t rest = cell, index = 0;
-      for (std::size_t i = d; i-- > 0;) {
-        index += (rest % g.sizes[i]) * stride[i];
-        rest /= g.sizes[i];
-      }
       const std::int64_t c = diff[static_cast<std::size_t>(index)];
       g.count[static_cast<std::size_t>(cell)] =
           static_cast<std::int32_t>(std::min<std::int64_t>(c, 1 << 30));
       if (c > 0) ++covered;
+      for (std::size_t i = d; i-- > 0;) {
+        index += stride[i];
+        if (++at[i] < g.sizes[i]) break;
+        index -= at[i] * stride[i];
+        at[i] = 0;
+      }
     }
     g.covered = covered;
+  }
+
+  static void build_prefix_flags(CoordinateGroup& g) {
+    const std::size_t d = g.coords.size();
+    const std::size_t real_cells = g.count.size();
     g.prefix_flags.assign(d + 1, {});
-    g.prefix_flags[d].resize(static_cast<std::size_t>(real_cells));
+    g.prefix_flags[d].resize(real_cells);
     for (std::size_t cell = 0; cell < g.count.size(); ++cell) {
       const std::int32_t c = g.count[cell];
       g.prefix_flags[d][cell] = static_cast<std::uint8_t>((c == 0 ? 1 : 0) | (c >= 1 ? 2 : 0) |
@@ -238,7 +255,7 @@ class Analysis {
   template <typename Leaf>
   void walk_group(DimMask mask, std::size_t level, const UnitChunks& entry, Leaf& leaf) {
     if (level == levels_.size()) {
-      leaf(geometry_.box(entry));
+      leaf(entry);
       return;
     }
     if ((level_dims_[level] & mask) == 0) {

@@ -7,28 +7,14 @@
 
 namespace metronome {
 
+using walk_detail::ceil_div;
+using walk_detail::floor_div;
+
 namespace {
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return -floor_div(-a, b); }
 
 constexpr std::size_t coord(Dim d) { return static_cast<std::size_t>(d); }
 
 }  // namespace
-
-Interval make_interval(std::int64_t lo, std::int64_t hi) {
-  if (hi <= lo) return {};
-  return {lo, hi};
-}
-
-Interval intersect(Interval a, Interval b) {
-  return make_interval(std::max(a.lo, b.lo), std::min(a.hi, b.hi));
-}
 
 std::int64_t MacBox::volume() const {
   std::int64_t v = 1;
@@ -64,24 +50,6 @@ UnitChunks LayerGeometry::whole_layer() const {
   return u;
 }
 
-Interval LayerGeometry::fitting_outputs(const UnitChunks& u, Dim axis) const {
-  const bool rows = axis == Dim::Y;
-  const Interval window = u.chunk[rows ? Dim::R : Dim::S];
-  const Interval in = u.chunk[axis];
-  const Interval limit = rows ? u.out_rows : u.out_cols;
-  if (window.empty() || in.empty() || limit.empty()) return {};
-  const std::int64_t stride = rows ? stride_y_ : stride_x_;
-  // oy*stride + window.lo >= in.lo and oy*stride + (window.hi - 1) <= in.hi - 1
-  const std::int64_t lo = std::max(limit.lo, ceil_div(in.lo - window.lo, stride));
-  const std::int64_t hi = std::min(limit.hi, floor_div(in.hi - window.hi, stride) + 1);
-  return make_interval(lo, hi);
-}
-
-Interval LayerGeometry::parent_interval(const UnitChunks& u, MapDim d) const {
-  if (d == MapDim::YOut) return fitting_outputs(u, Dim::Y);
-  if (d == MapDim::XOut) return fitting_outputs(u, Dim::X);
-  return u.chunk[base_dim(d)];
-}
 
 namespace {
 // Input rows (or cols) needed by outputs `outs` with window chunk `window`: their span.
@@ -144,19 +112,21 @@ MacBox LayerGeometry::box(const UnitChunks& u) const {
   return b;
 }
 
-std::int64_t chunk_count(std::int64_t length, std::int64_t size, std::int64_t offset) {
-  if (size >= length) return 1;
-  return ceil_div(length - size, offset) + 1;
+Interval LayerGeometry::box_range(const UnitChunks& u, std::size_t coordinate) const {
+  switch (coordinate) {
+    case coord(Dim::K):
+      return channel_tied_ ? make_interval(0, 1) : u.chunk[Dim::K];
+    case coord(Dim::C):
+      return channel_tied_ ? intersect(u.chunk[Dim::K], u.chunk[Dim::C]) : u.chunk[Dim::C];
+    case 5:
+      return fitting_outputs(u, Dim::Y);
+    case 6:
+      return fitting_outputs(u, Dim::X);
+    default:  // N, R, S
+      return u.chunk[static_cast<Dim>(coordinate)];
+  }
 }
 
-Interval chunk_at(Interval parent, std::int64_t size, std::int64_t offset, std::int64_t index) {
-  const std::int64_t length = parent.length();
-  // index * offset <= length - size + offset - 1 for every valid index, so no overflow for
-  // offsets that do not exceed the parent; larger offsets only ever give index 0 a chunk.
-  if (index > 0 && offset > length) return {};
-  const std::int64_t start = index * offset;
-  return make_interval(parent.lo + start, parent.lo + std::min(start + size, length));
-}
 
 std::vector<LevelPlan> plan_levels(const ResolvedMapping& mapping) {
   std::vector<LevelPlan> plans;
@@ -185,18 +155,22 @@ std::size_t StateKeyHash::operator()(const StateKey& k) const {
 namespace {
 
 constexpr std::int64_t kEmptyMark = std::numeric_limits<std::int64_t>::min();
+// Most values append_state_key writes: N, K, C 2 each, each axis 9.
+constexpr std::size_t kMaxStateKey = 24;
 
-void append_relative(StateKey& key, Interval i, std::int64_t origin) {
+// Keys are written through a cursor into a local buffer and appended at once: keying is the inner
+// loop of every grouped walk, and a push_back per value cost more than the rest of the key.
+void put_relative(std::int64_t*& out, Interval i, std::int64_t origin) {
   if (i.empty()) {
-    key.push_back(kEmptyMark);
+    *out++ = kEmptyMark;
     return;
   }
-  key.push_back(i.lo - origin);
-  key.push_back(i.hi - origin);
+  *out++ = i.lo - origin;
+  *out++ = i.hi - origin;
 }
 
-void append_axis(StateKey& key, const LayerGeometry& g, const UnitChunks& origin,
-                 const UnitChunks& s, Dim axis) {
+void put_axis(std::int64_t*& out, const LayerGeometry& g, const UnitChunks& origin,
+              const UnitChunks& s, Dim axis) {
   const bool rows = axis == Dim::Y;
   const Dim window_dim = rows ? Dim::R : Dim::S;
   const std::int64_t stride = g.stride(axis);
@@ -204,9 +178,11 @@ void append_axis(StateKey& key, const LayerGeometry& g, const UnitChunks& origin
   const std::int64_t shift = origin_in.empty() ? 0 : floor_div(origin_in.lo, stride);
   const Interval in = s.chunk[axis];
   const Interval window = s.chunk[window_dim];
-  append_relative(key, in, shift * stride);
+  *out++ = window.lo;
+  *out++ = window.hi;
+  put_relative(out, in, shift * stride);
   const bool from_outputs = rows ? s.rows_from_outputs : s.cols_from_outputs;
-  key.push_back(from_outputs ? 1 : 0);
+  *out++ = from_outputs ? 1 : 0;
   Interval outs = rows ? s.out_rows : s.out_cols;
   if (from_outputs) {
     // The bound only clips the span of rows the outputs need (R only narrows later).
@@ -214,7 +190,7 @@ void append_axis(StateKey& key, const LayerGeometry& g, const UnitChunks& origin
         outs.empty() || window.empty()
             ? Interval{}
             : make_interval(outs.lo * stride + window.lo, (outs.hi - 1) * stride + window.hi);
-    append_relative(key, intersect(rows ? s.row_bound : s.col_bound, span), shift * stride);
+    put_relative(out, intersect(rows ? s.row_bound : s.col_bound, span), shift * stride);
   } else if (!window.empty() && !in.empty()) {
     // Outputs outside [first, last) can never fit in `in` with any part of `window`.
     const std::int64_t first = ceil_div(in.lo - (window.hi - 1), stride);
@@ -223,29 +199,25 @@ void append_axis(StateKey& key, const LayerGeometry& g, const UnitChunks& origin
   } else {
     outs = {};
   }
-  append_relative(key, outs, shift);
+  put_relative(out, outs, shift);
 }
 
 }  // namespace
 
 void append_state_key(StateKey& key, const LayerGeometry& g, const UnitChunks& origin,
                       const UnitChunks& s, DimMask mask) {
+  std::array<std::int64_t, kMaxStateKey> buffer;  // NOLINT: written before it is read
+  std::int64_t* const begin = buffer.data();
+  std::int64_t* out = begin;
   const Interval origin_c = origin.chunk[Dim::C];
   const std::int64_t c0 = origin_c.empty() ? 0 : origin_c.lo;
-  if (mask & dim_bit(Dim::N)) append_relative(key, s.chunk[Dim::N], origin.chunk[Dim::N].lo);
+  if (mask & dim_bit(Dim::N)) put_relative(out, s.chunk[Dim::N], origin.chunk[Dim::N].lo);
   if (mask & dim_bit(Dim::K))
-    append_relative(key, s.chunk[Dim::K], g.channel_tied() ? c0 : origin.chunk[Dim::K].lo);
-  if (mask & dim_bit(Dim::C)) append_relative(key, s.chunk[Dim::C], c0);
-  if (mask & (dim_bit(Dim::Y) | dim_bit(Dim::R))) {
-    key.push_back(s.chunk[Dim::R].lo);
-    key.push_back(s.chunk[Dim::R].hi);
-    append_axis(key, g, origin, s, Dim::Y);
-  }
-  if (mask & (dim_bit(Dim::X) | dim_bit(Dim::S))) {
-    key.push_back(s.chunk[Dim::S].lo);
-    key.push_back(s.chunk[Dim::S].hi);
-    append_axis(key, g, origin, s, Dim::X);
-  }
+    put_relative(out, s.chunk[Dim::K], g.channel_tied() ? c0 : origin.chunk[Dim::K].lo);
+  if (mask & dim_bit(Dim::C)) put_relative(out, s.chunk[Dim::C], c0);
+  if (mask & (dim_bit(Dim::Y) | dim_bit(Dim::R))) put_axis(out, g, origin, s, Dim::Y);
+  if (mask & (dim_bit(Dim::X) | dim_bit(Dim::S))) put_axis(out, g, origin, s, Dim::X);
+  key.insert(key.end(), begin, out);
 }
 
 namespace {
@@ -265,7 +237,7 @@ class LevelWalker {
     classes_.resize(directives_.size());
   }
 
-  bool run(const UnitChunks& entry, const WeightedLevelVisitor& visit) {
+  bool run(const UnitChunks& entry, VisitorRef visit) {
     visit_ = &visit;
     UnitChunks start = entry;
     start.rows_from_outputs = start.cols_from_outputs = false;
@@ -398,7 +370,7 @@ class LevelWalker {
   }
 
   const LayerGeometry& geometry_;
-  const WeightedLevelVisitor* visit_ = nullptr;
+  const VisitorRef* visit_ = nullptr;
   bool grouped_ = false;
   std::vector<const ResolvedDirective*> directives_;
   std::int64_t units_ = 1;
@@ -446,12 +418,12 @@ LevelWalks::LevelWalks(const LayerGeometry& geometry, const std::vector<LevelPla
 LevelWalks::~LevelWalks() = default;
 
 bool LevelWalks::walk(std::size_t level, const UnitChunks& entry, DimMask mask,
-                      const WeightedLevelVisitor& visit) {
+                      VisitorRef visit) {
   return cache_->get(level, mask, false).run(entry, visit);
 }
 
 bool LevelWalks::walk_grouped(std::size_t level, const UnitChunks& entry, DimMask mask,
-                              const WeightedLevelVisitor& visit) {
+                              VisitorRef visit) {
   return cache_->get(level, mask, true).run(entry, visit);
 }
 

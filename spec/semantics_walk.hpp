@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -29,8 +30,24 @@ struct Interval {
   friend bool operator==(const Interval&, const Interval&) = default;
 };
 
-Interval make_interval(std::int64_t lo, std::int64_t hi);  // canonical when empty
-Interval intersect(Interval a, Interval b);
+// Defined here (inline): the walks call these per state, from other translation units too.
+inline Interval make_interval(std::int64_t lo, std::int64_t hi) {  // canonical when empty
+  if (hi <= lo) return {};
+  return {lo, hi};
+}
+inline Interval intersect(Interval a, Interval b) {
+  return make_interval(a.lo > b.lo ? a.lo : b.lo, a.hi < b.hi ? a.hi : b.hi);
+}
+
+namespace walk_detail {
+inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  if (b == 1) return a;  // stride 1, the common case: no 64-bit division
+  std::int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return -floor_div(-a, b); }
+}  // namespace walk_detail
 
 // The chunks one unit holds, plus the output-row/col limits set by Y'/X' maps.
 struct UnitChunks {
@@ -78,6 +95,8 @@ class LayerGeometry {
   // End of a level: recompute Y/X chunks from Y'/X' limits with the final R/S chunks.
   void finish_level(UnitChunks& u) const;
   MacBox box(const UnitChunks& u) const;
+  // One coordinate (0..6: n,k,c,r,s,oy,ox) of box(u), without computing the others.
+  Interval box_range(const UnitChunks& u, std::size_t coordinate) const;
 
  private:
   PerDim<std::int64_t> size_;
@@ -89,9 +108,41 @@ class LayerGeometry {
 };
 
 // Number of chunks of Map(size, offset) over a parent of length `length`.
-std::int64_t chunk_count(std::int64_t length, std::int64_t size, std::int64_t offset);
+inline std::int64_t chunk_count(std::int64_t length, std::int64_t size, std::int64_t offset) {
+  if (size >= length) return 1;
+  return walk_detail::ceil_div(length - size, offset) + 1;
+}
+
 // Chunk `index` of Map(size, offset) inside `parent` (canonical empty when past the end).
-Interval chunk_at(Interval parent, std::int64_t size, std::int64_t offset, std::int64_t index);
+inline Interval chunk_at(Interval parent, std::int64_t size, std::int64_t offset,
+                         std::int64_t index) {
+  const std::int64_t length = parent.length();
+  // index * offset <= length - size + offset - 1 for every valid index, so no overflow for
+  // offsets that do not exceed the parent; larger offsets only ever give index 0 a chunk.
+  if (index > 0 && offset > length) return {};
+  const std::int64_t start = index * offset;
+  return make_interval(parent.lo + start,
+                       parent.lo + (start + size < length ? start + size : length));
+}
+
+inline Interval LayerGeometry::fitting_outputs(const UnitChunks& u, Dim axis) const {
+  const bool rows = axis == Dim::Y;
+  const Interval window = u.chunk[rows ? Dim::R : Dim::S];
+  const Interval in = u.chunk[axis];
+  const Interval limit = rows ? u.out_rows : u.out_cols;
+  if (window.empty() || in.empty() || limit.empty()) return {};
+  const std::int64_t stride = rows ? stride_y_ : stride_x_;
+  // oy*stride + window.lo >= in.lo and oy*stride + (window.hi - 1) <= in.hi - 1
+  const std::int64_t first = walk_detail::ceil_div(in.lo - window.lo, stride);
+  const std::int64_t last = walk_detail::floor_div(in.hi - window.hi, stride) + 1;
+  return make_interval(limit.lo > first ? limit.lo : first, limit.hi < last ? limit.hi : last);
+}
+
+inline Interval LayerGeometry::parent_interval(const UnitChunks& u, MapDim d) const {
+  if (d == MapDim::YOut) return fitting_outputs(u, Dim::Y);
+  if (d == MapDim::XOut) return fitting_outputs(u, Dim::X);
+  return u.chunk[base_dim(d)];
+}
 
 // One level's directives, with the dimension chains that move together (docs/semantics.md).
 struct LevelPlan {
@@ -116,6 +167,26 @@ std::vector<LevelPlan> plan_levels(const ResolvedMapping& mapping);
 
 using WeightedLevelVisitor = std::function<bool(const std::vector<UnitChunks>&, std::int64_t)>;
 
+// A non-owning reference to a weighted visitor: walks recurse through visitors millions of times,
+// and a std::function whose lambda captures more than two references allocates on every walk.
+class VisitorRef {
+ public:
+  template <typename F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, VisitorRef>)
+  VisitorRef(const F& f)  // NOLINT(google-explicit-constructor): used like std::function
+      : object_(&f), call_([](const void* o, const std::vector<UnitChunks>& units,
+                              std::int64_t weight) {
+          return static_cast<bool>((*static_cast<const F*>(o))(units, weight));
+        }) {}
+  bool operator()(const std::vector<UnitChunks>& units, std::int64_t weight) const {
+    return call_(object_, units, weight);
+  }
+
+ private:
+  const void* object_;
+  bool (*call_)(const void*, const std::vector<UnitChunks>&, std::int64_t);
+};
+
 // Reusable walkers over the levels of one mapping (same semantics as walk_level and
 // walk_level_grouped): each (level, mask, grouping) keeps its scratch space, so repeated walks
 // allocate nothing. A walker may be re-entered only for another level.
@@ -126,10 +197,8 @@ class LevelWalks {
   LevelWalks(const LevelWalks&) = delete;
   LevelWalks& operator=(const LevelWalks&) = delete;
 
-  bool walk(std::size_t level, const UnitChunks& entry, DimMask mask,
-            const WeightedLevelVisitor& visit);
-  bool walk_grouped(std::size_t level, const UnitChunks& entry, DimMask mask,
-                    const WeightedLevelVisitor& visit);
+  bool walk(std::size_t level, const UnitChunks& entry, DimMask mask, VisitorRef visit);
+  bool walk_grouped(std::size_t level, const UnitChunks& entry, DimMask mask, VisitorRef visit);
 
  private:
   struct Cache;
@@ -178,6 +247,8 @@ class KeyedClasses {
   void clear();
   // Returns the position of the key's class in classes().
   std::size_t add(const StateKey& key, std::int64_t index, std::int64_t count);
+  // The only class of a call: needs no key (no other add may follow before clear()).
+  void add_unkeyed(std::int64_t index, std::int64_t count) { classes_.push_back({index, count}); }
   const std::vector<IndexClass>& classes() const { return classes_; }
   // Scratch keys for index_classes_into.
   StateKey scratch_key, scratch_first_key;
@@ -215,6 +286,10 @@ const std::vector<IndexClass>& index_classes_into(KeyedClasses& into, std::int64
       into.add(key, i, 1);
     }
   };
+  if (n == 1) {  // one index is its own class: no key needed (loops of one trip are common)
+    into.add_unkeyed(0, 1);
+    return into.classes();
+  }
   constexpr std::int64_t kEdge = 8;
   if (period == 0 || n <= 2 * kEdge + 2 * period) {
     one_by_one(0, n);
