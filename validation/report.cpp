@@ -298,23 +298,14 @@ Comparison compare(const std::vector<JobKey>& jobs, const std::vector<Engine>& e
   return c;
 }
 
-void write_summary(std::ostream& out, const Comparison& c) {
-  struct Row {
-    std::array<std::string, 7> cells;
-  };
-  std::vector<Row> rows;
-  rows.push_back(
-      {{"dataflow", "hardware", "jobs", "compared", "runtime MAPE %", "max |err| %", "failed"}});
-  const auto add = [&](const GroupSummary& g, const std::string& dataflow,
-                       const std::string& hardware) {
-    rows.push_back({{dataflow, hardware, fmt::format("{}", g.jobs), fmt::format("{}", g.compared),
-                     stats_mape(g.runtime), stats_max(g.runtime), fmt::format("{}", g.failed)}});
-  };
-  for (const GroupSummary& g : c.by_pair) add(g, g.dataflow, g.hardware);
-  add(c.overall, "all", "all");
-  std::array<std::size_t, 7> width{};
-  for (const Row& r : rows)
-    for (std::size_t i = 0; i < width.size(); ++i) width[i] = std::max(width[i], r.cells[i].size());
+namespace {
+
+// A plain-text table: columns padded to their widest cell, the first two (names) left-aligned,
+// the others right-aligned, a rule above the last row (the totals) when there are others.
+void write_text_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width(rows.front().size());
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
   for (std::size_t ri = 0; ri < rows.size(); ++ri) {
     if (ri + 1 == rows.size() && rows.size() > 1) {
       std::string rule;
@@ -324,14 +315,29 @@ void write_summary(std::ostream& out, const Comparison& c) {
     }
     std::string line;
     for (std::size_t i = 0; i < width.size(); ++i) {
-      const std::string& s = rows[ri].cells[i];
-      const bool left = i < 2;
+      const std::string& s = rows[ri][i];
       const std::string pad(width[i] - s.size(), ' ');
-      line += (i ? "  " : "") + (left ? s + pad : pad + s);
+      line += (i ? "  " : "") + (i < 2 ? s + pad : pad + s);
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << '\n';
   }
+}
+
+}  // namespace
+
+void write_summary(std::ostream& out, const Comparison& c) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back(
+      {"dataflow", "hardware", "jobs", "compared", "runtime MAPE %", "max |err| %", "failed"});
+  const auto add = [&](const GroupSummary& g, const std::string& dataflow,
+                       const std::string& hardware) {
+    rows.push_back({dataflow, hardware, fmt::format("{}", g.jobs), fmt::format("{}", g.compared),
+                    stats_mape(g.runtime), stats_max(g.runtime), fmt::format("{}", g.failed)});
+  };
+  for (const GroupSummary& g : c.by_pair) add(g, g.dataflow, g.hardware);
+  add(c.overall, "all", "all");
+  write_text_table(out, rows);
 }
 
 namespace {
@@ -687,25 +693,7 @@ void write_summary(std::ostream& out, const Comparisons& cs) {
   };
   for (std::size_t gi = 0; gi < first.by_pair.size(); ++gi) add(gi, false);
   add(0, true);
-  std::vector<std::size_t> width(header.size());
-  for (const auto& r : rows)
-    for (std::size_t i = 0; i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
-  for (std::size_t ri = 0; ri < rows.size(); ++ri) {
-    if (ri + 1 == rows.size()) {
-      std::string rule;
-      for (std::size_t i = 0; i < width.size(); ++i)
-        rule += (i ? "  " : "") + std::string(width[i], '-');
-      out << rule << '\n';
-    }
-    std::string line;
-    for (std::size_t i = 0; i < width.size(); ++i) {
-      const std::string& s = rows[ri][i];
-      const std::string pad(width[i] - s.size(), ' ');
-      line += (i ? "  " : "") + (i < 2 ? s + pad : pad + s);
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out << line << '\n';
-  }
+  write_text_table(out, rows);
 }
 
 void write_report(std::ostream& out, const Comparison& c) {
