@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 namespace metronome::sim {
 namespace {
@@ -40,6 +41,7 @@ Controller::Controller(const Layer& layer, const ResolvedMapping& mapping, const
   scanned_seen_.assign(pes, -1);
   tickets_.resize(pes);
   credits_.assign(pes, 0);
+  for (Tensor t : kAllTensors) seen_in_step_[t].assign(tensors_.words[t].size(), 0);
   if (options_.lookahead_steps < 1) options_.lookahead_steps = 1;
   if (options_.dram_burst_words < 1) options_.dram_burst_words = 1;
 }
@@ -57,6 +59,10 @@ bool Controller::build_next() {
   next_.pes.clear();
   next_.steps.clear();
   next_.words.clear();
+  if (++step_stamp_ == 0) {  // wrapped: forget every stamp
+    for (Tensor t : kAllTensors) std::fill(seen_in_step_[t].begin(), seen_in_step_[t].end(), 0);
+    step_stamp_ = 1;
+  }
   ++stats_.array_steps;
   if (!view_.any_mac()) ++stats_.empty_steps;
   for (std::size_t p = 0; p < view_.pes.size(); ++p) {
@@ -64,13 +70,24 @@ bool Controller::build_next() {
     if (!slot.active) continue;
     next_.pes.push_back(static_cast<std::int64_t>(p));
     PeStep& step = next_.steps.emplace_back();
+    if (!spare_steps_.empty()) {
+      step = std::move(spare_steps_.back());
+      spare_steps_.pop_back();
+    }
     tiles_.build(slot.chunks, slot.box, step);
     stats_.max_l1_tile_words = std::max(stats_.max_l1_tile_words, step.tile.size());
-    for (Tensor t : kAllTensors)
-      for (std::int64_t index : step.tile.words[t]) next_.words.push_back(pack_key({t, index}));
+    // Each word once (PEs share most of theirs), without sorting: only the order of the words
+    // fetched matters (stage_l2 sorts those), the rest is counted or set per word.
+    for (Tensor t : kAllTensors) {
+      std::vector<std::uint32_t>& seen = seen_in_step_[t];
+      for (std::int64_t index : step.tile.words[t]) {
+        std::uint32_t& stamp = seen[static_cast<std::size_t>(index)];
+        if (stamp == step_stamp_) continue;
+        stamp = step_stamp_;
+        next_.words.push_back(pack_key({t, index}));
+      }
+    }
   }
-  std::sort(next_.words.begin(), next_.words.end());
-  next_.words.erase(std::unique(next_.words.begin(), next_.words.end()), next_.words.end());
   stats_.max_l2_step_words =
       std::max(stats_.max_l2_step_words, static_cast<std::int64_t>(next_.words.size()));
   return true;
@@ -99,10 +116,10 @@ bool Controller::try_stage_l2() {
   }
   std::int64_t new_words = 0;
   for (std::uint64_t key : next_.words) {
-    auto it = dir_.find(key);
-    if (it == dir_.end() || it->second.state == Residency::InDram) {
+    const DirEntry* e = dir_.find(key);
+    if (e == nullptr || e->state == Residency::InDram) {
       ++new_words;
-    } else if (it->second.state == Residency::WritingBack) {
+    } else if (e->state == Residency::WritingBack) {
       return false;  // wait until its value is back in DRAM, then fetch it again
     }
   }
@@ -125,7 +142,12 @@ bool Controller::try_stage_l2() {
   for (const PeStep& step : next_.steps)
     in_l2_entries_ += step.tile.size() + static_cast<std::int64_t>(step.macs.size());
   in_l2_.push_back(std::move(next_));
-  next_ = PendingStep{};
+  next_.index = -1;  // no next step built (its vectors refilled by build_next)
+  if (!spare_pending_.empty()) {
+    next_ = std::move(spare_pending_.back());
+    spare_pending_.pop_back();
+    next_.index = -1;
+  }
   return true;
 }
 
@@ -137,6 +159,8 @@ bool Controller::try_push() {
   for (const PeStep& step : s.steps)
     in_l2_entries_ -= step.tile.size() + static_cast<std::int64_t>(step.macs.size());
   push(s);
+  s.steps.clear();  // moved to the PEs; keep the vectors' capacity
+  spare_pending_.push_back(std::move(s));
   in_l2_.pop_front();
   return true;
 }
@@ -145,8 +169,8 @@ void Controller::stage_l2(PendingStep& s) {
   const std::int64_t t = s.index;
   std::vector<std::uint64_t> to_fetch;
   for (std::uint64_t key : s.words) {
-    auto [it, inserted] = dir_.try_emplace(key);
-    DirEntry& e = it->second;
+    const auto [entry, inserted] = dir_.try_emplace(key);
+    DirEntry& e = *entry;
     const bool output = tensor_of(key) == Tensor::Output;
     if (inserted) {
       e.state = output ? Residency::Reserved : Residency::Fetching;
@@ -161,6 +185,7 @@ void Controller::stage_l2(PendingStep& s) {
     if (!output) evictable_.push({t, key});
   }
   compact_evictable();
+  std::sort(to_fetch.begin(), to_fetch.end());  // s.words is not sorted; bursts go in key order
   fetch(to_fetch);
   ++progress_;
 }
@@ -269,13 +294,14 @@ void Controller::compact_evictable() {
   if (evictable_.size() <= 2 * dir_.size() + 4096) return;
   std::vector<HeapItem> live;
   live.reserve(dir_.size());
-  for (const auto& [key, e] : dir_) {
+  dir_.for_each([&](std::uint64_t key, const DirEntry& e) {
     const bool output = tensor_of(key) == Tensor::Output;
     if (output ? (e.state == Residency::Resident && e.pins == 0)
                : (e.state == Residency::Resident || e.state == Residency::Fetching))
       live.emplace_back(e.last_step, key);
-  }
-  std::sort(live.begin(), live.end());  // deterministic: the heap's layout follows its input
+  });
+  // No sort needed: whatever the heap's layout, it pops its items in their (total) order, and
+  // equal items are identical, so what make_room sees does not depend on dir_'s order.
   evictable_ = decltype(evictable_)(std::greater<>(), std::move(live));
 }
 
@@ -285,13 +311,12 @@ bool Controller::make_room(std::int64_t words) {
     const auto [step, key] = evictable_.top();
     // Inputs and weights of unfinished steps stay (they may still be on their way from DRAM).
     if (step >= oldest_step_ && tensor_of(key) != Tensor::Output) return false;
-    auto it = dir_.find(key);
-    if (it == dir_.end() || it->second.state != Residency::Resident ||
-        it->second.last_step != step) {
+    DirEntry* found = dir_.find(key);
+    if (found == nullptr || found->state != Residency::Resident || found->last_step != step) {
       evictable_.pop();  // stale entry
       continue;
     }
-    DirEntry& e = it->second;
+    DirEntry& e = *found;
     if (tensor_of(key) == Tensor::Output) {
       if (e.pins > 0) {
         evictable_.pop();  // pushed again when its last partial sum arrives
@@ -304,7 +329,7 @@ bool Controller::make_room(std::int64_t words) {
     } else {
       evictable_.pop();
       c_.l2.submit(L2Request{L2Op::Discard, unpack_key(key), 0, key});
-      dir_.erase(it);
+      dir_.erase(key);
     }
     --l2_committed_;
     ++stats_.l2_evictions;
@@ -335,13 +360,12 @@ void Controller::fetch(std::vector<std::uint64_t>& keys) {
 // Word movement
 
 void Controller::request_read(std::uint64_t key, std::vector<std::int64_t> pes) {
-  auto it = dir_.find(key);
-  if (it == dir_.end() || (it->second.state != Residency::Fetching &&
-                           it->second.state != Residency::Resident))
+  const DirEntry* e = dir_.find(key);
+  if (e == nullptr || (e->state != Residency::Fetching && e->state != Residency::Resident))
     throw std::logic_error(fmt::format("controller: PE {} asked for {}, which L2 neither holds "
                                        "nor fetches",
                                        pes.front(), word_name(unpack_key(key))));
-  if (it->second.state == Residency::Fetching)
+  if (e->state == Residency::Fetching)
     parked_reads_[key].push_back(std::move(pes));
   else
     issue_read(key, std::move(pes));
@@ -364,12 +388,35 @@ void Controller::issue_read(std::uint64_t key, std::vector<std::int64_t> pes) {
 // Every PE of the step has asked for what it lacks: one read per word, for all who asked.
 void Controller::close_phase(std::int64_t step) {
   auto& requests = phase_requests_[static_cast<std::size_t>(step - oldest_step_)];
-  std::sort(requests.begin(), requests.end());
-  for (std::size_t i = 0; i < requests.size();) {
-    const std::uint64_t key = requests[i].first;
-    std::vector<std::int64_t> pes;
-    for (; i < requests.size() && requests[i].first == key; ++i) pes.push_back(requests[i].second);
-    request_read(key, std::move(pes));
+  // Reads go out in word order; the PEs of one read may be in any order (L2's answer sorts
+  // them), so group by word and sort the distinct words only, not every (word, PE) request.
+  phase_words_.clear();
+  phase_keys_.clear();
+  phase_counts_.clear();
+  for (const auto& [key, pe] : requests) {
+    const auto [bucket, inserted] = phase_words_.try_emplace(key);
+    if (inserted) {
+      *bucket = static_cast<std::uint32_t>(phase_keys_.size());
+      phase_keys_.push_back(key);
+      phase_counts_.push_back(0);
+    }
+    ++phase_counts_[*bucket];
+  }
+  // Counting sort of the PEs by word, in request order within a word.
+  std::vector<std::uint32_t>& start = phase_counts_;
+  std::uint32_t offset = 0;
+  for (std::uint32_t& c : start) offset += std::exchange(c, offset);
+  phase_pes_.resize(requests.size());
+  for (const auto& [key, pe] : requests) phase_pes_[start[*phase_words_.find(key)]++] = pe;
+  // start[b] is now the end of word b's PEs.
+  std::vector<std::uint32_t> order(phase_keys_.size());
+  for (std::uint32_t b = 0; b < order.size(); ++b) order[b] = b;
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return phase_keys_[a] < phase_keys_[b]; });
+  for (const std::uint32_t b : order) {
+    const std::uint32_t begin = b == 0 ? 0 : start[b - 1];
+    request_read(phase_keys_[b], std::vector<std::int64_t>(phase_pes_.begin() + begin,
+                                                           phase_pes_.begin() + start[b]));
   }
   requests.clear();
 }
@@ -472,6 +519,7 @@ void Controller::handle_pes() {
   for (std::size_t p = 0; p < c_.pes.size(); ++p) {
     Pe& pe = c_.pes[p];
     const auto at = static_cast<std::int64_t>(p);
+    pe.take_spent_steps(spare_steps_);
     while (const Delivery* d = c_.distribution.peek(at)) {
       pe.deliver(Word{unpack_key(d->tag), d->value});
       unuse_group(c_.distribution, distribution_users_, d->group, 1);
@@ -564,10 +612,11 @@ void Controller::check_finished() {
   if (!written_back_) {
     // Every partial sum is in: write the outputs L2 holds back to DRAM.
     std::vector<std::uint64_t> outputs;
-    for (const auto& [key, e] : dir_)
+    dir_.for_each([&](std::uint64_t key, const DirEntry& e) {
       if (tensor_of(key) == Tensor::Output &&
           (e.state == Residency::Resident || e.state == Residency::Fetching))
         outputs.push_back(key);
+    });
     if (std::any_of(outputs.begin(), outputs.end(),
                     [&](std::uint64_t k) { return dir_.at(k).state == Residency::Fetching; }))
       return;

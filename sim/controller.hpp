@@ -29,6 +29,7 @@
 #include "sim/step_plan.hpp"
 #include "sim/tensors.hpp"
 #include "sim/tile.hpp"
+#include "sim/word_index.hpp"
 
 namespace metronome::sim {
 
@@ -96,9 +97,9 @@ class Controller {
   };
   struct PendingStep {  // the next array step, built but not yet staged
     std::int64_t index = -1;
-    std::vector<std::int64_t> pes;  // active PEs
-    std::vector<PeStep> steps;      // parallel to pes
-    std::vector<std::uint64_t> words;  // working set, packed keys, sorted, distinct
+    std::vector<std::int64_t> pes;     // active PEs
+    std::vector<PeStep> steps;         // parallel to pes
+    std::vector<std::uint64_t> words;  // working set, packed keys, distinct (not sorted)
   };
   struct Reduction {
     std::int64_t output = 0;
@@ -146,6 +147,12 @@ class Controller {
   StepView view_;
   TileBuilder tiles_;
   PendingStep next_;
+  // Storage of PE steps and array steps already used, refilled instead of allocated.
+  std::vector<PeStep> spare_steps_;
+  std::vector<PendingStep> spare_pending_;
+  // Per word of each tensor, the last build_next() (step_stamp_) that listed it.
+  PerTensor<std::vector<std::uint32_t>> seen_in_step_;
+  std::uint32_t step_stamp_ = 0;
   std::deque<PendingStep> in_l2_;  // staged in L2, not yet given to the PEs
   std::int64_t in_l2_entries_ = 0;
   bool plan_done_ = false;
@@ -153,7 +160,7 @@ class Controller {
   bool written_back_ = false;
   bool finished_ = false;
 
-  std::unordered_map<std::uint64_t, DirEntry> dir_;
+  WordMap<DirEntry> dir_;  // flat: found and walked (compact_evictable) often
   std::int64_t l2_committed_ = 0;
   std::int64_t writing_back_ = 0;  // outputs whose Writeback L2 has not answered yet  // words L2 holds or will hold (fetching, reserved)
   using HeapItem = std::pair<std::int64_t, std::uint64_t>;  // (last_step, key), least first
@@ -166,6 +173,11 @@ class Controller {
   std::deque<std::int64_t> phase_pending_;
   std::deque<std::vector<std::pair<std::uint64_t, std::int64_t>>> phase_requests_;
   std::int64_t oldest_step_ = 0;
+  // Scratch of close_phase: word -> bucket, the words, per bucket a count then an offset, PEs.
+  WordMap<std::uint32_t> phase_words_;
+  std::vector<std::uint64_t> phase_keys_;
+  std::vector<std::uint32_t> phase_counts_;
+  std::vector<std::int64_t> phase_pes_;
   std::int64_t next_stage_index_ = 0;
 
   // Per PE.

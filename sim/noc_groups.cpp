@@ -32,7 +32,7 @@ GroupId GroupTable::add(const NocTopology& topology, std::span<const std::int64_
 
   // Per node: tree out-ports, member flag, contributions meeting there.
   struct Tmp {
-    std::vector<std::uint32_t> ports;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> ports;  // (output port, node it leads to)
     std::uint32_t expected = 0;
     bool member = false;
   };
@@ -44,7 +44,7 @@ GroupId GroupTable::add(const NocTopology& topology, std::span<const std::int64_
   for (const std::size_t e : tree) {
     const auto from = static_cast<std::uint32_t>(topology.source(e));
     const auto to = static_cast<std::uint32_t>(topology.target(e));
-    nodes[from].ports.push_back(port_of_edge_[e]);
+    nodes[from].ports.emplace_back(port_of_edge_[e], to);
     ++nodes[to].expected;
   }
   for (const std::int64_t p : key) {
@@ -53,9 +53,14 @@ GroupId GroupTable::add(const NocTopology& topology, std::span<const std::int64_
     ++t.expected;
   }
 
+  // Hops are stored in node order (the map's): a node's hop number is its rank.
+  std::map<std::uint32_t, std::uint32_t> rank;
+  for (const auto& entry : nodes)
+    rank.emplace(entry.first, static_cast<std::uint32_t>(rank.size()));
   Group g;
   g.pes = key;
   g.hops.reserve(nodes.size());
+  g.nodes.reserve(nodes.size());
   for (auto& [node, t] : nodes) {
     std::sort(t.ports.begin(), t.ports.end());
     GroupHop h;
@@ -64,8 +69,13 @@ GroupId GroupTable::add(const NocTopology& topology, std::span<const std::int64_
     h.port_count = static_cast<std::uint32_t>(t.ports.size());
     h.expected = down ? 0 : t.expected;
     h.member = t.member;
-    g.ports.insert(g.ports.end(), t.ports.begin(), t.ports.end());
+    for (const auto& [port, to] : t.ports) {
+      g.ports.push_back(port);
+      const auto r = rank.find(to);
+      g.port_hops.push_back(r == rank.end() ? kNoHop : r->second);
+    }
     g.hops.push_back(h);
+    g.nodes.push_back(node);
   }
   GroupId id;
   if (!free_.empty()) {
@@ -89,14 +99,19 @@ void GroupTable::release(GroupId group) {
 }
 
 const GroupHop* GroupTable::hop(GroupId group, std::uint32_t node) const {
-  const auto& hops = groups_[group].hops;
-  const auto it = std::lower_bound(hops.begin(), hops.end(), node,
-                                   [](const GroupHop& h, std::uint32_t n) { return h.node < n; });
-  return it != hops.end() && it->node == node ? &*it : nullptr;
+  const Group& g = groups_[group];
+  const auto it = std::lower_bound(g.nodes.begin(), g.nodes.end(), node);
+  return it != g.nodes.end() && *it == node
+             ? &g.hops[static_cast<std::size_t>(it - g.nodes.begin())]
+             : nullptr;
 }
 
 std::span<const std::uint32_t> GroupTable::ports(GroupId group, const GroupHop& hop) const {
   return std::span(groups_[group].ports).subspan(hop.first_port, hop.port_count);
+}
+
+std::span<const std::uint32_t> GroupTable::port_hops(GroupId group, const GroupHop& hop) const {
+  return std::span(groups_[group].port_hops).subspan(hop.first_port, hop.port_count);
 }
 
 }  // namespace metronome::sim

@@ -44,14 +44,24 @@ class GroupTable {
   // What `group` asks of `node`; nullptr if the node is not on its tree.
   const GroupHop* hop(GroupId group, std::uint32_t node) const;
   std::span<const std::uint32_t> ports(GroupId group, const GroupHop& hop) const;
+  // Parallel to ports(): the index in the group's hops of the node each port leads to (kNoHop
+  // where it leads off the table's nodes), for hop_at() at the next router.
+  std::span<const std::uint32_t> port_hops(GroupId group, const GroupHop& hop) const;
+  // The group's hop number `index` (as in port_hops); `index` must be valid.
+  const GroupHop& hop_at(GroupId group, std::uint32_t index) const {
+    return groups_[group].hops[index];
+  }
   std::span<const std::int64_t> pes(GroupId group) const { return groups_[group].pes; }
   std::size_t size() const { return groups_.size(); }
 
  private:
   struct Group {
     std::vector<std::int64_t> pes;
-    std::vector<GroupHop> hops;  // sorted by node
+    std::vector<GroupHop> hops;        // sorted by node
+    std::vector<std::uint32_t> nodes;  // hops[i].node: searched per word at every router, and
+                                       // 4-byte entries touch fewer cache lines than GroupHops
     std::vector<std::uint32_t> ports;
+    std::vector<std::uint32_t> port_hops;  // parallel to ports
   };
   Direction direction_;
   std::vector<std::uint32_t> port_of_edge_;

@@ -14,6 +14,7 @@ inline constexpr std::int64_t kUnbounded = std::numeric_limits<std::int64_t>::ma
 
 using GroupId = std::uint32_t;
 inline constexpr GroupId kNoGroup = std::numeric_limits<GroupId>::max();
+inline constexpr std::uint32_t kNoHop = std::numeric_limits<std::uint32_t>::max();
 
 // One word travelling through a network, with what routers need to route, add or deliver it.
 struct Flit {
@@ -22,6 +23,9 @@ struct Flit {
   GroupId group = kNoGroup;         // multicast destinations or reduction contributors
   std::uint32_t contributions = 1;  // partial sums added into `value`
   std::int64_t injected_cycle = 0;  // cycle it entered the network (merged: the earliest)
+  // Where the word is: the index of its node's entry in its group's hops (GroupTable::hop_at),
+  // set by the router that sent it, so the next router need not search; kNoHop: search.
+  std::uint32_t hop = kNoHop;
 };
 
 // A bandwidth as an exact fraction num/den words per cycle (den <= 2^20), so fractional

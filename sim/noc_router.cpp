@@ -75,18 +75,26 @@ void Router::prime(std::size_t input, RouterContext& ctx) {
     for (const std::int64_t pe : groups.pes(f.group)) {
       const GroupId single = groups.singleton(*ctx.topology, pe);
       const GroupHop* h = groups.hop(single, node_);
-      in.copies.push_back({groups.ports(single, *h).front(), single});
+      in.copies.push_back(
+          {groups.ports(single, *h).front(), single, groups.port_hops(single, *h).front()});
     }
   } else {
-    const GroupHop* h = groups.hop(f.group, node_);
-    if (h == nullptr) throw std::logic_error("network: a word reached a node off its tree");
+    // The sender told where the word is in its group's table (a search otherwise).
+    const GroupHop* h =
+        f.hop != kNoHop ? &groups.hop_at(f.group, f.hop) : groups.hop(f.group, node_);
+    if (h == nullptr || h->node != node_)
+      throw std::logic_error("network: a word reached a node off its tree");
     if (!down && ctx.in_network && input != merge_input_ && h->expected > 1) {
       in.absorb = true;
+      in.expected = h->expected;
       in.left = 0;
       return;
     }
-    for (const std::uint32_t port : groups.ports(f.group, *h)) in.copies.push_back({port, f.group});
-    if (down ? h->member : is_l2_) in.copies.push_back({eject_port_, f.group});
+    const std::span<const std::uint32_t> ports = groups.ports(f.group, *h);
+    const std::span<const std::uint32_t> next = groups.port_hops(f.group, *h);
+    for (std::size_t k = 0; k < ports.size(); ++k)
+      in.copies.push_back({ports[k], f.group, next[k]});
+    if (down ? h->member : is_l2_) in.copies.push_back({eject_port_, f.group, kNoHop});
   }
   if (inject_queues_ > 1 && is_inject(input)) {
     // A per-link queue: its words leave by its own link only (the network put a copy of the
@@ -101,7 +109,7 @@ void Router::prime(std::size_t input, RouterContext& ctx) {
 // routed through this node are in, the sum becomes one word on the finished-sums input.
 void Router::absorb(std::size_t input, RouterContext& ctx) {
   const Flit f = head(input, ctx);
-  const GroupHop* h = ctx.groups->hop(f.group, node_);
+  const std::uint32_t expected = inputs_[input].expected;  // found by prime for this head
   const auto [it, fresh] = merges_.try_emplace(MergeKey{f.tag, f.group});
   Partial& p = it->second;
   if (fresh) {
@@ -115,7 +123,7 @@ void Router::absorb(std::size_t input, RouterContext& ctx) {
   ++p.count;
   p.contributions += f.contributions;
   max_open_ = std::max(max_open_, merges_.size());
-  if (p.count == h->expected) {
+  if (p.count == expected) {
     finished_.push_back({p.sum, f.tag, f.group, p.contributions, p.first_injected});
     add_load(ctx, node_, 1);
     --ctx.open_reductions;
@@ -153,7 +161,9 @@ bool Router::allocate_round(RouterContext& ctx) {
       Best& b = best_[port];
       if (b.round == round_ && b.input == i) continue;  // this input already bids for the port
       if (!port_open(port, ctx)) continue;
-      const std::size_t distance = (i + n - rr_[port]) % n;
+      // (i - rr) mod n without a division (rr < n).
+      const std::size_t rr = rr_[port];
+      const std::size_t distance = i >= rr ? i - rr : i + n - rr;
       if (b.round != round_) {
         b = {round_, distance, i, j};
         touched_.push_back(port);
@@ -171,6 +181,7 @@ void Router::grant(std::size_t input, std::size_t copy, RouterContext& ctx) {
   const std::uint32_t port = in.copies[copy].port;
   Flit f = head(input, ctx);
   f.group = in.copies[copy].group;
+  f.hop = in.copies[copy].hop;
   if (port < out_links_.size()) {
     const std::uint32_t l = out_links_[port];
     (*ctx.links)[l].send(f, ctx.cycle);
@@ -182,7 +193,7 @@ void Router::grant(std::size_t input, std::size_t copy, RouterContext& ctx) {
     ++ctx.words_delivered;
     ++ctx.words_held;  // until the sink takes it
   }
-  rr_[port] = static_cast<std::uint32_t>((input + 1) % input_count());
+  rr_[port] = static_cast<std::uint32_t>(input + 1 == input_count() ? 0 : input + 1);
   in.copies[copy].port = kDone;
   if (--in.left == 0) pop(input, ctx);
 }

@@ -65,10 +65,12 @@ class Router {
   struct Copy {
     std::uint32_t port;  // output port, kDone once sent
     GroupId group;       // group the copy carries on (a singleton for per-destination copies)
+    std::uint32_t hop;   // the next node's hop number in `group` (Flit::hop), or kNoHop
   };
   struct Input {
-    bool primed = false;  // `copies` describe the current head
-    bool absorb = false;  // the head is a partial sum to add here
+    bool primed = false;         // `copies` describe the current head
+    bool absorb = false;         // the head is a partial sum to add here
+    std::uint32_t expected = 0;  // absorb: contributions meeting here (prime's GroupHop)
     std::vector<Copy> copies;
     std::size_t left = 0;  // copies not yet sent
   };

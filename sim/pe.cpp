@@ -58,7 +58,21 @@ void Pe::push_step(PeStep step) {
           fmt::format("PE {}: a MAC names tile positions ({}, {}, {}) outside "
                       "its step's tile",
                       id_, m.input, m.weight, m.output));
+  QueuedLists q;
+  q.input = queued_base_ + queued_words_.size();
+  const std::vector<std::int64_t>& in = step.tile.words[Tensor::Input];
+  const std::vector<std::int64_t>& wt = step.tile.words[Tensor::Weight];
+  queued_words_.insert(queued_words_.end(), in.begin(), in.end());
+  q.weight = queued_base_ + queued_words_.size();
+  queued_words_.insert(queued_words_.end(), wt.begin(), wt.end());
+  q.end = queued_base_ + queued_words_.size();
+  queued_lists_.push_back(q);
   steps_.push_back(std::move(step));
+}
+
+void Pe::take_spent_steps(std::vector<PeStep>& into) {
+  for (PeStep& s : spent_) into.push_back(std::move(s));
+  spent_.clear();
 }
 
 void Pe::deliver(const Word& word) {
@@ -76,7 +90,7 @@ std::int64_t Pe::free_words() const {
 }
 
 std::int64_t Pe::used_words() const {
-  return static_cast<std::int64_t>(l1_.size()) - waiting_words_ +
+  return static_cast<std::int64_t>(l1_index_.size()) - waiting_words_ +
          static_cast<std::int64_t>(drain_.size());
 }
 
@@ -94,15 +108,38 @@ bool Pe::done() const {
 }
 
 bool Pe::holds(const WordKey& key) const {
-  auto it = l1_.find(pack_key(key));
-  return it != l1_.end() && it->second.state == State::Present;
+  const Entry* e = find_entry(pack_key(key));
+  return e != nullptr && e->state == State::Present;
 }
 
 std::int64_t Pe::value(const WordKey& key) const {
-  auto it = l1_.find(pack_key(key));
-  if (it == l1_.end() || it->second.state != State::Present)
+  const Entry* e = find_entry(pack_key(key));
+  if (e == nullptr || e->state != State::Present)
     throw std::logic_error(fmt::format("PE {} does not hold {}", id_, word_name(key)));
-  return it->second.value;
+  return e->value;
+}
+
+std::pair<std::uint32_t, bool> Pe::emplace_entry(std::uint64_t packed) {
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+  } else {
+    slot = static_cast<std::uint32_t>(pool_.size());
+    if (slot == WordIndex::kNone) throw std::length_error("PE: too many L1 entries");
+  }
+  const WordIndex::Inserted r = l1_index_.insert(packed, slot);
+  if (!r.inserted) return {r.slot, false};
+  if (!free_slots_.empty())
+    free_slots_.pop_back();
+  else
+    pool_.emplace_back();
+  pool_[slot] = Entry{};
+  return {slot, true};
+}
+
+void Pe::erase_entry(std::uint64_t packed) {
+  const std::uint32_t slot = l1_index_.erase(packed);
+  if (slot != WordIndex::kNone) free_slots_.push_back(slot);
 }
 
 // The replacement rule: the new step's words that are present stay, the others are requested
@@ -112,11 +149,26 @@ void Pe::begin_step() {
   // L1 holds exactly the previous tile's words and words fetched ahead, so the words that leave
   // are among the previous tile's: walk its lists instead of the whole of L1.
   std::swap(previous_tile_, current_.tile);
+  std::swap(previous_slot_, slot_);  // the previous tile's entries: no lookups to find them
+  // current_ now holds storage nobody needs (the tile before last, the last MAC list): keep it
+  // for the caller to refill (a few; tests that never take them do not accumulate them).
+  constexpr std::size_t kMaxSpent = 64;
+  if (spent_.size() < kMaxSpent && (current_.macs.capacity() > 0 || previous_tile_.size() > 0))
+    spent_.push_back(std::move(current_));
   // The queued steps the last prefetch pass went through entirely (every word held, in flight
   // or requested), renumbered for the queue without its front.
   known_prefix_ = prefetch_step_ > 0 ? prefetch_step_ - 1 : 0;
   current_ = std::move(steps_.front());
   steps_.pop_front();
+  queued_lists_.pop_front();
+  // Drop the copies of begun steps once they are half the array (amortized O(1) per word).
+  const std::size_t head =
+      queued_lists_.empty() ? queued_base_ + queued_words_.size() : queued_lists_.front().input;
+  if (const std::size_t dead = head - queued_base_; dead > 0 && 2 * dead >= queued_words_.size()) {
+    queued_words_.erase(queued_words_.begin(),
+                        queued_words_.begin() + static_cast<std::ptrdiff_t>(dead));
+    queued_base_ = head;
+  }
   has_current_ = true;
   ++step_serial_;
   ++stats_.steps;
@@ -133,9 +185,9 @@ void Pe::begin_step() {
     slot_[t].clear();
     for (std::int64_t index : current_.tile.words[t]) {
       const WordKey key{t, index};
-      auto [it, inserted] = l1_.try_emplace(pack_key(key));
-      Entry& e = it->second;
-      slot_[t].push_back(&e);  // entries of the tile stay put until the next step begins
+      const auto [slot, inserted] = emplace_entry(pack_key(key));
+      Entry& e = pool_[slot];
+      slot_[t].push_back(slot);  // entries of the tile stay put until the next step begins
       if (inserted) {
         e = Entry{0, step_serial_, State::Waiting};
         waiting_.push_back(key);
@@ -152,22 +204,24 @@ void Pe::begin_step() {
 
   for (Tensor t : kAllTensors) {
     evicted_[t].clear();
-    for (std::int64_t index : previous_tile_.words[t]) {
+    const std::vector<std::int64_t>& words = previous_tile_.words[t];
+    // Parallel to words: no entry leaves L1 before this loop, so the slots are still theirs.
+    const std::vector<std::uint32_t>& slots = previous_slot_[t];
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      const std::int64_t index = words[i];
       const WordKey key{t, index};
-      auto it = l1_.find(pack_key(key));
-      if (it == l1_.end())
-        throw std::logic_error(fmt::format("PE {}: {} left L1 early", id_, word_name(key)));
+      const Entry* e = &pool_[slots[i]];
       // Kept: in the new tile (or, never for a previous tile's word, fetched ahead).
-      if (it->second.step == step_serial_ || it->second.step == kPrefetched) continue;
-      if (it->second.state != State::Present)
+      if (e->step == step_serial_ || e->step == kPrefetched) continue;
+      if (e->state != State::Present)
         throw std::logic_error(
             fmt::format("PE {}: {} evicted before it arrived", id_, word_name(key)));
       // Partial sums drain in index order (the tile lists are ascending).
       if (t == Tensor::Output)
-        drain_.push_back(Word{key, it->second.value});
+        drain_.push_back(Word{key, e->value});
       else
         evicted_[t].push_back(index);  // ascending, as the tile list
-      l1_.erase(it);
+      erase_entry(pack_key(key));
     }
   }
 }
@@ -181,7 +235,9 @@ void Pe::acquire_waiting() {
   while (!waiting_.empty() && free_words() > 0) {
     const WordKey key = waiting_.front();
     waiting_.pop_front();
-    Entry& e = l1_.at(pack_key(key));
+    Entry* found = find_entry(pack_key(key));
+    if (found == nullptr) throw std::logic_error("PE: a waiting word has no L1 entry");
+    Entry& e = *found;
     --waiting_words_;
     if (key.tensor == Tensor::Output) {
       e.state = State::Present;  // a fresh partial sum: zero, no transfer
@@ -219,16 +275,15 @@ void Pe::prefetch() {
     if (!prefetch_doomed_)
       scanned_through_ = std::max(scanned_through_,
                                   stats_.steps + static_cast<std::int64_t>(prefetch_step_) - 1);
-    const PeStep& next = steps_[prefetch_step_];
     for (; prefetch_tensor_ < kNumTensors; ++prefetch_tensor_, prefetch_index_ = 0) {
       const Tensor t = kAllTensors[prefetch_tensor_];
       if (t == Tensor::Output) continue;
-      const std::vector<std::int64_t>& words = next.tile.words[t];
+      const std::span<const std::int64_t> words = queued(prefetch_step_, t);
       for (; prefetch_index_ < words.size(); ++prefetch_index_) {
         const WordKey key{t, words[prefetch_index_]};
         const std::uint64_t packed = pack_key(key);
-        if (auto held = l1_.find(packed); held != l1_.end()) {
-          if (!prefetch_doomed_ && held->second.step == step_serial_ &&
+        if (const Entry* held = find_entry(packed); held != nullptr) {
+          if (!prefetch_doomed_ && held->step == step_serial_ &&
               dropped_before(key, prefetch_step_))
             prefetch_doomed_ = true;
           continue;
@@ -237,7 +292,7 @@ void Pe::prefetch() {
           prefetch_blocked_ = true;
           return;
         }
-        l1_.emplace(packed, Entry{0, kPrefetched, State::InFlight});
+        pool_[emplace_entry(packed).first] = Entry{0, kPrefetched, State::InFlight};
         next_requests_.push_back(key);
         next_request_steps_.push_back(stats_.steps + static_cast<std::int64_t>(prefetch_step_));
         ++stats_.requested_words[t];
@@ -264,7 +319,7 @@ void Pe::skip_known_prefix() {
   for (Tensor t : kFetched) evicted_requested_[t].assign(evicted_[t].size(), false);
   for (std::size_t j = 0; j < known; ++j) {
     for (Tensor t : kFetched) {
-      const std::vector<std::int64_t>& words = steps_[j].tile.words[t];
+      const std::span<const std::int64_t> words = queued(j, t);
       const std::vector<std::int64_t>& gone = evicted_[t];
       std::size_t g = 0;
       for (std::size_t w = 0; w < words.size() && g < gone.size();) {
@@ -290,7 +345,7 @@ void Pe::skip_known_prefix() {
   for (std::size_t j = 0; j < known && !doomed; ++j) {
     scanned_through_ = std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(j) - 1);
     for (Tensor t : kFetched) {
-      const std::vector<std::int64_t>& words = steps_[j].tile.words[t];
+      const std::span<const std::int64_t> words = queued(j, t);
       const std::vector<std::int64_t>& tile = current_.tile.words[t];
       std::vector<std::int64_t>& kept = kept_[t];
       // doomed: some word of this step is in the current tile but not in `kept`.
@@ -319,7 +374,8 @@ void Pe::skip_known_prefix() {
 
   for (const PrefetchHit& hit : hits_) {
     const WordKey key{hit.tensor, hit.index};
-    l1_.emplace(pack_key(key), Entry{0, kPrefetched, State::InFlight});
+    if (const auto [slot, inserted] = emplace_entry(pack_key(key)); inserted)
+      pool_[slot] = Entry{0, kPrefetched, State::InFlight};
     next_requests_.push_back(key);
     next_request_steps_.push_back(stats_.steps + static_cast<std::int64_t>(hit.queued));
     ++stats_.requested_words[hit.tensor];
@@ -328,11 +384,11 @@ void Pe::skip_known_prefix() {
   prefetch_doomed_ = doomed;
 }
 
-// Whether a word of the current tile leaves L1 before queued step `queued` begins: some earlier
+// Whether a word of the current tile leaves L1 before queued step `before` begins: some earlier
 // queued step does not name it.
-bool Pe::dropped_before(const WordKey& key, std::size_t queued) const {
-  for (std::size_t j = 0; j < queued; ++j) {
-    const std::vector<std::int64_t>& words = steps_[j].tile.words[key.tensor];
+bool Pe::dropped_before(const WordKey& key, std::size_t before) const {
+  for (std::size_t j = 0; j < before; ++j) {
+    const std::span<const std::int64_t> words = queued(j, key.tensor);
     if (!std::binary_search(words.begin(), words.end(), key.index)) return true;
   }
   return false;
@@ -344,14 +400,14 @@ void Pe::evaluate(std::int64_t /*cycle*/) {
   next_drained_.clear();
 
   for (const Word& w : inbox_words_) {
-    auto it = l1_.find(pack_key(w.key));
-    if (it == l1_.end() || it->second.state != State::InFlight)
+    Entry* e = find_entry(pack_key(w.key));
+    if (e == nullptr || e->state != State::InFlight)
       throw std::logic_error(
           fmt::format("PE {} received {}, which it did not request", id_, word_name(w.key)));
-    it->second.state = State::Present;
-    it->second.value = w.value;
+    e->state = State::Present;
+    e->value = w.value;
     ++stats_.l1.tensor[w.key.tensor].writes;
-    if (has_current_ && it->second.step == step_serial_) --current_missing_;
+    if (has_current_ && e->step == step_serial_) --current_missing_;
   }
   inbox_words_.clear();
 
@@ -382,23 +438,27 @@ std::int64_t Pe::compute() {
   const std::vector<PeMac>& macs = current_.macs;
   const std::size_t end =
       std::min(macs.size(), next_mac_ + static_cast<std::size_t>(macs_per_cycle_));
-  const Entry* const* in = slot_[Tensor::Input].data();
-  const Entry* const* wt = slot_[Tensor::Weight].data();
-  Entry* const* out = slot_[Tensor::Output].data();
+  // Entries by tile position (pool_ does not grow while MACs run).
+  Entry* const pool = pool_.data();
+  const std::uint32_t* in = slot_[Tensor::Input].data();
+  const std::uint32_t* wt = slot_[Tensor::Weight].data();
+  const std::uint32_t* out = slot_[Tensor::Output].data();
   const std::size_t first = next_mac_;
   if (current_missing_ == 0) {  // every tile word present: no checks per MAC
     for (; next_mac_ < end; ++next_mac_) {
       const PeMac& m = macs[next_mac_];
-      out[m.output]->value = mac(out[m.output]->value, in[m.input]->value, wt[m.weight]->value);
+      Entry& o = pool[out[m.output]];
+      o.value = mac(o.value, pool[in[m.input]].value, pool[wt[m.weight]].value);
     }
   } else {
     for (; next_mac_ < end; ++next_mac_) {
       const PeMac& m = macs[next_mac_];
-      Entry& o = *out[m.output];
-      if (in[m.input]->state != State::Present || wt[m.weight]->state != State::Present ||
-          o.state != State::Present)
+      Entry& o = pool[out[m.output]];
+      const Entry& i = pool[in[m.input]];
+      const Entry& w = pool[wt[m.weight]];
+      if (i.state != State::Present || w.state != State::Present || o.state != State::Present)
         break;
-      o.value = mac(o.value, in[m.input]->value, wt[m.weight]->value);
+      o.value = mac(o.value, i.value, w.value);
     }
   }
   const auto n = static_cast<std::int64_t>(next_mac_ - first);

@@ -8,10 +8,11 @@
 #include <cstdint>
 #include <deque>
 #include <span>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "sim/global_buffer.hpp"
+#include "sim/word_index.hpp"
 #include "spec/hardware.hpp"
 #include "spec/metrics.hpp"
 
@@ -58,6 +59,9 @@ class Pe {
   void push_step(PeStep step);
   // Queues an empty step: every partial sum still held is drained.
   void push_flush() { push_step(PeStep{}); }
+  // Moves the storage of steps the PE has finished with into `into` (their contents are stale),
+  // so that a caller building many steps can refill them instead of allocating.
+  void take_spent_steps(std::vector<PeStep>& into);
   // A word the PE requested arrives from the distribution network.
   void deliver(const Word& word);
   // The reduction network frees room for `words` more partial sums (credits).
@@ -100,7 +104,7 @@ class Pe {
   void acquire_waiting();
   void prefetch();
   void skip_known_prefix();
-  bool dropped_before(const WordKey& key, std::size_t queued) const;
+  bool dropped_before(const WordKey& key, std::size_t before) const;
   std::int64_t free_words() const;
   bool current_complete() const;
   std::int64_t compute();
@@ -114,24 +118,57 @@ class Pe {
   std::int64_t l1_bytes_;
   std::int64_t word_bytes_;
 
-  std::unordered_map<std::uint64_t, Entry> l1_;
+  // L1: entries in a pool (slots reused through free_slots_), found by key through a flat
+  // index; slot numbers stay valid while the word is held, so slot_ can keep them.
+  Entry* find_entry(std::uint64_t packed) {
+    const std::uint32_t s = l1_index_.find(packed);
+    return s == WordIndex::kNone ? nullptr : &pool_[s];
+  }
+  const Entry* find_entry(std::uint64_t packed) const {
+    const std::uint32_t s = l1_index_.find(packed);
+    return s == WordIndex::kNone ? nullptr : &pool_[s];
+  }
+  // The slot of `packed`, inserting a default entry if absent (second: inserted).
+  std::pair<std::uint32_t, bool> emplace_entry(std::uint64_t packed);
+  void erase_entry(std::uint64_t packed);
+
+  WordIndex l1_index_;
+  std::vector<Entry> pool_;
+  std::vector<std::uint32_t> free_slots_;
   std::int64_t waiting_words_ = 0;  // entries without a slot yet
   std::deque<WordKey> waiting_;     // current step's words waiting for a slot, in order
   std::deque<Word> drain_;          // partial sums evicted, still occupying L1 until sent
   std::int64_t drain_credits_ = 0;
 
   std::deque<PeStep> steps_;  // pushed, not begun
+  // Copies of the queued steps' input and weight lists, back to back in one array: the passes
+  // over queued tiles (prefetch, skip_known_prefix, dropped_before) run at every step, and
+  // reading one heap block per list of every queued step was the PE's main cost (cache misses).
+  struct QueuedLists {
+    std::size_t input, weight, end;  // offsets counted from the first word ever queued
+  };
+  std::deque<QueuedLists> queued_lists_;  // parallel to steps_
+  std::vector<std::int64_t> queued_words_;
+  std::size_t queued_base_ = 0;  // offset of queued_words_[0]
+  std::span<const std::int64_t> queued(std::size_t j, Tensor t) const {
+    const QueuedLists& q = queued_lists_[j];
+    const std::size_t b = (t == Tensor::Input ? q.input : q.weight) - queued_base_;
+    const std::size_t e = (t == Tensor::Input ? q.weight : q.end) - queued_base_;
+    return std::span<const std::int64_t>(queued_words_.data() + b, e - b);
+  }
   PeStep current_;
-  WorkingSet previous_tile_;  // the tile of the step before current_ (its storage reused)
-  PerTensor<std::vector<Entry*>> slot_;  // current tile position -> its L1 entry
+  std::vector<PeStep> spent_;  // storage of finished steps, for take_spent_steps (bounded)
+  WorkingSet previous_tile_;   // the tile of the step before current_ (its storage reused)
+  PerTensor<std::vector<std::uint32_t>> slot_;  // current tile position -> its L1 entry (pool_)
+  PerTensor<std::vector<std::uint32_t>> previous_slot_;  // the same for previous_tile_
   bool has_current_ = false;
   std::uint64_t step_serial_ = 0;
   std::size_t next_mac_ = 0;
   std::int64_t current_missing_ = 0;  // words of the current tile not present yet
   std::int64_t steps_completed_ = 0;
-  std::size_t prefetch_step_ = 0;    // cursor over the queued steps' tiles
-  bool prefetch_doomed_ = false;     // this pass met a held word an earlier queued step drops
-  bool prefetch_blocked_ = false;    // this pass stopped at the cursor for want of L1 room
+  std::size_t prefetch_step_ = 0;  // cursor over the queued steps' tiles
+  bool prefetch_doomed_ = false;   // this pass met a held word an earlier queued step drops
+  bool prefetch_blocked_ = false;  // this pass stopped at the cursor for want of L1 room
   // Queued steps at the front whose words are all in L1 but for evicted_ (skip_known_prefix).
   std::size_t known_prefix_ = 0;
   PerTensor<std::vector<std::int64_t>> evicted_;  // inputs/weights the last begin_step dropped
