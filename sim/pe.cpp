@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <array>
 #include <limits>
 #include <stdexcept>
@@ -50,6 +51,14 @@ void Pe::push_step(PeStep step) {
                     step.tile.words[Tensor::Weight].size(), step.tile.words[Tensor::Output].size(),
                     capacity_words_, l1_bytes_, word_bytes_),
         "a mapping whose per-PE working set fits, or --unbounded-buffers");
+  // Eviction drains partial sums in list order and the prefetch merges sorted lists, so every
+  // list must be ascending and distinct (TileBuilder writes them so).
+  for (Tensor t : kAllTensors) {
+    const std::vector<std::int64_t>& words = step.tile.words[t];
+    if (std::adjacent_find(words.begin(), words.end(), std::greater_equal<>()) != words.end())
+      throw std::logic_error(fmt::format(
+          "PE {}: a step's {} list is not ascending and distinct", id_, tensor_name(t)));
+  }
   const auto positions = [&](Tensor t) { return step.tile.words[t].size(); };
   for (const PeMac& m : step.macs)
     if (m.input >= positions(Tensor::Input) || m.weight >= positions(Tensor::Weight) ||

@@ -28,7 +28,7 @@ struct PeMac {
 };
 
 struct PeStep {
-  WorkingSet tile;          // the words the PE holds during the step (distinct per tensor)
+  WorkingSet tile;          // the words the PE holds during the step (ascending, distinct)
   std::vector<PeMac> macs;  // performed in this order
 };
 

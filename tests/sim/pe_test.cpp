@@ -193,6 +193,17 @@ TEST(Pe, ReusesWordsAlreadyInL1) {
   EXPECT_EQ(std::count(b.requests_at.end() - 4, b.requests_at.end(), 0), 4);
 }
 
+TEST(Pe, RefusesTileListsThatAreNotAscendingAndDistinct) {
+  Pe pe(pe_hw(1, 64), 2);
+  PeStep unsorted = dot_step(0, 3, 0);
+  std::swap(unsorted.tile.words[Tensor::Input][0], unsorted.tile.words[Tensor::Input][1]);
+  EXPECT_THROW(pe.push_step(unsorted), std::logic_error);
+  PeStep repeated = dot_step(0, 3, 0);
+  repeated.tile.words[Tensor::Weight][1] = repeated.tile.words[Tensor::Weight][0];
+  EXPECT_THROW(pe.push_step(repeated), std::logic_error);
+  EXPECT_NO_THROW(pe.push_step(dot_step(0, 3, 0)));
+}
+
 TEST(Pe, CapacityIsEnforcedAndNamesTheNumbers) {
   Hardware hw = pe_hw(1, 16);
   hw.word_bytes = 2;  // 8 words
@@ -352,9 +363,8 @@ TEST(Pe, ProtocolViolationsAreBugsNotSilentMistakes) {
   {
     PeBench b(pe_hw(1, 64));
     PeStep s = dot_step(0, 2, 0);
-    s.tile.words[Tensor::Input].push_back(0);
-    b.pe.push_step(std::move(s));
-    EXPECT_THROW(b.run(1), std::logic_error);
+    s.tile.words[Tensor::Input].push_back(0);  // listed twice: refused when pushed
+    EXPECT_THROW(b.pe.push_step(std::move(s)), std::logic_error);
   }
   {
     PeBench b(pe_hw(1, 64));
