@@ -696,6 +696,22 @@ void write_summary(std::ostream& out, const Comparisons& cs) {
   write_text_table(out, rows);
 }
 
+namespace {
+
+// The lines under a report's title: how errors are defined, and records that fit no job.
+void write_legend(std::ostream& out, std::size_t stray_records) {
+  out << "Error % = (model − sim) / sim × 100 (0 when both are 0; *n/a* when only the simulator "
+         "value is 0). MAPE = mean |error %| over the compared jobs; max = largest |error %|. "
+         "See validation/README.md.\n\n";
+  if (stray_records)
+    out << fmt::format(
+        "{} records in the results belong to no job of the suite and are "
+        "ignored.\n\n",
+        stray_records);
+}
+
+}  // namespace
+
 void write_report(std::ostream& out, const Comparison& c) {
   std::size_t records = c.records.size();
 
@@ -705,14 +721,7 @@ void write_report(std::ostream& out, const Comparison& c) {
       "jobs compared (both engines `ok`), {} with a failed record, {} with an "
       "invalid mapping.\n\n",
       c.identity, c.jobs.size(), records, c.overall.compared, c.overall.failed, c.overall.invalid);
-  out << "Error % = (model − sim) / sim × 100 (0 when both are 0; *n/a* when only the simulator "
-         "value is 0). MAPE = mean |error %| over the compared jobs; max = largest |error %|. "
-         "See validation/README.md.\n\n";
-  if (c.stray_records)
-    out << fmt::format(
-        "{} records in the results belong to no job of the suite and are "
-        "ignored.\n\n",
-        c.stray_records);
+  write_legend(out, c.stray_records);
 
   // ---- 1. failures first -------------------------------------------------------------
   write_failures(out, {&c});
@@ -741,14 +750,7 @@ void write_report(std::ostream& out, const Comparisons& cs) {
       "`ok`): {}; {} jobs with a failed record, {} with an invalid mapping.\n\n",
       first.identity, first.jobs.size(), cs.records.size(), cs.per_variant.size(), variants,
       compared, cs.failed_jobs(), cs.invalid_jobs());
-  out << "Error % = (model − sim) / sim × 100 (0 when both are 0; *n/a* when only the simulator "
-         "value is 0). MAPE = mean |error %| over the compared jobs; max = largest |error %|. "
-         "See validation/README.md.\n\n";
-  if (cs.stray_records)
-    out << fmt::format(
-        "{} records in the results belong to no job of the suite and are "
-        "ignored.\n\n",
-        cs.stray_records);
+  write_legend(out, cs.stray_records);
 
   std::vector<const Comparison*> all;
   for (const Comparison& c : cs.per_variant) all.push_back(&c);
