@@ -224,23 +224,6 @@ std::array<std::int64_t, 4> coordinate_sizes(const LayerGeometry& g, Tensor t) {
   return {1, 1, 1, 1};
 }
 
-// The dimensions each tile coordinate depends on (as model/fills.cpp groups them).
-std::vector<DimMask> coordinate_dims(Tensor t, bool tied, bool depthwise) {
-  const DimMask y = dim_bit(Dim::Y) | dim_bit(Dim::R);
-  const DimMask x = dim_bit(Dim::X) | dim_bit(Dim::S);
-  const DimMask kc = dim_bit(Dim::K) | dim_bit(Dim::C);
-  switch (t) {
-    case Tensor::Input:
-      return {dim_bit(Dim::N), dim_bit(Dim::C), y, x};
-    case Tensor::Weight:
-      if (tied) return {kc, y, x};
-      return {dim_bit(Dim::K), dim_bit(Dim::C), y, x};
-    case Tensor::Output:
-      return {dim_bit(Dim::N), depthwise ? kc : dim_bit(Dim::K), y, x};
-  }
-  return {};
-}
-
 bool inside(const Tile& box, const std::array<std::int64_t, 4>& point) {
   if (box.size == 0) return false;
   for (std::size_t i = 0; i < box.size; ++i)
@@ -367,39 +350,6 @@ class TransitionAnalysis {
   const Hardware& hw_;
   PerTensor<std::array<std::int64_t, 4>> sizes_;
 };
-
-// ---------------------------------------------------------------------------------------------
-// Dimension groups (model/fills.cpp): Y with R, X with S, K with C for depth-wise layers, and
-// the dimensions spatially mapped at one level. A loop moves only its own group's chunks.
-
-std::vector<DimMask> dimension_groups(const LayerGeometry& geometry,
-                                      const std::vector<LevelPlan>& plans) {
-  std::array<std::size_t, kNumDims> parent{};
-  std::iota(parent.begin(), parent.end(), std::size_t{0});
-  auto find = [&](std::size_t x) {
-    while (parent[x] != x) x = parent[x];
-    return x;
-  };
-  auto join = [&](Dim a, Dim b) {
-    parent[find(static_cast<std::size_t>(a))] = find(static_cast<std::size_t>(b));
-  };
-  join(Dim::Y, Dim::R);
-  join(Dim::X, Dim::S);
-  if (geometry.depthwise()) join(Dim::K, Dim::C);
-  for (const LevelPlan& p : plans) {
-    std::optional<Dim> first;
-    for (const ResolvedDirective& d : p.directives) {
-      if (d.kind != MapKind::Spatial) continue;
-      if (first) join(*first, base_dim(d.dim));
-      first = base_dim(d.dim);
-    }
-  }
-  std::map<std::size_t, DimMask> by_root;
-  for (Dim d : kAllDims) by_root[find(static_cast<std::size_t>(d))] |= dim_bit(d);
-  std::vector<DimMask> groups;
-  for (const auto& [root, mask] : by_root) groups.push_back(mask);
-  return groups;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Words through the distribution network, one after another
@@ -907,7 +857,7 @@ class Estimator {
       touches_[t].clear();
       irrelevant_[t].assign(loops_.size(), 0);
       const std::vector<DimMask> coords =
-          coordinate_dims(t, in_.geometry.channel_tied(), in_.geometry.depthwise());
+          tile_coordinate_dims(t, in_.geometry);
       DimMask relevant = 0;
       for (const DimMask c : coords) relevant |= c;
       double total = 1;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <unordered_map>
 
 #include "spec/error.hpp"
@@ -49,23 +50,6 @@ std::int64_t add(std::int64_t a, std::int64_t b) {
   return checked_add(a, b, SourceLocation{}, "traffic count");
 }
 
-// The dimensions each tensor coordinate (in TileShape order) depends on.
-std::vector<DimMask> coordinate_dims(Tensor t, bool tied, bool depthwise) {
-  const DimMask y = dim_bit(Dim::Y) | dim_bit(Dim::R);
-  const DimMask x = dim_bit(Dim::X) | dim_bit(Dim::S);
-  const DimMask kc = dim_bit(Dim::K) | dim_bit(Dim::C);
-  switch (t) {
-    case Tensor::Input:
-      return {dim_bit(Dim::N), dim_bit(Dim::C), dim_bit(Dim::Y), dim_bit(Dim::X)};
-    case Tensor::Weight:
-      if (tied) return {kc, dim_bit(Dim::R), dim_bit(Dim::S)};
-      return {dim_bit(Dim::K), dim_bit(Dim::C), dim_bit(Dim::R), dim_bit(Dim::S)};
-    case Tensor::Output:
-      return {dim_bit(Dim::N), depthwise ? kc : dim_bit(Dim::K), y, x};
-  }
-  return {};
-}
-
 struct Loop {
   std::size_t level = 0;
   std::size_t position = 0;  // index in the level's directive list (the first SpatialMap for folds)
@@ -73,25 +57,24 @@ struct Loop {
 };
 
 struct GroupSums {
-  PerTensor<std::int64_t> fresh;    // sum over leaves of the new tile's part in this group
-  PerTensor<std::int64_t> kept;     // sum over leaves of the part kept from the previous step
-  std::int64_t per_pe = 0;          // leaves on the unit-0 path
+  PerTensor<std::int64_t> fresh;  // sum over leaves of the new tile's part in this group
+  PerTensor<std::int64_t> kept;   // sum over leaves of the part kept from the previous step
+  std::int64_t per_pe = 0;        // leaves on the unit-0 path
 };
 
 class FillCounter {
  public:
-  FillCounter(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans,
-              std::size_t depth)
+  FillCounter(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans, std::size_t depth)
       : geometry_(geometry),
         plans_(plans.begin(), plans.begin() + static_cast<long>(depth)),
         walks_(geometry_, plans_) {
-    make_groups();
-    for (Tensor t : kAllTensors) coordinate_dims_[t] = coordinate_dims(t, geometry_.channel_tied(), geometry_.depthwise());
+    groups_ = dimension_groups(geometry_, plans_);
+    for (Tensor t : kAllTensors) coordinate_dims_[t] = tile_coordinate_dims(t, geometry_);
     for (std::size_t l = 0; l < plans_.size(); ++l) {
       const LevelPlan& p = plans_[l];
       for (std::size_t i = 0; i < p.directives.size(); ++i) {
-        const bool loop = p.directives[i].kind == MapKind::Temporal ||
-                          static_cast<int>(i) == p.first_spatial;
+        const bool loop =
+            p.directives[i].kind == MapKind::Temporal || static_cast<int>(i) == p.first_spatial;
         if (loop) loops_.push_back({l, i, group_of(base_dim(p.directives[i].dim))});
       }
     }
@@ -135,32 +118,6 @@ class FillCounter {
   }
 
  private:
-  void make_groups() {
-    std::array<std::size_t, kNumDims> parent{};
-    std::iota(parent.begin(), parent.end(), 0);
-    auto find = [&](std::size_t x) {
-      while (parent[x] != x) x = parent[x];
-      return x;
-    };
-    auto join = [&](Dim a, Dim b) {
-      parent[find(static_cast<std::size_t>(a))] = find(static_cast<std::size_t>(b));
-    };
-    join(Dim::Y, Dim::R);
-    join(Dim::X, Dim::S);
-    if (geometry_.depthwise()) join(Dim::K, Dim::C);  // output channels follow both
-    for (const LevelPlan& p : plans_) {
-      std::optional<Dim> first;
-      for (const ResolvedDirective& d : p.directives) {
-        if (d.kind != MapKind::Spatial) continue;
-        if (first) join(*first, base_dim(d.dim));
-        first = base_dim(d.dim);
-      }
-    }
-    std::map<std::size_t, DimMask> by_root;
-    for (Dim d : kAllDims) by_root[find(static_cast<std::size_t>(d))] |= dim_bit(d);
-    for (auto& [root, mask] : by_root) groups_.push_back(mask);
-  }
-
   DimMask group_of(Dim d) const {
     for (DimMask g : groups_)
       if (g & dim_bit(d)) return g;
@@ -168,9 +125,8 @@ class FillCounter {
   }
 
   bool owns_spatial(DimMask g, const LevelPlan& p) const {
-    return p.first_spatial >= 0 && (g & dim_bit(base_dim(p.directives[static_cast<std::size_t>(
-                                                                       p.first_spatial)]
-                                                                   .dim)));
+    return p.first_spatial >= 0 &&
+           (g & dim_bit(base_dim(p.directives[static_cast<std::size_t>(p.first_spatial)].dim)));
   }
 
   std::int64_t spatial_units(DimMask g) const {
@@ -466,8 +422,7 @@ class FillCounter {
     // Few units are cheaper to keep one by one than to class.
     constexpr std::int64_t kClassUnitsFrom = 24;
     const bool with_folds =
-        p.first_spatial >= 0 &&
-        !fold_alone(c.group, p, static_cast<std::size_t>(p.first_spatial));
+        p.first_spatial >= 0 && !fold_alone(c.group, p, static_cast<std::size_t>(p.first_spatial));
     const bool alone = is_fold && p.units >= kClassUnitsFrom && !with_folds;
     auto make = [&](LevelState& into, std::int64_t old_index, std::int64_t new_index) {
       into = s;
@@ -608,6 +563,51 @@ class FillCounter {
 };
 
 }  // namespace
+
+std::vector<DimMask> tile_coordinate_dims(Tensor t, const LayerGeometry& geometry) {
+  const DimMask y = dim_bit(Dim::Y) | dim_bit(Dim::R);
+  const DimMask x = dim_bit(Dim::X) | dim_bit(Dim::S);
+  const DimMask kc = dim_bit(Dim::K) | dim_bit(Dim::C);
+  switch (t) {
+    case Tensor::Input:
+      return {dim_bit(Dim::N), dim_bit(Dim::C), dim_bit(Dim::Y), dim_bit(Dim::X)};
+    case Tensor::Weight:
+      if (geometry.channel_tied()) return {kc, dim_bit(Dim::R), dim_bit(Dim::S)};
+      return {dim_bit(Dim::K), dim_bit(Dim::C), dim_bit(Dim::R), dim_bit(Dim::S)};
+    case Tensor::Output:
+      return {dim_bit(Dim::N), geometry.depthwise() ? kc : dim_bit(Dim::K), y, x};
+  }
+  return {};
+}
+
+std::vector<DimMask> dimension_groups(const LayerGeometry& geometry,
+                                      const std::vector<LevelPlan>& plans) {
+  std::array<std::size_t, kNumDims> parent{};
+  std::iota(parent.begin(), parent.end(), std::size_t{0});
+  auto find = [&](std::size_t x) {
+    while (parent[x] != x) x = parent[x];
+    return x;
+  };
+  auto join = [&](Dim a, Dim b) {
+    parent[find(static_cast<std::size_t>(a))] = find(static_cast<std::size_t>(b));
+  };
+  join(Dim::Y, Dim::R);
+  join(Dim::X, Dim::S);
+  if (geometry.depthwise()) join(Dim::K, Dim::C);  // output channels follow both
+  for (const LevelPlan& p : plans) {
+    std::optional<Dim> first;
+    for (const ResolvedDirective& d : p.directives) {
+      if (d.kind != MapKind::Spatial) continue;
+      if (first) join(*first, base_dim(d.dim));
+      first = base_dim(d.dim);
+    }
+  }
+  std::map<std::size_t, DimMask> by_root;
+  for (Dim d : kAllDims) by_root[find(static_cast<std::size_t>(d))] |= dim_bit(d);
+  std::vector<DimMask> groups;
+  for (const auto& [root, mask] : by_root) groups.push_back(mask);
+  return groups;
+}
 
 FillCounts count_fills(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans,
                        std::size_t depth) {

@@ -9,6 +9,7 @@
 // sums, so the cost depends on the number of loops and chunk shapes, not on the layer's size.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -41,16 +42,25 @@ struct TileShape {
 // very first step (loop == -1).
 struct TransitionClass {
   int loop = -1;
-  std::int64_t per_pe_count = 0;     // how many such transitions one PE (unit 0s) makes
-  PerTensor<std::int64_t> words;     // words filled, summed over all PEs
+  std::int64_t per_pe_count = 0;  // how many such transitions one PE (unit 0s) makes
+  PerTensor<std::int64_t> words;  // words filled, summed over all PEs
 };
 
 struct FillCounts {
-  PerTensor<std::int64_t> words;            // total over all transitions and PEs
-  std::vector<TransitionClass> classes;     // first step, then one per loop
-  PerTensor<std::int64_t> max_tile;         // largest tile a PE holds, words
-  std::int64_t leaves = 0;                  // PEs covered (product of units used)
+  PerTensor<std::int64_t> words;         // total over all transitions and PEs
+  std::vector<TransitionClass> classes;  // first step, then one per loop
+  PerTensor<std::int64_t> max_tile;      // largest tile a PE holds, words
+  std::int64_t leaves = 0;               // PEs covered (product of units used)
 };
+
+// The dimensions each tile coordinate (TileShape order) of tensor `t` depends on.
+std::vector<DimMask> tile_coordinate_dims(Tensor t, const LayerGeometry& geometry);
+
+// The mapping's independent dimension groups: Y with R, X with S, K with C on depth-wise layers,
+// and the dimensions spatially mapped at one level. Loops of different groups never change each
+// other's chunks, so the states of a whole walk are the product of the groups' states.
+std::vector<DimMask> dimension_groups(const LayerGeometry& geometry,
+                                      const std::vector<LevelPlan>& plans);
 
 // Counts fills over the first `depth` levels (depth = plans.size() for PEs; 1 for the top
 // level's units, whose "tiles" are the chunks a top-level unit holds).

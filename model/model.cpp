@@ -16,6 +16,7 @@
 #include "model/maestro_semantics.hpp"
 #include "model/noc_geometry.hpp"
 #include "model/pipeline.hpp"
+#include "model/tile_union.hpp"
 #include "spec/semantics.hpp"
 #include "spec/semantics_walk.hpp"
 
@@ -121,6 +122,7 @@ struct LayerAnalysis {
   std::optional<std::vector<PerTensor<std::int64_t>>> share;  // by depth, sharing_factors
   std::map<std::size_t, FillCounts> cut_fills;  // L2 fills per cut of the top level
   std::optional<FillCounts> top_fills;
+  std::optional<PerTensor<std::int64_t>> tile_union;  // union_of_pe_tiles
 };
 
 template <typename T, typename Compute>
@@ -245,9 +247,22 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     }
     UnitChunks finished = first_iteration;
     geometry.finish_level(finished);
+    // Holding everything, L2 holds the words some PE tile names (the simulator fetches no
+    // other): fewer than the tensors where strided windows skip rows or columns.
+    const PerTensor<std::int64_t>* named =
+        cut == 0 ? &once(a.tile_union, [&] { return union_of_pe_tiles(geometry, plans); })
+                 : nullptr;
     std::int64_t footprint = 0;
-    for (Tensor t : kAllTensors) footprint += TileShape::coordinates(geometry, finished, t).volume();
+    for (Tensor t : kAllTensors)
+      footprint += named ? (*named)[t]
+                         : TileShape::coordinates(geometry, finished, t).volume();
     if (footprint > hw.l2_words()) continue;
+    placed = true;
+    l2_required = footprint;
+    if (named) {  // each word comes once
+      dram_fill = *named;
+      continue;
+    }
     LevelPlan outer = top_level;
     outer.directives.resize(cut);
     outer.first_spatial = -1;
@@ -255,10 +270,7 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     auto held_at = a.cut_fills.find(cut);
     if (held_at == a.cut_fills.end())
       held_at = a.cut_fills.emplace(cut, count_fills(geometry, {outer}, 1)).first;
-    const FillCounts& held = held_at->second;
-    placed = true;
-    l2_required = footprint;
-    for (Tensor t : kAllTensors) dram_fill[t] = held.words[t];
+    for (Tensor t : kAllTensors) dram_fill[t] = held_at->second.words[t];
   }
   if (!placed) {
     const FillCounts& top = once(a.top_fills, [&] { return count_fills(geometry, plans, 1); });
