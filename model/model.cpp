@@ -2,18 +2,19 @@
 
 #include "model/model.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
-#include <cmath>
 #include <array>
+#include <cmath>
 #include <map>
 #include <optional>
 #include <unordered_map>
 
-#include <fmt/format.h>
-
 #include "model/contention.hpp"
 #include "model/fills.hpp"
 #include "model/maestro_semantics.hpp"
+#include "model/multicast.hpp"
 #include "model/noc_geometry.hpp"
 #include "model/pipeline.hpp"
 #include "model/tile_union.hpp"
@@ -120,9 +121,10 @@ struct LayerAnalysis {
   std::optional<SemanticsReport> semantics;
   std::optional<FillCounts> pe_fills;
   std::optional<std::vector<PerTensor<std::int64_t>>> share;  // by depth, sharing_factors
-  std::map<std::size_t, FillCounts> cut_fills;  // L2 fills per cut of the top level
+  std::map<std::size_t, FillCounts> cut_fills;                // L2 fills per cut of the top level
   std::optional<FillCounts> top_fills;
   std::optional<PerTensor<std::int64_t>> tile_union;  // union_of_pe_tiles
+  std::optional<MulticastWords> multicast;            // count_multicast_words
 };
 
 template <typename T, typename Compute>
@@ -207,17 +209,28 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   // --- NoC: words L2 sends (after multicast), words PEs receive, partial sums returning.
   const bool multicast = hw.noc.distribution.multicast;
   const bool reduce = hw.noc.reduction.in_network;
-  auto sent = [&](Tensor t, std::int64_t words) {
-    return multicast ? words / share[t] : words;
+  // With multicast L2 sends each word once per step however many PEs need it (exact where
+  // model/multicast.hpp computes it, else the identical-tile share of the fills).
+  const MulticastWords* union_words =
+      multicast ? &once(a.multicast, [&] { return count_multicast_words(geometry, plans); })
+                : nullptr;
+  auto sent = [&](Tensor t, std::int64_t words) { return multicast ? words / share[t] : words; };
+  auto sent_total = [&](Tensor t) {
+    return union_words && union_words->exact[t] ? union_words->words[t]
+                                                : sent(t, pe_fills.words[t]);
+  };
+  auto sent_in_class = [&](Tensor t, std::size_t c) {
+    return union_words && union_words->exact[t] ? union_words->classes[c][t]
+                                                : sent(t, pe_fills.classes[c].words[t]);
   };
   const std::int64_t delivered = pe_fills.words[Tensor::Input] + pe_fills.words[Tensor::Weight];
-  const std::int64_t ingress = sent(Tensor::Input, pe_fills.words[Tensor::Input]) +
-                               sent(Tensor::Weight, pe_fills.words[Tensor::Weight]);
+  const std::int64_t ingress = sent_total(Tensor::Input) + sent_total(Tensor::Weight);
   const std::int64_t drained = pe_fills.words[Tensor::Output];  // every psum leaves its PE once
   const std::int64_t arrivals = reduce ? drained / share[Tensor::Output] : drained;
   m.noc.ingress_words = ingress;
   m.noc.egress_words = arrivals;
-  m.noc.multicast_factor = ingress > 0 ? static_cast<double>(delivered) / static_cast<double>(ingress) : 1.0;
+  m.noc.multicast_factor =
+      ingress > 0 ? static_cast<double>(delivered) / static_cast<double>(ingress) : 1.0;
 
   // --- L1 (per MAC: one input and one weight read, one psum read and write).
   Traffic& tr = m.traffic;
@@ -254,8 +267,7 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
                  : nullptr;
     std::int64_t footprint = 0;
     for (Tensor t : kAllTensors)
-      footprint += named ? (*named)[t]
-                         : TileShape::coordinates(geometry, finished, t).volume();
+      footprint += named ? (*named)[t] : TileShape::coordinates(geometry, finished, t).volume();
     if (footprint > hw.l2_words()) continue;
     placed = true;
     l2_required = footprint;
@@ -280,11 +292,10 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
       l2_required += top.max_tile[t] * top.leaves / top_share[t];
     }
   }
-  const std::int64_t output_rmw_reads = std::max<std::int64_t>(0, arrivals - tensor_words[Tensor::Output]);
-  tr.l2.tensor[Tensor::Input] = {ingress - sent(Tensor::Weight, pe_fills.words[Tensor::Weight]),
-                                 dram_fill[Tensor::Input]};
-  tr.l2.tensor[Tensor::Weight] = {sent(Tensor::Weight, pe_fills.words[Tensor::Weight]),
-                                  dram_fill[Tensor::Weight]};
+  const std::int64_t output_rmw_reads =
+      std::max<std::int64_t>(0, arrivals - tensor_words[Tensor::Output]);
+  tr.l2.tensor[Tensor::Input] = {sent_total(Tensor::Input), dram_fill[Tensor::Input]};
+  tr.l2.tensor[Tensor::Weight] = {sent_total(Tensor::Weight), dram_fill[Tensor::Weight]};
   // Outputs: read-modify-write of partial sums, then read once more to go to DRAM.
   tr.l2.tensor[Tensor::Output] = {output_rmw_reads + dram_fill[Tensor::Output], arrivals};
   tr.dram.tensor[Tensor::Input] = {dram_fill[Tensor::Input], 0};
@@ -304,19 +315,19 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   // Compute is exact (spec/semantics: per step, the busiest PE's MACs); transfers that take
   // longer than the average step's compute are exposed.
   const std::int64_t compute_total = semantics.compute_cycles;
-  const double compute_per_step =
-      semantics.steps > 0 ? static_cast<double>(compute_total) / static_cast<double>(semantics.steps)
-                          : 0.0;
+  const double compute_per_step = semantics.steps > 0 ? static_cast<double>(compute_total) /
+                                                            static_cast<double>(semantics.steps)
+                                                      : 0.0;
   double exposed = 0;
   std::int64_t first_ingress = 0, last_egress = 0;
-  for (const TransitionClass& cls : pe_fills.classes) {
+  for (std::size_t c = 0; c < pe_fills.classes.size(); ++c) {
+    const TransitionClass& cls = pe_fills.classes[c];
     if (cls.per_pe_count == 0) continue;
     const double n = static_cast<double>(cls.per_pe_count);
-    const double in_words = static_cast<double>(sent(Tensor::Input, cls.words[Tensor::Input]) +
-                                                sent(Tensor::Weight, cls.words[Tensor::Weight]));
-    const double out_words =
-        static_cast<double>(reduce ? cls.words[Tensor::Output] / share[Tensor::Output]
-                                   : cls.words[Tensor::Output]);
+    const double in_words =
+        static_cast<double>(sent_in_class(Tensor::Input, c) + sent_in_class(Tensor::Weight, c));
+    const double out_words = static_cast<double>(
+        reduce ? cls.words[Tensor::Output] / share[Tensor::Output] : cls.words[Tensor::Output]);
     const std::int64_t in_cycles = transfer_cycles(in_words / n, ingress_bw);
     const std::int64_t out_cycles = transfer_cycles(out_words / n, egress_bw);
     if (cls.loop < 0) {
@@ -331,39 +342,37 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
       checked_add(compute_total, whole_cycles(exposed), SourceLocation{}, "runtime");
   // Latencies are below 2^32 (Hardware::check_limits), so these sums stay far from overflow
   // once each term is a checked count.
-  const std::int64_t fill =
-      first_ingress + dist.hop_latency_to_farthest() + pipeline::kFillCycles;
+  const std::int64_t fill = first_ingress + dist.hop_latency_to_farthest() + pipeline::kFillCycles;
   const std::int64_t drain =
       last_egress + red.hop_latency_to_farthest() + pipeline::kDrainTailCycles;
-  const std::int64_t on_chip =
-      checked_add(checked_add(fill, steady, SourceLocation{}, "runtime"), drain,
-                  SourceLocation{}, "runtime");
+  const std::int64_t on_chip = checked_add(checked_add(fill, steady, SourceLocation{}, "runtime"),
+                                           drain, SourceLocation{}, "runtime");
   // DRAM reads (and write-backs of evicted partial sums) overlap the on-chip work; the final
   // write-back of the outputs follows the last partial sum: read out of the L2 banks and sent
   // over the DRAM channel, whichever is slower. The first words wait for DRAM's latency and so
   // does the last write-back.
   const double output_words = static_cast<double>(tensor_words[Tensor::Output]);
-  const double dram_words = static_cast<double>(tr.dram.reads()) +
-                            static_cast<double>(tr.dram.writes()) - output_words;
+  const double dram_words =
+      static_cast<double>(tr.dram.reads()) + static_cast<double>(tr.dram.writes()) - output_words;
   const std::int64_t dram_cycles = transfer_cycles(dram_words, hw.dram.words_per_cycle);
-  const std::int64_t write_back = std::max(
-      transfer_cycles(output_words, static_cast<double>(hw.l2.banks) * hw.l2.words_per_bank_per_cycle),
-      transfer_cycles(output_words, hw.dram.words_per_cycle));
-  m.runtime_cycles =
-      checked_add(checked_add(std::max(on_chip, dram_cycles), write_back, SourceLocation{},
-                              "runtime"),
-                  2 * hw.dram.latency_cycles, SourceLocation{}, "runtime");
+  const std::int64_t write_back =
+      std::max(transfer_cycles(output_words,
+                               static_cast<double>(hw.l2.banks) * hw.l2.words_per_bank_per_cycle),
+               transfer_cycles(output_words, hw.dram.words_per_cycle));
+  m.runtime_cycles = checked_add(
+      checked_add(std::max(on_chip, dram_cycles), write_back, SourceLocation{}, "runtime"),
+      2 * hw.dram.latency_cycles, SourceLocation{}, "runtime");
   if (options.noc_model == NocModel::Contention) {
     // Section 5b: per-link loads on the topology graph, step by step.
-    const ContentionInputs inputs{geometry,        plans,    pe_fills,
-                                  semantics,       dram_fill, tensor_words[Tensor::Output]};
+    const ContentionInputs inputs{geometry,  plans,     pe_fills,
+                                  semantics, dram_fill, tensor_words[Tensor::Output]};
     m.runtime_cycles = estimate_contention(inputs, hw).runtime_cycles;
   }
-  m.pe_utilization = m.runtime_cycles > 0
-                         ? static_cast<double>(m.macs) /
-                               (static_cast<double>(m.runtime_cycles) *
-                                static_cast<double>(hw.pe.count * hw.pe.macs_per_cycle))
-                         : 0.0;
+  m.pe_utilization =
+      m.runtime_cycles > 0
+          ? static_cast<double>(m.macs) / (static_cast<double>(m.runtime_cycles) *
+                                           static_cast<double>(hw.pe.count * hw.pe.macs_per_cycle))
+          : 0.0;
 
   // --- Energy.
   const Hardware::Energy& e = hw.energy_pj;
@@ -418,6 +427,8 @@ Metrics ModelSession::evaluate(const Layer& layer, const Mapping& mapping, const
   return evaluate_named(layer, mapping, hw, options, cache_.get());
 }
 
-std::size_t ModelSession::reused() const { return cache_->reused; }
+std::size_t ModelSession::reused() const {
+  return cache_->reused;
+}
 
 }  // namespace metronome

@@ -1,0 +1,368 @@
+#include "model/multicast.hpp"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <optional>
+
+#include "model/fills.hpp"
+#include "spec/error.hpp"
+
+namespace metronome {
+namespace {
+
+std::int64_t mul(std::int64_t a, std::int64_t b) {
+  return checked_mul(a, b, SourceLocation{}, "multicast count");
+}
+std::int64_t add(std::int64_t a, std::int64_t b) {
+  return checked_add(a, b, SourceLocation{}, "multicast count");
+}
+
+// Total length of a union of intervals (reorders `intervals`).
+std::int64_t union_length(std::vector<Interval>& intervals) {
+  std::sort(intervals.begin(), intervals.end(),
+            [](const Interval& a, const Interval& b) { return a.lo < b.lo; });
+  std::int64_t total = 0;
+  std::int64_t covered_to = std::numeric_limits<std::int64_t>::min();
+  for (const Interval& i : intervals) {
+    if (i.empty()) continue;
+    const std::int64_t from = std::max(i.lo, covered_to);
+    if (i.hi > from) total += i.hi - from;
+    covered_to = std::max(covered_to, i.hi);
+  }
+  return total;
+}
+
+constexpr std::size_t kNoCoordinate = std::numeric_limits<std::size_t>::max();
+
+class UnionCounter {
+ public:
+  UnionCounter(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans)
+      : geometry_(geometry), plans_(plans), groups_(dimension_groups(geometry, plans)) {
+    for (std::size_t l = 0; l < plans_.size(); ++l) {
+      const LevelPlan& p = plans_[l];
+      for (std::size_t i = 0; i < p.directives.size(); ++i)
+        if (p.directives[i].kind == MapKind::Temporal || static_cast<int>(i) == p.first_spatial)
+          loops_.push_back({l, i, group_of(base_dim(p.directives[i].dim))});
+    }
+    // Per tensor and group: the one tile coordinate in the group, if any.
+    for (Tensor t : kAllTensors) {
+      exact_[t] = true;
+      coordinate_[t].assign(groups_.size(), kNoCoordinate);
+      const std::vector<DimMask> dims = tile_coordinate_dims(t, geometry_);
+      for (std::size_t i = 0; i < dims.size(); ++i)
+        for (std::size_t g = 0; g < groups_.size(); ++g) {
+          if (!(dims[i] & groups_[g])) continue;
+          if (coordinate_[t][g] != kNoCoordinate || (dims[i] & ~groups_[g])) exact_[t] = false;
+          coordinate_[t][g] = i;
+        }
+    }
+  }
+
+  MulticastWords run() {
+    MulticastWords out;
+    for (int j = -1; j < static_cast<int>(loops_.size()); ++j) {
+      PerTensor<std::int64_t> covered, kept, words;
+      for (Tensor t : kAllTensors) covered[t] = kept[t] = 1;
+      for (std::size_t g = 0; g < groups_.size(); ++g) {
+        const Sums& s = group_sums(g, j);
+        for (Tensor t : kAllTensors) {
+          covered[t] = mul(covered[t], s.covered[t]);
+          kept[t] = mul(kept[t], s.covered[t] - s.renewed[t]);
+        }
+      }
+      for (Tensor t : kAllTensors) {
+        words[t] = j < 0 ? covered[t] : covered[t] - kept[t];
+        out.words[t] = add(out.words[t], words[t]);
+      }
+      out.classes.push_back(words);
+    }
+    for (Tensor t : kAllTensors) out.exact[t] = exact_[t] && aligned_;
+    return out;
+  }
+
+ private:
+  struct Loop {
+    std::size_t level = 0;
+    std::size_t position = 0;
+    DimMask group = 0;
+  };
+  // Per transition of the group: |C_g| (covered) and |N_g| (renewed), summed with weights.
+  struct Sums {
+    PerTensor<std::int64_t> covered, renewed;
+  };
+  // One unit of every level walked so far (its unit index at the current level).
+  struct State {
+    UnitChunks old_chunks, new_chunks;
+    std::int64_t unit = 0;
+  };
+  enum class Phase { Before, After };
+  struct Cursor {
+    std::size_t group;
+    int cut;
+    Sums sums;
+    std::int64_t old_fold = -1, new_fold = -1;  // of the level being walked
+  };
+
+  // Scratch per directive position of the flattened nest (a recursion only moves to later
+  // positions, so a slot is never reused while in use): walking allocates nothing once warm.
+  struct Slot {
+    std::vector<State> next, probe;
+    KeyedClasses classes;
+  };
+  Slot& slot(std::size_t l, std::size_t i) {
+    if (slot_base_.empty()) {
+      std::size_t base = 0;
+      for (const LevelPlan& p : plans_) {
+        slot_base_.push_back(base);
+        base += p.directives.size() + 1;
+      }
+      slots_.resize(base + 1);
+    }
+    return slots_[slot_base_[l] + i];
+  }
+
+  DimMask group_of(Dim d) const {
+    for (DimMask g : groups_)
+      if (g & dim_bit(d)) return g;
+    return 0;
+  }
+
+  // As in model/fills.cpp: a group's sums for a cut depend only on how many of its loops lie
+  // before the cut, unless the cut is its own loop.
+  const Sums& group_sums(std::size_t g, int cut) {
+    const DimMask mask = groups_[g];
+    const bool owned = cut >= 0 && loops_[static_cast<std::size_t>(cut)].group == mask;
+    std::int64_t before = 0;
+    for (int i = 0; i < cut; ++i)
+      if (loops_[static_cast<std::size_t>(i)].group == mask) ++before;
+    const std::array<std::int64_t, 4> key = {static_cast<std::int64_t>(g), before, cut < 0 ? 1 : 0,
+                                             owned ? cut : -1};
+    auto it = cache_.find(key);
+    if (it == cache_.end()) {
+      Cursor c{g, cut, {}};
+      const UnitChunks whole = geometry_.whole_layer();
+      directive(c, 0, 0, cut < 0 ? Phase::After : Phase::Before, {State{whole, whole, 0}}, 1);
+      it = cache_.emplace(key, c.sums).first;
+    }
+    return it->second;
+  }
+
+  bool is_cut(const Cursor& c, std::size_t l, std::size_t i) const {
+    if (c.cut < 0) return false;
+    const Loop& loop = loops_[static_cast<std::size_t>(c.cut)];
+    return loop.level == l && loop.position == i;
+  }
+
+  bool past_cut(const Cursor& c, std::size_t l, std::size_t i) const {
+    if (c.cut < 0) return true;
+    const Loop& loop = loops_[static_cast<std::size_t>(c.cut)];
+    return l > loop.level || (l == loop.level && i > loop.position);
+  }
+
+  void split(UnitChunks& u, const ResolvedDirective& d, std::int64_t index) const {
+    const Interval parent = geometry_.parent_interval(u, d.dim);
+    const std::int64_t n = chunk_count(parent.length(), d.size, d.offset);
+    geometry_.assign(u, d.dim, index < n ? chunk_at(parent, d.size, d.offset, index) : Interval{});
+  }
+
+  // Trip count of a loop over the units side by side. They must agree, or the PEs' steps would
+  // not line up (a unit with fewer trips idles at the end of every iteration, keeping its tile):
+  // then the counts are not exact.
+  std::int64_t trips(const ResolvedDirective& d, bool is_fold, const std::vector<State>& states,
+                     bool use_old, const LevelPlan& p, std::size_t position) {
+    std::optional<std::int64_t> agreed;
+    for (const State& s : states) {
+      const UnitChunks& u = use_old ? s.old_chunks : s.new_chunks;
+      std::int64_t n = 1;
+      if (is_fold) {
+        for (std::size_t j = position; j < p.directives.size(); ++j) {
+          const ResolvedDirective& sm = p.directives[j];
+          if (sm.kind != MapKind::Spatial) continue;
+          const Interval parent = geometry_.parent_interval(u, sm.dim);
+          n = std::max(n, chunk_count(parent.length(), sm.size, sm.offset));
+        }
+        n = (n + p.units - 1) / p.units;
+      } else {
+        const Interval parent = geometry_.parent_interval(u, d.dim);
+        n = chunk_count(parent.length(), d.size, d.offset);
+      }
+      if (agreed && *agreed != n) aligned_ = false;
+      agreed = std::max(agreed.value_or(1), n);
+    }
+    return agreed.value_or(1);
+  }
+
+  void make(std::vector<State>& into, const std::vector<State>& from, const ResolvedDirective& d,
+            bool is_fold, std::int64_t units, std::int64_t old_index,
+            std::int64_t new_index) const {
+    into.clear();
+    if (!is_fold) {
+      into = from;
+      for (State& s : into) {
+        split(s.old_chunks, d, old_index);
+        split(s.new_chunks, d, new_index);
+      }
+      return;
+    }
+    into.reserve(from.size() * static_cast<std::size_t>(units));
+    for (const State& s : from)
+      for (std::int64_t u = 0; u < units; ++u) {
+        State e = s;
+        e.unit = u;
+        split(e.old_chunks, d, old_index * units + u);
+        split(e.new_chunks, d, new_index * units + u);
+        into.push_back(e);
+      }
+  }
+
+  // Every unit's state against unit 0's new chunks: equal keys are translated configurations.
+  void key_of(StateKey& key, const std::vector<State>& states, DimMask mask, const Cursor& c,
+              bool with_folds) const {
+    key.clear();
+    if (with_folds) {
+      key.push_back(c.old_fold);
+      key.push_back(c.new_fold);
+    }
+    const UnitChunks& origin = states.front().new_chunks;
+    for (const State& s : states) {
+      append_state_key(key, geometry_, origin, s.old_chunks, mask);
+      append_state_key(key, geometry_, origin, s.new_chunks, mask);
+    }
+  }
+
+  static bool later_spatial(const LevelPlan& p, std::size_t position) {
+    for (std::size_t j = position + 1; j < p.directives.size(); ++j)
+      if (p.directives[j].kind == MapKind::Spatial) return true;
+    return false;
+  }
+
+  void directive(Cursor& c, std::size_t l, std::size_t i, Phase phase,
+                 const std::vector<State>& states, std::int64_t weight) {
+    if (l == plans_.size()) {
+      leaf(c, states, weight);
+      return;
+    }
+    const LevelPlan& p = plans_[l];
+    const DimMask mask = groups_[c.group];
+    if (phase == Phase::Before && past_cut(c, l, i) && !is_cut(c, l, i)) phase = Phase::After;
+    Slot& here = slot(l, i);
+    std::vector<State>& next = here.next;
+    if (i == p.directives.size()) {
+      next = states;
+      for (State& s : next) {
+        geometry_.finish_level(s.old_chunks);
+        geometry_.finish_level(s.new_chunks);
+        s.unit = 0;
+      }
+      const std::int64_t old_fold = c.old_fold, new_fold = c.new_fold;
+      c.old_fold = c.new_fold = -1;
+      directive(c, l + 1, 0, phase, next, weight);
+      c.old_fold = old_fold;
+      c.new_fold = new_fold;
+      return;
+    }
+    const ResolvedDirective& d = p.directives[i];
+    const bool cut_here = is_cut(c, l, i);
+    if (!(mask & dim_bit(base_dim(d.dim)))) {
+      if (cut_here) phase = Phase::After;  // another group's loop advances: ours stays
+      directive(c, l, i + 1, phase, states, weight);
+      return;
+    }
+    const bool is_fold = static_cast<int>(i) == p.first_spatial;
+    if (d.kind == MapKind::Spatial && !is_fold) {  // spreads with the level's fold indices
+      next = states;
+      for (State& s : next) {
+        split(s.old_chunks, d, c.old_fold * p.units + s.unit);
+        split(s.new_chunks, d, c.new_fold * p.units + s.unit);
+      }
+      directive(c, l, i + 1, phase, next, weight);
+      return;
+    }
+    const auto state_at = [&](std::vector<State>& into, std::int64_t old_index,
+                              std::int64_t new_index) {
+      make(into, states, d, is_fold, p.units, old_index, new_index);
+      if (is_fold) {
+        c.old_fold = old_index;
+        c.new_fold = new_index;
+      }
+    };
+    if (phase == Phase::After && !cut_here) {
+      state_at(next, trips(d, is_fold, states, true, p, i) - 1, 0);
+      directive(c, l, i + 1, Phase::After, next, weight);
+      return;
+    }
+    const std::int64_t n = trips(d, is_fold, states, false, p, i);
+    const bool with_folds = is_fold && later_spatial(p, i);
+    std::int64_t period = 1;
+    if (is_fold) {
+      for (std::size_t j = i; j < p.directives.size(); ++j) {
+        const ResolvedDirective& sm = p.directives[j];
+        if (sm.kind != MapKind::Spatial) continue;
+        const std::int64_t q = state_period(geometry_, sm.dim, sm.offset, p.units);
+        period = (q == 0 || period == 0) ? 0 : std::lcm(period, q);
+      }
+    } else {
+      period = state_period(geometry_, d.dim, d.offset);
+    }
+    const std::vector<IndexClass>& found = index_classes_into(
+        here.classes, cut_here ? n - 1 : n, period, [&](std::int64_t a, StateKey& key) {
+          state_at(here.probe, a, cut_here ? a + 1 : a);
+          key_of(key, here.probe, mask, c, with_folds);
+        });
+    for (const IndexClass& cls : found) {
+      state_at(next, cls.index, cut_here ? cls.index + 1 : cls.index);
+      directive(c, l, i + 1, cut_here ? Phase::After : Phase::Before, next, mul(weight, cls.count));
+    }
+  }
+
+  void leaf(Cursor& c, const std::vector<State>& states, std::int64_t weight) {
+    for (Tensor t : kAllTensors) {
+      const std::size_t coordinate = coordinate_[t][c.group];
+      if (coordinate == kNoCoordinate) {  // the tensor's tile does not vary in this group
+        c.sums.covered[t] = add(c.sums.covered[t], weight);
+        continue;
+      }
+      parts_.clear();
+      pieces_.clear();
+      for (const State& s : states) {
+        const Interval now = TileShape::coordinates(geometry_, s.new_chunks, t)[coordinate];
+        if (now.empty()) continue;
+        parts_.push_back(now);
+        const Interval before = TileShape::coordinates(geometry_, s.old_chunks, t)[coordinate];
+        const Interval kept = intersect(now, before);
+        if (kept.empty()) {
+          pieces_.push_back(now);
+          continue;
+        }
+        pieces_.push_back(make_interval(now.lo, kept.lo));
+        pieces_.push_back(make_interval(kept.hi, now.hi));
+      }
+      c.sums.covered[t] = add(c.sums.covered[t], mul(weight, union_length(parts_)));
+      c.sums.renewed[t] = add(c.sums.renewed[t], mul(weight, union_length(pieces_)));
+    }
+  }
+
+  const LayerGeometry& geometry_;
+  const std::vector<LevelPlan>& plans_;
+  std::vector<DimMask> groups_;
+  std::vector<Loop> loops_;
+  PerTensor<std::vector<std::size_t>> coordinate_;
+  PerTensor<bool> exact_;
+  bool aligned_ = true;
+  std::map<std::array<std::int64_t, 4>, Sums> cache_;
+  std::vector<std::size_t> slot_base_;
+  std::vector<Slot> slots_;
+  std::vector<Interval> parts_, pieces_;
+};
+
+}  // namespace
+
+MulticastWords count_multicast_words(const LayerGeometry& geometry,
+                                     const std::vector<LevelPlan>& plans) {
+  return UnionCounter(geometry, plans).run();
+}
+
+}  // namespace metronome

@@ -1,0 +1,219 @@
+// The model's multicast count (model/multicast.hpp) against a word-by-word count done here: every
+// PE's step sequence is walked, and per step index the words each PE newly needs are put in one
+// set per tensor (a word several PEs need at the same step is sent once).
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "model/fills.hpp"
+#include "model/multicast.hpp"
+#include "spec/layer.hpp"
+#include "spec/semantics.hpp"
+#include "spec/semantics_walk.hpp"
+#include "spec/workload_parser.hpp"
+#include "tests/unit/test_layers.hpp"
+
+namespace metronome {
+namespace {
+
+using testing_layers::conv;
+using Point = std::array<std::int64_t, 4>;
+
+ResolvedDirective tmap(MapDim d, std::int64_t s, std::int64_t o) {
+  return {MapKind::Temporal, d, s, o};
+}
+ResolvedDirective smap(MapDim d, std::int64_t s, std::int64_t o) {
+  return {MapKind::Spatial, d, s, o};
+}
+
+bool inside(const Tile& tile, const Point& p) {
+  for (std::size_t i = 0; i < tile.size; ++i)
+    if (p[i] < tile.range[i].lo || p[i] >= tile.range[i].hi) return false;
+  return tile.size > 0;
+}
+
+// Every point of `tile` not in `before`, into `into`.
+void add_new_words(const Tile& tile, const Tile* before, std::set<Point>& into) {
+  Point p{};
+  std::function<void(std::size_t)> rec = [&](std::size_t i) {
+    if (i == tile.size) {
+      if (before == nullptr || !inside(*before, p)) into.insert(p);
+      return;
+    }
+    for (p[i] = tile.range[i].lo; p[i] < tile.range[i].hi; ++p[i]) rec(i + 1);
+  };
+  rec(0);
+}
+
+// Per tensor, sum over step indices of |union over PEs of the new words|; nullopt when the PEs'
+// sequences differ in length (their steps do not line up by index).
+std::optional<PerTensor<std::int64_t>> word_by_word(const Layer& layer,
+                                                    const ResolvedMapping& mapping) {
+  const LayerGeometry g(layer);
+  const std::vector<LevelPlan> plans = plan_levels(mapping);
+  std::map<std::vector<std::size_t>, std::vector<PerTensor<Tile>>> sequences;
+  std::vector<std::size_t> path;
+  std::function<void(std::size_t, const UnitChunks&)> walk = [&](std::size_t l,
+                                                                 const UnitChunks& u) {
+    if (l == plans.size()) {
+      PerTensor<Tile> tiles;
+      for (Tensor t : kAllTensors) tiles[t] = TileShape::coordinates(g, u, t);
+      sequences[path].push_back(tiles);
+      return;
+    }
+    walk_level(g, plans[l], u, kAllDimsMask, [&](const std::vector<UnitChunks>& units) {
+      for (std::size_t i = 0; i < units.size(); ++i) {
+        path.push_back(i);
+        walk(l + 1, units[i]);
+        path.pop_back();
+      }
+      return true;
+    });
+  };
+  walk(0, g.whole_layer());
+  const std::size_t steps = sequences.begin()->second.size();
+  for (const auto& [pe, seq] : sequences)
+    if (seq.size() != steps) return std::nullopt;
+  PerTensor<std::int64_t> words;
+  for (std::size_t k = 0; k < steps; ++k)
+    for (Tensor t : kAllTensors) {
+      std::set<Point> needed;
+      for (const auto& [pe, seq] : sequences)
+        add_new_words(seq[k][t], k > 0 ? &seq[k - 1][t] : nullptr, needed);
+      words[t] += static_cast<std::int64_t>(needed.size());
+    }
+  return words;
+}
+
+// Returns whether the closed form claimed exactness for at least one tensor.
+bool expect_same(const Layer& layer, const ResolvedMapping& mapping, const std::string& what) {
+  const MulticastWords m = count_multicast_words(LayerGeometry(layer), plan_levels(mapping));
+  const auto ref = word_by_word(layer, mapping);
+  bool compared = false;
+  for (Tensor t : kAllTensors) {
+    if (!m.exact[t]) continue;
+    EXPECT_TRUE(ref.has_value()) << what << ": exact, but the PEs' steps do not line up";
+    if (!ref) return false;
+    EXPECT_EQ(m.words[t], (*ref)[t]) << what << " tensor " << tensor_name(t);
+    std::int64_t by_class = 0;
+    for (const PerTensor<std::int64_t>& c : m.classes) by_class += c[t];
+    EXPECT_EQ(by_class, m.words[t]) << what << " tensor " << tensor_name(t);
+    compared = true;
+  }
+  return compared;
+}
+
+TEST(ModelMulticast, SlidingWindowsSideBySideShareTheirOverlap) {
+  // Three PEs, each one output column of a 1 x 3 filter over X = 5 (stride 1): their input
+  // windows [0,3), [1,4), [2,5) overlap, so L2 sends the 5 columns once, not 9 words.
+  const ResolvedMapping m{"x", {{3, {smap(MapDim::XOut, 1, 1)}}}, 3};
+  const Layer layer = conv(1, 1, 1, 3, 1, 5, 1);
+  const MulticastWords w = count_multicast_words(LayerGeometry(layer), plan_levels(m));
+  ASSERT_TRUE(w.exact[Tensor::Input]);
+  EXPECT_EQ(w.words[Tensor::Input], 5);
+  EXPECT_EQ(w.words[Tensor::Weight], 3);  // one filter, sent once to all three
+  EXPECT_EQ(w.words[Tensor::Output], 3);
+  EXPECT_TRUE(expect_same(layer, m, "sliding windows"));
+}
+
+TEST(ModelMulticast, ShippedShapesOfDataflows) {
+  const ResolvedMapping kcp{
+      "kcp_ws",
+      {{2,
+        {smap(MapDim::K, 1, 1), tmap(MapDim::C, 4, 4), tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3),
+         tmap(MapDim::YOut, 1, 1), tmap(MapDim::XOut, 1, 1)}},
+       {4, {smap(MapDim::C, 1, 1)}}},
+      8};
+  const ResolvedMapping rs{
+      "rs",
+      {{5,
+        {smap(MapDim::YOut, 1, 1), tmap(MapDim::XOut, 1, 1), tmap(MapDim::C, 1, 1),
+         tmap(MapDim::K, 16, 16), tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}},
+       {3, {smap(MapDim::Y, 1, 1), smap(MapDim::R, 1, 1), tmap(MapDim::S, 3, 3)}}},
+      15};
+  const ResolvedMapping yxp{
+      "yxp_os",
+      {{2,
+        {tmap(MapDim::K, 1, 1), tmap(MapDim::C, 1, 1), smap(MapDim::Y, 3, 1),
+         tmap(MapDim::X, 10, 8)}},
+       {8, {smap(MapDim::X, 3, 1), tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}}},
+      16};
+  EXPECT_TRUE(expect_same(conv(4, 6, 3, 3, 7, 7, 1), kcp, "kcp_ws"));
+  EXPECT_TRUE(expect_same(conv(4, 6, 3, 3, 9, 9, 2), kcp, "kcp_ws stride 2"));
+  EXPECT_TRUE(expect_same(conv(2, 3, 3, 3, 9, 9, 2), rs, "rs stride 2"));
+  EXPECT_TRUE(expect_same(conv(4, 2, 3, 3, 11, 7, 1), rs, "rs stride 1"));
+  EXPECT_TRUE(expect_same(conv(2, 3, 3, 3, 9, 21, 2), yxp, "yxp_os"));
+  EXPECT_TRUE(expect_same(conv(5, 5, 3, 3, 7, 7, 1, LayerType::DsConv), yxp, "yxp_os depth-wise"));
+}
+
+// Every library dataflow on the small layers of configs/networks/small.m at 64 and 256 PEs (the
+// shapes of edge-256 and mesh-64).
+TEST(ModelMulticast, LibraryDataflowsOnSmallLayers) {
+  const std::string root = METRONOME_SOURCE_DIR;
+  const Workload small = load_workload(root + "/configs/networks/small.m");
+  int exact = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(root + "/configs/dataflows")) {
+    if (entry.path().extension() != ".m") continue;
+    const Mapping dataflow = load_dataflow(entry.path().string());
+    for (const Layer& layer : small.layers)
+      for (std::int64_t pes : {64, 256}) {
+        Metrics screened;
+        if (!screen_record(layer, dataflow, screened)) continue;
+        const ResolvedMapping m = resolve_mapping(dataflow, layer, pes);
+        if (expect_same(layer, m, dataflow.name + " " + layer.name + " " + std::to_string(pes)))
+          ++exact;
+      }
+  }
+  EXPECT_GE(exact, 40);
+}
+
+// Random small cases: wherever the closed form claims exactness it equals the word-by-word
+// count; it must claim it for most cases.
+TEST(ModelMulticast, RandomSmallCases) {
+  std::mt19937_64 rng(20261127);
+  auto pick = [&](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+  const std::array<MapDim, 9> dims = {MapDim::N, MapDim::K, MapDim::C,    MapDim::R,   MapDim::S,
+                                      MapDim::Y, MapDim::X, MapDim::YOut, MapDim::XOut};
+  int exact = 0;
+  const int cases = 200;
+  for (int i = 0; i < cases; ++i) {
+    const std::int64_t r = pick(1, 3), s = pick(1, 3);
+    Layer layer = conv(pick(1, 4), pick(1, 4), r, s, pick(r, 7), pick(s, 7), pick(1, 3));
+    if (i % 5 == 0) {
+      layer.type = LayerType::DsConv;
+      layer.size[Dim::K] = i % 10 == 0 ? 1 : layer.size[Dim::C];
+    }
+    ResolvedMapping m;
+    const std::size_t levels = static_cast<std::size_t>(pick(1, 3));
+    m.pes_used = 1;
+    for (std::size_t l = 0; l < levels; ++l) {
+      ResolvedLevel level;
+      level.units = pick(1, 3);
+      m.pes_used *= level.units;
+      const int count = static_cast<int>(pick(1, 4));
+      for (int d = 0; d < count; ++d) {
+        const MapDim dim = dims[static_cast<std::size_t>(pick(0, 8))];
+        const bool spatial = pick(0, 2) == 0;
+        level.directives.push_back(
+            {spatial ? MapKind::Spatial : MapKind::Temporal, dim, pick(1, 4), pick(1, 4)});
+      }
+      m.levels.push_back(level);
+    }
+    std::ostringstream what;
+    what << "case " << i;
+    if (expect_same(layer, m, what.str())) ++exact;
+  }
+  EXPECT_GE(exact, cases / 2);
+}
+
+}  // namespace
+}  // namespace metronome
