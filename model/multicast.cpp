@@ -22,8 +22,10 @@ std::int64_t add(std::int64_t a, std::int64_t b) {
 
 // Total length of a union of intervals (reorders `intervals`).
 std::int64_t union_length(std::vector<Interval>& intervals) {
-  std::sort(intervals.begin(), intervals.end(),
-            [](const Interval& a, const Interval& b) { return a.lo < b.lo; });
+  const auto by_start = [](const Interval& a, const Interval& b) { return a.lo < b.lo; };
+  // Units side by side mostly come in order already.
+  if (!std::is_sorted(intervals.begin(), intervals.end(), by_start))
+    std::sort(intervals.begin(), intervals.end(), by_start);
   std::int64_t total = 0;
   std::int64_t covered_to = std::numeric_limits<std::int64_t>::min();
   for (const Interval& i : intervals) {
@@ -307,8 +309,17 @@ class UnionCounter {
     } else {
       period = state_period(geometry_, d.dim, d.offset);
     }
-    const std::vector<IndexClass>& found = index_classes_into(
-        here.classes, cut_here ? n - 1 : n, period, [&](std::int64_t a, StateKey& key) {
+    const std::int64_t transitions = cut_here ? n - 1 : n;
+    constexpr std::int64_t kGroupFrom = 4;  // shorter loops are cheaper to walk than to key
+    if (transitions < kGroupFrom) {
+      for (std::int64_t a = 0; a < transitions; ++a) {
+        state_at(next, a, cut_here ? a + 1 : a);
+        directive(c, l, i + 1, cut_here ? Phase::After : Phase::Before, next, weight);
+      }
+      return;
+    }
+    const std::vector<IndexClass>& found =
+        index_classes_into(here.classes, transitions, period, [&](std::int64_t a, StateKey& key) {
           state_at(here.probe, a, cut_here ? a + 1 : a);
           key_of(key, here.probe, mask, c, with_folds);
         });
@@ -321,7 +332,8 @@ class UnionCounter {
   void leaf(Cursor& c, const std::vector<State>& states, std::int64_t weight) {
     for (Tensor t : kAllTensors) {
       const std::size_t coordinate = coordinate_[t][c.group];
-      if (coordinate == kNoCoordinate) {  // the tensor's tile does not vary in this group
+      if (coordinate == kNoCoordinate || !exact_[t]) {
+        // The tensor's tile does not vary in this group (or is not counted here): one part.
         c.sums.covered[t] = add(c.sums.covered[t], weight);
         continue;
       }
@@ -331,14 +343,15 @@ class UnionCounter {
         const Interval now = TileShape::coordinates(geometry_, s.new_chunks, t)[coordinate];
         if (now.empty()) continue;
         parts_.push_back(now);
+        if (c.cut < 0) continue;  // the first step: everything is new
         const Interval before = TileShape::coordinates(geometry_, s.old_chunks, t)[coordinate];
         const Interval kept = intersect(now, before);
         if (kept.empty()) {
           pieces_.push_back(now);
           continue;
         }
-        pieces_.push_back(make_interval(now.lo, kept.lo));
-        pieces_.push_back(make_interval(kept.hi, now.hi));
+        if (now.lo < kept.lo) pieces_.push_back(make_interval(now.lo, kept.lo));
+        if (kept.hi < now.hi) pieces_.push_back(make_interval(kept.hi, now.hi));
       }
       c.sums.covered[t] = add(c.sums.covered[t], mul(weight, union_length(parts_)));
       c.sums.renewed[t] = add(c.sums.renewed[t], mul(weight, union_length(pieces_)));
