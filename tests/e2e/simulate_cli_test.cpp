@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -68,29 +69,6 @@ TEST(SimulateCli, SmallLayersOnSystolic16x16) { expect_small_layers_run("systoli
 TEST(SimulateCli, SmallLayersOnBus64) { expect_small_layers_run("bus-64"); }
 TEST(SimulateCli, SmallLayersOnMaestroDefault) { expect_small_layers_run("maestro-default"); }
 
-// On ideal hardware every traffic count the simulator counts equals the model's closed forms
-// for dataflows whose sibling tiles are either identical or disjoint (no partial overlap, which
-// the simulator's per-word multicast merges and the model does not). The simulator finds these
-// counts from L1 and L2 contents; the model computes them in closed form.
-TEST(SimulateCli, IdealTrafficEqualsTheModelsForWeightStationaryDataflows) {
-  const std::string workload = source_path("configs/networks/small.m");
-  for (const char* dataflow : {"kcp_ws", "tpu_ws"}) {
-    const nlohmann::json sim =
-        run_json({"simulate", workload, "--dataflow", dataflow, "--hw", "ideal"});
-    const nlohmann::json model =
-        run_json({"model", workload, "--dataflow", dataflow, "--hw", "ideal"});
-    ASSERT_EQ(sim.size(), model.size());
-    for (std::size_t i = 0; i < sim.size(); ++i) {
-      if (sim[i]["status"] != "ok") continue;
-      const std::string what = sim[i]["layer"].get<std::string>() + " x " + dataflow;
-      EXPECT_EQ(sim[i]["traffic"], model[i]["traffic"]) << what;
-      EXPECT_EQ(sim[i]["noc"]["egress_words"], model[i]["noc"]["egress_words"]) << what;
-      EXPECT_EQ(sim[i]["buffer_words_required"]["l1"], model[i]["buffer_words_required"]["l1"])
-          << what;
-    }
-  }
-}
-
 // On ideal hardware nothing but compute and the registered blocks' fill and drain takes time,
 // so the model's runtime (model/README.md section 5) and the simulator's agree to the cycle for
 // every small layer x library dataflow.
@@ -148,6 +126,43 @@ TEST(SimulateCli, IdealDramTrafficEqualsTheModelsOnStridedLayers) {
     ++compared;
   }
   EXPECT_GE(compared, 10);
+}
+
+// On ideal hardware every traffic count, the NoC words and the buffer sizes of the model equal
+// the simulator's, for every library dataflow on the small layers. Known exceptions: the
+// simulator's multicast does not yet follow "once per step" exactly in three cases (a PE that
+// performs no MAC asks for input words after its step's requests were merged, so they go out
+// as separate reads: ckp_ws on strided and depthwise; a read for one step absorbs another
+// step's requests while unserved: yxp_os on conv3x3). There only L2 input/weight reads and the
+// ingress words may differ, and they must still differ (fixing the simulator updates the list).
+TEST(SimulateCli, IdealTrafficEqualsTheModelsForEveryDataflow) {
+  const std::string workload = source_path("configs/networks/small.m");
+  const nlohmann::json sim = run_json({"simulate", workload, "--dataflow", "all", "--hw", "ideal"});
+  const nlohmann::json model = run_json({"model", workload, "--dataflow", "all", "--hw", "ideal"});
+  const std::set<std::string> known = {"strided x ckp_ws", "depthwise x ckp_ws",
+                                       "conv3x3 x yxp_os"};
+  ASSERT_EQ(sim.size(), model.size());
+  int compared = 0;
+  for (std::size_t i = 0; i < sim.size(); ++i) {
+    if (sim[i]["status"] != "ok") continue;
+    const std::string what =
+        sim[i]["layer"].get<std::string>() + " x " + sim[i]["dataflow"].get<std::string>();
+    nlohmann::json s = sim[i], m = model[i];
+    if (known.count(what) > 0) {
+      EXPECT_NE(s["noc"]["ingress_words"], m["noc"]["ingress_words"]) << what << ": fixed?";
+      for (nlohmann::json* r : {&s, &m}) {
+        (*r)["noc"].erase("ingress_words");
+        (*r)["noc"].erase("multicast_factor");
+        for (const char* tensor : {"input", "weight"}) (*r)["traffic"]["l2"][tensor].erase("reads");
+      }
+    }
+    EXPECT_EQ(s["traffic"], m["traffic"]) << what;
+    EXPECT_EQ(s["noc"]["ingress_words"], m["noc"]["ingress_words"]) << what;
+    EXPECT_EQ(s["noc"]["egress_words"], m["noc"]["egress_words"]) << what;
+    EXPECT_EQ(s["buffer_words_required"], m["buffer_words_required"]) << what;
+    ++compared;
+  }
+  EXPECT_GE(compared, 25);
 }
 
 TEST(SimulateCli, RerunsGiveIdenticalRecords) {
