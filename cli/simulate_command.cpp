@@ -1,12 +1,15 @@
 #include "cli/simulate_command.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <ostream>
 #include <vector>
 
+#include "cli/sim_progress.hpp"
 #include "sim/simulate.hpp"
 #include "sim/systemc/engine_module.hpp"
 #include "sim/trace.hpp"
@@ -29,8 +32,8 @@ void check_written(std::ofstream& out, const std::string& path, const char* what
 }  // namespace
 
 SimulateCommand::SimulateCommand(CLI::App& app) {
-  command_ = app.add_subcommand(
-      "simulate", "Run the cycle-level simulator on every selected layer x dataflow");
+  command_ = app.add_subcommand("simulate",
+                                "Run the cycle-level simulator on every selected layer x dataflow");
   jobs_.add_to(*command_);
   command_->add_option("--seed", seed_, "Seed of the input and weight tensors")
       ->capture_default_str();
@@ -84,6 +87,8 @@ int SimulateCommand::run(std::ostream& out, std::ostream& err) const {
     vcd = std::make_unique<sim::VcdWriter>(*vcd_file);
     observers.push_back(vcd.get());
   }
+  SimProgress progress(err, &err == &std::cerr && ::isatty(STDERR_FILENO) == 1);
+  observers.push_back(&progress);
   sim::ObserverFanout fanout(observers);
   if (observers.size() == 1) options.observer = observers.front();
   if (observers.size() > 1) options.observer = &fanout;
@@ -93,6 +98,8 @@ int SimulateCommand::run(std::ostream& out, std::ostream& err) const {
     const std::string label = job.layer->name + " / " + job.mapping->name;
     if (trace) trace->set_run_label(label);
     if (vcd) vcd->set_run_label(label);
+    progress.set_run(job.layer->name + " x " + job.mapping->name + " x " + hw.name,
+                     job.layer->macs());
     // SystemC allows one elaboration per process: the first simulation runs under SystemC's
     // kernel, any further ones (several layers or dataflows) in the identical plain loop.
     const bool first = !systemc_used;

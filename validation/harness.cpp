@@ -32,8 +32,9 @@ std::string read_text(const std::string& path, bool& exists) {
   return s.str();
 }
 
-// The line of a child's stderr that says what went wrong: the first "metronome: " line, else
-// the last non-empty line; at most 300 characters.
+// The line of a child's stderr that says what went wrong: the first "metronome: " line that is
+// not a progress report (cli/sim_progress.hpp), else the last non-empty line; at most 300
+// characters.
 std::string stderr_hint(const std::string& path) {
   bool exists = false;
   const std::string text = read_text(path, exists);
@@ -41,6 +42,7 @@ std::string stderr_hint(const std::string& path) {
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (line.rfind("metronome: progress: ", 0) == 0) continue;
     if (first_metronome.empty() && line.rfind("metronome: ", 0) == 0) first_metronome = line;
     last = line;
   }

@@ -132,6 +132,28 @@ TEST(ValidationHarness, AFailingSimulatorGivesFailedRecordsAndTheSuiteGoesOn) {
     }
 }
 
+// A long simulation prints progress lines (cli/sim_progress.hpp) before it fails: the record's
+// note names the error, not the progress.
+TEST(ValidationHarness, AFailureNoteSkipsProgressLines) {
+  TempDir dir;
+  const ResolvedSuite suite = load_suite(write_tiny_suite(dir), shipped_dirs());
+  const fs::path out = dir.path() / "out";
+  const Outcome r = run(
+      suite, options_for(out, {"/bin/sh", "-c",
+                               "echo 'metronome: progress: A x kcp_ws x ideal: 5.0 % of 10 MACs' "
+                               ">&2; echo 'metronome: tiny.m:3: what broke' >&2; exit 2",
+                               "sh"}));
+  EXPECT_EQ(r.status, 1);
+  int failed = 0;
+  for (const Metrics& m : read_results((out / "results.jsonl").string()).records) {
+    if (m.engine != Engine::Sim) continue;
+    ++failed;
+    EXPECT_NE(m.note.find("metronome: tiny.m:3: what broke"), std::string::npos) << m.note;
+    EXPECT_EQ(m.note.find("progress"), std::string::npos) << m.note;
+  }
+  EXPECT_GT(failed, 0);
+}
+
 TEST(ValidationHarness, TimeoutKillsAHungSimulation) {
   TempDir dir;
   const ResolvedSuite suite = load_suite(
