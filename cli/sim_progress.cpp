@@ -1,6 +1,8 @@
 #include "cli/sim_progress.hpp"
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <cmath>
 
@@ -20,10 +22,22 @@ std::string duration_text(double seconds) {
   return fmt::format("{} h {:02} min", s / 3600, (s % 3600) / 60);
 }
 
+// Columns of the terminal on stderr (80 when unknown): a redrawn line must not wrap, or every
+// redraw would leave a row behind.
+std::size_t terminal_columns() {
+  winsize size{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 1) return size.ws_col;
+  return 80;
+}
+
 }  // namespace
 
 SimProgress::SimProgress(std::ostream& err, bool terminal, Clock::duration quiet_for)
     : err_(err), terminal_(terminal), quiet_for_(quiet_for) {}
+
+SimProgress::~SimProgress() {
+  if (showing_) err_ << "\r\x1b[K" << std::flush;
+}
 
 void SimProgress::set_run(std::string label, std::int64_t total_macs) {
   label_ = std::move(label);
@@ -59,15 +73,20 @@ void SimProgress::on_cycle(const sim::Engine& engine, std::int64_t cycle) {
   for (const sim::Pe& pe : engine.pes()) macs += pe.stats().macs;
   last_print_ = now;
   printed_ = true;
-  const std::string text = line(macs, cycle, now - started_);
-  if (terminal_)
+  std::string text = line(macs, cycle, now - started_);
+  if (terminal_) {
+    const std::size_t columns = terminal_columns() - 1;
+    if (text.size() > columns) text.resize(columns);
     err_ << '\r' << text << "\x1b[K" << std::flush;  // clear what a longer line left
-  else
+    showing_ = true;
+  } else {
     err_ << text << '\n' << std::flush;
+  }
 }
 
 void SimProgress::finish(const sim::Engine& /*engine*/, bool /*completed*/) {
-  if (terminal_ && printed_) err_ << "\r\x1b[K" << std::flush;  // the record follows
+  if (showing_) err_ << "\r\x1b[K" << std::flush;  // the record follows
+  showing_ = false;
 }
 
 }  // namespace metronome::cli

@@ -21,6 +21,10 @@ class SimProgress : public sim::CycleObserver {
   // printed before `quiet_for` has passed in a run.
   SimProgress(std::ostream& err, bool terminal,
               Clock::duration quiet_for = std::chrono::seconds(3));
+  // Clears a redrawn line still showing (a run that threw: its error message follows).
+  ~SimProgress() override;
+  SimProgress(const SimProgress&) = delete;
+  SimProgress& operator=(const SimProgress&) = delete;
 
   // Names the next run and the MACs it performs (the layer's).
   void set_run(std::string label, std::int64_t total_macs);
@@ -40,6 +44,7 @@ class SimProgress : public sim::CycleObserver {
   std::int64_t total_macs_ = 0;
   Clock::time_point started_{}, last_print_{};
   bool printed_ = false;
+  bool showing_ = false;  // a redrawn line is on the terminal
   std::int64_t calls_ = 0;
 };
 

@@ -856,8 +856,7 @@ class Estimator {
     for (Tensor t : kAllTensors) {
       touches_[t].clear();
       irrelevant_[t].assign(loops_.size(), 0);
-      const std::vector<DimMask> coords =
-          tile_coordinate_dims(t, in_.geometry);
+      const std::vector<DimMask> coords = tile_coordinate_dims(t, in_.geometry);
       DimMask relevant = 0;
       for (const DimMask c : coords) relevant |= c;
       double total = 1;

@@ -1,6 +1,7 @@
 #include "model/fills.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -563,6 +564,22 @@ class FillCounter {
 };
 
 }  // namespace
+
+std::int64_t interval_union_length(std::vector<Interval>& intervals) {
+  const auto by_start = [](const Interval& a, const Interval& b) { return a.lo < b.lo; };
+  // Units side by side mostly come in order already.
+  if (!std::is_sorted(intervals.begin(), intervals.end(), by_start))
+    std::sort(intervals.begin(), intervals.end(), by_start);
+  std::int64_t total = 0;
+  std::int64_t covered_to = std::numeric_limits<std::int64_t>::min();
+  for (const Interval& i : intervals) {
+    if (i.empty()) continue;
+    const std::int64_t from = std::max(i.lo, covered_to);
+    if (i.hi > from) total += i.hi - from;
+    covered_to = std::max(covered_to, i.hi);
+  }
+  return total;
+}
 
 std::vector<DimMask> tile_coordinate_dims(Tensor t, const LayerGeometry& geometry) {
   const DimMask y = dim_bit(Dim::Y) | dim_bit(Dim::R);

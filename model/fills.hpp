@@ -53,6 +53,9 @@ struct FillCounts {
   std::int64_t leaves = 0;               // PEs covered (product of units used)
 };
 
+// Total length of a union of intervals (reorders `intervals`).
+std::int64_t interval_union_length(std::vector<Interval>& intervals);
+
 // The dimensions each tile coordinate (TileShape order) of tensor `t` depends on.
 std::vector<DimMask> tile_coordinate_dims(Tensor t, const LayerGeometry& geometry);
 

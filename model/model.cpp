@@ -9,6 +9,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "model/contention.hpp"
@@ -219,6 +220,8 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     return union_words && union_words->exact[t] ? union_words->words[t]
                                                 : sent(t, pe_fills.words[t]);
   };
+  if (union_words && union_words->classes.size() != pe_fills.classes.size())
+    throw std::logic_error("model: multicast and fill counts disagree on the transition classes");
   auto sent_in_class = [&](Tensor t, std::size_t c) {
     return union_words && union_words->exact[t] ? union_words->classes[c][t]
                                                 : sent(t, pe_fills.classes[c].words[t]);
@@ -273,7 +276,7 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     l2_required = footprint;
     if (named) {  // each word comes once
       dram_fill = *named;
-      continue;
+      break;
     }
     LevelPlan outer = top_level;
     outer.directives.resize(cut);
@@ -287,8 +290,11 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   if (!placed) {
     const FillCounts& top = once(a.top_fills, [&] { return count_fills(geometry, plans, 1); });
     const PerTensor<std::int64_t>& top_share = share_by_depth.front();
+    // Every word some tile names comes at least once.
+    const PerTensor<std::int64_t>& named =
+        once(a.tile_union, [&] { return union_of_pe_tiles(geometry, plans); });
     for (Tensor t : kAllTensors) {
-      dram_fill[t] = std::max(tensor_words[t], top.words[t] / top_share[t]);
+      dram_fill[t] = std::max(named[t], top.words[t] / top_share[t]);
       l2_required += top.max_tile[t] * top.leaves / top_share[t];
     }
   }

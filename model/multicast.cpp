@@ -20,23 +20,6 @@ std::int64_t add(std::int64_t a, std::int64_t b) {
   return checked_add(a, b, SourceLocation{}, "multicast count");
 }
 
-// Total length of a union of intervals (reorders `intervals`).
-std::int64_t union_length(std::vector<Interval>& intervals) {
-  const auto by_start = [](const Interval& a, const Interval& b) { return a.lo < b.lo; };
-  // Units side by side mostly come in order already.
-  if (!std::is_sorted(intervals.begin(), intervals.end(), by_start))
-    std::sort(intervals.begin(), intervals.end(), by_start);
-  std::int64_t total = 0;
-  std::int64_t covered_to = std::numeric_limits<std::int64_t>::min();
-  for (const Interval& i : intervals) {
-    if (i.empty()) continue;
-    const std::int64_t from = std::max(i.lo, covered_to);
-    if (i.hi > from) total += i.hi - from;
-    covered_to = std::max(covered_to, i.hi);
-  }
-  return total;
-}
-
 constexpr std::size_t kNoCoordinate = std::numeric_limits<std::size_t>::max();
 
 class UnionCounter {
@@ -49,9 +32,10 @@ class UnionCounter {
         if (p.directives[i].kind == MapKind::Temporal || static_cast<int>(i) == p.first_spatial)
           loops_.push_back({l, i, group_of(base_dim(p.directives[i].dim))});
     }
-    // Per tensor and group: the one tile coordinate in the group, if any.
+    // Per tensor and group: the one tile coordinate in the group, if any. Outputs are not
+    // counted: partial sums travel the other way (reduction), and the model does not use them.
     for (Tensor t : kAllTensors) {
-      exact_[t] = true;
+      exact_[t] = t != Tensor::Output;
       coordinate_[t].assign(groups_.size(), kNoCoordinate);
       const std::vector<DimMask> dims = tile_coordinate_dims(t, geometry_);
       for (std::size_t i = 0; i < dims.size(); ++i)
@@ -65,21 +49,24 @@ class UnionCounter {
 
   MulticastWords run() {
     MulticastWords out;
+    out.classes.resize(loops_.size() + 1);
+    if (!exact_[Tensor::Input] && !exact_[Tensor::Weight]) return out;  // nothing to count
     for (int j = -1; j < static_cast<int>(loops_.size()); ++j) {
-      PerTensor<std::int64_t> covered, kept, words;
-      for (Tensor t : kAllTensors) covered[t] = kept[t] = 1;
+      // covered: words some PE's new tile holds; stale: of those, words no PE needs anew.
+      PerTensor<std::int64_t> covered, stale, words;
+      for (Tensor t : kAllTensors) covered[t] = stale[t] = 1;
       for (std::size_t g = 0; g < groups_.size(); ++g) {
         const Sums& s = group_sums(g, j);
         for (Tensor t : kAllTensors) {
           covered[t] = mul(covered[t], s.covered[t]);
-          kept[t] = mul(kept[t], s.covered[t] - s.renewed[t]);
+          stale[t] = mul(stale[t], s.covered[t] - s.renewed[t]);
         }
       }
       for (Tensor t : kAllTensors) {
-        words[t] = j < 0 ? covered[t] : covered[t] - kept[t];
+        words[t] = j < 0 ? covered[t] : covered[t] - stale[t];
         out.words[t] = add(out.words[t], words[t]);
       }
-      out.classes.push_back(words);
+      out.classes[static_cast<std::size_t>(j + 1)] = words;
     }
     for (Tensor t : kAllTensors) out.exact[t] = exact_[t] && aligned_;
     return out;
@@ -353,8 +340,8 @@ class UnionCounter {
         if (now.lo < kept.lo) pieces_.push_back(make_interval(now.lo, kept.lo));
         if (kept.hi < now.hi) pieces_.push_back(make_interval(kept.hi, now.hi));
       }
-      c.sums.covered[t] = add(c.sums.covered[t], mul(weight, union_length(parts_)));
-      c.sums.renewed[t] = add(c.sums.renewed[t], mul(weight, union_length(pieces_)));
+      c.sums.covered[t] = add(c.sums.covered[t], mul(weight, interval_union_length(parts_)));
+      c.sums.renewed[t] = add(c.sums.renewed[t], mul(weight, interval_union_length(pieces_)));
     }
   }
 

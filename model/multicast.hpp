@@ -23,9 +23,11 @@
 namespace metronome {
 
 struct MulticastWords {
-  // Per tensor: computed (exact). False where a tensor's tile has two coordinates in one
-  // dimension group (the product rule does not apply), or for every tensor when sibling units
-  // walk a loop with different trip counts (their steps do not line up).
+  // Per tensor: computed (exact). Always false for outputs (they are reduced, not multicast);
+  // false where a tensor's tile has two coordinates in one dimension group (the product rule
+  // does not apply), and for every tensor when sibling units walk a loop with different trip
+  // counts (their steps do not line up). `words` and `classes` hold meaningless values for a
+  // tensor that is not exact.
   PerTensor<bool> exact;
   PerTensor<std::int64_t> words;                 // total over the layer
   std::vector<PerTensor<std::int64_t>> classes;  // per transition class, FillCounts::classes order

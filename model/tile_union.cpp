@@ -1,28 +1,12 @@
 #include "model/tile_union.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <unordered_set>
 
 #include "model/fills.hpp"
 
 namespace metronome {
 namespace {
-
-// Total length of a union of intervals (sorts `intervals`).
-std::int64_t union_length(std::vector<Interval>& intervals) {
-  std::sort(intervals.begin(), intervals.end(),
-            [](const Interval& a, const Interval& b) { return a.lo < b.lo; });
-  std::int64_t total = 0;
-  std::int64_t covered_to = std::numeric_limits<std::int64_t>::min();
-  for (const Interval& i : intervals) {
-    if (i.empty()) continue;
-    const std::int64_t from = std::max(i.lo, covered_to);
-    if (i.hi > from) total += i.hi - from;
-    covered_to = std::max(covered_to, i.hi);
-  }
-  return total;
-}
 
 // Collects the interval of input coordinate `coordinate` (TileShape order) of every leaf state,
 // walking only the coordinate's dimension group. States of a level that repeat exactly (equal
@@ -95,18 +79,17 @@ PerTensor<std::int64_t> union_of_pe_tiles(const LayerGeometry& geometry,
       if (g & dims) joined |= g;
     return joined;
   };
-  // The union of the tiles is the product of per-coordinate unions only when no group moves
-  // two of the input's coordinates together; otherwise keep the whole tensor (an upper bound).
-  DimMask taken = 0;
-  for (DimMask dims : input_dims) {
-    const DimMask g = group_of(dims);
-    if (g & taken) return words;
-    taken |= g;
-  }
+  // The union of the tiles is the product of per-coordinate unions when no group moves a
+  // strided coordinate together with another input coordinate (the others take every value, so
+  // only the strided ones need their own group); otherwise keep the whole tensor (an upper bound).
+  for (std::size_t i : strided)
+    for (std::size_t j = 0; j < input_dims.size(); ++j)
+      if (j != i && (group_of(input_dims[i]) & group_of(input_dims[j]))) return words;
   const Tile all = TileShape::coordinates(geometry, whole, Tensor::Input);
   for (std::size_t i : strided) {
     InputLeaves walk(geometry, plans, group_of(input_dims[i]), i);
-    words[Tensor::Input] = words[Tensor::Input] / all[i].length() * union_length(walk.run());
+    words[Tensor::Input] =
+        words[Tensor::Input] / all[i].length() * interval_union_length(walk.run());
   }
   return words;
 }

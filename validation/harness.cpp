@@ -33,20 +33,23 @@ std::string read_text(const std::string& path, bool& exists) {
 }
 
 // The line of a child's stderr that says what went wrong: the first "metronome: " line that is
-// not a progress report (cli/sim_progress.hpp), else the last non-empty line; at most 300
-// characters.
+// not a progress report (cli/sim_progress.hpp), else the last other non-empty line, else the
+// last progress report (how far a killed run got); at most 300 characters.
 std::string stderr_hint(const std::string& path) {
   bool exists = false;
   const std::string text = read_text(path, exists);
-  std::string first_metronome, last;
+  std::string first_metronome, last, progress;
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    if (line.rfind("metronome: progress: ", 0) == 0) continue;
+    if (line.rfind("metronome: progress: ", 0) == 0) {
+      progress = line;  // how far a run got, if nothing else is said
+      continue;
+    }
     if (first_metronome.empty() && line.rfind("metronome: ", 0) == 0) first_metronome = line;
     last = line;
   }
-  std::string hint = first_metronome.empty() ? last : first_metronome;
+  std::string hint = !first_metronome.empty() ? first_metronome : !last.empty() ? last : progress;
   while (!hint.empty() && (hint.back() == '\r' || hint.back() == ' ')) hint.pop_back();
   if (hint.size() > 300) hint = hint.substr(0, 300) + "...";
   return hint;

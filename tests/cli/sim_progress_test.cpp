@@ -30,8 +30,7 @@ TEST(SimProgress, LineGivesShareSpeedAndTimeLeft) {
             std::string::npos);
 }
 
-// A real run with no quiet period prints plain lines whose share of the MACs only grows; with the
-// default quiet period a short run prints nothing.
+// A real run with no quiet period prints plain lines; within the quiet period nothing is printed.
 TEST(SimProgress, ReportsARealRunAndStaysQuietOnShortOnes) {
   const std::string root = METRONOME_SOURCE_DIR;
   const Hardware hw = load_hardware(root + "/configs/hardware/edge-256.yaml");
@@ -50,8 +49,20 @@ TEST(SimProgress, ReportsARealRunAndStaysQuietOnShortOnes) {
   EXPECT_NE(text.find("metronome: progress: conv3x3: "), std::string::npos) << text;
   EXPECT_EQ(text.find('\r'), std::string::npos);  // plain lines off a terminal
 
+  // On a terminal one line is redrawn and cleared when the run ends.
+  std::ostringstream redrawn;
+  {
+    SimProgress on_terminal(redrawn, true, std::chrono::seconds(0));
+    on_terminal.set_run("conv3x3", layer.macs());
+    options.observer = &on_terminal;
+    sim::simulate_layer(layer, kcp, hw, options);
+  }
+  const std::string shown = redrawn.str();
+  EXPECT_EQ(shown.find('\n'), std::string::npos) << shown;
+  EXPECT_EQ(shown.rfind("\r\x1b[K"), shown.size() - 4) << shown;
+
   std::ostringstream quiet;
-  SimProgress patient(quiet, true);
+  SimProgress patient(quiet, true, std::chrono::hours(1));
   patient.set_run("conv3x3", layer.macs());
   options.observer = &patient;
   sim::simulate_layer(layer, kcp, hw, options);
