@@ -7,6 +7,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "model/odometer.hpp"
 #include "spec/error.hpp"
 
 namespace metronome {
@@ -51,12 +52,6 @@ std::int64_t add(std::int64_t a, std::int64_t b) {
   return checked_add(a, b, SourceLocation{}, "traffic count");
 }
 
-struct Loop {
-  std::size_t level = 0;
-  std::size_t position = 0;  // index in the level's directive list (the first SpatialMap for folds)
-  DimMask group = 0;
-};
-
 struct GroupSums {
   PerTensor<std::int64_t> fresh;  // sum over leaves of the new tile's part in this group
   PerTensor<std::int64_t> kept;   // sum over leaves of the part kept from the previous step
@@ -68,17 +63,11 @@ class FillCounter {
   FillCounter(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans, std::size_t depth)
       : geometry_(geometry),
         plans_(plans.begin(), plans.begin() + static_cast<long>(depth)),
-        walks_(geometry_, plans_) {
-    groups_ = dimension_groups(geometry_, plans_);
+        walks_(geometry_, plans_),
+        groups_(dimension_groups(geometry_, plans_)),
+        odometer_(plans_, groups_),
+        slots_(plans_) {
     for (Tensor t : kAllTensors) coordinate_dims_[t] = tile_coordinate_dims(t, geometry_);
-    for (std::size_t l = 0; l < plans_.size(); ++l) {
-      const LevelPlan& p = plans_[l];
-      for (std::size_t i = 0; i < p.directives.size(); ++i) {
-        const bool loop =
-            p.directives[i].kind == MapKind::Temporal || static_cast<int>(i) == p.first_spatial;
-        if (loop) loops_.push_back({l, i, group_of(base_dim(p.directives[i].dim))});
-      }
-    }
   }
 
   FillCounts run() {
@@ -89,7 +78,7 @@ class FillCounter {
     out.leaves = identical_units;
     for (DimMask g : groups_) out.leaves = mul(out.leaves, spatial_units(g));
 
-    for (int j = -1; j < static_cast<int>(loops_.size()); ++j) {
+    for (int j = -1; j < static_cast<int>(odometer_.loops().size()); ++j) {
       TransitionClass cls;
       cls.loop = j;
       PerTensor<std::int64_t> fresh, kept;
@@ -119,12 +108,6 @@ class FillCounter {
   }
 
  private:
-  DimMask group_of(Dim d) const {
-    for (DimMask g : groups_)
-      if (g & dim_bit(d)) return g;
-    return 0;
-  }
-
   bool owns_spatial(DimMask g, const LevelPlan& p) const {
     return p.first_spatial >= 0 &&
            (g & dim_bit(base_dim(p.directives[static_cast<std::size_t>(p.first_spatial)].dim)));
@@ -163,15 +146,9 @@ class FillCounter {
     GroupSums sums;
   };
 
-  // A group's sums for a cut it does not own depend only on how many of its loops lie before the
-  // cut: cuts that split its loops alike share one walk.
   const GroupSums& group_sums(DimMask g, int cut) {
-    const bool owned = cut >= 0 && loops_[static_cast<std::size_t>(cut)].group == g;
-    std::int64_t before = 0;
-    for (int i = 0; i < cut; ++i)
-      if (loops_[static_cast<std::size_t>(i)].group == g) ++before;
-    const std::array<std::int64_t, 4> key = {static_cast<std::int64_t>(g), before, cut < 0 ? 1 : 0,
-                                             owned ? cut : -1};
+    const std::array<std::int64_t, 4> key =
+        odometer_.group_cut_key(g, static_cast<std::int64_t>(g), cut);
     auto it = sums_cache_.find(key);
     if (it == sums_cache_.end()) it = sums_cache_.emplace(key, sum_group(g, cut)).first;
     return it->second;
@@ -227,18 +204,6 @@ class FillCounter {
     return true;
   }
 
-  // Periodicity of a level's fold loop: every SpatialMap of the level moves with it.
-  std::int64_t fold_period(const LevelPlan& p, std::size_t first) const {
-    std::int64_t period = 1;
-    for (std::size_t j = first; j < p.directives.size(); ++j) {
-      const ResolvedDirective& d = p.directives[j];
-      if (d.kind != MapKind::Spatial) continue;
-      const std::int64_t q = state_period(geometry_, d.dim, d.offset, p.units);
-      period = (q == 0 || period == 0) ? 0 : std::lcm(period, q);
-    }
-    return period;
-  }
-
   // Scratch states, one per directive position of the flattened nest (a recursion only ever
   // moves to later positions), so walking allocates nothing once warm.
   struct Slot {
@@ -251,17 +216,7 @@ class FillCounter {
     UnitChunks old_unit, new_unit;
   };
 
-  Slot& slot(std::size_t l, std::size_t i) {
-    if (slot_base_.empty()) {
-      std::size_t base = 0;
-      for (const LevelPlan& p : plans_) {
-        slot_base_.push_back(base);
-        base += p.directives.size() + 1;
-      }
-      slots_.resize(base + 1);
-    }
-    return slots_[slot_base_[l] + i];
-  }
+  Slot& slot(std::size_t l, std::size_t i) { return slots_.at(l, i); }
 
   void level(Cursor& c, std::size_t l, Phase phase, const UnitChunks& old_entry,
              const UnitChunks& new_entry, bool unit0_path, std::int64_t weight) {
@@ -312,15 +267,10 @@ class FillCounter {
   }
 
   bool is_cut(const Cursor& c, std::size_t l, std::size_t i) const {
-    if (c.cut < 0) return false;
-    const Loop& loop = loops_[static_cast<std::size_t>(c.cut)];
-    return loop.level == l && loop.position == i;
+    return odometer_.is_cut(c.cut, l, i);
   }
-
   bool past_cut(const Cursor& c, std::size_t l, std::size_t i) const {
-    if (c.cut < 0) return true;
-    const Loop& loop = loops_[static_cast<std::size_t>(c.cut)];
-    return l > loop.level || (l == loop.level && i > loop.position);
+    return odometer_.past_cut(c.cut, l, i);
   }
 
   void finish(Cursor& c, std::size_t l, Phase phase, const LevelState& s, bool unit0_path,
@@ -454,7 +404,7 @@ class FillCounter {
     const std::int64_t n = trips(d, is_fold, s.new_units, p, i);
     const DimMask changed = is_fold ? c.group : affected_dims(geometry_, d.dim);
     const std::int64_t period =
-        is_fold ? fold_period(p, i) : state_period(geometry_, d.dim, d.offset);
+        is_fold ? fold_period(geometry_, p, i) : state_period(geometry_, d.dim, d.offset);
     auto state_at = [&](LevelState& into, std::int64_t a) {
       if (cut_here)
         make(into, a, a + 1);
@@ -553,11 +503,10 @@ class FillCounter {
   std::vector<LevelPlan> plans_;
   LevelWalks walks_;
   std::vector<DimMask> groups_;
-  std::vector<Loop> loops_;
+  Odometer odometer_;
   PerTensor<std::vector<DimMask>> coordinate_dims_;
   StateKey scratch_key_;
-  std::vector<std::size_t> slot_base_;
-  std::vector<Slot> slots_;
+  PositionSlots<Slot> slots_;
   std::map<std::array<std::int64_t, 4>, GroupSums> sums_cache_;
   StateKey memo_key_;
   std::unordered_map<StateKey, GroupSums, StateKeyHash> after_memo_;

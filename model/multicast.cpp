@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "model/fills.hpp"
+#include "model/odometer.hpp"
 #include "spec/error.hpp"
 
 namespace metronome {
@@ -25,13 +26,11 @@ constexpr std::size_t kNoCoordinate = std::numeric_limits<std::size_t>::max();
 class UnionCounter {
  public:
   UnionCounter(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans)
-      : geometry_(geometry), plans_(plans), groups_(dimension_groups(geometry, plans)) {
-    for (std::size_t l = 0; l < plans_.size(); ++l) {
-      const LevelPlan& p = plans_[l];
-      for (std::size_t i = 0; i < p.directives.size(); ++i)
-        if (p.directives[i].kind == MapKind::Temporal || static_cast<int>(i) == p.first_spatial)
-          loops_.push_back({l, i, group_of(base_dim(p.directives[i].dim))});
-    }
+      : geometry_(geometry),
+        plans_(plans),
+        groups_(dimension_groups(geometry, plans)),
+        odometer_(plans, groups_),
+        slots_(plans) {
     // Per tensor and group: the one tile coordinate in the group, if any. Outputs are not
     // counted: partial sums travel the other way (reduction), and the model does not use them.
     for (Tensor t : kAllTensors) {
@@ -49,9 +48,9 @@ class UnionCounter {
 
   MulticastWords run() {
     MulticastWords out;
-    out.classes.resize(loops_.size() + 1);
+    out.classes.resize(odometer_.loops().size() + 1);
     if (!exact_[Tensor::Input] && !exact_[Tensor::Weight]) return out;  // nothing to count
-    for (int j = -1; j < static_cast<int>(loops_.size()); ++j) {
+    for (int j = -1; j < static_cast<int>(odometer_.loops().size()); ++j) {
       // covered: words some PE's new tile holds; stale: of those, words no PE needs anew.
       PerTensor<std::int64_t> covered, stale, words;
       for (Tensor t : kAllTensors) covered[t] = stale[t] = 1;
@@ -73,11 +72,6 @@ class UnionCounter {
   }
 
  private:
-  struct Loop {
-    std::size_t level = 0;
-    std::size_t position = 0;
-    DimMask group = 0;
-  };
   // Per transition of the group: |C_g| (covered) and |N_g| (renewed), summed with weights.
   struct Sums {
     PerTensor<std::int64_t> covered, renewed;
@@ -95,40 +89,15 @@ class UnionCounter {
     std::int64_t old_fold = -1, new_fold = -1;  // of the level being walked
   };
 
-  // Scratch per directive position of the flattened nest (a recursion only moves to later
-  // positions, so a slot is never reused while in use): walking allocates nothing once warm.
+  // Scratch per directive position (model/odometer.hpp): walking allocates nothing once warm.
   struct Slot {
     std::vector<State> next, probe;
     KeyedClasses classes;
   };
-  Slot& slot(std::size_t l, std::size_t i) {
-    if (slot_base_.empty()) {
-      std::size_t base = 0;
-      for (const LevelPlan& p : plans_) {
-        slot_base_.push_back(base);
-        base += p.directives.size() + 1;
-      }
-      slots_.resize(base + 1);
-    }
-    return slots_[slot_base_[l] + i];
-  }
 
-  DimMask group_of(Dim d) const {
-    for (DimMask g : groups_)
-      if (g & dim_bit(d)) return g;
-    return 0;
-  }
-
-  // As in model/fills.cpp: a group's sums for a cut depend only on how many of its loops lie
-  // before the cut, unless the cut is its own loop.
   const Sums& group_sums(std::size_t g, int cut) {
-    const DimMask mask = groups_[g];
-    const bool owned = cut >= 0 && loops_[static_cast<std::size_t>(cut)].group == mask;
-    std::int64_t before = 0;
-    for (int i = 0; i < cut; ++i)
-      if (loops_[static_cast<std::size_t>(i)].group == mask) ++before;
-    const std::array<std::int64_t, 4> key = {static_cast<std::int64_t>(g), before, cut < 0 ? 1 : 0,
-                                             owned ? cut : -1};
+    const std::array<std::int64_t, 4> key =
+        odometer_.group_cut_key(groups_[g], static_cast<std::int64_t>(g), cut);
     auto it = cache_.find(key);
     if (it == cache_.end()) {
       Cursor c{g, cut, {}};
@@ -137,18 +106,6 @@ class UnionCounter {
       it = cache_.emplace(key, c.sums).first;
     }
     return it->second;
-  }
-
-  bool is_cut(const Cursor& c, std::size_t l, std::size_t i) const {
-    if (c.cut < 0) return false;
-    const Loop& loop = loops_[static_cast<std::size_t>(c.cut)];
-    return loop.level == l && loop.position == i;
-  }
-
-  bool past_cut(const Cursor& c, std::size_t l, std::size_t i) const {
-    if (c.cut < 0) return true;
-    const Loop& loop = loops_[static_cast<std::size_t>(c.cut)];
-    return l > loop.level || (l == loop.level && i > loop.position);
   }
 
   void split(UnitChunks& u, const ResolvedDirective& d, std::int64_t index) const {
@@ -236,8 +193,9 @@ class UnionCounter {
     }
     const LevelPlan& p = plans_[l];
     const DimMask mask = groups_[c.group];
-    if (phase == Phase::Before && past_cut(c, l, i) && !is_cut(c, l, i)) phase = Phase::After;
-    Slot& here = slot(l, i);
+    if (phase == Phase::Before && odometer_.past_cut(c.cut, l, i) && !odometer_.is_cut(c.cut, l, i))
+      phase = Phase::After;
+    Slot& here = slots_.at(l, i);
     std::vector<State>& next = here.next;
     if (i == p.directives.size()) {
       next = states;
@@ -254,7 +212,7 @@ class UnionCounter {
       return;
     }
     const ResolvedDirective& d = p.directives[i];
-    const bool cut_here = is_cut(c, l, i);
+    const bool cut_here = odometer_.is_cut(c.cut, l, i);
     if (!(mask & dim_bit(base_dim(d.dim)))) {
       if (cut_here) phase = Phase::After;  // another group's loop advances: ours stays
       directive(c, l, i + 1, phase, states, weight);
@@ -285,17 +243,8 @@ class UnionCounter {
     }
     const std::int64_t n = trips(d, is_fold, states, false, p, i);
     const bool with_folds = is_fold && later_spatial(p, i);
-    std::int64_t period = 1;
-    if (is_fold) {
-      for (std::size_t j = i; j < p.directives.size(); ++j) {
-        const ResolvedDirective& sm = p.directives[j];
-        if (sm.kind != MapKind::Spatial) continue;
-        const std::int64_t q = state_period(geometry_, sm.dim, sm.offset, p.units);
-        period = (q == 0 || period == 0) ? 0 : std::lcm(period, q);
-      }
-    } else {
-      period = state_period(geometry_, d.dim, d.offset);
-    }
+    const std::int64_t period =
+        is_fold ? fold_period(geometry_, p, i) : state_period(geometry_, d.dim, d.offset);
     const std::int64_t transitions = cut_here ? n - 1 : n;
     constexpr std::int64_t kGroupFrom = 4;  // shorter loops are cheaper to walk than to key
     if (transitions < kGroupFrom) {
@@ -348,13 +297,12 @@ class UnionCounter {
   const LayerGeometry& geometry_;
   const std::vector<LevelPlan>& plans_;
   std::vector<DimMask> groups_;
-  std::vector<Loop> loops_;
+  Odometer odometer_;
   PerTensor<std::vector<std::size_t>> coordinate_;
   PerTensor<bool> exact_;
   bool aligned_ = true;
   std::map<std::array<std::int64_t, 4>, Sums> cache_;
-  std::vector<std::size_t> slot_base_;
-  std::vector<Slot> slots_;
+  PositionSlots<Slot> slots_;
   std::vector<Interval> parts_, pieces_;
 };
 

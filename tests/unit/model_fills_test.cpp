@@ -6,10 +6,10 @@
 #include <map>
 #include <random>
 
-#include "tests/unit/test_layers.hpp"
 #include "model/fills.hpp"
 #include "spec/layer.hpp"
 #include "spec/semantics_walk.hpp"
+#include "tests/unit/test_layers.hpp"
 
 namespace metronome {
 namespace {
@@ -53,7 +53,7 @@ Reference step_by_step(const Layer& layer, const ResolvedMapping& mapping) {
   std::map<std::vector<std::size_t>, PerTensor<Tile>> last;
   std::vector<std::size_t> path;
   std::function<void(std::size_t, const UnitChunks&)> walk = [&](std::size_t l,
-                                                                const UnitChunks& u) {
+                                                                 const UnitChunks& u) {
     if (l == plans.size()) {
       auto [it, first] = last.try_emplace(path);
       for (Tensor t : kAllTensors) {
@@ -92,16 +92,15 @@ void expect_same(const Layer& layer, const ResolvedMapping& mapping, const std::
 }
 
 TEST(ModelFills, KcpWsOnStridedLayer) {
-  const ResolvedMapping kcp{"kcp_ws",
-                            {{1,
-                              {smap(MapDim::K, 1, 1), tmap(MapDim::C, 64, 64),
-                               tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3),
-                               tmap(MapDim::Y, 3, 1), tmap(MapDim::X, 3, 1)}},
-                             {8,
-                              {smap(MapDim::C, 1, 1), tmap(MapDim::Y, 3, 1),
-                               tmap(MapDim::X, 3, 1), tmap(MapDim::R, 3, 3),
-                               tmap(MapDim::S, 3, 3)}}},
-                            8};
+  const ResolvedMapping kcp{
+      "kcp_ws",
+      {{1,
+        {smap(MapDim::K, 1, 1), tmap(MapDim::C, 64, 64), tmap(MapDim::R, 3, 3),
+         tmap(MapDim::S, 3, 3), tmap(MapDim::Y, 3, 1), tmap(MapDim::X, 3, 1)}},
+       {8,
+        {smap(MapDim::C, 1, 1), tmap(MapDim::Y, 3, 1), tmap(MapDim::X, 3, 1), tmap(MapDim::R, 3, 3),
+         tmap(MapDim::S, 3, 3)}}},
+      8};
   expect_same(conv(2, 3, 3, 3, 9, 9, 2), kcp, "kcp_ws stride 2");
   expect_same(conv(4, 4, 3, 3, 8, 8, 1), kcp, "kcp_ws stride 1");
 }
@@ -109,9 +108,7 @@ TEST(ModelFills, KcpWsOnStridedLayer) {
 TEST(ModelFills, HandWorkedWeightStationary) {
   // One PE, K=2 C=1 R=S=1 Y=1 X=3: weights change once per k (2 fills), inputs are refilled
   // for every x of every k (6), outputs one per (k, x) (6).
-  const ResolvedMapping m{"ws",
-                          {{1, {tmap(MapDim::K, 1, 1), tmap(MapDim::X, 1, 1)}}},
-                          1};
+  const ResolvedMapping m{"ws", {{1, {tmap(MapDim::K, 1, 1), tmap(MapDim::X, 1, 1)}}}, 1};
   const FillCounts f = count_fills(LayerGeometry(conv(2, 1, 1, 1, 1, 3, 1)), plan_levels(m), 1);
   EXPECT_EQ(f.words[Tensor::Weight], 2);
   EXPECT_EQ(f.words[Tensor::Input], 6);
@@ -125,29 +122,31 @@ TEST(ModelFills, HandWorkedWeightStationary) {
 }
 
 TEST(ModelFills, RowStationaryAndOutputMaps) {
-  const ResolvedMapping rs{"rs",
-                           {{5,
-                             {smap(MapDim::YOut, 1, 1), tmap(MapDim::XOut, 1, 1),
-                              tmap(MapDim::C, 1, 1), tmap(MapDim::K, 16, 16),
-                              tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}},
-                            {3, {smap(MapDim::Y, 1, 1), smap(MapDim::R, 1, 1), tmap(MapDim::S, 3, 3)}}},
-                           15};
+  const ResolvedMapping rs{
+      "rs",
+      {{5,
+        {smap(MapDim::YOut, 1, 1), tmap(MapDim::XOut, 1, 1), tmap(MapDim::C, 1, 1),
+         tmap(MapDim::K, 16, 16), tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}},
+       {3, {smap(MapDim::Y, 1, 1), smap(MapDim::R, 1, 1), tmap(MapDim::S, 3, 3)}}},
+      15};
   expect_same(conv(2, 3, 3, 3, 9, 9, 2), rs, "rs stride 2");
   expect_same(conv(4, 2, 3, 3, 11, 7, 1), rs, "rs stride 1");
 }
 
 TEST(ModelFills, EdgeChunksFoldsAndDepthwise) {
-  const ResolvedMapping yxp{"yxp_os",
-                            {{2,
-                              {tmap(MapDim::K, 1, 1), tmap(MapDim::C, 1, 1),
-                               smap(MapDim::Y, 3, 1), tmap(MapDim::X, 10, 8)}},
-                             {8, {smap(MapDim::X, 3, 1), tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}}},
-                            16};
+  const ResolvedMapping yxp{
+      "yxp_os",
+      {{2,
+        {tmap(MapDim::K, 1, 1), tmap(MapDim::C, 1, 1), smap(MapDim::Y, 3, 1),
+         tmap(MapDim::X, 10, 8)}},
+       {8, {smap(MapDim::X, 3, 1), tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}}},
+      16};
   expect_same(conv(2, 3, 3, 3, 9, 21, 2), yxp, "yxp_os edge chunks");
-  const ResolvedMapping ck{"ck",
-                           {{3, {tmap(MapDim::C, 4, 3), smap(MapDim::K, 2, 2), tmap(MapDim::Y, 2, 1)}},
-                            {4, {smap(MapDim::C, 1, 1), tmap(MapDim::K, 1, 1)}}},
-                           12};
+  const ResolvedMapping ck{
+      "ck",
+      {{3, {tmap(MapDim::C, 4, 3), smap(MapDim::K, 2, 2), tmap(MapDim::Y, 2, 1)}},
+       {4, {smap(MapDim::C, 1, 1), tmap(MapDim::K, 1, 1)}}},
+      12};
   expect_same(conv(7, 10, 1, 1, 5, 3, 1), ck, "overlapping C tiles, folds");
   expect_same(conv(5, 5, 3, 3, 7, 7, 1, LayerType::DsConv), ck, "depth-wise K = C");
 }
@@ -155,34 +154,8 @@ TEST(ModelFills, EdgeChunksFoldsAndDepthwise) {
 // Random small cases: the closed form must equal the walk for any mapping, valid or not.
 TEST(ModelFills, RandomSmallCases) {
   std::mt19937_64 rng(20261126);
-  auto pick = [&](std::int64_t lo, std::int64_t hi) {
-    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
-  };
-  const std::array<MapDim, 9> dims = {MapDim::N, MapDim::K, MapDim::C, MapDim::R,   MapDim::S,
-                                      MapDim::Y, MapDim::X, MapDim::YOut, MapDim::XOut};
   for (int i = 0; i < 150; ++i) {
-    const std::int64_t r = pick(1, 3), s = pick(1, 3);
-    Layer layer = conv(pick(1, 4), pick(1, 4), r, s, pick(r, 8), pick(s, 8), pick(1, 3));
-    if (i % 5 == 0) {  // depth-wise, K = 1 (MAESTRO's notation) or K = C
-      layer.type = LayerType::DsConv;
-      layer.size[Dim::K] = i % 10 == 0 ? 1 : layer.size[Dim::C];
-    }
-    ResolvedMapping m;
-    const std::size_t levels = static_cast<std::size_t>(pick(1, 3));
-    m.pes_used = 1;
-    for (std::size_t l = 0; l < levels; ++l) {
-      ResolvedLevel level;
-      level.units = pick(1, 3);
-      m.pes_used *= level.units;
-      const int count = static_cast<int>(pick(1, 4));
-      for (int d = 0; d < count; ++d) {
-        const MapDim dim = dims[static_cast<std::size_t>(pick(0, 8))];
-        const bool spatial = pick(0, 2) == 0;
-        level.directives.push_back({spatial ? MapKind::Spatial : MapKind::Temporal, dim,
-                                    pick(1, 4), pick(1, 4)});
-      }
-      m.levels.push_back(level);
-    }
+    const auto [layer, m] = testing_layers::random_small_case(rng, i, 8);
     std::ostringstream what;
     what << "case " << i;
     expect_same(layer, m, what.str());

@@ -205,36 +205,10 @@ TEST(ModelMulticast, LibraryDataflowsOnSmallLayers) {
 // count; it must claim it for most cases.
 TEST(ModelMulticast, RandomSmallCases) {
   std::mt19937_64 rng(20261127);
-  auto pick = [&](std::int64_t lo, std::int64_t hi) {
-    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
-  };
-  const std::array<MapDim, 9> dims = {MapDim::N, MapDim::K, MapDim::C,    MapDim::R,   MapDim::S,
-                                      MapDim::Y, MapDim::X, MapDim::YOut, MapDim::XOut};
   int exact = 0;
   const int cases = 200;
   for (int i = 0; i < cases; ++i) {
-    const std::int64_t r = pick(1, 3), s = pick(1, 3);
-    Layer layer = conv(pick(1, 4), pick(1, 4), r, s, pick(r, 7), pick(s, 7), pick(1, 3));
-    if (i % 5 == 0) {
-      layer.type = LayerType::DsConv;
-      layer.size[Dim::K] = i % 10 == 0 ? 1 : layer.size[Dim::C];
-    }
-    ResolvedMapping m;
-    const std::size_t levels = static_cast<std::size_t>(pick(1, 3));
-    m.pes_used = 1;
-    for (std::size_t l = 0; l < levels; ++l) {
-      ResolvedLevel level;
-      level.units = pick(1, 3);
-      m.pes_used *= level.units;
-      const int count = static_cast<int>(pick(1, 4));
-      for (int d = 0; d < count; ++d) {
-        const MapDim dim = dims[static_cast<std::size_t>(pick(0, 8))];
-        const bool spatial = pick(0, 2) == 0;
-        level.directives.push_back(
-            {spatial ? MapKind::Spatial : MapKind::Temporal, dim, pick(1, 4), pick(1, 4)});
-      }
-      m.levels.push_back(level);
-    }
+    const auto [layer, m] = testing_layers::random_small_case(rng, i, 7);
     std::ostringstream what;
     what << "case " << i;
     if (expect_same(layer, m, what.str())) ++exact;

@@ -1,7 +1,11 @@
 #pragma once
 // Small layers for tests, built directly (no parser involved).
 
+#include <array>
+#include <random>
+
 #include "spec/layer.hpp"
+#include "spec/mapping.hpp"
 
 namespace metronome::testing_layers {
 
@@ -19,6 +23,47 @@ inline Layer conv(std::int64_t k, std::int64_t c, std::int64_t r, std::int64_t s
   l.size[Dim::X] = x;
   l.stride_y = l.stride_x = stride;
   return l;
+}
+
+// Case `i` of a random sweep: a small layer (R, S 1-3, Y, X up to `max_extent`, strides 1-3;
+// every fifth layer depth-wise, alternately K = 1 and K = C) and a random mapping of 1-3 levels
+// of 1-3 units, each with 1-4 Temporal or Spatial maps of size and offset 1-4 on any dimension
+// (valid or not).
+struct RandomCase {
+  Layer layer;
+  ResolvedMapping mapping;
+};
+
+inline RandomCase random_small_case(std::mt19937_64& rng, int i, std::int64_t max_extent) {
+  auto pick = [&](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+  const std::array<MapDim, 9> dims = {MapDim::N, MapDim::K, MapDim::C,    MapDim::R,   MapDim::S,
+                                      MapDim::Y, MapDim::X, MapDim::YOut, MapDim::XOut};
+  RandomCase c;
+  const std::int64_t r = pick(1, 3), s = pick(1, 3);
+  c.layer =
+      conv(pick(1, 4), pick(1, 4), r, s, pick(r, max_extent), pick(s, max_extent), pick(1, 3));
+  if (i % 5 == 0) {
+    c.layer.type = LayerType::DsConv;
+    c.layer.size[Dim::K] = i % 10 == 0 ? 1 : c.layer.size[Dim::C];
+  }
+  const std::size_t levels = static_cast<std::size_t>(pick(1, 3));
+  c.mapping.pes_used = 1;
+  for (std::size_t l = 0; l < levels; ++l) {
+    ResolvedLevel level;
+    level.units = pick(1, 3);
+    c.mapping.pes_used *= level.units;
+    const int count = static_cast<int>(pick(1, 4));
+    for (int d = 0; d < count; ++d) {
+      const MapDim dim = dims[static_cast<std::size_t>(pick(0, 8))];
+      const bool spatial = pick(0, 2) == 0;
+      level.directives.push_back(
+          {spatial ? MapKind::Spatial : MapKind::Temporal, dim, pick(1, 4), pick(1, 4)});
+    }
+    c.mapping.levels.push_back(level);
+  }
+  return c;
 }
 
 }  // namespace metronome::testing_layers
