@@ -51,29 +51,16 @@ Reference step_by_step(const Layer& layer, const ResolvedMapping& mapping) {
   const std::vector<LevelPlan> plans = plan_levels(mapping);
   Reference ref;
   std::map<std::vector<std::size_t>, PerTensor<Tile>> last;
-  std::vector<std::size_t> path;
-  std::function<void(std::size_t, const UnitChunks&)> walk = [&](std::size_t l,
-                                                                 const UnitChunks& u) {
-    if (l == plans.size()) {
-      auto [it, first] = last.try_emplace(path);
-      for (Tensor t : kAllTensors) {
-        const Tile tile = TileShape::coordinates(g, u, t);
-        ref.words[t] += volume(tile) - (first ? 0 : overlap(tile, it->second[t]));
-        ref.max_tile[t] = std::max(ref.max_tile[t], volume(tile));
-        it->second[t] = tile;
-      }
-      return;
-    }
-    walk_level(g, plans[l], u, kAllDimsMask, [&](const std::vector<UnitChunks>& units) {
-      for (std::size_t i = 0; i < units.size(); ++i) {
-        path.push_back(i);
-        walk(l + 1, units[i]);
-        path.pop_back();
-      }
-      return true;
-    });
-  };
-  walk(0, g.whole_layer());
+  testing_layers::for_each_pe_step(
+      g, plans, [&](const std::vector<std::size_t>& path, const UnitChunks& u) {
+        auto [it, first] = last.try_emplace(path);
+        for (Tensor t : kAllTensors) {
+          const Tile tile = TileShape::coordinates(g, u, t);
+          ref.words[t] += volume(tile) - (first ? 0 : overlap(tile, it->second[t]));
+          ref.max_tile[t] = std::max(ref.max_tile[t], volume(tile));
+          it->second[t] = tile;
+        }
+      });
   // Levels without SpatialMap have identical units, walked once above: every one is a PE.
   for (const LevelPlan& p : plans)
     if (p.first_spatial < 0)

@@ -59,25 +59,13 @@ std::optional<PerTensor<std::int64_t>> word_by_word(const Layer& layer,
   const LayerGeometry g(layer);
   const std::vector<LevelPlan> plans = plan_levels(mapping);
   std::map<std::vector<std::size_t>, std::vector<PerTensor<Tile>>> sequences;
-  std::vector<std::size_t> path;
-  std::function<void(std::size_t, const UnitChunks&)> walk = [&](std::size_t l,
-                                                                 const UnitChunks& u) {
-    if (l == plans.size()) {
-      PerTensor<Tile> tiles;
-      for (Tensor t : kAllTensors) tiles[t] = TileShape::coordinates(g, u, t);
-      sequences[path].push_back(tiles);
-      return;
-    }
-    walk_level(g, plans[l], u, kAllDimsMask, [&](const std::vector<UnitChunks>& units) {
-      for (std::size_t i = 0; i < units.size(); ++i) {
-        path.push_back(i);
-        walk(l + 1, units[i]);
-        path.pop_back();
-      }
-      return true;
-    });
-  };
-  walk(0, g.whole_layer());
+  testing_layers::for_each_pe_step(g, plans,
+                                   [&](const std::vector<std::size_t>& path, const UnitChunks& u) {
+                                     PerTensor<Tile> tiles;
+                                     for (Tensor t : kAllTensors)
+                                       tiles[t] = TileShape::coordinates(g, u, t);
+                                     sequences[path].push_back(tiles);
+                                   });
   const std::size_t steps = sequences.begin()->second.size();
   for (const auto& [pe, seq] : sequences)
     if (seq.size() != steps) return std::nullopt;

@@ -2,10 +2,13 @@
 // Small layers for tests, built directly (no parser involved).
 
 #include <array>
+#include <functional>
 #include <random>
+#include <vector>
 
 #include "spec/layer.hpp"
 #include "spec/mapping.hpp"
+#include "spec/semantics_walk.hpp"
 
 namespace metronome::testing_layers {
 
@@ -23,6 +26,31 @@ inline Layer conv(std::int64_t k, std::int64_t c, std::int64_t r, std::int64_t s
   l.size[Dim::X] = x;
   l.stride_y = l.stride_x = stride;
   return l;
+}
+
+// Every PE's steps in order, as a direct reading of the walks (spec/semantics_walk): calls
+// visit(path, chunks) per step, `path` the unit index at every level. Units of a level without
+// SpatialMap are identical and walked once (one path entry 0).
+inline void for_each_pe_step(
+    const LayerGeometry& g, const std::vector<LevelPlan>& plans,
+    const std::function<void(const std::vector<std::size_t>&, const UnitChunks&)>& visit) {
+  std::vector<std::size_t> path;
+  std::function<void(std::size_t, const UnitChunks&)> walk = [&](std::size_t l,
+                                                                 const UnitChunks& u) {
+    if (l == plans.size()) {
+      visit(path, u);
+      return;
+    }
+    walk_level(g, plans[l], u, kAllDimsMask, [&](const std::vector<UnitChunks>& units) {
+      for (std::size_t i = 0; i < units.size(); ++i) {
+        path.push_back(i);
+        walk(l + 1, units[i]);
+        path.pop_back();
+      }
+      return true;
+    });
+  };
+  walk(0, g.whole_layer());
 }
 
 // Case `i` of a random sweep: a small layer (R, S 1-3, Y, X up to `max_extent`, strides 1-3;
