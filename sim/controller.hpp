@@ -9,9 +9,9 @@
 //    inputs and weights are discarded, outputs written back to DRAM.
 //  * Reads: a PE asks for a word it lacks, for a given step. With multicast, the requests for
 //    one step are collected until every PE of the step has gone through its tile; then each word
-//    is read once and multicast to the PEs that asked for it (a later request joins a read L2
-//    has not served yet, else gets its own). Without multicast each request is its own read and
-//    its own unicast.
+//    is read once and multicast to the PEs that asked for it (a later request for the same step
+//    joins a read L2 has not served yet, else gets its own; other steps never join it: once per
+//    step). Without multicast each request is its own read and its own unicast.
 //  * Partial sums: the PEs that drop the same output at the same array-step transition form one
 //    reduction group (added in the network or, without in-network reduction, by L2).
 
@@ -44,14 +44,14 @@ struct ControllerOptions {
 };
 
 struct ControllerStats {
-  std::int64_t array_steps = 0;          // steps the plan yielded
-  std::int64_t empty_steps = 0;          // of which no PE performs a MAC
-  std::int64_t l2_evictions = 0;         // words L2 gave up for room (outputs written back)
-  std::int64_t output_refetch_words = 0; // partial sums read back from DRAM
-  std::int64_t dram_wait_cycles = 0;     // cycles a PE request waited for a DRAM fill
-  std::int64_t max_drift_steps = 0;      // most steps between the fastest and slowest PE
-  std::int64_t max_l1_tile_words = 0;    // largest tile a PE was given
-  std::int64_t max_l2_step_words = 0;    // largest working set of one array step
+  std::int64_t array_steps = 0;           // steps the plan yielded
+  std::int64_t empty_steps = 0;           // of which no PE performs a MAC
+  std::int64_t l2_evictions = 0;          // words L2 gave up for room (outputs written back)
+  std::int64_t output_refetch_words = 0;  // partial sums read back from DRAM
+  std::int64_t dram_wait_cycles = 0;      // cycles a PE request waited for a DRAM fill
+  std::int64_t max_drift_steps = 0;       // most steps between the fastest and slowest PE
+  std::int64_t max_l1_tile_words = 0;     // largest tile a PE was given
+  std::int64_t max_l2_step_words = 0;     // largest working set of one array step
 };
 
 class Controller {
@@ -121,8 +121,8 @@ class Controller {
   bool make_room(std::int64_t words);
   void compact_evictable();
   void fetch(std::vector<std::uint64_t>& keys);
-  void request_read(std::uint64_t key, std::vector<std::int64_t> pes);
-  void issue_read(std::uint64_t key, std::vector<std::int64_t> pes);
+  void request_read(std::uint64_t key, std::int64_t step, std::vector<std::int64_t> pes);
+  void issue_read(std::uint64_t key, std::int64_t step, std::vector<std::int64_t> pes);
   void close_phase(std::int64_t step);
   std::int64_t array_step_of(std::size_t pe, std::int64_t local) const;
   void accumulate(std::int64_t output, std::int64_t value);
@@ -161,8 +161,8 @@ class Controller {
   bool finished_ = false;
 
   WordMap<DirEntry> dir_;  // flat: found and walked (compact_evictable) often
-  std::int64_t l2_committed_ = 0;
-  std::int64_t writing_back_ = 0;  // outputs whose Writeback L2 has not answered yet  // words L2 holds or will hold (fetching, reserved)
+  std::int64_t l2_committed_ = 0;  // words L2 holds or will hold (fetching, reserved)
+  std::int64_t writing_back_ = 0;  // outputs whose Writeback L2 has not answered yet
   using HeapItem = std::pair<std::int64_t, std::uint64_t>;  // (last_step, key), least first
   std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<>> evictable_;
 
@@ -186,15 +186,33 @@ class Controller {
   std::vector<std::int64_t> completed_seen_;
   std::vector<std::int64_t> scanned_seen_;
   std::vector<std::deque<DrainTicket>> tickets_;
-  std::vector<std::int64_t> credits_;                    // drain credits given, not used
+  std::vector<std::int64_t> credits_;  // drain credits given, not used
 
   // Reads.
-  std::unordered_map<std::uint64_t, std::uint64_t> open_read_;  // key -> read id (multicast)
-  std::unordered_map<std::uint64_t, std::vector<std::int64_t>> read_members_;  // id -> PEs
+  // Multicast reads L2 has not served yet, by word and array step: later requests of the same
+  // step join them; other steps' requests get reads of their own (once per step, DESIGN.md).
+  struct StepWord {
+    std::uint64_t key;
+    std::int64_t step;
+    friend bool operator==(const StepWord&, const StepWord&) = default;
+  };
+  struct StepWordHash {
+    std::size_t operator()(const StepWord& w) const {
+      return std::hash<std::uint64_t>{}(w.key * 0x9E3779B97F4A7C15ull ^
+                                        static_cast<std::uint64_t>(w.step));
+    }
+  };
+  struct Read {
+    StepWord word;
+    std::vector<std::int64_t> pes;
+  };
+  std::unordered_map<StepWord, std::uint64_t, StepWordHash> open_read_;  // -> read id
+  std::unordered_map<std::uint64_t, Read> reads_;                        // id -> what and for whom
   std::uint64_t next_read_ = 0;
-  // Reads of words still on their way from DRAM: key -> groups of PEs.
-  std::unordered_map<std::uint64_t, std::vector<std::vector<std::int64_t>>> parked_reads_;
-  std::unordered_map<std::int64_t, std::vector<std::int64_t>> parked_sums_;    // output -> sums
+  // Reads of words still on their way from DRAM: key -> (array step, PEs) per request.
+  std::unordered_map<std::uint64_t, std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>>
+      parked_reads_;
+  std::unordered_map<std::int64_t, std::vector<std::int64_t>> parked_sums_;  // output -> sums
   struct Send {
     GroupId group;
     std::int64_t value;

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <functional>
 #include <array>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -56,8 +56,8 @@ void Pe::push_step(PeStep step) {
   for (Tensor t : kAllTensors) {
     const std::vector<std::int64_t>& words = step.tile.words[t];
     if (std::adjacent_find(words.begin(), words.end(), std::greater_equal<>()) != words.end())
-      throw std::logic_error(fmt::format(
-          "PE {}: a step's {} list is not ascending and distinct", id_, tensor_name(t)));
+      throw std::logic_error(fmt::format("PE {}: a step's {} list is not ascending and distinct",
+                                         id_, tensor_name(t)));
   }
   const auto positions = [&](Tensor t) { return step.tile.words[t].size(); };
   for (const PeMac& m : step.macs)
@@ -166,7 +166,13 @@ void Pe::begin_step() {
     spent_.push_back(std::move(current_));
   // The queued steps the last prefetch pass went through entirely (every word held, in flight
   // or requested), renumbered for the queue without its front.
-  known_prefix_ = prefetch_step_ > 0 ? prefetch_step_ - 1 : 0;
+  // Only the steps it declared gone through (scanned_through_): past a doomed word the pass went
+  // on fetching, but those steps still need the check.
+  const std::int64_t declared = scanned_through_ - stats_.steps;  // queued index after the pop
+  known_prefix_ =
+      prefetch_step_ > 0 && declared > 0
+          ? std::min<std::size_t>(prefetch_step_ - 1, static_cast<std::size_t>(declared))
+          : 0;
   current_ = std::move(steps_.front());
   steps_.pop_front();
   queued_lists_.pop_front();
@@ -276,14 +282,13 @@ void Pe::prefetch() {
   if (prefetch_blocked_ && free_words() <= 0) return;
   prefetch_blocked_ = false;
   if (known_prefix_ > 0) {
-    if (prefetch_step_ == 0 && prefetch_tensor_ == 0 && prefetch_index_ == 0)
-      skip_known_prefix();
+    if (prefetch_step_ == 0 && prefetch_tensor_ == 0 && prefetch_index_ == 0) skip_known_prefix();
     known_prefix_ = 0;
   }
   for (; prefetch_step_ < steps_.size(); ++prefetch_step_, prefetch_tensor_ = 0) {
     if (!prefetch_doomed_)
-      scanned_through_ = std::max(scanned_through_,
-                                  stats_.steps + static_cast<std::int64_t>(prefetch_step_) - 1);
+      scanned_through_ =
+          std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(prefetch_step_) - 1);
     for (; prefetch_tensor_ < kNumTensors; ++prefetch_tensor_, prefetch_index_ = 0) {
       const Tensor t = kAllTensors[prefetch_tensor_];
       if (t == Tensor::Output) continue;
@@ -292,16 +297,26 @@ void Pe::prefetch() {
         const WordKey key{t, words[prefetch_index_]};
         const std::uint64_t packed = pack_key(key);
         if (const Entry* held = find_entry(packed); held != nullptr) {
+          // A held word stays only while consecutive steps name it: one fetched ahead for an
+          // earlier queued step, or the current step's, that a step in between does not name
+          // leaves L1 first and is asked for again then.
           if (!prefetch_doomed_ && held->step == step_serial_ &&
               dropped_before(key, prefetch_step_))
             prefetch_doomed_ = true;
+          if (!prefetch_doomed_ && held->step == kPrefetched) {
+            const auto from = static_cast<std::size_t>(held->fetched_for - stats_.steps);
+            if (from < prefetch_step_ && dropped_between(key, from + 1, prefetch_step_))
+              prefetch_doomed_ = true;
+          }
           continue;
         }
         if (free_words() <= 0) {
           prefetch_blocked_ = true;
           return;
         }
-        pool_[emplace_entry(packed).first] = Entry{0, kPrefetched, State::InFlight};
+        pool_[emplace_entry(packed).first] =
+            Entry{0, kPrefetched, State::InFlight,
+                  stats_.steps + static_cast<std::int64_t>(prefetch_step_)};
         next_requests_.push_back(key);
         next_request_steps_.push_back(stats_.steps + static_cast<std::int64_t>(prefetch_step_));
         ++stats_.requested_words[t];
@@ -384,13 +399,23 @@ void Pe::skip_known_prefix() {
   for (const PrefetchHit& hit : hits_) {
     const WordKey key{hit.tensor, hit.index};
     if (const auto [slot, inserted] = emplace_entry(pack_key(key)); inserted)
-      pool_[slot] = Entry{0, kPrefetched, State::InFlight};
+      pool_[slot] = Entry{0, kPrefetched, State::InFlight,
+                          stats_.steps + static_cast<std::int64_t>(hit.queued)};
     next_requests_.push_back(key);
     next_request_steps_.push_back(stats_.steps + static_cast<std::int64_t>(hit.queued));
     ++stats_.requested_words[hit.tensor];
   }
   prefetch_step_ = known;
   prefetch_doomed_ = doomed;
+}
+
+// Whether some queued step in [from, to) does not name the word (it leaves L1 before step `to`).
+bool Pe::dropped_between(const WordKey& key, std::size_t from, std::size_t to) const {
+  for (std::size_t j = from; j < to; ++j) {
+    const std::span<const std::int64_t> words = queued(j, key.tensor);
+    if (!std::binary_search(words.begin(), words.end(), key.index)) return true;
+  }
+  return false;
 }
 
 // Whether a word of the current tile leaves L1 before queued step `before` begins: some earlier

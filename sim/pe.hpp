@@ -97,6 +97,7 @@ class Pe {
     std::int64_t value = 0;
     std::uint64_t step = 0;  // the step whose tile holds it; kPrefetched for a queued step's
     State state = State::Waiting;
+    std::int64_t fetched_for = 0;  // kPrefetched: the step (numbered as pushed) it came for
   };
 
   void begin_step();
@@ -105,6 +106,7 @@ class Pe {
   void prefetch();
   void skip_known_prefix();
   bool dropped_before(const WordKey& key, std::size_t before) const;
+  bool dropped_between(const WordKey& key, std::size_t from, std::size_t to) const;
   std::int64_t free_words() const;
   bool current_complete() const;
   std::int64_t compute();

@@ -374,5 +374,46 @@ TEST(Pe, ProtocolViolationsAreBugsNotSilentMistakes) {
   }
 }
 
+// The controller merges every PE's requests for one step into one multicast once each PE has
+// gone through that step's tile (scanned_through, sim/controller.hpp): a PE must never ask for a
+// word of a step it has already declared gone through, however its steps overlap (words kept,
+// dropped and needed again, fetched ahead for a later step and dropped before it) and whether or
+// not a step performs any MAC (PEs without MACs run ahead of the others).
+TEST(Pe, NeverAsksForAWordOfAStepItHasGoneThrough) {
+  std::mt19937_64 rng(20261126);
+  auto pick = [&](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+  for (int trial = 0; trial < 300; ++trial) {
+    PeBench b(pe_hw(1, 64));
+    b.latency = pick(1, 4);
+    const int steps = static_cast<int>(pick(2, 24));
+    for (int s = 0; s < steps; ++s) {
+      PeStep step;
+      for (std::int64_t i = 0; i < 10; ++i)
+        if (pick(0, 2) == 0) step.tile.words[Tensor::Input].push_back(i);
+      for (std::int64_t w = 0; w < 4; ++w)
+        if (pick(0, 1) == 0) step.tile.words[Tensor::Weight].push_back(w);
+      step.tile.words[Tensor::Output] = {pick(0, 2)};
+      const bool macs = pick(0, 3) > 0;  // some steps perform no MAC at all
+      const auto inputs = static_cast<std::uint32_t>(step.tile.words[Tensor::Input].size());
+      const auto weights = static_cast<std::uint32_t>(step.tile.words[Tensor::Weight].size());
+      if (macs)
+        for (std::uint32_t i = 0; i < std::min(inputs, weights); ++i)
+          step.macs.push_back({i, i, 0});
+      b.pe.push_step(std::move(step));
+    }
+    std::int64_t gone_through = -1;  // as published by the previous commit
+    for (int c = 0; c < 2000 && !(b.pe.done() && b.in_flight.empty()); ++c) {
+      b.run(1);
+      const auto asked_for = b.pe.request_steps();
+      for (std::int64_t step : asked_for)
+        ASSERT_GT(step, gone_through) << "trial " << trial << " cycle " << b.cycle;
+      gone_through = b.pe.scanned_through();
+    }
+    EXPECT_TRUE(b.pe.done()) << "trial " << trial;
+  }
+}
+
 }  // namespace
 }  // namespace metronome::sim
