@@ -72,6 +72,7 @@ class FillCounter {
 
   FillCounts run() {
     FillCounts out;
+    out.groups = groups_;
     std::int64_t identical_units = 1;  // units of levels without any SpatialMap
     for (const LevelPlan& p : plans_)
       if (p.first_spatial < 0) identical_units = mul(identical_units, p.units);
@@ -84,8 +85,10 @@ class FillCounter {
       PerTensor<std::int64_t> fresh, kept;
       for (Tensor t : kAllTensors) fresh[t] = kept[t] = identical_units;
       std::int64_t per_pe = 1;
+      std::vector<GroupPart>& parts = out.group_parts.emplace_back();
       for (DimMask g : groups_) {
         const GroupSums& s = group_sums(g, j);
+        parts.push_back({s.fresh, s.kept});
         for (Tensor t : kAllTensors) {
           fresh[t] = mul(fresh[t], s.fresh[t]);
           kept[t] = mul(kept[t], s.kept[t]);

@@ -46,11 +46,21 @@ struct TransitionClass {
   PerTensor<std::int64_t> words;  // words filled, summed over all PEs
 };
 
+// One dimension group's part of a transition class: summed over the class's transitions and the
+// group's leaves, the new tile's part in the group (fresh) and its overlap with the previous
+// tile's (kept; 0 for the first step). The class's words are prod_g fresh - prod_g kept, times
+// the units of levels without SpatialMap.
+struct GroupPart {
+  PerTensor<std::int64_t> fresh, kept;
+};
+
 struct FillCounts {
-  PerTensor<std::int64_t> words;         // total over all transitions and PEs
-  std::vector<TransitionClass> classes;  // first step, then one per loop
-  PerTensor<std::int64_t> max_tile;      // largest tile a PE holds, words
-  std::int64_t leaves = 0;               // PEs covered (product of units used)
+  PerTensor<std::int64_t> words;                    // total over all transitions and PEs
+  std::vector<TransitionClass> classes;             // first step, then one per loop
+  PerTensor<std::int64_t> max_tile;                 // largest tile a PE holds, words
+  std::int64_t leaves = 0;                          // PEs covered (product of units used)
+  std::vector<DimMask> groups;                      // dimension_groups of the plans counted
+  std::vector<std::vector<GroupPart>> group_parts;  // per class, per group (as `groups`)
 };
 
 // Total length of a union of intervals (reorders `intervals`).

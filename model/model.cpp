@@ -213,7 +213,7 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   // With multicast L2 sends each word once per step however many PEs need it (exact where
   // model/multicast.hpp computes it, else the identical-tile share of the fills).
   const MulticastWords* union_words =
-      multicast ? &once(a.multicast, [&] { return count_multicast_words(geometry, plans); })
+      multicast ? &once(a.multicast, [&] { return count_multicast_words(geometry, plans, pe_fills); })
                 : nullptr;
   auto sent = [&](Tensor t, std::int64_t words) { return multicast ? words / share[t] : words; };
   auto sent_total = [&](Tensor t) {

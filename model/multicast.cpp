@@ -6,6 +6,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <stdexcept>
 
 #include "model/fills.hpp"
 #include "model/odometer.hpp"
@@ -25,12 +26,23 @@ constexpr std::size_t kNoCoordinate = std::numeric_limits<std::size_t>::max();
 
 class UnionCounter {
  public:
-  UnionCounter(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans)
+  UnionCounter(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans,
+               const FillCounts& fills)
       : geometry_(geometry),
         plans_(plans),
+        fills_(fills),
         groups_(dimension_groups(geometry, plans)),
         odometer_(plans, groups_),
         slots_(plans) {
+    if (fills_.groups != groups_ || fills_.group_parts.size() != odometer_.loops().size() + 1)
+      throw std::logic_error("multicast count: fill counts of other plans");
+    spread_.assign(groups_.size(), false);
+    for (const LevelPlan& p : plans_)
+      if (p.first_spatial >= 0 && p.units > 1)
+        for (std::size_t g = 0; g < groups_.size(); ++g)
+          if (groups_[g] &
+              dim_bit(base_dim(p.directives[static_cast<std::size_t>(p.first_spatial)].dim)))
+            spread_[g] = true;
     // Per tensor and group: the one tile coordinate in the group, if any. Outputs are not
     // counted: partial sums travel the other way (reduction), and the model does not use them.
     for (Tensor t : kAllTensors) {
@@ -55,6 +67,14 @@ class UnionCounter {
       PerTensor<std::int64_t> covered, stale, words;
       for (Tensor t : kAllTensors) covered[t] = stale[t] = 1;
       for (std::size_t g = 0; g < groups_.size(); ++g) {
+        if (!spread_[g]) {  // one state for all PEs: the fill counts' sums
+          const GroupPart& part = fills_.group_parts[static_cast<std::size_t>(j + 1)][g];
+          for (Tensor t : kAllTensors) {
+            covered[t] = mul(covered[t], part.fresh[t]);
+            stale[t] = mul(stale[t], part.kept[t]);
+          }
+          continue;
+        }
         const Sums& s = group_sums(g, j);
         for (Tensor t : kAllTensors) {
           covered[t] = mul(covered[t], s.covered[t]);
@@ -296,7 +316,9 @@ class UnionCounter {
 
   const LayerGeometry& geometry_;
   const std::vector<LevelPlan>& plans_;
+  const FillCounts& fills_;
   std::vector<DimMask> groups_;
+  std::vector<bool> spread_;  // per group: some level spreads it over several units
   Odometer odometer_;
   PerTensor<std::vector<std::size_t>> coordinate_;
   PerTensor<bool> exact_;
@@ -309,8 +331,8 @@ class UnionCounter {
 }  // namespace
 
 MulticastWords count_multicast_words(const LayerGeometry& geometry,
-                                     const std::vector<LevelPlan>& plans) {
-  return UnionCounter(geometry, plans).run();
+                                     const std::vector<LevelPlan>& plans, const FillCounts& fills) {
+  return UnionCounter(geometry, plans, fills).run();
 }
 
 }  // namespace metronome

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/fills.hpp"
 #include "spec/dims.hpp"
 #include "spec/semantics_walk.hpp"
 
@@ -33,7 +34,9 @@ struct MulticastWords {
   std::vector<PerTensor<std::int64_t>> classes;  // per transition class, FillCounts::classes order
 };
 
+// `fills`: count_fills over all levels of `plans`; a group without spatial units has one state
+// for all PEs, so its union sums are the fill counts' (walked only for the groups with units).
 MulticastWords count_multicast_words(const LayerGeometry& geometry,
-                                     const std::vector<LevelPlan>& plans);
+                                     const std::vector<LevelPlan>& plans, const FillCounts& fills);
 
 }  // namespace metronome

@@ -80,10 +80,16 @@ std::optional<PerTensor<std::int64_t>> word_by_word(const Layer& layer,
   return words;
 }
 
+MulticastWords multicast_of(const Layer& layer, const ResolvedMapping& mapping) {
+  const LayerGeometry g(layer);
+  const std::vector<LevelPlan> plans = plan_levels(mapping);
+  return count_multicast_words(g, plans, count_fills(g, plans, plans.size()));
+}
+
 // Returns whether the closed form claimed exactness for both inputs and weights (the tensors
 // L2 multicasts; outputs are never claimed).
 bool expect_same(const Layer& layer, const ResolvedMapping& mapping, const std::string& what) {
-  const MulticastWords m = count_multicast_words(LayerGeometry(layer), plan_levels(mapping));
+  const MulticastWords m = multicast_of(layer, mapping);
   EXPECT_FALSE(m.exact[Tensor::Output]) << what;
   const auto ref = word_by_word(layer, mapping);
   for (Tensor t : {Tensor::Input, Tensor::Weight}) {
@@ -100,7 +106,7 @@ TEST(ModelMulticast, SlidingWindowsSideBySideShareTheirOverlap) {
   // windows [0,3), [1,4), [2,5) overlap, so L2 sends the 5 columns once, not 9 words.
   const ResolvedMapping m{"x", {{3, {smap(MapDim::XOut, 1, 1)}}}, 3};
   const Layer layer = conv(1, 1, 1, 3, 1, 5, 1);
-  const MulticastWords w = count_multicast_words(LayerGeometry(layer), plan_levels(m));
+  const MulticastWords w = multicast_of(layer, m);
   ASSERT_TRUE(w.exact[Tensor::Input]);
   EXPECT_EQ(w.words[Tensor::Input], 5);
   EXPECT_EQ(w.words[Tensor::Weight], 3);  // one filter, sent once to all three
@@ -132,7 +138,7 @@ TEST(ModelMulticast, MisalignedSiblingsAreNotClaimed) {
   const ResolvedMapping m{
       "misaligned", {{2, {smap(MapDim::C, 3, 3)}}, {1, {tmap(MapDim::C, 1, 1)}}}, 2};
   const Layer layer = conv(2, 4, 1, 1, 3, 3, 1);
-  const MulticastWords w = count_multicast_words(LayerGeometry(layer), plan_levels(m));
+  const MulticastWords w = multicast_of(layer, m);
   EXPECT_FALSE(w.exact[Tensor::Input]);
   EXPECT_FALSE(w.exact[Tensor::Weight]);
   EXPECT_FALSE(word_by_word(layer, m).has_value());
