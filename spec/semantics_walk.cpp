@@ -51,50 +51,6 @@ UnitChunks LayerGeometry::whole_layer() const {
 }
 
 
-namespace {
-// Input rows (or cols) needed by outputs `outs` with window chunk `window`: their span.
-Interval needed_span(Interval outs, Interval window, std::int64_t stride) {
-  if (outs.empty() || window.empty()) return {};
-  return make_interval(outs.lo * stride + window.lo, (outs.hi - 1) * stride + window.hi);
-}
-}  // namespace
-
-void LayerGeometry::assign(UnitChunks& u, MapDim d, Interval c) const {
-  switch (d) {
-    case MapDim::YOut:
-      u.out_rows = c;
-      u.row_bound = u.chunk[Dim::Y];
-      u.chunk[Dim::Y] = intersect(needed_span(c, u.chunk[Dim::R], stride_y_), u.row_bound);
-      u.rows_from_outputs = true;
-      return;
-    case MapDim::XOut:
-      u.out_cols = c;
-      u.col_bound = u.chunk[Dim::X];
-      u.chunk[Dim::X] = intersect(needed_span(c, u.chunk[Dim::S], stride_x_), u.col_bound);
-      u.cols_from_outputs = true;
-      return;
-    case MapDim::Y:
-      u.chunk[Dim::Y] = c;
-      u.rows_from_outputs = false;
-      return;
-    case MapDim::X:
-      u.chunk[Dim::X] = c;
-      u.cols_from_outputs = false;
-      return;
-    default:
-      u.chunk[base_dim(d)] = c;
-  }
-}
-
-void LayerGeometry::finish_level(UnitChunks& u) const {
-  if (u.rows_from_outputs)
-    u.chunk[Dim::Y] = intersect(needed_span(u.out_rows, u.chunk[Dim::R], stride_y_), u.row_bound);
-  if (u.cols_from_outputs)
-    u.chunk[Dim::X] = intersect(needed_span(u.out_cols, u.chunk[Dim::S], stride_x_), u.col_bound);
-  u.rows_from_outputs = u.cols_from_outputs = false;
-  u.row_bound = u.col_bound = {};
-}
-
 MacBox LayerGeometry::box(const UnitChunks& u) const {
   MacBox b;
   b.range[coord(Dim::N)] = u.chunk[Dim::N];
@@ -111,22 +67,6 @@ MacBox LayerGeometry::box(const UnitChunks& u) const {
   b.range[6] = fitting_outputs(u, Dim::X);
   return b;
 }
-
-Interval LayerGeometry::box_range(const UnitChunks& u, std::size_t coordinate) const {
-  switch (coordinate) {
-    case coord(Dim::K):
-      return channel_tied_ ? make_interval(0, 1) : u.chunk[Dim::K];
-    case coord(Dim::C):
-      return channel_tied_ ? intersect(u.chunk[Dim::K], u.chunk[Dim::C]) : u.chunk[Dim::C];
-    case 5:
-      return fitting_outputs(u, Dim::Y);
-    case 6:
-      return fitting_outputs(u, Dim::X);
-    default:  // N, R, S
-      return u.chunk[static_cast<Dim>(coordinate)];
-  }
-}
-
 
 std::vector<LevelPlan> plan_levels(const ResolvedMapping& mapping) {
   std::vector<LevelPlan> plans;
@@ -155,8 +95,6 @@ std::size_t StateKeyHash::operator()(const StateKey& k) const {
 namespace {
 
 constexpr std::int64_t kEmptyMark = std::numeric_limits<std::int64_t>::min();
-// Most values append_state_key writes: N, K, C 2 each, each axis 9.
-constexpr std::size_t kMaxStateKey = 24;
 
 // Keys are written through a cursor into a local buffer and appended at once: keying is the inner
 // loop of every grouped walk, and a push_back per value cost more than the rest of the key.
@@ -207,7 +145,12 @@ void put_axis(std::int64_t*& out, const LayerGeometry& g, const UnitChunks& orig
 void append_state_key(StateKey& key, const LayerGeometry& g, const UnitChunks& origin,
                       const UnitChunks& s, DimMask mask) {
   std::array<std::int64_t, kMaxStateKey> buffer;  // NOLINT: written before it is read
-  std::int64_t* const begin = buffer.data();
+  const std::size_t n = write_state_key(buffer.data(), g, origin, s, mask);
+  key.insert(key.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+std::size_t write_state_key(std::int64_t* const begin, const LayerGeometry& g,
+                            const UnitChunks& origin, const UnitChunks& s, DimMask mask) {
   std::int64_t* out = begin;
   const Interval origin_c = origin.chunk[Dim::C];
   const std::int64_t c0 = origin_c.empty() ? 0 : origin_c.lo;
@@ -217,7 +160,7 @@ void append_state_key(StateKey& key, const LayerGeometry& g, const UnitChunks& o
   if (mask & dim_bit(Dim::C)) put_relative(out, s.chunk[Dim::C], c0);
   if (mask & (dim_bit(Dim::Y) | dim_bit(Dim::R))) put_axis(out, g, origin, s, Dim::Y);
   if (mask & (dim_bit(Dim::X) | dim_bit(Dim::S))) put_axis(out, g, origin, s, Dim::X);
-  key.insert(key.end(), begin, out);
+  return static_cast<std::size_t>(out - begin);
 }
 
 namespace {
@@ -226,15 +169,23 @@ class LevelWalker {
  public:
   LevelWalker(const LayerGeometry& geometry, const LevelPlan& level, DimMask mask, bool grouped)
       : geometry_(geometry), grouped_(grouped) {
+    bind(level, mask);
+  }
+
+  // Takes the level's directives in `mask` (again after LevelWalks::reset: the plan may have
+  // changed), keeping the scratch space of earlier walks.
+  void bind(const LevelPlan& level, DimMask mask) {
+    directives_.clear();
     for (const ResolvedDirective& d : level.directives)
       if (mask & dim_bit(base_dim(d.dim))) directives_.push_back(&d);
     const bool has_spatial = std::any_of(directives_.begin(), directives_.end(), [](auto* d) {
       return d->kind == MapKind::Spatial;
     });
     units_ = has_spatial ? level.units : 1;
-    scratch_.resize(directives_.size() + 1);
-    probes_.resize(directives_.size());
-    classes_.resize(directives_.size());
+    // Never shrunk: positions past the directives are unused, their space kept for later binds.
+    if (scratch_.size() < directives_.size() + 1) scratch_.resize(directives_.size() + 1);
+    if (probes_.size() < directives_.size()) probes_.resize(directives_.size());
+    if (classes_.size() < directives_.size()) classes_.resize(directives_.size());
   }
 
   bool run(const UnitChunks& entry, VisitorRef visit) {
@@ -400,20 +351,33 @@ bool walk_level_grouped(const LayerGeometry& geometry, const LevelPlan& level,
 struct LevelWalks::Cache {
   const LayerGeometry& geometry;
   const std::vector<LevelPlan>& plans;
-  // One slot per (level, mask, grouped): a flat table, looked up on every walk.
+  // One slot per (level, mask, grouped): a flat table, looked up on every walk. A walker whose
+  // epoch is not the current one was bound before the last reset and binds anew.
   std::vector<std::unique_ptr<LevelWalker>> walkers;
+  std::vector<std::uint64_t> bound_epoch;
+  std::uint64_t epoch = 0;
 
   LevelWalker& get(std::size_t level, DimMask mask, bool grouped) {
     constexpr std::size_t kMasks = std::size_t{1} << kNumDims;
-    if (walkers.empty()) walkers.resize(plans.size() * kMasks * 2);
-    auto& w = walkers[(level * kMasks + (mask & kAllDimsMask)) * 2 + (grouped ? 1 : 0)];
-    if (!w) w = std::make_unique<LevelWalker>(geometry, plans[level], mask, grouped);
+    if (walkers.size() < plans.size() * kMasks * 2) {
+      walkers.resize(plans.size() * kMasks * 2);
+      bound_epoch.resize(walkers.size());
+    }
+    const std::size_t slot = (level * kMasks + (mask & kAllDimsMask)) * 2 + (grouped ? 1 : 0);
+    auto& w = walkers[slot];
+    if (!w)
+      w = std::make_unique<LevelWalker>(geometry, plans[level], mask, grouped);
+    else if (bound_epoch[slot] != epoch)
+      w->bind(plans[level], mask);
+    bound_epoch[slot] = epoch;
     return *w;
   }
 };
 
 LevelWalks::LevelWalks(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans)
-    : cache_(std::make_unique<Cache>(Cache{geometry, plans, {}})) {}
+    : cache_(std::make_unique<Cache>(Cache{geometry, plans, {}, {}, 0})) {}
+
+void LevelWalks::reset() { ++cache_->epoch; }
 
 LevelWalks::~LevelWalks() = default;
 
@@ -457,7 +421,22 @@ std::int64_t state_period(const LayerGeometry& geometry, MapDim d, std::int64_t 
 void KeyedClasses::clear() {
   classes_.clear();
   hashes_.clear();
-  index_.clear();  // keys_ keeps its vectors for reuse
+  key_values_.clear();
+  key_end_.clear();
+  index_.clear();
+}
+
+bool KeyedClasses::key_equals(std::size_t i, const StateKey& key) const {
+  const std::size_t begin = i == 0 ? 0 : key_end_[i - 1];
+  return key_end_[i] - begin == key.size() &&
+         std::equal(key.begin(), key.end(),
+                     key_values_.begin() + static_cast<std::ptrdiff_t>(begin));
+}
+
+StateKey KeyedClasses::key_copy(std::size_t i) const {
+  const std::size_t begin = i == 0 ? 0 : key_end_[i - 1];
+  return StateKey(key_values_.begin() + static_cast<std::ptrdiff_t>(begin),
+                  key_values_.begin() + static_cast<std::ptrdiff_t>(key_end_[i]));
 }
 
 std::size_t KeyedClasses::add(const StateKey& key, std::int64_t index, std::int64_t count) {
@@ -466,7 +445,7 @@ std::size_t KeyedClasses::add(const StateKey& key, std::int64_t index, std::int6
   std::size_t found = n;
   if (n <= kScanLimit) {
     for (std::size_t i = 0; i < n; ++i)
-      if (hashes_[i] == h && keys_[i] == key) {
+      if (hashes_[i] == h && key_equals(i, key)) {
         found = i;
         break;
       }
@@ -479,11 +458,11 @@ std::size_t KeyedClasses::add(const StateKey& key, std::int64_t index, std::int6
   }
   classes_.push_back({index, count});
   hashes_.push_back(h);
-  if (keys_.size() <= n) keys_.emplace_back();
-  keys_[n] = key;
+  key_values_.insert(key_values_.end(), key.begin(), key.end());
+  key_end_.push_back(key_values_.size());
   if (n + 1 > kScanLimit) {
     if (n == kScanLimit)
-      for (std::size_t i = 0; i < n; ++i) index_.emplace(keys_[i], i);
+      for (std::size_t i = 0; i < n; ++i) index_.emplace(key_copy(i), i);
     index_.emplace(key, n);
   }
   return n;

@@ -138,6 +138,68 @@ inline Interval LayerGeometry::fitting_outputs(const UnitChunks& u, Dim axis) co
   return make_interval(limit.lo > first ? limit.lo : first, limit.hi < last ? limit.hi : last);
 }
 
+namespace walk_detail {
+// Input rows (or cols) needed by outputs `outs` with window chunk `window`: their span.
+inline Interval needed_span(Interval outs, Interval window, std::int64_t stride) {
+  if (outs.empty() || window.empty()) return {};
+  return make_interval(outs.lo * stride + window.lo, (outs.hi - 1) * stride + window.hi);
+}
+}  // namespace walk_detail
+
+// assign, finish_level and box_range are inline: every walk calls them once per unit and step.
+inline void LayerGeometry::assign(UnitChunks& u, MapDim d, Interval c) const {
+  using walk_detail::needed_span;
+  switch (d) {
+    case MapDim::YOut:
+      u.out_rows = c;
+      u.row_bound = u.chunk[Dim::Y];
+      u.chunk[Dim::Y] = intersect(needed_span(c, u.chunk[Dim::R], stride_y_), u.row_bound);
+      u.rows_from_outputs = true;
+      return;
+    case MapDim::XOut:
+      u.out_cols = c;
+      u.col_bound = u.chunk[Dim::X];
+      u.chunk[Dim::X] = intersect(needed_span(c, u.chunk[Dim::S], stride_x_), u.col_bound);
+      u.cols_from_outputs = true;
+      return;
+    case MapDim::Y:
+      u.chunk[Dim::Y] = c;
+      u.rows_from_outputs = false;
+      return;
+    case MapDim::X:
+      u.chunk[Dim::X] = c;
+      u.cols_from_outputs = false;
+      return;
+    default:
+      u.chunk[base_dim(d)] = c;
+  }
+}
+
+inline void LayerGeometry::finish_level(UnitChunks& u) const {
+  using walk_detail::needed_span;
+  if (u.rows_from_outputs)
+    u.chunk[Dim::Y] = intersect(needed_span(u.out_rows, u.chunk[Dim::R], stride_y_), u.row_bound);
+  if (u.cols_from_outputs)
+    u.chunk[Dim::X] = intersect(needed_span(u.out_cols, u.chunk[Dim::S], stride_x_), u.col_bound);
+  u.rows_from_outputs = u.cols_from_outputs = false;
+  u.row_bound = u.col_bound = {};
+}
+
+inline Interval LayerGeometry::box_range(const UnitChunks& u, std::size_t coordinate) const {
+  switch (coordinate) {
+    case static_cast<std::size_t>(Dim::K):
+      return channel_tied_ ? make_interval(0, 1) : u.chunk[Dim::K];
+    case static_cast<std::size_t>(Dim::C):
+      return channel_tied_ ? intersect(u.chunk[Dim::K], u.chunk[Dim::C]) : u.chunk[Dim::C];
+    case 5:
+      return fitting_outputs(u, Dim::Y);
+    case 6:
+      return fitting_outputs(u, Dim::X);
+    default:  // N, R, S
+      return u.chunk[static_cast<Dim>(coordinate)];
+  }
+}
+
 inline Interval LayerGeometry::parent_interval(const UnitChunks& u, MapDim d) const {
   if (d == MapDim::YOut) return fitting_outputs(u, Dim::Y);
   if (d == MapDim::XOut) return fitting_outputs(u, Dim::X);
@@ -200,6 +262,10 @@ class LevelWalks {
   bool walk(std::size_t level, const UnitChunks& entry, DimMask mask, VisitorRef visit);
   bool walk_grouped(std::size_t level, const UnitChunks& entry, DimMask mask, VisitorRef visit);
 
+  // For reuse when the geometry and plans referred to (the same objects) were given new values:
+  // later walks follow the new ones and keep the scratch space of the earlier walks.
+  void reset();
+
  private:
   struct Cache;
   std::unique_ptr<Cache> cache_;
@@ -224,6 +290,12 @@ struct StateKeyHash {
 // Only the dimensions in `mask` are keyed (an axis counts when its Y/X or R/S bit is set).
 void append_state_key(StateKey& key, const LayerGeometry& geometry, const UnitChunks& origin,
                       const UnitChunks& state, DimMask mask = kAllDimsMask);
+// The same values, written to `out` instead (room for kMaxStateKey); returns their number. For
+// keys compared before they are kept (semantics.cpp keys every unit of a step this way).
+inline constexpr std::size_t kMaxStateKey = 24;  // N, K, C 2 values each, each axis 9
+std::size_t write_state_key(std::int64_t* out, const LayerGeometry& geometry,
+                            const UnitChunks& origin, const UnitChunks& state,
+                            DimMask mask = kAllDimsMask);
 
 // What a map on `d` can change: an axis (Y with R and Y', X with S and X') moves as one, and so
 // do K and C of a depth-wise layer with K = C.
@@ -254,10 +326,16 @@ class KeyedClasses {
   StateKey scratch_key, scratch_first_key;
 
  private:
+  bool key_equals(std::size_t i, const StateKey& key) const;
+  StateKey key_copy(std::size_t i) const;
+
   static constexpr std::size_t kScanLimit = 32;
   std::vector<IndexClass> classes_;
   std::vector<std::size_t> hashes_;
-  std::vector<StateKey> keys_;
+  // The classes' keys back to back (one buffer, reused after clear()): key i is
+  // key_values_[key_end_[i - 1], key_end_[i]), from 0 for i = 0.
+  std::vector<std::int64_t> key_values_;
+  std::vector<std::size_t> key_end_;
   std::unordered_map<StateKey, std::size_t, StateKeyHash> index_;  // when above kScanLimit
 };
 
