@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <queue>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "sim/global_buffer.hpp"
 #include "sim/noc.hpp"
 #include "sim/pe.hpp"
+#include "sim/ring_queue.hpp"
 #include "sim/step_plan.hpp"
 #include "sim/tensors.hpp"
 #include "sim/tile.hpp"
@@ -106,10 +108,10 @@ class Controller {
     std::int64_t remaining = 0;  // partial sums not yet arrived at L2
     GroupId group = kNoGroup;
   };
-  static void use_group(std::unordered_map<GroupId, std::int64_t>& users, GroupId g,
-                        std::int64_t uses);
-  void unuse_group(Network& net, std::unordered_map<GroupId, std::int64_t>& users, GroupId g,
-                   std::int64_t uses);
+  // Users per group id (0: none, the group may be released); ids are small and reused.
+  using GroupUsers = std::vector<std::int64_t>;
+  static void use_group(GroupUsers& users, GroupId g, std::int64_t uses);
+  void unuse_group(Network& net, GroupUsers& users, GroupId g, std::int64_t uses);
 
   bool build_next();
   bool try_stage_l2();
@@ -121,8 +123,8 @@ class Controller {
   bool make_room(std::int64_t words);
   void compact_evictable();
   void fetch(std::vector<std::uint64_t>& keys);
-  void request_read(std::uint64_t key, std::vector<std::int64_t> pes);
-  void issue_read(std::uint64_t key, std::vector<std::int64_t> pes);
+  void request_read(std::uint64_t key, std::span<const std::int64_t> pes);
+  void issue_read(std::uint64_t key, std::span<const std::int64_t> pes);
   void close_phase(std::int64_t step);
   std::int64_t array_step_of(std::size_t pe, std::int64_t local) const;
   void accumulate(std::int64_t output, std::int64_t value);
@@ -182,16 +184,20 @@ class Controller {
 
   // Per PE.
   std::vector<std::vector<std::int64_t>> held_outputs_;  // output tile of its last step
-  std::vector<std::deque<std::int64_t>> pushed_;         // array step of each pushed step
+  std::vector<RingQueue<std::int64_t>> pushed_;          // array step of each pushed step
   std::vector<std::int64_t> completed_seen_;
   std::vector<std::int64_t> scanned_seen_;
-  std::vector<std::deque<DrainTicket>> tickets_;
+  std::vector<RingQueue<DrainTicket>> tickets_;
   std::vector<std::int64_t> credits_;                    // drain credits given, not used
 
   // Reads.
-  std::unordered_map<std::uint64_t, std::uint64_t> open_read_;  // key -> read id (multicast)
-  std::unordered_map<std::uint64_t, std::vector<std::int64_t>> read_members_;  // id -> PEs
-  std::uint64_t next_read_ = 0;
+  // An L2 read's tag is a slot of read_pes_ (the PEs it is for), reused once L2 has answered:
+  // one read per word sent, so a map node and a vector per read were a good part of the
+  // controller's cost (malloc/free).
+  WordMap<std::uint32_t> open_read_;  // key -> tag of its read L2 has not answered (multicast)
+  std::vector<std::vector<std::int64_t>> read_pes_;
+  std::vector<std::uint32_t> free_reads_;
+  std::size_t open_reads_ = 0;
   // Reads of words still on their way from DRAM: key -> groups of PEs.
   std::unordered_map<std::uint64_t, std::vector<std::vector<std::int64_t>>> parked_reads_;
   std::unordered_map<std::int64_t, std::vector<std::int64_t>> parked_sums_;    // output -> sums
@@ -212,7 +218,7 @@ class Controller {
 
   // Words (distribution: deliveries; reduction: open reductions) still referring to a group;
   // a group nobody refers to is released so the networks' group tables stay small.
-  std::unordered_map<GroupId, std::int64_t> distribution_users_, reduction_users_;
+  GroupUsers distribution_users_, reduction_users_;
 
   std::int64_t progress_ = 0;
   ControllerStats stats_;
