@@ -226,21 +226,20 @@ void Controller::push(PendingStep& s) {
 }
 
 // Partial sums of one output that several PEs drop at the same transition form one reduction.
-void Controller::register_drains(
-    const std::vector<std::pair<std::int64_t, std::int64_t>>& leaving_in) {
+void Controller::register_drains(const std::vector<std::pair<std::int64_t, std::int64_t>>& leaving_in) {
   std::vector<std::pair<std::int64_t, std::int64_t>> leaving = leaving_in;
   std::sort(leaving.begin(), leaving.end());
   std::vector<std::int64_t> group;
   for (std::size_t i = 0; i < leaving.size();) {
     const std::int64_t output = leaving[i].first;
     group.clear();
-    for (; i < leaving.size() && leaving[i].first == output; ++i)
-      group.push_back(leaving[i].second);
+    for (; i < leaving.size() && leaving[i].first == output; ++i) group.push_back(leaving[i].second);
     const GroupId g = c_.reduction.group(group);
     const std::uint64_t tag = next_tag_++;
     reductions_[tag] = Reduction{output, static_cast<std::int64_t>(group.size()), g};
     use_group(reduction_users_, g, 1);
-    for (std::int64_t p : group) tickets_[static_cast<std::size_t>(p)].push_back({output, tag, g});
+    for (std::int64_t p : group)
+      tickets_[static_cast<std::size_t>(p)].push_back(DrainTicket{output, tag, g});
   }
 }
 
@@ -361,32 +360,43 @@ void Controller::fetch(std::vector<std::uint64_t>& keys) {
 // ---------------------------------------------------------------------------------------------
 // Word movement
 
-void Controller::request_read(std::uint64_t key, std::int64_t step, std::vector<std::int64_t> pes) {
+void Controller::request_read(std::uint64_t key, std::int64_t step,
+                              std::span<const std::int64_t> pes) {
   const DirEntry* e = dir_.find(key);
   if (e == nullptr || (e->state != Residency::Fetching && e->state != Residency::Resident))
-    throw std::logic_error(
-        fmt::format("controller: PE {} asked for {}, which L2 neither holds "
-                    "nor fetches",
-                    pes.front(), word_name(unpack_key(key))));
+    throw std::logic_error(fmt::format("controller: PE {} asked for {}, which L2 neither holds "
+                                       "nor fetches",
+                                       pes.front(), word_name(unpack_key(key))));
   if (e->state == Residency::Fetching)
-    parked_reads_[key].emplace_back(step, std::move(pes));
+    parked_reads_[key].emplace_back(step, std::vector<std::int64_t>(pes.begin(), pes.end()));
   else
-    issue_read(key, step, std::move(pes));
+    issue_read(key, step, pes);
 }
 
-void Controller::issue_read(std::uint64_t key, std::int64_t step, std::vector<std::int64_t> pes) {
-  const StepWord word{key, step};
+void Controller::issue_read(std::uint64_t key, std::int64_t step,
+                            std::span<const std::int64_t> pes) {
   if (multicast_) {
-    if (auto open = open_read_.find(word); open != open_read_.end()) {
-      std::vector<std::int64_t>& members = reads_.at(open->second).pes;
+    if (const std::uint32_t* open = open_read_.find(key);
+        open != nullptr && read_step_[*open] == step) {
+      std::vector<std::int64_t>& members = read_pes_[*open];
       members.insert(members.end(), pes.begin(), pes.end());
       return;
     }
   }
-  const std::uint64_t id = next_read_++;
-  c_.l2.submit(L2Request{L2Op::Read, unpack_key(key), 0, id});
-  if (multicast_) open_read_[word] = id;
-  reads_[id] = Read{word, std::move(pes)};
+  std::uint32_t tag;
+  if (!free_reads_.empty()) {
+    tag = free_reads_.back();
+    free_reads_.pop_back();
+  } else {
+    tag = static_cast<std::uint32_t>(read_pes_.size());
+    read_pes_.emplace_back();
+    read_step_.emplace_back();
+  }
+  read_step_[tag] = step;
+  ++open_reads_;
+  c_.l2.submit(L2Request{L2Op::Read, unpack_key(key), 0, tag});
+  if (multicast_) *open_read_.try_emplace(key).first = tag;
+  read_pes_[tag].assign(pes.begin(), pes.end());
 }
 
 // Every PE of the step has asked for what it lacks: one read per word, for all who asked.
@@ -419,9 +429,8 @@ void Controller::close_phase(std::int64_t step) {
             [&](std::uint32_t a, std::uint32_t b) { return phase_keys_[a] < phase_keys_[b]; });
   for (const std::uint32_t b : order) {
     const std::uint32_t begin = b == 0 ? 0 : start[b - 1];
-    request_read(
-        phase_keys_[b], step,
-        std::vector<std::int64_t>(phase_pes_.begin() + begin, phase_pes_.begin() + start[b]));
+    request_read(phase_keys_[b], step,
+                 std::span<const std::int64_t>(phase_pes_).subspan(begin, start[b] - begin));
   }
   requests.clear();
 }
@@ -440,10 +449,9 @@ void Controller::accumulate(std::int64_t output, std::int64_t value) {
       c_.l2.submit(L2Request{L2Op::Accumulate, unpack_key(key), value, key});
       return;
     default:
-      throw std::logic_error(
-          fmt::format("controller: partial sum for output[{}], which L2 has "
-                      "given up",
-                      output));
+      throw std::logic_error(fmt::format("controller: partial sum for output[{}], which L2 has "
+                                         "given up",
+                                         output));
   }
 }
 
@@ -468,7 +476,7 @@ void Controller::handle_dram() {
         if (e.pins == 0) evictable_.push({e.last_step, key});
       }
       if (auto waiting = parked_reads_.find(key); waiting != parked_reads_.end()) {
-        for (auto& [step, pes] : waiting->second) issue_read(key, step, std::move(pes));
+        for (const auto& [step, pes] : waiting->second) issue_read(key, step, pes);
         parked_reads_.erase(waiting);
       }
     }
@@ -481,17 +489,18 @@ void Controller::handle_l2() {
   for (const L2Response& r : c_.l2.responses()) {
     ++progress_;
     if (r.op == L2Op::Read) {
-      auto read = reads_.find(r.tag);
-      std::vector<std::int64_t> pes = std::move(read->second.pes);
-      if (auto open = open_read_.find(read->second.word);
-          open != open_read_.end() && open->second == r.tag)
-        open_read_.erase(open);
-      reads_.erase(read);
+      const auto tag = static_cast<std::uint32_t>(r.tag);
+      std::vector<std::int64_t>& pes = read_pes_[tag];
       const std::uint64_t key = pack_key(r.key);
+      if (const std::uint32_t* open = open_read_.find(key); open != nullptr && *open == tag)
+        open_read_.erase(key);
       std::sort(pes.begin(), pes.end());
       const GroupId g = c_.distribution.group(pes);
       use_group(distribution_users_, g, static_cast<std::int64_t>(pes.size()));
       to_distribute_.push_back(Send{g, r.value, key});
+      pes.clear();  // the slot keeps its capacity for the next read
+      free_reads_.push_back(tag);
+      --open_reads_;
     } else if (r.op == L2Op::Writeback) {
       tensors_.words[Tensor::Output][static_cast<std::size_t>(r.key.index)] = r.value;
       dir_.at(pack_key(r.key)).state = Residency::InDram;
@@ -499,7 +508,8 @@ void Controller::handle_l2() {
       ++written_back;
     }
   }
-  if (written_back > 0) c_.dram.submit(DramRequest{DramOp::Write, Tensor::Output, written_back, 0});
+  if (written_back > 0)
+    c_.dram.submit(DramRequest{DramOp::Write, Tensor::Output, written_back, 0});
 }
 
 void Controller::handle_reduction() {
@@ -541,7 +551,7 @@ void Controller::handle_pes() {
       if (multicast_ && phase >= 0 && phase_pending_[static_cast<std::size_t>(phase)] > 0)
         phase_requests_[static_cast<std::size_t>(phase)].emplace_back(key, at);
       else
-        request_read(key, step, {at});
+        request_read(key, step, std::span<const std::int64_t>(&at, 1));
       ++progress_;
     }
     for (const std::int64_t scanned = pe.scanned_through(); scanned_seen_[p] < scanned;) {
@@ -572,24 +582,22 @@ void Controller::handle_pes() {
 std::int64_t Controller::array_step_of(std::size_t pe, std::int64_t local) const {
   const std::int64_t at = local - completed_seen_[pe];
   if (at < 0 || at >= static_cast<std::int64_t>(pushed_[pe].size()))
-    throw std::logic_error(
-        fmt::format("controller: PE {} refers to its step {}, which is not "
-                    "queued",
-                    pe, local));
+    throw std::logic_error(fmt::format("controller: PE {} refers to its step {}, which is not "
+                                       "queued",
+                                       pe, local));
   return pushed_[pe][static_cast<std::size_t>(at)];
 }
 
-void Controller::use_group(std::unordered_map<GroupId, std::int64_t>& users, GroupId g,
-                           std::int64_t uses) {
+void Controller::use_group(GroupUsers& users, GroupId g, std::int64_t uses) {
+  if (g >= users.size()) users.resize(static_cast<std::size_t>(g) + 1, 0);
   users[g] += uses;
 }
 
-void Controller::unuse_group(Network& net, std::unordered_map<GroupId, std::int64_t>& users,
-                             GroupId g, std::int64_t uses) {
-  auto it = users.find(g);
-  if (it == users.end()) return;  // a single-PE copy of an expanded unicast: never released
-  if ((it->second -= uses) > 0) return;
-  users.erase(it);
+void Controller::unuse_group(Network& net, GroupUsers& users, GroupId g, std::int64_t uses) {
+  // No users: a single-PE copy of an expanded unicast, never released.
+  if (g >= users.size() || users[g] == 0) return;
+  if ((users[g] -= uses) > 0) return;
+  users[g] = 0;
   net.release_group(g);
 }
 
@@ -673,10 +681,10 @@ std::string Controller::describe_waits() const {
       "{} words wait for DRAM fills; {} L2 reads open; {} reductions in flight; {} L2 requests "
       "queued; DRAM {} ({} words queued); {} words wait to enter the distribution network; {} "
       "outputs being written back; distribution network {}, reduction network {}",
-      busy_pes, queued, oldest_step_, phase_waits, phase_requests, next_stage_index_,
-      parked_reads_.size(), reads_.size(), reductions_.size(), c_.l2.queued_requests(),
-      c_.dram.idle() ? "idle" : "busy", c_.dram.queued_words(), to_distribute_.size(),
-      writing_back_, c_.distribution.idle() ? "idle" : "busy",
+      busy_pes, queued, oldest_step_, phase_waits, phase_requests, next_stage_index_, parked_reads_.size(),
+      open_reads_, reductions_.size(), c_.l2.queued_requests(),
+      c_.dram.idle() ? "idle" : "busy", c_.dram.queued_words(),
+      to_distribute_.size(), writing_back_, c_.distribution.idle() ? "idle" : "busy",
       c_.reduction.idle() ? "idle" : "busy");
 }
 

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <queue>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "sim/global_buffer.hpp"
 #include "sim/noc.hpp"
 #include "sim/pe.hpp"
+#include "sim/ring_queue.hpp"
 #include "sim/step_plan.hpp"
 #include "sim/tensors.hpp"
 #include "sim/tile.hpp"
@@ -44,14 +46,14 @@ struct ControllerOptions {
 };
 
 struct ControllerStats {
-  std::int64_t array_steps = 0;           // steps the plan yielded
-  std::int64_t empty_steps = 0;           // of which no PE performs a MAC
-  std::int64_t l2_evictions = 0;          // words L2 gave up for room (outputs written back)
-  std::int64_t output_refetch_words = 0;  // partial sums read back from DRAM
-  std::int64_t dram_wait_cycles = 0;      // cycles a PE request waited for a DRAM fill
-  std::int64_t max_drift_steps = 0;       // most steps between the fastest and slowest PE
-  std::int64_t max_l1_tile_words = 0;     // largest tile a PE was given
-  std::int64_t max_l2_step_words = 0;     // largest working set of one array step
+  std::int64_t array_steps = 0;          // steps the plan yielded
+  std::int64_t empty_steps = 0;          // of which no PE performs a MAC
+  std::int64_t l2_evictions = 0;         // words L2 gave up for room (outputs written back)
+  std::int64_t output_refetch_words = 0; // partial sums read back from DRAM
+  std::int64_t dram_wait_cycles = 0;     // cycles a PE request waited for a DRAM fill
+  std::int64_t max_drift_steps = 0;      // most steps between the fastest and slowest PE
+  std::int64_t max_l1_tile_words = 0;    // largest tile a PE was given
+  std::int64_t max_l2_step_words = 0;    // largest working set of one array step
 };
 
 class Controller {
@@ -106,10 +108,10 @@ class Controller {
     std::int64_t remaining = 0;  // partial sums not yet arrived at L2
     GroupId group = kNoGroup;
   };
-  static void use_group(std::unordered_map<GroupId, std::int64_t>& users, GroupId g,
-                        std::int64_t uses);
-  void unuse_group(Network& net, std::unordered_map<GroupId, std::int64_t>& users, GroupId g,
-                   std::int64_t uses);
+  // Users per group id (0: none, the group may be released); ids are small and reused.
+  using GroupUsers = std::vector<std::int64_t>;
+  static void use_group(GroupUsers& users, GroupId g, std::int64_t uses);
+  void unuse_group(Network& net, GroupUsers& users, GroupId g, std::int64_t uses);
 
   bool build_next();
   bool try_stage_l2();
@@ -121,8 +123,8 @@ class Controller {
   bool make_room(std::int64_t words);
   void compact_evictable();
   void fetch(std::vector<std::uint64_t>& keys);
-  void request_read(std::uint64_t key, std::int64_t step, std::vector<std::int64_t> pes);
-  void issue_read(std::uint64_t key, std::int64_t step, std::vector<std::int64_t> pes);
+  void request_read(std::uint64_t key, std::int64_t step, std::span<const std::int64_t> pes);
+  void issue_read(std::uint64_t key, std::int64_t step, std::span<const std::int64_t> pes);
   void close_phase(std::int64_t step);
   std::int64_t array_step_of(std::size_t pe, std::int64_t local) const;
   void accumulate(std::int64_t output, std::int64_t value);
@@ -161,8 +163,8 @@ class Controller {
   bool finished_ = false;
 
   WordMap<DirEntry> dir_;  // flat: found and walked (compact_evictable) often
-  std::int64_t l2_committed_ = 0;  // words L2 holds or will hold (fetching, reserved)
-  std::int64_t writing_back_ = 0;  // outputs whose Writeback L2 has not answered yet
+  std::int64_t l2_committed_ = 0;
+  std::int64_t writing_back_ = 0;  // outputs whose Writeback L2 has not answered yet  // words L2 holds or will hold (fetching, reserved)
   using HeapItem = std::pair<std::int64_t, std::uint64_t>;  // (last_step, key), least first
   std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<>> evictable_;
 
@@ -182,37 +184,28 @@ class Controller {
 
   // Per PE.
   std::vector<std::vector<std::int64_t>> held_outputs_;  // output tile of its last step
-  std::vector<std::deque<std::int64_t>> pushed_;         // array step of each pushed step
+  std::vector<RingQueue<std::int64_t>> pushed_;          // array step of each pushed step
   std::vector<std::int64_t> completed_seen_;
   std::vector<std::int64_t> scanned_seen_;
-  std::vector<std::deque<DrainTicket>> tickets_;
-  std::vector<std::int64_t> credits_;  // drain credits given, not used
+  std::vector<RingQueue<DrainTicket>> tickets_;
+  std::vector<std::int64_t> credits_;                    // drain credits given, not used
 
   // Reads.
-  // Multicast reads L2 has not served yet, by word and array step: later requests of the same
-  // step join them; other steps' requests get reads of their own (once per step, DESIGN.md).
-  struct StepWord {
-    std::uint64_t key;
-    std::int64_t step;
-    friend bool operator==(const StepWord&, const StepWord&) = default;
-  };
-  struct StepWordHash {
-    std::size_t operator()(const StepWord& w) const {
-      return std::hash<std::uint64_t>{}(w.key * 0x9E3779B97F4A7C15ull ^
-                                        static_cast<std::uint64_t>(w.step));
-    }
-  };
-  struct Read {
-    StepWord word;
-    std::vector<std::int64_t> pes;
-  };
-  std::unordered_map<StepWord, std::uint64_t, StepWordHash> open_read_;  // -> read id
-  std::unordered_map<std::uint64_t, Read> reads_;                        // id -> what and for whom
-  std::uint64_t next_read_ = 0;
+  // An L2 read's tag is a slot of read_pes_ (the PEs it is for), reused once L2 has answered:
+  // one read per word sent, so a map node and a vector per read were a good part of the
+  // controller's cost (malloc/free).
+  // Multicast: a read joins only requests of its own array step (L2 sends a word once per step,
+  // DESIGN.md), so each read slot keeps its step; a request for another step gets a read of its
+  // own, which becomes the word's open read.
+  WordMap<std::uint32_t> open_read_;  // key -> tag of its read L2 has not answered (multicast)
+  std::vector<std::vector<std::int64_t>> read_pes_;
+  std::vector<std::int64_t> read_step_;  // per slot, like read_pes_
+  std::vector<std::uint32_t> free_reads_;
+  std::size_t open_reads_ = 0;
   // Reads of words still on their way from DRAM: key -> (array step, PEs) per request.
   std::unordered_map<std::uint64_t, std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>>
       parked_reads_;
-  std::unordered_map<std::int64_t, std::vector<std::int64_t>> parked_sums_;  // output -> sums
+  std::unordered_map<std::int64_t, std::vector<std::int64_t>> parked_sums_;    // output -> sums
   struct Send {
     GroupId group;
     std::int64_t value;
@@ -230,7 +223,7 @@ class Controller {
 
   // Words (distribution: deliveries; reduction: open reductions) still referring to a group;
   // a group nobody refers to is released so the networks' group tables stay small.
-  std::unordered_map<GroupId, std::int64_t> distribution_users_, reduction_users_;
+  GroupUsers distribution_users_, reduction_users_;
 
   std::int64_t progress_ = 0;
   ControllerStats stats_;

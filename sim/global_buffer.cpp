@@ -5,31 +5,18 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "sim/bandwidth.hpp"
 
 namespace metronome::sim {
-namespace {
-
-constexpr std::uint64_t kIndexBits = 56;
-constexpr std::int64_t kMaxIndex = std::int64_t{1} << kIndexBits;
-
-}  // namespace
 
 std::string word_name(const WordKey& key) {
   return fmt::format("{}[{}]", tensor_name(key.tensor), key.index);
 }
 
-std::uint64_t pack_key(const WordKey& key) {
-  if (key.index < 0 || key.index >= kMaxIndex)
-    throw std::logic_error(fmt::format("word index {} out of range", key.index));
-  return (static_cast<std::uint64_t>(key.tensor) << kIndexBits) |
-         static_cast<std::uint64_t>(key.index);
-}
-
-WordKey unpack_key(std::uint64_t packed) {
-  return WordKey{static_cast<Tensor>(packed >> kIndexBits),
-                 static_cast<std::int64_t>(packed & ((std::uint64_t{1} << kIndexBits) - 1))};
+void throw_word_index_out_of_range(std::int64_t index) {
+  throw std::logic_error(fmt::format("word index {} out of range", index));
 }
 
 std::int64_t WorkingSet::size() const {
@@ -63,7 +50,7 @@ GlobalBuffer::GlobalBuffer(const Hardware& hw, BufferCapacity capacity)
 
 void GlobalBuffer::take_word(const WordKey& key, const char* why) {
   const std::uint64_t packed = pack_key(key);
-  if (owned_.contains(packed)) return;
+  if (owned_.find(packed) != nullptr) return;
   const auto needed = static_cast<std::int64_t>(owned_.size()) + 1;
   if (capacity_mode_ == BufferCapacity::Enforced && needed > capacity_words_)
     throw InputError(
@@ -72,7 +59,7 @@ void GlobalBuffer::take_word(const WordKey& key, const char* why) {
                     "{} words (l2.bytes {} / word_bytes {})",
                     why, word_name(key), needed, capacity_words_, l2_bytes_, word_bytes_),
         "a mapping whose L2 working set fits, or --unbounded-buffers");
-  owned_.insert(packed);
+  owned_.try_emplace(packed);
   stats_.peak_words = std::max(stats_.peak_words, needed);
 }
 
@@ -88,7 +75,7 @@ void GlobalBuffer::submit(const L2Request& request) {
     case L2Op::Read:
     case L2Op::Writeback:
     case L2Op::Discard:
-      if (!owned_.contains(pack_key(key)))
+      if (owned_.find(pack_key(key)) == nullptr)
         throw std::logic_error(
             fmt::format("L2 request for {}, which L2 does not hold", word_name(key)));
       if (request.op != L2Op::Read) owned_.erase(pack_key(key));
@@ -116,13 +103,13 @@ L2Plan GlobalBuffer::plan(const WorkingSet& needed) const {
       const std::uint64_t packed = pack_key(key);
       if (!wanted.insert(packed).second)
         throw std::logic_error(fmt::format("working set lists {} twice", word_name(key)));
-      if (!owned_.contains(packed)) plan.fetch.push_back(key);
+      if (owned_.find(packed) == nullptr) plan.fetch.push_back(key);
     }
-  for (std::uint64_t packed : owned_) {
-    if (wanted.contains(packed)) continue;
+  owned_.for_each([&](std::uint64_t packed, std::uint8_t /*unused*/) {
+    if (wanted.contains(packed)) return;
     const WordKey key = unpack_key(packed);
     (key.tensor == Tensor::Output ? plan.writeback : plan.discard).push_back(key);
-  }
+  });
   // owned_ is unordered: sort the released words so that runs are reproducible.
   const auto by_key = [](const WordKey& a, const WordKey& b) { return pack_key(a) < pack_key(b); };
   std::sort(plan.writeback.begin(), plan.writeback.end(), by_key);
@@ -135,10 +122,10 @@ void GlobalBuffer::perform(const L2Request& request) {
   ReadWrite& traffic = stats_.traffic.tensor[request.key.tensor];
   L2Response response{request.op, request.key, request.value, request.tag};
   const auto held = [&]() -> std::int64_t& {
-    auto it = data_.find(packed);
-    if (it == data_.end())
+    std::int64_t* value = data_.find(packed);
+    if (value == nullptr)
       throw std::logic_error(fmt::format("L2 has no value for {}", word_name(request.key)));
-    return it->second;
+    return *value;
   };
   switch (request.op) {
     case L2Op::Read:
@@ -146,19 +133,21 @@ void GlobalBuffer::perform(const L2Request& request) {
       ++traffic.reads;
       break;
     case L2Op::Write:
-      data_[packed] = request.value;
+      *data_.try_emplace(packed).first = request.value;
       ++traffic.writes;
       break;
     case L2Op::Accumulate: {
-      auto [it, inserted] = data_.try_emplace(packed, request.value);
-      if (!inserted) {
-        it->second = static_cast<std::int64_t>(static_cast<std::uint64_t>(it->second) +
-                                               static_cast<std::uint64_t>(request.value));
+      auto [value, inserted] = data_.try_emplace(packed);
+      if (inserted) {
+        *value = request.value;
+      } else {
+        *value = static_cast<std::int64_t>(static_cast<std::uint64_t>(*value) +
+                                           static_cast<std::uint64_t>(request.value));
         ++traffic.reads;
         ++stats_.read_modify_writes;
       }
       ++traffic.writes;
-      response.value = it->second;
+      response.value = *value;
       break;
     }
     case L2Op::Writeback:
@@ -224,9 +213,9 @@ void GlobalBuffer::commit() {
 }
 
 std::optional<std::int64_t> GlobalBuffer::peek(const WordKey& key) const {
-  auto it = data_.find(pack_key(key));
-  if (it == data_.end()) return std::nullopt;
-  return it->second;
+  const std::int64_t* value = data_.find(pack_key(key));
+  if (value == nullptr) return std::nullopt;
+  return *value;
 }
 
 }  // namespace metronome::sim

@@ -9,10 +9,9 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
+#include "sim/word_index.hpp"
 #include "spec/dims.hpp"
 #include "spec/hardware.hpp"
 #include "spec/l2_banks.hpp"
@@ -35,9 +34,20 @@ struct Word {
 
 std::string word_name(const WordKey& key);  // "input[12]"
 
-// Packs a key into one integer (tensor in the top byte); the map key of the buffers.
-std::uint64_t pack_key(const WordKey& key);
-WordKey unpack_key(std::uint64_t packed);
+// Packs a key into one integer (tensor in the top byte); the map key of the buffers. Inline:
+// several calls per word moved. Throws std::logic_error for an index out of range.
+inline constexpr std::uint64_t kWordIndexBits = 56;
+[[noreturn]] void throw_word_index_out_of_range(std::int64_t index);
+inline std::uint64_t pack_key(const WordKey& key) {
+  if (key.index < 0 || key.index >= (std::int64_t{1} << kWordIndexBits))
+    throw_word_index_out_of_range(key.index);
+  return (static_cast<std::uint64_t>(key.tensor) << kWordIndexBits) |
+         static_cast<std::uint64_t>(key.index);
+}
+inline WordKey unpack_key(std::uint64_t packed) {
+  return WordKey{static_cast<Tensor>(packed >> kWordIndexBits),
+                 static_cast<std::int64_t>(packed & ((std::uint64_t{1} << kWordIndexBits) - 1))};
+}
 
 // The words a buffer must hold for one step, per tensor (distinct flat indices).
 struct WorkingSet {
@@ -121,7 +131,7 @@ class GlobalBuffer {
   std::int64_t queued_requests() const {
     return queued_ + static_cast<std::int64_t>(inbox_.size());
   }
-  bool owns(const WordKey& key) const { return owned_.contains(pack_key(key)); }
+  bool owns(const WordKey& key) const { return owned_.find(pack_key(key)) != nullptr; }
   std::int64_t owned_words() const { return static_cast<std::int64_t>(owned_.size()); }
   // The value currently stored (served operations only), uncounted; for tests and checks.
   std::optional<std::int64_t> peek(const WordKey& key) const;
@@ -149,8 +159,10 @@ class GlobalBuffer {
   double words_per_bank_per_cycle_;
   BufferCapacity capacity_mode_;
 
-  std::unordered_set<std::uint64_t> owned_;               // ownership, updated at submission
-  std::unordered_map<std::uint64_t, std::int64_t> data_;  // values, updated at service
+  // Flat maps (sim/word_index.hpp): every word sent to a PE is a lookup in both, and hash nodes
+  // cost a malloc per word held.
+  WordMap<std::uint8_t> owned_;  // ownership (the value is unused), updated at submission
+  WordMap<std::int64_t> data_;   // values, updated at service
   std::vector<L2Request> inbox_;
   std::vector<Bank> bank_;
   std::int64_t queued_ = 0;

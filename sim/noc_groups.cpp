@@ -21,8 +21,10 @@ GroupId GroupTable::singleton(const NocTopology& topology, std::int64_t pe) {
 }
 
 GroupId GroupTable::add(const NocTopology& topology, std::span<const std::int64_t> pes) {
-  std::vector<std::int64_t> key(pes.begin(), pes.end());
-  std::sort(key.begin(), key.end());
+  // Looked up in a scratch vector: most calls find a group already made (no allocation).
+  std::vector<std::int64_t>& key = key_scratch_;
+  key.assign(pes.begin(), pes.end());
+  if (!std::is_sorted(key.begin(), key.end())) std::sort(key.begin(), key.end());
   key.erase(std::unique(key.begin(), key.end()), key.end());
   if (key.empty()) throw std::invalid_argument("network group: no PE");
   if (key.front() < 0 || key.back() >= topology.pe_count())
@@ -86,7 +88,7 @@ GroupId GroupTable::add(const NocTopology& topology, std::span<const std::int64_
     id = static_cast<GroupId>(groups_.size());
     groups_.push_back(std::move(g));
   }
-  index_.emplace(std::move(key), id);
+  index_.emplace(key, id);
   return id;
 }
 
@@ -99,19 +101,14 @@ void GroupTable::release(GroupId group) {
 }
 
 const GroupHop* GroupTable::hop(GroupId group, std::uint32_t node) const {
-  const Group& g = groups_[group];
+  return find(groups_[group], node);
+}
+
+const GroupHop* GroupTable::find(const Group& g, std::uint32_t node) {
   const auto it = std::lower_bound(g.nodes.begin(), g.nodes.end(), node);
   return it != g.nodes.end() && *it == node
              ? &g.hops[static_cast<std::size_t>(it - g.nodes.begin())]
              : nullptr;
-}
-
-std::span<const std::uint32_t> GroupTable::ports(GroupId group, const GroupHop& hop) const {
-  return std::span(groups_[group].ports).subspan(hop.first_port, hop.port_count);
-}
-
-std::span<const std::uint32_t> GroupTable::port_hops(GroupId group, const GroupHop& hop) const {
-  return std::span(groups_[group].port_hops).subspan(hop.first_port, hop.port_count);
 }
 
 }  // namespace metronome::sim

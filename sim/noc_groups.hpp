@@ -43,10 +43,29 @@ class GroupTable {
 
   // What `group` asks of `node`; nullptr if the node is not on its tree.
   const GroupHop* hop(GroupId group, std::uint32_t node) const;
-  std::span<const std::uint32_t> ports(GroupId group, const GroupHop& hop) const;
+  // (Inline: called for every word at every router.)
+  std::span<const std::uint32_t> ports(GroupId group, const GroupHop& hop) const {
+    return std::span(groups_[group].ports).subspan(hop.first_port, hop.port_count);
+  }
   // Parallel to ports(): the index in the group's hops of the node each port leads to (kNoHop
   // where it leads off the table's nodes), for hop_at() at the next router.
-  std::span<const std::uint32_t> port_hops(GroupId group, const GroupHop& hop) const;
+  std::span<const std::uint32_t> port_hops(GroupId group, const GroupHop& hop) const {
+    return std::span(groups_[group].port_hops).subspan(hop.first_port, hop.port_count);
+  }
+  // A hop with its output ports and, parallel, their next hops (as ports() / port_hops()).
+  struct HopPorts {
+    const GroupHop* hop = nullptr;  // nullptr: the node is not on the group's tree
+    std::span<const std::uint32_t> ports, next;
+  };
+  // hop_at(group, index) if `index` is not kNoHop, else hop(group, node), with its ports: one
+  // lookup of the group (a deque) for what a router needs per word.
+  HopPorts hop_ports(GroupId group, std::uint32_t index, std::uint32_t node) const {
+    const Group& g = groups_[group];
+    const GroupHop* h = index != kNoHop ? &g.hops[index] : find(g, node);
+    if (h == nullptr) return {};
+    return {h, std::span(g.ports).subspan(h->first_port, h->port_count),
+            std::span(g.port_hops).subspan(h->first_port, h->port_count)};
+  }
   // The group's hop number `index` (as in port_hops); `index` must be valid.
   const GroupHop& hop_at(GroupId group, std::uint32_t index) const {
     return groups_[group].hops[index];
@@ -63,10 +82,13 @@ class GroupTable {
     std::vector<std::uint32_t> ports;
     std::vector<std::uint32_t> port_hops;  // parallel to ports
   };
+  static const GroupHop* find(const Group& g, std::uint32_t node);
+
   Direction direction_;
   std::vector<std::uint32_t> port_of_edge_;
   std::deque<Group> groups_;
   std::map<std::vector<std::int64_t>, GroupId> index_;
+  std::vector<std::int64_t> key_scratch_;  // add()'s lookup key
   std::vector<GroupId> singletons_;
   std::vector<GroupId> free_;
 };

@@ -69,35 +69,6 @@ Link::Link(std::string name, double words_per_cycle, std::int64_t latency_cycles
   stats_.buffer_words = buffer_words;
 }
 
-bool Link::has_bandwidth(std::int64_t cycle) {
-  if (rate_.unlimited) return true;
-  if (cycle != refilled_at_) {
-    // Continue the busy period or start a new one; the cap only guards against a caller that
-    // asks without sending (never more than one cycle's worth plus a word).
-    tokens_ = cycle == refilled_at_ + 1 ? std::min(tokens_ + rate_.num, rate_.num + rate_.den)
-                                        : rate_.num;
-    refilled_at_ = cycle;
-  }
-  return tokens_ >= rate_.den;
-}
-
-void Link::send(const Flit& flit, std::int64_t cycle) {
-  if (!rate_.unlimited) tokens_ -= rate_.den;
-  if (credits_ != kUnbounded) --credits_;
-  fifo_.push_back({cycle + latency_, flit});
-  ++stats_.words;
-  if (last_busy_ != cycle) {
-    last_busy_ = cycle;
-    ++stats_.busy_cycles;
-  }
-}
-
-bool Link::pop() {
-  fifo_.pop_front();
-  if (credits_ == kUnbounded) return false;
-  return returned_++ == 0;
-}
-
 void Link::commit() {
   credits_ += returned_;
   returned_ = 0;

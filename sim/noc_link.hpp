@@ -3,10 +3,12 @@
 // pipeline of `latency` cycles and the input buffer of the router downstream, with credit-based
 // flow control. Plain C++; used by sim/noc.hpp.
 
+#include <algorithm>
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <string>
+
+#include "sim/ring_queue.hpp"
 
 namespace metronome::sim {
 
@@ -65,9 +67,29 @@ class Link {
   // may have sent floor(k x rate) words. Any other cycle ends the period and banks nothing, so
   // a word on an idle link of rate b < 1 waits ceil(1 / b) - 1 cycles (its serialization) before
   // it is sent. Unlimited: no limit.
-  bool has_bandwidth(std::int64_t cycle);
+  // (Inline: asked for every word at every router.)
+  bool has_bandwidth(std::int64_t cycle) {
+    if (rate_.unlimited) return true;
+    if (cycle != refilled_at_) {
+      // Continue the busy period or start a new one; the cap only guards against a caller that
+      // asks without sending (never more than one cycle's worth plus a word).
+      tokens_ = cycle == refilled_at_ + 1 ? std::min(tokens_ + rate_.num, rate_.num + rate_.den)
+                                          : rate_.num;
+      refilled_at_ = cycle;
+    }
+    return tokens_ >= rate_.den;
+  }
   bool has_credit() const { return credits_ > 0; }
-  void send(const Flit& flit, std::int64_t cycle);
+  void send(const Flit& flit, std::int64_t cycle) {
+    if (!rate_.unlimited) tokens_ -= rate_.den;
+    if (credits_ != kUnbounded) --credits_;
+    fifo_.push_back(Slot{cycle + latency_, flit});
+    ++stats_.words;
+    if (last_busy_ != cycle) {
+      last_busy_ = cycle;
+      ++stats_.busy_cycles;
+    }
+  }
 
   // Downstream side: the input buffer. A word sent in cycle t is ready in cycle t + latency.
   bool head_ready(std::int64_t cycle) const {
@@ -76,7 +98,11 @@ class Link {
   const Flit& head() const { return fifo_.front().flit; }
   // Frees the head's slot; its credit reaches the upstream router at commit() (usable in the
   // next cycle). Returns true on the first pop of a cycle, so the network commits this link.
-  bool pop();
+  bool pop() {
+    fifo_.pop_front();
+    if (credits_ == kUnbounded) return false;
+    return returned_++ == 0;
+  }
   void commit();
 
   bool empty() const { return fifo_.empty(); }
@@ -90,7 +116,7 @@ class Link {
     std::int64_t ready_cycle;
     Flit flit;
   };
-  std::deque<Slot> fifo_;
+  RingQueue<Slot> fifo_;
   Rate rate_;
   std::int64_t latency_;
   std::int64_t credits_;

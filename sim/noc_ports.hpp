@@ -5,10 +5,10 @@
 // which blocks are evaluated within a cycle does not matter.
 
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 #include "sim/noc_link.hpp"
+#include "sim/ring_queue.hpp"
 
 namespace metronome::sim {
 
@@ -42,7 +42,7 @@ class InjectPort {
   std::int64_t commit(std::int64_t cycle) {
     const auto n = static_cast<std::int64_t>(staged_.size());
     for (Flit& f : staged_) f.injected_cycle = cycle;
-    queue_.insert(queue_.end(), staged_.begin(), staged_.end());
+    for (const Flit& f : staged_) queue_.push_back(f);
     staged_.clear();
     committed_ = static_cast<std::int64_t>(queue_.size());
     return n;
@@ -52,7 +52,7 @@ class InjectPort {
  private:
   std::int64_t capacity_;
   std::int64_t committed_ = 0;
-  std::deque<Flit> queue_;
+  RingQueue<Flit> queue_;
   std::vector<Flit> staged_;
 };
 
@@ -79,9 +79,9 @@ class EjectPort {
   // Returns the number of words the sink took this cycle.
   std::int64_t commit() {
     const auto taken = static_cast<std::int64_t>(popped_);
-    visible_.erase(visible_.begin(), visible_.begin() + static_cast<std::ptrdiff_t>(popped_));
+    visible_.pop_front(popped_);
     popped_ = 0;
-    visible_.insert(visible_.end(), staged_.begin(), staged_.end());
+    for (const Delivery& d : staged_) visible_.push_back(d);
     staged_.clear();
     return taken;
   }
@@ -89,7 +89,7 @@ class EjectPort {
 
  private:
   std::int64_t capacity_;
-  std::deque<Delivery> visible_;
+  RingQueue<Delivery> visible_;
   std::vector<Delivery> staged_;
   std::size_t popped_ = 0;
   std::int64_t stall_cycles_ = 0;

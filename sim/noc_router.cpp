@@ -29,18 +29,6 @@ Router::Router(std::uint32_t node, bool is_l2, std::vector<std::uint32_t> in_lin
   stall_stamp_.assign(ports, -1);
 }
 
-bool Router::head_ready(std::size_t input, const RouterContext& ctx) const {
-  if (input < in_links_.size()) return (*ctx.links)[in_links_[input]].head_ready(ctx.cycle);
-  if (is_inject(input)) return !(*ctx.injects)[queue_of(input)].empty();
-  return !finished_.empty();
-}
-
-const Flit& Router::head(std::size_t input, const RouterContext& ctx) const {
-  if (input < in_links_.size()) return (*ctx.links)[in_links_[input]].head();
-  if (is_inject(input)) return (*ctx.injects)[queue_of(input)].front();
-  return finished_.front();
-}
-
 void Router::pop(std::size_t input, RouterContext& ctx) {
   if (input < in_links_.size()) {
     const std::uint32_t l = in_links_[input];
@@ -80,8 +68,8 @@ void Router::prime(std::size_t input, RouterContext& ctx) {
     }
   } else {
     // The sender told where the word is in its group's table (a search otherwise).
-    const GroupHop* h =
-        f.hop != kNoHop ? &groups.hop_at(f.group, f.hop) : groups.hop(f.group, node_);
+    const GroupTable::HopPorts at = groups.hop_ports(f.group, f.hop, node_);
+    const GroupHop* h = at.hop;
     if (h == nullptr || h->node != node_)
       throw std::logic_error("network: a word reached a node off its tree");
     if (!down && ctx.in_network && input != merge_input_ && h->expected > 1) {
@@ -90,10 +78,8 @@ void Router::prime(std::size_t input, RouterContext& ctx) {
       in.left = 0;
       return;
     }
-    const std::span<const std::uint32_t> ports = groups.ports(f.group, *h);
-    const std::span<const std::uint32_t> next = groups.port_hops(f.group, *h);
-    for (std::size_t k = 0; k < ports.size(); ++k)
-      in.copies.push_back({ports[k], f.group, next[k]});
+    for (std::size_t k = 0; k < at.ports.size(); ++k)
+      in.copies.push_back({at.ports[k], f.group, at.next[k]});
     if (down ? h->member : is_l2_) in.copies.push_back({eject_port_, f.group, kNoHop});
   }
   if (inject_queues_ > 1 && is_inject(input)) {
@@ -124,7 +110,7 @@ void Router::absorb(std::size_t input, RouterContext& ctx) {
   p.contributions += f.contributions;
   max_open_ = std::max(max_open_, merges_.size());
   if (p.count == expected) {
-    finished_.push_back({p.sum, f.tag, f.group, p.contributions, p.first_injected});
+    finished_.push_back(Flit{p.sum, f.tag, f.group, p.contributions, p.first_injected});
     add_load(ctx, node_, 1);
     --ctx.open_reductions;
     merges_.erase(it);
@@ -176,6 +162,24 @@ bool Router::allocate_round(RouterContext& ctx) {
   return !touched_.empty();
 }
 
+// allocate_round when `input` is the only input bidding (most rounds: one link feeds a
+// distribution router): every open port its copies ask for takes one of them, the first in copy
+// order, with no arbitration. Granting at once instead of after all ports were asked is the
+// same: a grant changes only its own port, and a port serves one copy per round.
+bool Router::single_bidder_round(std::size_t input, RouterContext& ctx) {
+  ++round_;
+  Input& in = inputs_[input];
+  bool sent = false;
+  for (std::size_t j = 0; j < in.copies.size() && in.primed; ++j) {
+    const std::uint32_t port = in.copies[j].port;
+    if (port == kDone || best_[port].round == round_ || !port_open(port, ctx)) continue;
+    best_[port].round = round_;
+    grant(input, j, ctx);
+    sent = true;
+  }
+  return sent;
+}
+
 void Router::grant(std::size_t input, std::size_t copy, RouterContext& ctx) {
   Input& in = inputs_[input];
   const std::uint32_t port = in.copies[copy].port;
@@ -220,6 +224,7 @@ void Router::evaluate(RouterContext& ctx) {
   bool progress = true;
   while (progress) {
     progress = false;
+    std::size_t bidders = 0, bidder = 0;  // inputs with a word whose copies wait to be sent
     for (std::size_t i = 0; i < input_count(); ++i) {
       Input& in = inputs_[i];
       while (!in.primed && head_ready(i, ctx)) {
@@ -233,8 +238,11 @@ void Router::evaluate(RouterContext& ctx) {
           break;
         }
       }
+      if (in.primed) ++bidders, bidder = i;
     }
-    if (allocate_round(ctx)) progress = true;
+    // Without bidders a round would grant nothing (most calls end so: every word went out).
+    if (bidders == 1 ? single_bidder_round(bidder, ctx) : bidders > 1 && allocate_round(ctx))
+      progress = true;
   }
   note_stalls(ctx);
 }

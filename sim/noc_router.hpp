@@ -6,13 +6,13 @@
 // in-network addition of partial sums. Plain C++; used by sim/noc.hpp.
 
 #include <cstdint>
-#include <deque>
 #include <unordered_map>
 #include <vector>
 
 #include "sim/noc_groups.hpp"
 #include "sim/noc_link.hpp"
 #include "sim/noc_ports.hpp"
+#include "sim/ring_queue.hpp"
 
 namespace metronome::sim {
 
@@ -98,14 +98,24 @@ class Router {
   };
 
   std::size_t input_count() const { return inputs_.size(); }
-  bool head_ready(std::size_t input, const RouterContext& ctx) const;
-  const Flit& head(std::size_t input, const RouterContext& ctx) const;
+  // (Inline: asked for every word, several times.)
+  bool head_ready(std::size_t input, const RouterContext& ctx) const {
+    if (input < in_links_.size()) return (*ctx.links)[in_links_[input]].head_ready(ctx.cycle);
+    if (is_inject(input)) return !(*ctx.injects)[queue_of(input)].empty();
+    return !finished_.empty();
+  }
+  const Flit& head(std::size_t input, const RouterContext& ctx) const {
+    if (input < in_links_.size()) return (*ctx.links)[in_links_[input]].head();
+    if (is_inject(input)) return (*ctx.injects)[queue_of(input)].front();
+    return finished_.front();
+  }
   void pop(std::size_t input, RouterContext& ctx);
   static void add_load(RouterContext& ctx, std::uint32_t node, std::int64_t words);
   void prime(std::size_t input, RouterContext& ctx);
   void absorb(std::size_t input, RouterContext& ctx);
   bool port_open(std::uint32_t port, RouterContext& ctx);
   bool allocate_round(RouterContext& ctx);
+  bool single_bidder_round(std::size_t input, RouterContext& ctx);
   void grant(std::size_t input, std::size_t copy, RouterContext& ctx);
   void note_stalls(RouterContext& ctx);
 
@@ -135,7 +145,7 @@ class Router {
   std::vector<std::int64_t> stall_stamp_;
   std::vector<std::uint32_t> touched_;
   std::uint64_t round_ = 0;
-  std::deque<Flit> finished_;  // sums complete at this node, waiting for the output
+  RingQueue<Flit> finished_;  // sums complete at this node, waiting for the output
   std::unordered_map<MergeKey, Partial, MergeKeyHash> merges_;
   std::size_t max_open_ = 0;
 };

@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 
 #include "sim/bandwidth.hpp"
@@ -20,6 +21,42 @@ constexpr std::uint64_t kPrefetched = std::numeric_limits<std::uint64_t>::max();
 std::int64_t mac(std::int64_t acc, std::int64_t a, std::int64_t b) {
   return static_cast<std::int64_t>(static_cast<std::uint64_t>(acc) +
                                    static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
+}
+
+// Whether two ascending lists may share a word: a quick test that spares most merges, since the
+// tiles of queued steps often lie in index ranges of their own (sliding windows).
+bool ranges_overlap(std::span<const std::int64_t> a, std::span<const std::int64_t> b) {
+  return !a.empty() && !b.empty() && a.front() <= b.back() && b.front() <= a.back();
+}
+
+// Whether two ascending lists share a word.
+bool intersects(std::span<const std::int64_t> a, std::span<const std::int64_t> b) {
+  if (!ranges_overlap(a, b)) return false;
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] < b[j])
+      ++i;
+    else if (b[j] < a[i])
+      ++j;
+    else
+      return true;
+  }
+  return false;
+}
+
+// kept := kept ∩ words (both ascending).
+void intersect_into(std::vector<std::int64_t>& kept, std::span<const std::int64_t> words) {
+  if (!ranges_overlap(kept, words)) {
+    kept.clear();
+    return;
+  }
+  std::size_t out = 0;
+  std::size_t w = 0;
+  for (std::int64_t x : kept) {
+    while (w < words.size() && words[w] < x) ++w;
+    if (w < words.size() && words[w] == x) kept[out++] = x;
+  }
+  kept.resize(out);
 }
 
 }  // namespace
@@ -75,6 +112,13 @@ void Pe::push_step(PeStep step) {
   q.weight = queued_base_ + queued_words_.size();
   queued_words_.insert(queued_words_.end(), wt.begin(), wt.end());
   q.end = queued_base_ + queued_words_.size();
+  q.tile_words = n;
+  for (const auto& [f, words] : {std::pair<int, const std::vector<std::int64_t>*>{0, &in},
+                                 std::pair<int, const std::vector<std::int64_t>*>{1, &wt}}) {
+    q.lo[f] = words->empty() ? std::numeric_limits<std::int64_t>::max() : words->front();
+    q.hi[f] = words->empty() ? std::numeric_limits<std::int64_t>::min() : words->back();
+    q.sig[f] = signature(*words);
+  }
   queued_lists_.push_back(q);
   steps_.push_back(std::move(step));
 }
@@ -175,6 +219,8 @@ void Pe::begin_step() {
           : 0;
   current_ = std::move(steps_.front());
   steps_.pop_front();
+  const std::int64_t fetched_ahead = queued_lists_.front().prefetched;
+  prefetched_words_ -= fetched_ahead;
   queued_lists_.pop_front();
   // Drop the copies of begun steps once they are half the array (amortized O(1) per word).
   const std::size_t head =
@@ -195,12 +241,22 @@ void Pe::begin_step() {
   prefetch_blocked_ = false;
   prefetch_tensor_ = 0;
   prefetch_index_ = 0;
+  prefetch_prefix_ = 0;
+  prefetch_room_ = kNoLimit;
 
+  std::int64_t claimed = 0;  // words fetched ahead for this step
   for (Tensor t : kAllTensors) {
     slot_[t].clear();
+    // Words of the previous tile too (most, as tiles overlap) are found by merging the sorted
+    // lists, through the slots kept for it (no entry leaves before the loop below), not looked up.
+    const std::vector<std::int64_t>& before = previous_tile_.words[t];
+    std::size_t b = 0;
     for (std::int64_t index : current_.tile.words[t]) {
       const WordKey key{t, index};
-      const auto [slot, inserted] = emplace_entry(pack_key(key));
+      while (b < before.size() && before[b] < index) ++b;
+      const auto [slot, inserted] = b < before.size() && before[b] == index
+                                        ? std::pair(previous_slot_[t][b], false)
+                                        : emplace_entry(pack_key(key));
       Entry& e = pool_[slot];
       slot_[t].push_back(slot);  // entries of the tile stay put until the next step begins
       if (inserted) {
@@ -212,10 +268,15 @@ void Pe::begin_step() {
       }
       if (e.step == step_serial_)
         throw std::logic_error(fmt::format("PE {}: step lists {} twice", id_, word_name(key)));
+      claimed += e.step == kPrefetched ? 1 : 0;
       e.step = step_serial_;
       if (e.state != State::Present) ++current_missing_;
     }
   }
+  // The reserve counts on it: a word fetched ahead is counted for the first queued step naming it.
+  if (claimed != fetched_ahead)
+    throw std::logic_error(fmt::format("PE {}: step {} found {} words fetched ahead, not {}", id_,
+                                       stats_.steps - 1, claimed, fetched_ahead));
 
   for (Tensor t : kAllTensors) {
     evicted_[t].clear();
@@ -269,7 +330,12 @@ void Pe::acquire_waiting() {
 
 // While the current step runs, request the queued steps' missing inputs and weights, in step
 // order, into free L1 words (never before the current step's own words have room). A word
-// fetched ahead stays until the step that names it begins.
+// fetched ahead stays until the step that names it begins, so it must not take the room a queued
+// step before it needs to begin (the reserve, prefetch_room_): a word is fetched ahead for queued
+// step k only while every queued step i < k keeps |tile_i| + (words fetched ahead for steps
+// after i) <= capacity. Otherwise step i could never hold its whole tile (typically its new
+// partial sums, which are never fetched ahead) and the PE would stall for good; so the reserve
+// only ever stops a prefetch that would have deadlocked.
 //
 // A queued step counts as gone through (scanned_through) once every word of its tile is present
 // to stay, in flight or requested. A word the current step holds but an earlier queued step does
@@ -277,15 +343,17 @@ void Pe::acquire_waiting() {
 // a word is not gone through yet; neither is any step after it (the count is contiguous).
 void Pe::prefetch() {
   if (!has_current_ || !waiting_.empty()) return;
-  // Stopped for want of room at the cursor last time, and still no room: the pass would stop
-  // at the same word again (nothing else enters L1 between steps).
-  if (prefetch_blocked_ && free_words() <= 0) return;
+  // Stopped for want of room (free words or the reserve) at the cursor last time, and still no
+  // room: the pass would stop at the same word again (nothing else enters L1 between steps, and
+  // the reserve only grows when a step begins).
+  if (prefetch_blocked_ && (free_words() <= 0 || prefetch_room_ <= 0)) return;
   prefetch_blocked_ = false;
   if (known_prefix_ > 0) {
     if (prefetch_step_ == 0 && prefetch_tensor_ == 0 && prefetch_index_ == 0) skip_known_prefix();
     known_prefix_ = 0;
   }
-  for (; prefetch_step_ < steps_.size(); ++prefetch_step_, prefetch_tensor_ = 0) {
+  for (; prefetch_step_ < steps_.size();
+       pass_step(prefetch_step_), ++prefetch_step_, prefetch_tensor_ = 0) {
     if (!prefetch_doomed_)
       scanned_through_ =
           std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(prefetch_step_) - 1);
@@ -310,13 +378,16 @@ void Pe::prefetch() {
           }
           continue;
         }
-        if (free_words() <= 0) {
+        if (free_words() <= 0 || prefetch_room_ <= 0) {
           prefetch_blocked_ = true;
           return;
         }
         pool_[emplace_entry(packed).first] =
             Entry{0, kPrefetched, State::InFlight,
                   stats_.steps + static_cast<std::int64_t>(prefetch_step_)};
+        ++queued_lists_[prefetch_step_].prefetched;
+        ++prefetched_words_;
+        --prefetch_room_;
         next_requests_.push_back(key);
         next_request_steps_.push_back(stats_.steps + static_cast<std::int64_t>(prefetch_step_));
         ++stats_.requested_words[t];
@@ -334,68 +405,12 @@ void Pe::prefetch() {
 // begin_step() evicted, which are requested again in scan order (first occurrence); the
 // "doomed" test (a current-tile word an earlier queued step does not name) uses the running
 // intersection of the current tile with the steps scanned so far. When the requests would not
-// all fit in L1 the pass is left to the loop (nothing done here).
+// all fit in L1 or would break the reserve, the pass is left to the loop (nothing done here).
 void Pe::skip_known_prefix() {
   const std::size_t known = std::min(known_prefix_, steps_.size());
-  constexpr std::array<Tensor, 2> kFetched{Tensor::Input, Tensor::Weight};
-
-  hits_.clear();  // (queued step, tensor, word) of each first occurrence of an evicted word
-  for (Tensor t : kFetched) evicted_requested_[t].assign(evicted_[t].size(), false);
-  for (std::size_t j = 0; j < known; ++j) {
-    for (Tensor t : kFetched) {
-      const std::span<const std::int64_t> words = queued(j, t);
-      const std::vector<std::int64_t>& gone = evicted_[t];
-      std::size_t g = 0;
-      for (std::size_t w = 0; w < words.size() && g < gone.size();) {
-        if (words[w] < gone[g]) {
-          ++w;
-        } else if (gone[g] < words[w]) {
-          ++g;
-        } else {
-          if (!evicted_requested_[t][g]) {
-            evicted_requested_[t][g] = true;
-            hits_.push_back(PrefetchHit{j, t, words[w]});
-          }
-          ++w;
-          ++g;
-        }
-      }
-    }
-  }
-  if (static_cast<std::int64_t>(hits_.size()) > free_words()) return;
-
-  bool doomed = false;
-  for (Tensor t : kFetched) kept_[t] = current_.tile.words[t];
-  for (std::size_t j = 0; j < known && !doomed; ++j) {
-    scanned_through_ = std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(j) - 1);
-    for (Tensor t : kFetched) {
-      const std::span<const std::int64_t> words = queued(j, t);
-      const std::vector<std::int64_t>& tile = current_.tile.words[t];
-      std::vector<std::int64_t>& kept = kept_[t];
-      // doomed: some word of this step is in the current tile but not in `kept`.
-      std::size_t c = 0, k = 0;
-      for (std::int64_t w : words) {
-        while (c < tile.size() && tile[c] < w) ++c;
-        if (c == tile.size()) break;
-        if (tile[c] != w) continue;
-        while (k < kept.size() && kept[k] < w) ++k;
-        if (k == kept.size() || kept[k] != w) {
-          doomed = true;
-          break;
-        }
-      }
-      if (doomed) break;
-      // kept := kept ∩ words
-      std::size_t out = 0;
-      std::size_t w = 0;
-      for (std::int64_t x : kept) {
-        while (w < words.size() && words[w] < x) ++w;
-        if (w < words.size() && words[w] == x) kept[out++] = x;
-      }
-      kept.resize(out);
-    }
-  }
-
+  find_evicted_hits(known);
+  if (static_cast<std::int64_t>(hits_.size()) > free_words() || !hits_leave_room()) return;
+  const bool doomed = scan_known_for_doomed(known);
   for (const PrefetchHit& hit : hits_) {
     const WordKey key{hit.tensor, hit.index};
     if (const auto [slot, inserted] = emplace_entry(pack_key(key)); inserted)
@@ -404,7 +419,10 @@ void Pe::skip_known_prefix() {
     next_requests_.push_back(key);
     next_request_steps_.push_back(stats_.steps + static_cast<std::int64_t>(hit.queued));
     ++stats_.requested_words[hit.tensor];
+    ++queued_lists_[hit.queued].prefetched;
+    ++prefetched_words_;
   }
+  for (std::size_t j = 0; j < known; ++j) pass_step(j);
   prefetch_step_ = known;
   prefetch_doomed_ = doomed;
 }
@@ -416,6 +434,108 @@ bool Pe::dropped_between(const WordKey& key, std::size_t from, std::size_t to) c
     if (!std::binary_search(words.begin(), words.end(), key.index)) return true;
   }
   return false;
+}
+
+// hits_ := (queued step, tensor, word) of the first occurrence in the first `known` queued
+// steps of each evicted input or weight, in scan order. Evicted words are few: each is looked
+// for by binary search in the steps whose index range holds it (most are not, as tiles slide),
+// instead of merging every queued list.
+void Pe::find_evicted_hits(std::size_t known) {
+  constexpr std::array<Tensor, 2> kFetched{Tensor::Input, Tensor::Weight};
+  hits_.clear();
+  for (Tensor t : kFetched)
+    for (const std::int64_t gone : evicted_[t])
+      for (std::size_t j = 0; j < known; ++j) {
+        if (!queued_may_meet(j, t, std::span<const std::int64_t>(&gone, 1),
+                             signature(std::span<const std::int64_t>(&gone, 1))))
+          continue;
+        const std::span<const std::int64_t> words = queued(j, t);
+        if (!std::binary_search(words.begin(), words.end(), gone)) continue;
+        hits_.push_back(PrefetchHit{j, t, gone});
+        break;
+      }
+  std::sort(hits_.begin(), hits_.end(), [](const PrefetchHit& a, const PrefetchHit& b) {
+    return std::tuple(a.queued, a.tensor, a.index) < std::tuple(b.queued, b.tensor, b.index);
+  });
+}
+
+// Goes through the first `known` queued steps for scanned_through_ and returns whether one is
+// "doomed": it names a current-tile word that an earlier queued step does not name (dropped,
+// then asked for again). `kept_` is the running intersection of the current tile with the
+// steps gone through.
+bool Pe::scan_known_for_doomed(std::size_t known) {
+  constexpr std::array<Tensor, 2> kFetched{Tensor::Input, Tensor::Weight};
+  bool doomed = false;
+  PerTensor<std::uint64_t> tile_sig{};
+  for (Tensor t : kFetched) {
+    kept_[t] = current_.tile.words[t];
+    tile_sig[t] = signature(current_.tile.words[t]);
+  }
+  for (std::size_t j = 0; j < known && !doomed; ++j) {
+    scanned_through_ = std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(j) - 1);
+    for (Tensor t : kFetched) {
+      const std::vector<std::int64_t>& tile = current_.tile.words[t];
+      std::vector<std::int64_t>& kept = kept_[t];
+      if (!queued_may_meet(j, t, tile, tile_sig[t])) {  // no tile word: none doomed, none kept
+        kept.clear();
+        continue;
+      }
+      const std::span<const std::int64_t> words = queued(j, t);
+      // The same list as the tile (a stationary tensor) while nothing was dropped: kept stays.
+      if (kept.size() == tile.size() &&
+          std::equal(words.begin(), words.end(), tile.begin(), tile.end()))
+        continue;
+      // doomed: some word of this step is in the current tile but not in `kept` (kept is a
+      // subset of the tile, so while it is the whole tile nothing is doomed).
+      if (kept.empty()) {
+        doomed = intersects(words, tile);
+      } else if (kept.size() != tile.size() && ranges_overlap(words, tile)) {
+        std::size_t c = 0, k = 0;
+        for (std::int64_t w : words) {
+          while (c < tile.size() && tile[c] < w) ++c;
+          if (c == tile.size()) break;
+          if (tile[c] != w) continue;
+          while (k < kept.size() && kept[k] < w) ++k;
+          if (k == kept.size() || kept[k] != w) {
+            doomed = true;
+            break;
+          }
+        }
+      }
+      if (doomed) break;
+      intersect_into(kept, words);
+    }
+  }
+  return doomed;
+}
+
+// Words queued step j may still see fetched ahead for later steps, given `fetched_through_j`
+// words fetched ahead for steps 0..j, before it could not hold its whole tile (>= 0 by the
+// reserve).
+std::int64_t Pe::slack(std::size_t j, std::int64_t fetched_through_j) const {
+  if (capacity_mode_ == BufferCapacity::Unbounded) return kNoLimit;
+  return capacity_words_ - queued_lists_[j].tile_words - (prefetched_words_ - fetched_through_j);
+}
+
+// The prefetch cursor leaves queued step j: later steps' words fetched ahead must leave it room.
+void Pe::pass_step(std::size_t j) {
+  prefetch_prefix_ += queued_lists_[j].prefetched;
+  prefetch_room_ = std::min(prefetch_room_, slack(j, prefetch_prefix_));
+}
+
+// Whether skip_known_prefix's requests (hits_, in queued-step order) keep the reserve of every
+// step of the known prefix (at the start of a pass).
+bool Pe::hits_leave_room() const {
+  if (hits_.empty()) return true;
+  const auto n_hits = static_cast<std::int64_t>(hits_.size());
+  std::int64_t through = 0;  // words fetched ahead for steps 0..j, the hits included
+  std::size_t h = 0;
+  for (std::size_t j = 0; j < std::min(known_prefix_, steps_.size()); ++j) {
+    through += queued_lists_[j].prefetched;
+    for (; h < hits_.size() && hits_[h].queued == j; ++h) ++through;
+    if (slack(j, through) < n_hits) return false;
+  }
+  return true;
 }
 
 // Whether a word of the current tile leaves L1 before queued step `before` begins: some earlier

@@ -6,12 +6,12 @@
 // replacement rule in sim/DESIGN.md ("Memories and PE cores").
 
 #include <cstdint>
-#include <deque>
 #include <span>
 #include <utility>
 #include <vector>
 
 #include "sim/global_buffer.hpp"
+#include "sim/ring_queue.hpp"
 #include "sim/word_index.hpp"
 #include "spec/hardware.hpp"
 #include "spec/metrics.hpp"
@@ -105,6 +105,8 @@ class Pe {
   void acquire_waiting();
   void prefetch();
   void skip_known_prefix();
+  void find_evicted_hits(std::size_t known);
+  bool scan_known_for_doomed(std::size_t known);
   bool dropped_before(const WordKey& key, std::size_t before) const;
   bool dropped_between(const WordKey& key, std::size_t from, std::size_t to) const;
   std::int64_t free_words() const;
@@ -138,18 +140,43 @@ class Pe {
   std::vector<Entry> pool_;
   std::vector<std::uint32_t> free_slots_;
   std::int64_t waiting_words_ = 0;  // entries without a slot yet
-  std::deque<WordKey> waiting_;     // current step's words waiting for a slot, in order
-  std::deque<Word> drain_;          // partial sums evicted, still occupying L1 until sent
+  RingQueue<WordKey> waiting_;      // current step's words waiting for a slot, in order
+  RingQueue<Word> drain_;           // partial sums evicted, still occupying L1 until sent
   std::int64_t drain_credits_ = 0;
 
-  std::deque<PeStep> steps_;  // pushed, not begun
+  RingQueue<PeStep> steps_;  // pushed, not begun
   // Copies of the queued steps' input and weight lists, back to back in one array: the passes
   // over queued tiles (prefetch, skip_known_prefix, dropped_before) run at every step, and
   // reading one heap block per list of every queued step was the PE's main cost (cache misses).
   struct QueuedLists {
     std::size_t input, weight, end;  // offsets counted from the first word ever queued
+    std::int64_t tile_words;         // |tile|, all tensors
+    std::int64_t prefetched = 0;     // L1 words fetched ahead for this step (first to name them)
+    // Smallest and largest index and signature() of the input [0] and weight [1] lists (lo >
+    // hi when empty): skip_known_prefix tells most lists apart from others without reading
+    // queued_words_.
+    std::int64_t lo[2], hi[2];
+    std::uint64_t sig[2];
   };
-  std::deque<QueuedLists> queued_lists_;  // parallel to steps_
+  // Bit (index mod 64) of every word: lists with disjoint signatures share no word. Tiles are
+  // windows of nearby indices, so those a few positions apart have disjoint signatures even
+  // where their index ranges overlap.
+  static std::uint64_t signature(std::span<const std::int64_t> words) {
+    std::uint64_t sig = 0;
+    for (const std::int64_t w : words)
+      sig |= std::uint64_t{1} << (static_cast<std::uint64_t>(w) & 63);
+    return sig;
+  }
+  // Whether queued step j's list of `t` (input or weight) may share a word with `other`, whose
+  // signature is `other_sig`.
+  bool queued_may_meet(std::size_t j, Tensor t, std::span<const std::int64_t> other,
+                       std::uint64_t other_sig) const {
+    const QueuedLists& q = queued_lists_[j];
+    const int f = t == Tensor::Input ? 0 : 1;
+    return !other.empty() && q.lo[f] <= other.back() && other.front() <= q.hi[f] &&
+           (q.sig[f] & other_sig) != 0;
+  }
+  RingQueue<QueuedLists> queued_lists_;  // parallel to steps_
   std::vector<std::int64_t> queued_words_;
   std::size_t queued_base_ = 0;  // offset of queued_words_[0]
   std::span<const std::int64_t> queued(std::size_t j, Tensor t) const {
@@ -179,11 +206,19 @@ class Pe {
     Tensor tensor;
     std::int64_t index;
   };
-  std::vector<PrefetchHit> hits_;                   // scratch of skip_known_prefix
-  PerTensor<std::vector<bool>> evicted_requested_;  // scratch
-  PerTensor<std::vector<std::int64_t>> kept_;       // scratch
+  std::vector<PrefetchHit> hits_;              // scratch of skip_known_prefix
+  PerTensor<std::vector<std::int64_t>> kept_;  // scratch
   std::size_t prefetch_tensor_ = 0;
   std::size_t prefetch_index_ = 0;
+  // The reserve (sim/DESIGN.md, "Pe"): words fetched ahead stay until their step begins, so a
+  // word may be fetched ahead for the cursor's step only if every queued step before it still
+  // finds room for its whole tile next to the words fetched ahead for later steps.
+  std::int64_t prefetched_words_ = 0;  // sum of queued_lists_[j].prefetched
+  std::int64_t prefetch_prefix_ = 0;   // the same over the steps before the cursor
+  std::int64_t prefetch_room_ = 0;     // words the cursor's step may still fetch ahead
+  std::int64_t slack(std::size_t j, std::int64_t fetched_through_j) const;
+  void pass_step(std::size_t j);
+  bool hits_leave_room() const;
 
   std::vector<Word> inbox_words_;
 

@@ -279,6 +279,115 @@ TEST(Pe, OutputBackPressureStallsWithoutLosingAWord) {
   EXPECT_EQ(s.peak_words, 4);
 }
 
+// The deadlock a tight L1 used to hit: while step A runs, the free words are fetched ahead for
+// step C (step B needs no input or weight), and they stay until C begins. B's two new partial
+// sums (never fetched, so never fetched ahead) then found no room: nothing could leave and the
+// PE stalled for good. The prefetch now leaves every queued step room for its whole tile.
+TEST(Pe, PrefetchLeavesRoomForTheNextStepsPartialSums) {
+  // A: inputs 0..3, weights 0..3, output 0 (9 words); B: the same inputs and weights, outputs
+  // 1 and 2 (10 words = L1); C: inputs 4..7, weights 0..3, output 3.
+  PeBench b(pe_hw(1, 10));
+  b.latency = 2;
+  b.pe.push_step(dot_step(0, 4, 0));
+  PeStep two_outputs = dot_step(0, 4, 1);
+  two_outputs.tile.words[Tensor::Output] = {1, 2};
+  for (std::uint32_t i = 0; i < 4; ++i) two_outputs.macs.push_back({i, i, 1});
+  b.pe.push_step(std::move(two_outputs));
+  b.pe.push_step(dot_step(4, 4, 3));
+  b.pe.push_flush();
+  b.run_until_done(1000);
+  ASSERT_TRUE(b.pe.done());
+  const auto dot = [](std::int64_t first_input) {
+    std::int64_t sum = 0;
+    for (std::int64_t i = 0; i < 4; ++i)
+      sum += source_value({Tensor::Input, first_input + i}) * source_value({Tensor::Weight, i});
+    return sum;
+  };
+  EXPECT_EQ(b.drained, (std::vector<Word>{{{Tensor::Output, 0}, dot(0)},
+                                          {{Tensor::Output, 1}, dot(0)},
+                                          {{Tensor::Output, 2}, dot(0)},
+                                          {{Tensor::Output, 3}, dot(4)}}));
+  const PeStats& s = b.pe.stats();
+  EXPECT_EQ(s.requested_words[Tensor::Input], 8);
+  EXPECT_EQ(s.requested_words[Tensor::Weight], 4);
+  EXPECT_LE(s.peak_words, 10);
+}
+
+// No tight L1 stalls a PE for good: random steps (shapes, overlaps, MACs per cycle), random
+// latency and scarce drain credits, and an L1 of the largest tile plus 0 to 3 words. Every run
+// ends with every partial sum drained once and exact.
+TEST(Pe, AnyL1ThatHoldsTheLargestTileFinishes) {
+  std::mt19937_64 rng(2026);
+  const auto subset = [&](std::int64_t n, std::int64_t offset) {
+    std::vector<std::int64_t> v;
+    const std::uint64_t bits = rng();
+    for (std::int64_t i = 0; i < n; ++i)
+      if ((bits >> i) & 1u) v.push_back(offset + i);
+    if (v.empty()) v.push_back(offset + static_cast<std::int64_t>(rng() % n));
+    return v;
+  };
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<PeStep> steps;
+    std::int64_t largest = 0;
+    const int count = 4 + trial % 9;
+    for (int k = 0; k < count; ++k) {
+      PeStep s;
+      const std::int64_t window = static_cast<std::int64_t>(rng() % 3) * 3;  // drifting tiles
+      s.tile.words[Tensor::Input] = subset(6, window);
+      s.tile.words[Tensor::Weight] = subset(5, 0);
+      s.tile.words[Tensor::Output] = subset(5, static_cast<std::int64_t>(rng() % 4) * 2);
+      const auto& w = s.tile.words;
+      for (std::size_t m = 0; m < 4; ++m)
+        s.macs.push_back({static_cast<std::uint32_t>(rng() % w[Tensor::Input].size()),
+                          static_cast<std::uint32_t>(rng() % w[Tensor::Weight].size()),
+                          static_cast<std::uint32_t>(rng() % w[Tensor::Output].size())});
+      largest = std::max(largest, s.tile.size());
+      steps.push_back(std::move(s));
+    }
+    // The reference: partial sums per output while it stays in consecutive tiles.
+    std::vector<Word> expected;
+    std::vector<std::pair<std::int64_t, std::int64_t>> held;  // output, value
+    for (std::size_t k = 0; k <= steps.size(); ++k) {
+      const std::vector<std::int64_t> none;
+      const auto& outs = k < steps.size() ? steps[k].tile.words[Tensor::Output] : none;
+      std::vector<std::pair<std::int64_t, std::int64_t>> kept;
+      for (const auto& [o, v] : held)
+        if (std::binary_search(outs.begin(), outs.end(), o))
+          kept.push_back({o, v});
+        else
+          expected.push_back({{Tensor::Output, o}, v});
+      held = kept;
+      if (k == steps.size()) break;
+      for (std::int64_t o : outs)
+        if (std::none_of(held.begin(), held.end(), [&](const auto& e) { return e.first == o; }))
+          held.push_back({o, 0});
+      const auto& w = steps[k].tile.words;
+      for (const PeMac& m : steps[k].macs)
+        for (auto& [o, v] : held)
+          if (o == w[Tensor::Output][m.output])
+            v += source_value({Tensor::Input, w[Tensor::Input][m.input]}) *
+                 source_value({Tensor::Weight, w[Tensor::Weight][m.weight]});
+    }
+
+    PeBench b(pe_hw(1 + trial % 3, largest + trial % 4));
+    b.latency = 1 + trial % 5;
+    const std::int64_t every = 1 + trial % 4;  // one drain credit every `every` cycles
+    b.credits = [every](std::int64_t c) { return c % every == 0 ? 1 : 0; };
+    for (PeStep& s : steps) b.pe.push_step(std::move(s));
+    b.pe.push_flush();
+    b.run_until_done(5000);
+    ASSERT_TRUE(b.pe.done()) << "trial " << trial << ": stalled with L1 of "
+                             << b.pe.capacity_words() << " words";
+    const auto by_key = [](const Word& x, const Word& y) {
+      return std::pair(x.key.index, x.value) < std::pair(y.key.index, y.value);
+    };
+    std::sort(expected.begin(), expected.end(), by_key);
+    std::sort(b.drained.begin(), b.drained.end(), by_key);
+    EXPECT_EQ(b.drained, expected) << "trial " << trial;
+    EXPECT_LE(b.pe.stats().peak_words, b.pe.capacity_words());
+  }
+}
+
 // Reuse is found, not assumed: over random step sequences the words the PE requests equal the
 // per-step set differences |T_t \ T_{t-1}|, and every partial sum leaves once with its exact value.
 TEST(Pe, FillsEqualPerStepSetDifferences) {
