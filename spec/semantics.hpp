@@ -38,6 +38,9 @@ bool screen_record(const Layer& layer, const Mapping& mapping, Metrics& record);
 // Returns whether the mapping is valid.
 bool record_validity(const SemanticsReport& report, Metrics& record);
 
+// The exact validity and step analysis (docs/semantics.md). Thread-safe; each thread keeps one
+// analysis's working memory between calls (walkers, coverage tables up to 65,536 cells: a few MB
+// at most) so that repeated calls do not allocate; results never depend on earlier calls.
 SemanticsReport analyze_mapping(const Layer& layer, const ResolvedMapping& mapping,
                                 std::int64_t macs_per_cycle = 1);
 
