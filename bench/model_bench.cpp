@@ -60,18 +60,16 @@ void BM_ModelEvaluation(benchmark::State& state) {
 }
 BENCHMARK(BM_ModelEvaluation)->Unit(benchmark::kMicrosecond);
 
-// The figure: the median over cases of the time of one evaluation. One iteration
-// evaluates every case once, timing each; a case's time is its fastest over the iterations
-// (the least disturbed by the machine), and the counters give the median, 90th percentile and
-// largest of those per-case times in microseconds. Nothing is cached between evaluations.
-void BM_ModelEvaluationMedian(benchmark::State& state) {
-  const Corpus& c = corpus();
-  std::vector<double> best(c.cases.size(), 1e30);
+// Times `run(i)` for every case i once per iteration; a case's time is its fastest over the
+// iterations (the least disturbed by the machine). Counters: the median, 90th percentile and
+// largest of those per-case times, in microseconds.
+template <typename Run>
+void time_each_case(benchmark::State& state, std::size_t cases, const Run& run) {
+  std::vector<double> best(cases, 1e30);
   for (auto _ : state) {
-    for (std::size_t i = 0; i < c.cases.size(); ++i) {
-      const Case& k = c.cases[i];
+    for (std::size_t i = 0; i < cases; ++i) {
       const auto begin = std::chrono::steady_clock::now();
-      benchmark::DoNotOptimize(evaluate_layer(k.layer, *k.mapping, c.hardware));
+      run(i);
       const std::chrono::duration<double, std::micro> took =
           std::chrono::steady_clock::now() - begin;
       best[i] = std::min(best[i], took.count());
@@ -84,6 +82,17 @@ void BM_ModelEvaluationMedian(benchmark::State& state) {
   state.counters["median_us"] = at(0.5);
   state.counters["p90_us"] = at(0.9);
   state.counters["max_us"] = best.back();
+  state.counters["cases"] = static_cast<double>(cases);
+}
+
+// The figure: the median over cases of the time of one evaluation (nothing is cached
+// between evaluations).
+void BM_ModelEvaluationMedian(benchmark::State& state) {
+  const Corpus& c = corpus();
+  time_each_case(state, c.cases.size(), [&](std::size_t i) {
+    const Case& k = c.cases[i];
+    benchmark::DoNotOptimize(evaluate_layer(k.layer, *k.mapping, c.hardware));
+  });
 }
 BENCHMARK(BM_ModelEvaluationMedian)->Unit(benchmark::kMillisecond);
 
@@ -107,7 +116,7 @@ BENCHMARK(BM_ModelSessionPass)->Unit(benchmark::kMillisecond);
 // The exact validity/step analysis alone (analyze_mapping), over the same cases as
 // BM_ModelEvaluationMedian: mappings are resolved beforehand, and cases the model screens out
 // (unsupported layer, dataflow not serving the layer type) are skipped as the model skips them.
-// Counters as in BM_ModelEvaluationMedian: median, 90th percentile and largest per-case time.
+// Counters as in BM_ModelEvaluationMedian (time_each_case).
 void BM_ValidityAnalysisMedian(benchmark::State& state) {
   const Corpus& c = corpus();
   struct Resolved {
@@ -120,25 +129,10 @@ void BM_ValidityAnalysisMedian(benchmark::State& state) {
     if (!screen_record(k.layer, *k.mapping, screened)) continue;
     cases.push_back({&k.layer, resolve_mapping(*k.mapping, k.layer, c.hardware.pe.count)});
   }
-  std::vector<double> best(cases.size(), 1e30);
-  for (auto _ : state) {
-    for (std::size_t i = 0; i < cases.size(); ++i) {
-      const auto begin = std::chrono::steady_clock::now();
-      benchmark::DoNotOptimize(
-          analyze_mapping(*cases[i].layer, cases[i].mapping, c.hardware.pe.macs_per_cycle));
-      const std::chrono::duration<double, std::micro> took =
-          std::chrono::steady_clock::now() - begin;
-      best[i] = std::min(best[i], took.count());
-    }
-  }
-  std::sort(best.begin(), best.end());
-  const auto at = [&](double q) {
-    return best[static_cast<std::size_t>(q * static_cast<double>(best.size() - 1))];
-  };
-  state.counters["median_us"] = at(0.5);
-  state.counters["p90_us"] = at(0.9);
-  state.counters["max_us"] = best.back();
-  state.counters["cases"] = static_cast<double>(cases.size());
+  time_each_case(state, cases.size(), [&](std::size_t i) {
+    benchmark::DoNotOptimize(
+        analyze_mapping(*cases[i].layer, cases[i].mapping, c.hardware.pe.macs_per_cycle));
+  });
 }
 BENCHMARK(BM_ValidityAnalysisMedian)->Unit(benchmark::kMillisecond);
 
