@@ -126,6 +126,12 @@ struct LayerAnalysis {
   std::optional<FillCounts> top_fills;
   std::optional<PerTensor<std::int64_t>> tile_union;  // union_of_pe_tiles
   std::optional<MulticastWords> multicast;            // count_multicast_words
+  // L2 fills per cut past the top level's first SpatialMap: the top level's units side by side.
+  struct CutUnion {
+    FillCounts fills;
+    MulticastWords words;
+  };
+  std::map<std::size_t, CutUnion> cut_unions;
 };
 
 template <typename T, typename Compute>
@@ -213,8 +219,9 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   // With multicast L2 sends each word once per step however many PEs need it (exact where
   // model/multicast.hpp computes it, else the identical-tile share of the fills).
   const MulticastWords* union_words =
-      multicast ? &once(a.multicast, [&] { return count_multicast_words(geometry, plans, pe_fills); })
-                : nullptr;
+      multicast
+          ? &once(a.multicast, [&] { return count_multicast_words(geometry, plans, pe_fills); })
+          : nullptr;
   auto sent = [&](Tensor t, std::int64_t words) { return multicast ? words / share[t] : words; };
   auto sent_total = [&](Tensor t) {
     return union_words && union_words->exact[t] ? union_words->words[t]
@@ -286,6 +293,36 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     if (held_at == a.cut_fills.end())
       held_at = a.cut_fills.emplace(cut, count_fills(geometry, {outer}, 1)).first;
     for (Tensor t : kAllTensors) dram_fill[t] = held_at->second.words[t];
+  }
+  // Past the top level's first SpatialMap its units hold different chunks: per iteration of the
+  // outer loops L2 holds the union of the units' chunks, and DRAM sends the words some unit newly
+  // needs (the multicast count of model/multicast.hpp over the top level cut there). Only where
+  // that count is exact for inputs and weights.
+  for (std::size_t cut = last_shared_cut + 1;
+       top_level.first_spatial >= 0 && cut <= top_level.directives.size() && !placed; ++cut) {
+    auto held_at = a.cut_unions.find(cut);
+    if (held_at == a.cut_unions.end()) {
+      LevelPlan outer = top_level;
+      outer.directives.resize(cut);
+      const std::vector<LevelPlan> outer_plans{outer};
+      FillCounts fills = count_fills(geometry, outer_plans, 1);
+      MulticastWords words = count_multicast_words(geometry, outer_plans, fills);
+      held_at =
+          a.cut_unions.emplace(cut, LayerAnalysis::CutUnion{std::move(fills), std::move(words)})
+              .first;
+    }
+    const LayerAnalysis::CutUnion& held = held_at->second;
+    if (!held.words.exact[Tensor::Input] || !held.words.exact[Tensor::Weight]) continue;
+    // The first iteration holds full chunks: its union is the largest.
+    const std::int64_t footprint = held.words.classes.front()[Tensor::Input] +
+                                   held.words.classes.front()[Tensor::Weight] +
+                                   held.fills.classes.front().words[Tensor::Output];
+    if (footprint > hw.l2_words()) continue;
+    placed = true;
+    l2_required = footprint;
+    dram_fill[Tensor::Input] = held.words.words[Tensor::Input];
+    dram_fill[Tensor::Weight] = held.words.words[Tensor::Weight];
+    dram_fill[Tensor::Output] = held.fills.words[Tensor::Output];
   }
   if (!placed) {
     const FillCounts& top = once(a.top_fills, [&] { return count_fills(geometry, plans, 1); });

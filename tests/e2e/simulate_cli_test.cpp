@@ -150,6 +150,41 @@ TEST(SimulateCli, IdealDramTrafficEqualsTheModelsOnStridedLayers) {
   EXPECT_GE(compared, 10);
 }
 
+// A layer L2 cannot hold whole, under a top level whose SpatialMap (K over 2 units) comes first:
+// L2 keeps the two units' chunks of one output row (80 words of 100), so every input word comes
+// from DRAM once per K fold (2 x 72) and every weight once (72). Model and simulator agree.
+TEST(SimulateCli, DramTrafficEqualsTheModelsWhenL2HoldsRowsOfUnitsSideBySide) {
+  TempDir dir;
+  const std::string workload = (dir.path() / "rows.m").string();
+  const std::string hardware = (dir.path() / "small-l2.yaml").string();
+  {
+    std::ofstream out(workload);
+    out << "Network rows { Layer big { Type: CONV\n"
+           "  Dimensions { N: 1, K: 4, C: 2, R: 3, S: 3, Y: 6, X: 6 }\n"
+           "  Dataflow { SpatialMap(1,1) K; TemporalMap(Sz(C),Sz(C)) C; TemporalMap(Sz(R),Sz(R)) "
+           "R;\n"
+           "    TemporalMap(Sz(S),Sz(S)) S; TemporalMap(1,1) Y'; TemporalMap(1,1) X'; } } }\n";
+    std::ofstream hw(hardware);
+    hw << "name: small-l2\nword_bytes: 1\n"
+          "pe: { count: 2, macs_per_cycle: 1, l1_bytes: 1024 }\n"
+          "l2: { bytes: 100, banks: 16, words_per_bank_per_cycle: unlimited }\n"
+          "dram: { words_per_cycle: unlimited, latency_cycles: 0 }\n"
+          "noc:\n"
+          "  distribution: { topology: crossbar, link_words_per_cycle: unlimited, hop_latency: 0 "
+          "}\n"
+          "  reduction: { topology: crossbar, link_words_per_cycle: unlimited, hop_latency: 0 }\n";
+  }
+  const nlohmann::json sim = run_json({"simulate", workload, "--hw", hardware});
+  const nlohmann::json model = run_json({"model", workload, "--hw", hardware});
+  ASSERT_EQ(sim.size(), 1u);
+  ASSERT_EQ(model.size(), 1u);
+  ASSERT_EQ(sim[0]["status"], "ok") << sim[0]["note"];
+  EXPECT_EQ(model[0]["traffic"]["dram"], sim[0]["traffic"]["dram"]);
+  EXPECT_EQ(model[0]["traffic"]["dram"]["input"]["reads"], 2 * 72);
+  EXPECT_EQ(model[0]["traffic"]["dram"]["weight"]["reads"], 72);
+  EXPECT_EQ(model[0]["buffer_words_required"]["l2"], 80);
+}
+
 TEST(SimulateCli, RerunsGiveIdenticalRecords) {
   const std::string workload = source_path("configs/networks/small.m");
   const std::vector<std::string> args = {"simulate", workload, "--dataflow",
