@@ -16,12 +16,8 @@ namespace {
 
 using testing_layers::conv;
 
-ResolvedDirective tmap(MapDim d, std::int64_t s, std::int64_t o) {
-  return {MapKind::Temporal, d, s, o};
-}
-ResolvedDirective smap(MapDim d, std::int64_t s, std::int64_t o) {
-  return {MapKind::Spatial, d, s, o};
-}
+using testing_layers::smap;
+using testing_layers::tmap;
 
 // Written out here rather than calling Tile::volume / Tile::overlap, which the model uses.
 std::int64_t volume(const Tile& c) {
@@ -109,25 +105,13 @@ TEST(ModelFills, HandWorkedWeightStationary) {
 }
 
 TEST(ModelFills, RowStationaryAndOutputMaps) {
-  const ResolvedMapping rs{
-      "rs",
-      {{5,
-        {smap(MapDim::YOut, 1, 1), tmap(MapDim::XOut, 1, 1), tmap(MapDim::C, 1, 1),
-         tmap(MapDim::K, 16, 16), tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}},
-       {3, {smap(MapDim::Y, 1, 1), smap(MapDim::R, 1, 1), tmap(MapDim::S, 3, 3)}}},
-      15};
+  const ResolvedMapping rs = testing_layers::small_row_stationary();
   expect_same(conv(2, 3, 3, 3, 9, 9, 2), rs, "rs stride 2");
   expect_same(conv(4, 2, 3, 3, 11, 7, 1), rs, "rs stride 1");
 }
 
 TEST(ModelFills, EdgeChunksFoldsAndDepthwise) {
-  const ResolvedMapping yxp{
-      "yxp_os",
-      {{2,
-        {tmap(MapDim::K, 1, 1), tmap(MapDim::C, 1, 1), smap(MapDim::Y, 3, 1),
-         tmap(MapDim::X, 10, 8)}},
-       {8, {smap(MapDim::X, 3, 1), tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}}},
-      16};
+  const ResolvedMapping yxp = testing_layers::small_yx_output_stationary();
   expect_same(conv(2, 3, 3, 3, 9, 21, 2), yxp, "yxp_os edge chunks");
   const ResolvedMapping ck{
       "ck",

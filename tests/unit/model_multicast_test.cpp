@@ -26,12 +26,8 @@ namespace {
 using testing_layers::conv;
 using Point = std::array<std::int64_t, 4>;
 
-ResolvedDirective tmap(MapDim d, std::int64_t s, std::int64_t o) {
-  return {MapKind::Temporal, d, s, o};
-}
-ResolvedDirective smap(MapDim d, std::int64_t s, std::int64_t o) {
-  return {MapKind::Spatial, d, s, o};
-}
+using testing_layers::smap;
+using testing_layers::tmap;
 
 bool inside(const Tile& tile, const Point& p) {
   for (std::size_t i = 0; i < tile.size; ++i)
@@ -152,20 +148,8 @@ TEST(ModelMulticast, ShippedShapesOfDataflows) {
          tmap(MapDim::YOut, 1, 1), tmap(MapDim::XOut, 1, 1)}},
        {4, {smap(MapDim::C, 1, 1)}}},
       8};
-  const ResolvedMapping rs{
-      "rs",
-      {{5,
-        {smap(MapDim::YOut, 1, 1), tmap(MapDim::XOut, 1, 1), tmap(MapDim::C, 1, 1),
-         tmap(MapDim::K, 16, 16), tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}},
-       {3, {smap(MapDim::Y, 1, 1), smap(MapDim::R, 1, 1), tmap(MapDim::S, 3, 3)}}},
-      15};
-  const ResolvedMapping yxp{
-      "yxp_os",
-      {{2,
-        {tmap(MapDim::K, 1, 1), tmap(MapDim::C, 1, 1), smap(MapDim::Y, 3, 1),
-         tmap(MapDim::X, 10, 8)}},
-       {8, {smap(MapDim::X, 3, 1), tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}}},
-      16};
+  const ResolvedMapping rs = testing_layers::small_row_stationary();
+  const ResolvedMapping yxp = testing_layers::small_yx_output_stationary();
   EXPECT_TRUE(expect_same(conv(4, 6, 3, 3, 7, 7, 1), kcp, "kcp_ws"));
   EXPECT_TRUE(expect_same(conv(4, 6, 3, 3, 9, 9, 2), kcp, "kcp_ws stride 2"));
   EXPECT_TRUE(expect_same(conv(2, 3, 3, 3, 9, 9, 2), rs, "rs stride 2"));

@@ -28,6 +28,33 @@ inline Layer conv(std::int64_t k, std::int64_t c, std::int64_t r, std::int64_t s
   return l;
 }
 
+inline ResolvedDirective tmap(MapDim d, std::int64_t size, std::int64_t offset) {
+  return {MapKind::Temporal, d, size, offset};
+}
+inline ResolvedDirective smap(MapDim d, std::int64_t size, std::int64_t offset) {
+  return {MapKind::Spatial, d, size, offset};
+}
+
+// Small resolved versions of two library dataflows, for the closed-form count tests:
+// row-stationary on 15 PEs (5 output rows x 3 filter rows) and output-stationary Y-X on 16 PEs
+// (overlapping Y and X windows, edge chunks, a fold loop).
+inline ResolvedMapping small_row_stationary() {
+  return {"rs",
+          {{5,
+            {smap(MapDim::YOut, 1, 1), tmap(MapDim::XOut, 1, 1), tmap(MapDim::C, 1, 1),
+             tmap(MapDim::K, 16, 16), tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}},
+           {3, {smap(MapDim::Y, 1, 1), smap(MapDim::R, 1, 1), tmap(MapDim::S, 3, 3)}}},
+          15};
+}
+inline ResolvedMapping small_yx_output_stationary() {
+  return {"yxp_os",
+          {{2,
+            {tmap(MapDim::K, 1, 1), tmap(MapDim::C, 1, 1), smap(MapDim::Y, 3, 1),
+             tmap(MapDim::X, 10, 8)}},
+           {8, {smap(MapDim::X, 3, 1), tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}}},
+          16};
+}
+
 // Every PE's steps in order, as a direct reading of the walks (spec/semantics_walk): calls
 // visit(path, chunks) per step, `path` the unit index at every level. Units of a level without
 // SpatialMap are identical and walked once (one path entry 0).
