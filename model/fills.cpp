@@ -43,6 +43,36 @@ Tile TileShape::coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor 
   return {};
 }
 
+Interval TileShape::coordinate(const LayerGeometry& g, const UnitChunks& u, Tensor t,
+                              std::size_t i) {
+  switch (t) {
+    case Tensor::Input:
+      switch (i) {
+        case 0: return u.chunk[Dim::N];
+        case 1: return u.chunk[Dim::C];
+        case 2: return u.chunk[Dim::Y];
+        default: return u.chunk[Dim::X];
+      }
+    case Tensor::Weight:
+      if (g.channel_tied()) {
+        if (i == 0) return intersect(u.chunk[Dim::K], u.chunk[Dim::C]);
+        return i == 1 ? u.chunk[Dim::R] : u.chunk[Dim::S];
+      }
+      switch (i) {
+        case 0: return u.chunk[Dim::K];
+        case 1: return u.chunk[Dim::C];
+        case 2: return u.chunk[Dim::R];
+        default: return u.chunk[Dim::S];
+      }
+    case Tensor::Output:
+      if (i == 0) return u.chunk[Dim::N];
+      if (i == 2) return g.fitting_outputs(u, Dim::Y);
+      if (i == 3) return g.fitting_outputs(u, Dim::X);
+      break;
+  }
+  return coordinates(g, u, t)[i];
+}
+
 namespace {
 
 std::int64_t mul(std::int64_t a, std::int64_t b) {

@@ -36,6 +36,8 @@ struct Tile {
 struct TileShape {
   // Interval of every tensor coordinate, for tile volumes and intersections.
   static Tile coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor t);
+  // coordinates(g, u, t)[i] alone (walks that look at one coordinate per group).
+  static Interval coordinate(const LayerGeometry& g, const UnitChunks& u, Tensor t, std::size_t i);
 };
 
 // Steps of one kind: the transitions in which loop `loop` advances (inner loops reset), or the

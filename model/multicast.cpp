@@ -164,7 +164,6 @@ class UnionCounter {
   void make(std::vector<State>& into, const std::vector<State>& from, const ResolvedDirective& d,
             bool is_fold, std::int64_t units, std::int64_t old_index,
             std::int64_t new_index) const {
-    into.clear();
     if (!is_fold) {
       into = from;
       for (State& s : into) {
@@ -173,14 +172,16 @@ class UnionCounter {
       }
       return;
     }
-    into.reserve(from.size() * static_cast<std::size_t>(units));
+    into.resize(from.size() * static_cast<std::size_t>(units));
+    std::size_t at = 0;
     for (const State& s : from)
       for (std::int64_t u = 0; u < units; ++u) {
-        State e = s;
+        State& e = into[at++];
+        e.old_chunks = s.old_chunks;
+        e.new_chunks = s.new_chunks;
         e.unit = u;
         split(e.old_chunks, d, old_index * units + u);
         split(e.new_chunks, d, new_index * units + u);
-        into.push_back(e);
       }
   }
 
@@ -296,11 +297,11 @@ class UnionCounter {
       parts_.clear();
       pieces_.clear();
       for (const State& s : states) {
-        const Interval now = TileShape::coordinates(geometry_, s.new_chunks, t)[coordinate];
+        const Interval now = TileShape::coordinate(geometry_, s.new_chunks, t, coordinate);
         if (now.empty()) continue;
         parts_.push_back(now);
         if (c.cut < 0) continue;  // the first step: everything is new
-        const Interval before = TileShape::coordinates(geometry_, s.old_chunks, t)[coordinate];
+        const Interval before = TileShape::coordinate(geometry_, s.old_chunks, t, coordinate);
         const Interval kept = intersect(now, before);
         if (kept.empty()) {
           pieces_.push_back(now);

@@ -305,7 +305,8 @@ DimMask affected_dims(const LayerGeometry& geometry, MapDim d);
 // state index i leads to. Indices are keyed one by one near both ends; in between, where states
 // repeat with `period` (0: no periodicity), each residue class is keyed at its first and last
 // index and, if the two agree, counted without keying the rest (edge effects only grow towards
-// the ends, so agreeing ends mean an unaffected middle). Returns (index, count) pairs.
+// the ends, so agreeing ends mean an unaffected middle); ends that disagree are counted alone and
+// the class is peeled one index further in from both sides. Returns (index, count) pairs.
 struct IndexClass {
   std::int64_t index = 0;
   std::int64_t count = 0;
@@ -368,7 +369,7 @@ const std::vector<IndexClass>& index_classes_into(KeyedClasses& into, std::int64
     into.add_unkeyed(0, 1);
     return into.classes();
   }
-  constexpr std::int64_t kEdge = 8;
+  constexpr std::int64_t kEdge = 1;
   if (period == 0 || n <= 2 * kEdge + 2 * period) {
     one_by_one(0, n);
     return into.classes();
@@ -377,18 +378,26 @@ const std::vector<IndexClass>& index_classes_into(KeyedClasses& into, std::int64
   one_by_one(n - kEdge, n);
   const std::int64_t lo = kEdge, hi = n - kEdge;  // the middle, [lo, hi)
   for (std::int64_t r = 0; r < period; ++r) {
-    const std::int64_t first = lo + r;
-    const std::int64_t last = first + ((hi - 1 - first) / period) * period;
+    std::int64_t first = lo + r;
     if (first >= hi) continue;
-    key_at(first, into.scratch_first_key);
-    key_at(last, key);
-    if (key == into.scratch_first_key) {
-      into.add(key, first, (last - first) / period + 1);
-    } else {
-      for (std::int64_t i = first; i < hi; i += period) {
-        key_at(i, key);
-        into.add(key, i, 1);
+    std::int64_t last = first + ((hi - 1 - first) / period) * period;
+    // Peel the residue class from both ends until its two ends agree: edge effects reach only
+    // so far in, so the cost is the edges' depth, not the loop's length.
+    while (first <= last) {
+      key_at(first, into.scratch_first_key);
+      if (first == last) {
+        into.add(into.scratch_first_key, first, 1);
+        break;
       }
+      key_at(last, key);
+      if (key == into.scratch_first_key) {
+        into.add(key, first, (last - first) / period + 1);
+        break;
+      }
+      into.add(into.scratch_first_key, first, 1);
+      into.add(key, last, 1);
+      first += period;
+      last -= period;
     }
   }
   return into.classes();
