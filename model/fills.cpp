@@ -93,11 +93,11 @@ class FillCounter {
   FillCounter(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans, std::size_t depth)
       : geometry_(geometry),
         plans_(plans.begin(), plans.begin() + static_cast<long>(depth)),
-        walks_(geometry_, plans_),
         groups_(dimension_groups(geometry_, plans_)),
         odometer_(plans_, groups_),
         slots_(plans_) {
     for (Tensor t : kAllTensors) coordinate_dims_[t] = tile_coordinate_dims(t, geometry_);
+    largest_part_.resize(groups_.size());
   }
 
   FillCounts run() {
@@ -116,7 +116,7 @@ class FillCounter {
       for (Tensor t : kAllTensors) fresh[t] = kept[t] = identical_units;
       std::int64_t per_pe = 1;
       std::vector<GroupPart>& parts = out.group_parts.emplace_back();
-      for (DimMask g : groups_) {
+      for (std::size_t g = 0; g < groups_.size(); ++g) {
         const GroupSums& s = group_sums(g, j);
         parts.push_back({s.fresh, s.kept});
         for (Tensor t : kAllTensors) {
@@ -132,11 +132,11 @@ class FillCounter {
       }
       out.classes.push_back(cls);
     }
+    // Every state of a group is the new state of some transition (the first step or an
+    // advance), and the walks reached each one up to translation: the leaves saw the largest.
     for (Tensor t : kAllTensors) out.max_tile[t] = 1;
-    for (DimMask g : groups_) {
-      const PerTensor<std::int64_t> m = max_tile(g);
-      for (Tensor t : kAllTensors) out.max_tile[t] = mul(out.max_tile[t], m[t]);
-    }
+    for (std::size_t g = 0; g < groups_.size(); ++g)
+      for (Tensor t : kAllTensors) out.max_tile[t] = mul(out.max_tile[t], largest_part_[g][t]);
     return out;
   }
 
@@ -175,20 +175,21 @@ class FillCounter {
 
   struct Cursor {
     DimMask group;
-    int cut;  // loop index of the advancing loop, -1 for the first step
+    std::size_t group_index;  // in groups_
+    int cut;                  // loop index of the advancing loop, -1 for the first step
     GroupSums sums;
   };
 
-  const GroupSums& group_sums(DimMask g, int cut) {
+  const GroupSums& group_sums(std::size_t g, int cut) {
     const std::array<std::int64_t, 4> key =
-        odometer_.group_cut_key(g, static_cast<std::int64_t>(g), cut);
+        odometer_.group_cut_key(groups_[g], static_cast<std::int64_t>(groups_[g]), cut);
     auto it = sums_cache_.find(key);
     if (it == sums_cache_.end()) it = sums_cache_.emplace(key, sum_group(g, cut)).first;
     return it->second;
   }
 
-  GroupSums sum_group(DimMask g, int cut) {
-    Cursor cursor{g, cut, {}};
+  GroupSums sum_group(std::size_t g, int cut) {
+    Cursor cursor{groups_[g], g, cut, {}};
     const UnitChunks whole = geometry_.whole_layer();
     level(cursor, 0, cut < 0 ? Phase::After : Phase::Before, whole, whole, true, 1);
     return cursor.sums;
@@ -271,7 +272,7 @@ class FillCounter {
       auto it = after_memo_.find(key);
       if (it == after_memo_.end()) {
         StateKey stored = key;
-        Cursor sub{c.group, c.cut, {}};
+        Cursor sub{c.group, c.group_index, c.cut, {}};
         walk_level(sub, l, phase, old_entry, new_entry, unit0_path, 1);
         it = after_memo_.emplace(std::move(stored), sub.sums).first;
       }
@@ -489,9 +490,12 @@ class FillCounter {
 
   void leaf(Cursor& c, const UnitChunks& old_state, const UnitChunks& new_state, bool unit0_path,
             std::int64_t weight) {
+    PerTensor<std::int64_t>& largest = largest_part_[c.group_index];
     for (Tensor t : kAllTensors) {
       const Tile fresh = TileShape::coordinates(geometry_, new_state, t);
-      c.sums.fresh[t] = add(c.sums.fresh[t], mul(weight, part(c.group, t, fresh)));
+      const std::int64_t fresh_part = part(c.group, t, fresh);
+      largest[t] = std::max(largest[t], fresh_part);
+      c.sums.fresh[t] = add(c.sums.fresh[t], mul(weight, fresh_part));
       if (c.cut >= 0) {
         const Tile prev = TileShape::coordinates(geometry_, old_state, t);
         c.sums.kept[t] = add(c.sums.kept[t], mul(weight, overlap(c.group, t, fresh, prev)));
@@ -500,47 +504,15 @@ class FillCounter {
     if (unit0_path) c.sums.per_pe = add(c.sums.per_pe, weight);
   }
 
-  // Largest part of each tensor's tile in group g over all of the group's states.
-  PerTensor<std::int64_t> max_tile(DimMask g) {
-    PerTensor<std::int64_t> best;
-    // A maximum needs every state once: states that are translations of one already walked
-    // (equal keys) have the same tiles below them and are skipped.
-    std::vector<KeyedClasses> seen(plans_.size());
-    StateKey key;
-    std::function<void(std::size_t, const UnitChunks&)> walk = [&](std::size_t l,
-                                                                   const UnitChunks& u) {
-      if (l == plans_.size()) {
-        for (Tensor t : kAllTensors)
-          best[t] = std::max(best[t], part(g, t, TileShape::coordinates(geometry_, u, t)));
-        return;
-      }
-      walks_.walk_grouped(l, u, g, [&](const std::vector<UnitChunks>& units, std::int64_t) {
-        for (const UnitChunks& x : units) {
-          if (l + 1 < plans_.size()) {
-            key.clear();
-            append_state_key(key, geometry_, x, x, g);
-            KeyedClasses& level_seen = seen[l + 1];
-            const std::size_t known = level_seen.classes().size();
-            if (level_seen.add(key, 0, 1) < known) continue;
-          }
-          walk(l + 1, x);
-        }
-        return true;
-      });
-    };
-    walk(0, geometry_.whole_layer());
-    return best;
-  }
-
   const LayerGeometry& geometry_;
   std::vector<LevelPlan> plans_;
-  LevelWalks walks_;
   std::vector<DimMask> groups_;
   Odometer odometer_;
   PerTensor<std::vector<DimMask>> coordinate_dims_;
   StateKey scratch_key_;
   PositionSlots<Slot> slots_;
   std::map<std::array<std::int64_t, 4>, GroupSums> sums_cache_;
+  std::vector<PerTensor<std::int64_t>> largest_part_;  // per group: the largest tile part seen
   StateKey memo_key_;
   std::unordered_map<StateKey, GroupSums, StateKeyHash> after_memo_;
 };

@@ -219,6 +219,18 @@ class UnionCounter {
     Slot& here = slots_.at(l, i);
     std::vector<State>& next = here.next;
     if (i == p.directives.size()) {
+      // Finishing a level only recomputes input rows and columns from outputs: a group without
+      // them goes on with the states as they are (no copy of every unit).
+      constexpr DimMask kAxes =
+          dim_bit(Dim::Y) | dim_bit(Dim::R) | dim_bit(Dim::X) | dim_bit(Dim::S);
+      if (!(mask & kAxes)) {
+        const std::int64_t old_fold = c.old_fold, new_fold = c.new_fold;
+        c.old_fold = c.new_fold = -1;
+        directive(c, l + 1, 0, phase, states, weight);
+        c.old_fold = old_fold;
+        c.new_fold = new_fold;
+        return;
+      }
       next = states;
       for (State& s : next) {
         geometry_.finish_level(s.old_chunks);

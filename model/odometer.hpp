@@ -82,7 +82,9 @@ inline std::int64_t fold_period(const LayerGeometry& geometry, const LevelPlan& 
 }
 
 // One Slot per directive position of the flattened nest, plus one per level end. A recursion
-// only ever moves to later positions, so a slot is never reused while in use.
+// only ever moves to later positions, so a slot is never reused while in use. Slots are scratch
+// (written before they are read), so they come from a per-thread pool that keeps their storage
+// from one count to the next; a count started while another holds the pool gets its own.
 template <typename Slot>
 class PositionSlots {
  public:
@@ -92,13 +94,38 @@ class PositionSlots {
       base_.push_back(base);
       base += p.directives.size() + 1;
     }
-    slots_.resize(base + 1);
+    Pool& pool = thread_pool();
+    if (!pool.busy) {
+      pool.busy = true;
+      slots_ = &pool.slots;
+    } else {
+      slots_ = &own_;
+    }
+    if (slots_->size() < base + 1) slots_->resize(base + 1);
   }
-  Slot& at(std::size_t level, std::size_t position) { return slots_[base_[level] + position]; }
+  ~PositionSlots() {
+    if (slots_ != &own_) thread_pool().busy = false;
+  }
+  PositionSlots(const PositionSlots&) = delete;
+  PositionSlots& operator=(const PositionSlots&) = delete;
+
+  Slot& at(std::size_t level, std::size_t position) {
+    return (*slots_)[base_[level] + position];
+  }
 
  private:
+  struct Pool {
+    std::vector<Slot> slots;
+    bool busy = false;
+  };
+  static Pool& thread_pool() {
+    thread_local Pool pool;
+    return pool;
+  }
+
   std::vector<std::size_t> base_;
-  std::vector<Slot> slots_;
+  std::vector<Slot> own_;
+  std::vector<Slot>* slots_ = nullptr;
 };
 
 }  // namespace metronome
