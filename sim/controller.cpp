@@ -292,9 +292,11 @@ void Controller::retire_steps() {
 // The eviction heap holds stale entries (a word is pushed again whenever a step names it);
 // rebuilding it from the directory when it outgrows it keeps its size bounded.
 void Controller::compact_evictable() {
-  if (evictable_.size() <= 2 * dir_.size() + 4096) return;
+  if (2 * evictable_.size() <= 3 * dir_.size() + 4096) return;
   std::vector<HeapItem> live;
-  live.reserve(dir_.size());
+  // Room up to the next compaction: the heap never reallocates (a doubling would hold two
+  // copies at once and leave the vector twice as large as needed).
+  live.reserve(dir_.size() * 3 / 2 + 4097);
   dir_.for_each([&](std::uint64_t key, const DirEntry& e) {
     const bool output = tensor_of(key) == Tensor::Output;
     if (output ? (e.state == Residency::Resident && e.pins == 0)
@@ -520,7 +522,7 @@ void Controller::handle_reduction() {
     accumulate(r.output, d->value);
     const std::uint64_t key = packed_output(r.output);
     DirEntry& e = dir_.at(key);
-    e.pins -= d->contributions;
+    e.pins -= static_cast<std::int32_t>(d->contributions);
     if (e.pins == 0 && e.state == Residency::Resident) evictable_.push({e.last_step, key});
     r.remaining -= d->contributions;
     if (r.remaining <= 0) {

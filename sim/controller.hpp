@@ -87,10 +87,10 @@ class Controller {
 
  private:
   enum class Residency : std::uint8_t { Fetching, Resident, Reserved, WritingBack, InDram };
-  struct DirEntry {
-    Residency state = Residency::Fetching;
+  struct DirEntry {               // 16 bytes: L2 may hold a million words
     std::int64_t last_step = 0;  // last array step whose working set names the word
-    std::int64_t pins = 0;       // outputs: PEs holding it + partial sums on their way
+    std::int32_t pins = 0;       // outputs: PEs holding it + partial sums on their way
+    Residency state = Residency::Fetching;
   };
   struct DrainTicket {
     std::int64_t output = 0;

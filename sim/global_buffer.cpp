@@ -50,7 +50,7 @@ GlobalBuffer::GlobalBuffer(const Hardware& hw, BufferCapacity capacity)
 
 void GlobalBuffer::take_word(const WordKey& key, const char* why) {
   const std::uint64_t packed = pack_key(key);
-  if (owned_.find(packed) != nullptr) return;
+  if (owned_.contains(packed)) return;
   const auto needed = static_cast<std::int64_t>(owned_.size()) + 1;
   if (capacity_mode_ == BufferCapacity::Enforced && needed > capacity_words_)
     throw InputError(
@@ -59,7 +59,7 @@ void GlobalBuffer::take_word(const WordKey& key, const char* why) {
                     "{} words (l2.bytes {} / word_bytes {})",
                     why, word_name(key), needed, capacity_words_, l2_bytes_, word_bytes_),
         "a mapping whose L2 working set fits, or --unbounded-buffers");
-  owned_.try_emplace(packed);
+  owned_.insert(packed);
   stats_.peak_words = std::max(stats_.peak_words, needed);
 }
 
@@ -75,7 +75,7 @@ void GlobalBuffer::submit(const L2Request& request) {
     case L2Op::Read:
     case L2Op::Writeback:
     case L2Op::Discard:
-      if (owned_.find(pack_key(key)) == nullptr)
+      if (!owned_.contains(pack_key(key)))
         throw std::logic_error(
             fmt::format("L2 request for {}, which L2 does not hold", word_name(key)));
       if (request.op != L2Op::Read) owned_.erase(pack_key(key));
@@ -103,17 +103,14 @@ L2Plan GlobalBuffer::plan(const WorkingSet& needed) const {
       const std::uint64_t packed = pack_key(key);
       if (!wanted.insert(packed).second)
         throw std::logic_error(fmt::format("working set lists {} twice", word_name(key)));
-      if (owned_.find(packed) == nullptr) plan.fetch.push_back(key);
+      if (!owned_.contains(packed)) plan.fetch.push_back(key);
     }
-  owned_.for_each([&](std::uint64_t packed, std::uint8_t /*unused*/) {
+  owned_.for_each([&](std::uint64_t packed) {
     if (wanted.contains(packed)) return;
     const WordKey key = unpack_key(packed);
     (key.tensor == Tensor::Output ? plan.writeback : plan.discard).push_back(key);
   });
-  // owned_ is unordered: sort the released words so that runs are reproducible.
-  const auto by_key = [](const WordKey& a, const WordKey& b) { return pack_key(a) < pack_key(b); };
-  std::sort(plan.writeback.begin(), plan.writeback.end(), by_key);
-  std::sort(plan.discard.begin(), plan.discard.end(), by_key);
+  // owned_ walks its words in key order, so the lists come sorted.
   return plan;
 }
 

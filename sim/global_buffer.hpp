@@ -1,8 +1,8 @@
 #pragma once
 // The global buffer (L2): real words with a real capacity, `l2.banks` banks serving
 // `l2.words_per_bank_per_cycle` words each per cycle. Timing, interleaving and the ownership rule
-// are in sim/DESIGN.md ("Memories and PE cores"). Also defines the word types the memory cores
-// and the PE share (WordKey, Word, WorkingSet).
+// are in sim/DESIGN.md ("Memories and PE cores"). Also defines WorkingSet, shared by the memory
+// cores and the PE (word types: sim/word_key.hpp).
 
 #include <cstdint>
 #include <deque>
@@ -11,43 +11,14 @@
 #include <string>
 #include <vector>
 
-#include "sim/word_index.hpp"
+#include "sim/dense_words.hpp"
+#include "sim/word_key.hpp"
 #include "spec/dims.hpp"
 #include "spec/hardware.hpp"
 #include "spec/l2_banks.hpp"
 #include "spec/metrics.hpp"
 
 namespace metronome::sim {
-
-// One data word of a tensor, addressed by its flat (row-major) index in that tensor.
-struct WordKey {
-  Tensor tensor = Tensor::Input;
-  std::int64_t index = 0;  // 0 <= index < 2^56
-  friend bool operator==(const WordKey&, const WordKey&) = default;
-};
-
-struct Word {
-  WordKey key;
-  std::int64_t value = 0;
-  friend bool operator==(const Word&, const Word&) = default;
-};
-
-std::string word_name(const WordKey& key);  // "input[12]"
-
-// Packs a key into one integer (tensor in the top byte); the map key of the buffers. Inline:
-// several calls per word moved. Throws std::logic_error for an index out of range.
-inline constexpr std::uint64_t kWordIndexBits = 56;
-[[noreturn]] void throw_word_index_out_of_range(std::int64_t index);
-inline std::uint64_t pack_key(const WordKey& key) {
-  if (key.index < 0 || key.index >= (std::int64_t{1} << kWordIndexBits))
-    throw_word_index_out_of_range(key.index);
-  return (static_cast<std::uint64_t>(key.tensor) << kWordIndexBits) |
-         static_cast<std::uint64_t>(key.index);
-}
-inline WordKey unpack_key(std::uint64_t packed) {
-  return WordKey{static_cast<Tensor>(packed >> kWordIndexBits),
-                 static_cast<std::int64_t>(packed & ((std::uint64_t{1} << kWordIndexBits) - 1))};
-}
 
 // The words a buffer must hold for one step, per tensor (distinct flat indices).
 struct WorkingSet {
@@ -131,7 +102,7 @@ class GlobalBuffer {
   std::int64_t queued_requests() const {
     return queued_ + static_cast<std::int64_t>(inbox_.size());
   }
-  bool owns(const WordKey& key) const { return owned_.find(pack_key(key)) != nullptr; }
+  bool owns(const WordKey& key) const { return owned_.contains(pack_key(key)); }
   std::int64_t owned_words() const { return static_cast<std::int64_t>(owned_.size()); }
   // The value currently stored (served operations only), uncounted; for tests and checks.
   std::optional<std::int64_t> peek(const WordKey& key) const;
@@ -159,10 +130,10 @@ class GlobalBuffer {
   double words_per_bank_per_cycle_;
   BufferCapacity capacity_mode_;
 
-  // Flat maps (sim/word_index.hpp): every word sent to a PE is a lookup in both, and hash nodes
-  // cost a malloc per word held.
-  WordMap<std::uint8_t> owned_;  // ownership (the value is unused), updated at submission
-  WordMap<std::int64_t> data_;   // values, updated at service
+  // Dense per-tensor arrays (sim/dense_words.hpp): every word sent to a PE is a lookup in both,
+  // and L2 holds a large share of the tensors (hash maps cost ~100 bytes per word held).
+  DenseWordSet owned_;         // ownership, updated at submission
+  DenseWords<std::int64_t> data_;  // values, updated at service
   std::vector<L2Request> inbox_;
   std::vector<Bank> bank_;
   std::int64_t queued_ = 0;
