@@ -44,6 +44,15 @@ std::int64_t transfer_cycles(double words, double per_cycle) {
 // Number of distinct tile bounds. Sorting the bounds themselves compared up to 8 words per step;
 // sorting their hashes and comparing only within runs of equal hashes gives the same count.
 std::int64_t count_distinct(const std::vector<std::array<std::int64_t, 8>>& held) {
+  // Units side by side mostly hold one shared tile, or tiles in strictly increasing order:
+  // both are settled in one pass.
+  bool all_equal = true, increasing = true;
+  for (std::size_t i = 1; i < held.size() && (all_equal || increasing); ++i) {
+    if (!(held[i] == held[0])) all_equal = false;
+    if (!(held[i - 1] < held[i])) increasing = false;
+  }
+  if (all_equal) return held.empty() ? 0 : 1;
+  if (increasing) return static_cast<std::int64_t>(held.size());
   std::vector<std::pair<std::uint64_t, std::uint32_t>> hashed;
   hashed.reserve(held.size());
   for (std::size_t i = 0; i < held.size(); ++i) {
