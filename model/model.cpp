@@ -437,7 +437,10 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
                            static_cast<double>(delivered - ingress) * dist.branch_hops() +
                            static_cast<double>(drained) * red.average_hops();
   m.energy_pj.noc = word_hops * e.noc_hop_word;
-  m.energy_pj.dram = dram_words * e.dram_word;
+  // Every word over the DRAM channel, the final output write-back included (dram_words above
+  // leaves it out: its time is counted separately).
+  m.energy_pj.dram =
+      (static_cast<double>(tr.dram.reads()) + static_cast<double>(tr.dram.writes())) * e.dram_word;
   m.energy_pj.total =
       m.energy_pj.mac + m.energy_pj.l1 + m.energy_pj.l2 + m.energy_pj.noc + m.energy_pj.dram;
   if (!std::isfinite(m.energy_pj.total))

@@ -204,6 +204,21 @@ TEST(Model, EveryShippedCombinationGivesACompleteRecord) {
           EXPECT_GT(m.buffer_words_required.l1, 0) << what;
           EXPECT_GT(m.buffer_words_required.l2, 0) << what;
           EXPECT_GT(m.energy_pj.total, 0) << what;
+          // model/README.md section 6: every word moved at a level costs that level's energy,
+          // DRAM writes (outputs written back) included.
+          const Hardware::Energy& pj = hw.energy_pj;
+          const auto per_level = [](const Traffic& tr, auto level, double read, double write) {
+            return static_cast<double>((tr.*level).reads()) * read +
+                   static_cast<double>((tr.*level).writes()) * write;
+          };
+          EXPECT_DOUBLE_EQ(m.energy_pj.dram,
+                           per_level(m.traffic, &Traffic::dram, pj.dram_word, pj.dram_word))
+              << what;
+          EXPECT_DOUBLE_EQ(m.energy_pj.l2, per_level(m.traffic, &Traffic::l2, pj.l2_read, pj.l2_write))
+              << what;
+          EXPECT_DOUBLE_EQ(m.energy_pj.l1, per_level(m.traffic, &Traffic::l1, pj.l1_read, pj.l1_write))
+              << what;
+          EXPECT_DOUBLE_EQ(m.energy_pj.mac, static_cast<double>(m.macs) * pj.mac) << what;
           EXPECT_NEAR(m.energy_pj.total,
                       m.energy_pj.mac + m.energy_pj.l1 + m.energy_pj.l2 + m.energy_pj.noc +
                           m.energy_pj.dram,
