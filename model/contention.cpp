@@ -468,6 +468,7 @@ struct ClassCost {
   double egress = 0;           // cycles per transition: busiest reduction link
   double ingress_latency = 0;  // cycles from L2 to the farthest receiving PE
   double egress_latency = 0;   // cycles from the farthest draining PE to L2
+  double link_words = 0;       // words per transition over all links (taps not counted)
 };
 
 // Pipeline cycles (model/pipeline.hpp), as doubles for the queueing arithmetic.
@@ -512,9 +513,12 @@ class Estimator {
     costs_.assign(classes, ClassCost{});
     for (std::size_t c = 0; c < classes; ++c) costs_[c] = class_cost(c);
     flush_ = flush_cost();
-    for (const ClassCost& c : costs_) {
-      out.ingress_cycles.push_back(std::max(c.bank, c.network));
-      out.egress_cycles.push_back(c.egress);
+    for (std::size_t c = 0; c < classes; ++c) {
+      out.ingress_cycles.push_back(std::max(costs_[c].bank, costs_[c].network));
+      out.egress_cycles.push_back(costs_[c].egress);
+      const TransitionClass& cls = in_.fills.classes[c];
+      const double n = cls.loop < 0 ? 1.0 : static_cast<double>(cls.per_pe_count);
+      out.link_words += n * costs_[c].link_words;
     }
     double steps = 1;
     for (const std::int64_t t : trips_) steps *= static_cast<double>(t);
@@ -768,6 +772,13 @@ class Estimator {
     c.egress = busiest_link_cycles(red_, hw_.noc.reduction, l.red);
     c.ingress_latency = l.any_in ? l.in_latency : 0;
     c.egress_latency = l.any_out ? l.out_latency : 0;
+    const auto on_links = [](const NocTopology& topology, const std::vector<double>& loads) {
+      double words = 0;
+      for (std::size_t e = 0; e < loads.size(); ++e)
+        if (topology.edge(e).kind == EdgeKind::Link) words += loads[e];
+      return words;
+    };
+    c.link_words = on_links(dist_, l.dist) + on_links(red_, l.red);
     return c;
   }
 

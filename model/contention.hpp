@@ -4,7 +4,7 @@
 // step-by-step pipeline whose per-step transfer times come from per-link loads on the shared
 // topology graph (spec/noc_topology.hpp): multicast trees and reduction trees of the PE groups
 // that exchange the same words, one representative transition per transition class (section 2).
-// Traffic, buffers and energy stay those of the simple model.
+// Traffic and buffers stay those of the simple model; NoC energy comes from the link loads.
 
 #include <cstdint>
 #include <span>
@@ -80,6 +80,10 @@ struct ContentionEstimate {
   std::vector<double> ingress_cycles;
   std::vector<double> egress_cycles;
   std::int64_t walked_steps = 0;  // 0 when the steady-state form was used
+  // Words over the networks' links (taps not counted), summed over every transition: each
+  // class's representative loads times its transitions. For NoC energy: one noc_hop_word per
+  // word per link, as the simulator counts it (NocStats::link_words).
+  double link_words = 0;
 };
 
 ContentionEstimate estimate_contention(const ContentionInputs& in, const Hardware& hw,

@@ -414,11 +414,13 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   m.runtime_cycles = checked_add(
       checked_add(std::max(on_chip, dram_cycles), write_back, SourceLocation{}, "runtime"),
       2 * hw.dram.latency_cycles, SourceLocation{}, "runtime");
+  std::optional<ContentionEstimate> contention;
   if (options.noc_model == NocModel::Contention) {
     // Section 5b: per-link loads on the topology graph, step by step.
     const ContentionInputs inputs{geometry,  plans,     pe_fills,
                                   semantics, dram_fill, tensor_words[Tensor::Output]};
-    m.runtime_cycles = estimate_contention(inputs, hw).runtime_cycles;
+    contention = estimate_contention(inputs, hw);
+    m.runtime_cycles = contention->runtime_cycles;
   }
   m.pe_utilization =
       m.runtime_cycles > 0
@@ -433,10 +435,14 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
                    static_cast<double>(tr.l1.writes()) * e.l1_write;
   m.energy_pj.l2 = static_cast<double>(tr.l2.reads()) * e.l2_read +
                    static_cast<double>(tr.l2.writes()) * e.l2_write;
-  const double word_hops = static_cast<double>(ingress) * dist.average_hops() +
-                           static_cast<double>(delivered - ingress) * dist.branch_hops() +
-                           static_cast<double>(drained) * red.average_hops();
-  m.energy_pj.noc = word_hops * e.noc_hop_word;
+  // One noc_hop_word per word per link: a word's path from L2, plus a branch per further copy;
+  // partial sums alike towards L2, merging into `arrivals` words (exact on crossbar and bus).
+  const double link_words = static_cast<double>(ingress) * dist.average_links() +
+                            static_cast<double>(delivered - ingress) * dist.branch_links() +
+                            static_cast<double>(arrivals) * red.average_links() +
+                            static_cast<double>(drained - arrivals) * red.branch_links();
+  // The contention estimate knows each multicast and reduction tree's links: one word per link.
+  m.energy_pj.noc = (contention ? contention->link_words : link_words) * e.noc_hop_word;
   // Every word over the DRAM channel, the final output write-back included (dram_words above
   // leaves it out: its time is counted separately).
   m.energy_pj.dram =

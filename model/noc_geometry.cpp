@@ -5,6 +5,8 @@
 namespace metronome {
 
 NocGeometry::NocGeometry(const NetworkSpec& spec, std::int64_t pes) : spec_(spec) {
+  local_port_ = spec.topology == Topology::Crossbar || spec.topology == Topology::Tree ||
+                spec.topology == Topology::Mesh;
   switch (spec.topology) {
     case Topology::Bus:
     case Topology::Crossbar:

@@ -21,8 +21,12 @@ class NocGeometry {
   // Hops from L2 to the farthest PE, and on average.
   std::int64_t hops_to_farthest() const { return farthest_; }
   double average_hops() const { return average_; }
-  // Extra hops a multicast spends per additional destination (one branch edge).
-  double branch_hops() const { return 1.0; }
+  // Links (as the simulator reports them: every edge but a bus tap) a word crosses from L2 to
+  // a PE on average: the hops plus the router's local port into the PE (crossbar, tree, mesh;
+  // bus taps and systolic PE-to-PE links have none). And the links each further destination of
+  // a multicast (or contributor of an in-network sum) adds: its own port, none on a bus.
+  double average_links() const { return average_ + (local_port_ ? 1.0 : 0.0); }
+  double branch_links() const { return spec_.topology == Topology::Bus ? 0.0 : 1.0; }
   std::int64_t hop_latency_to_farthest() const { return farthest_ * spec_.hop_latency; }
 
  private:
@@ -30,6 +34,7 @@ class NocGeometry {
   std::int64_t injection_links_ = 1;
   std::int64_t farthest_ = 1;
   double average_ = 1;
+  bool local_port_ = false;
 };
 
 }  // namespace metronome

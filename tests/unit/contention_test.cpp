@@ -256,11 +256,17 @@ TEST(ContentionModel, BoundedBelowByComputeAndTheBusiestLink) {
       EXPECT_GE(m.runtime_cycles, m.noc.ingress_words) << c.layer.name;
     }
     const Metrics simple = evaluate_layer(c.layer, c.mapping, hw);
-    // Traffic, buffers and energy are the simple model's.
+    // Traffic, buffers and energy but the NoC's are the simple model's. NoC energy comes from
+    // the estimate's link loads: on a bus (every word once over the medium, taps not counted)
+    // the simple model's count is exact, the sampled transitions' within 3 % (their multicast
+    // share is not their class's average: -1.9 % on one layer here).
     EXPECT_EQ(m.traffic, simple.traffic);
     EXPECT_EQ(m.noc.ingress_words, simple.noc.ingress_words);
     EXPECT_EQ(m.buffer_words_required.l1, simple.buffer_words_required.l1);
-    EXPECT_DOUBLE_EQ(m.energy_pj.total, simple.energy_pj.total);
+    EXPECT_DOUBLE_EQ(m.energy_pj.dram, simple.energy_pj.dram);
+    EXPECT_DOUBLE_EQ(m.energy_pj.l2, simple.energy_pj.l2);
+    EXPECT_DOUBLE_EQ(m.energy_pj.l1, simple.energy_pj.l1);
+    EXPECT_NEAR(m.energy_pj.noc, simple.energy_pj.noc, 0.03 * simple.energy_pj.noc);
   }
 }
 
