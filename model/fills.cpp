@@ -45,31 +45,15 @@ Tile TileShape::coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor 
 
 Interval TileShape::coordinate(const LayerGeometry& g, const UnitChunks& u, Tensor t,
                               std::size_t i) {
-  switch (t) {
-    case Tensor::Input:
-      switch (i) {
-        case 0: return u.chunk[Dim::N];
-        case 1: return u.chunk[Dim::C];
-        case 2: return u.chunk[Dim::Y];
-        default: return u.chunk[Dim::X];
-      }
-    case Tensor::Weight:
-      if (g.channel_tied()) {
-        if (i == 0) return intersect(u.chunk[Dim::K], u.chunk[Dim::C]);
-        return i == 1 ? u.chunk[Dim::R] : u.chunk[Dim::S];
-      }
-      switch (i) {
-        case 0: return u.chunk[Dim::K];
-        case 1: return u.chunk[Dim::C];
-        case 2: return u.chunk[Dim::R];
-        default: return u.chunk[Dim::S];
-      }
-    case Tensor::Output:
-      if (i == 0) return u.chunk[Dim::N];
-      if (i == 2) return g.fitting_outputs(u, Dim::Y);
-      if (i == 3) return g.fitting_outputs(u, Dim::X);
-      break;
-  }
+  // Coordinates that are plain chunks (TileShape::coordinates' order); the rest are derived.
+  static constexpr std::array<Dim, 4> kInput{Dim::N, Dim::C, Dim::Y, Dim::X};
+  static constexpr std::array<Dim, 4> kWeight{Dim::K, Dim::C, Dim::R, Dim::S};
+  if (t == Tensor::Input && i < 4) return u.chunk[kInput[i]];
+  if (t == Tensor::Weight && !g.channel_tied() && i < 4) return u.chunk[kWeight[i]];
+  if (t == Tensor::Weight && g.channel_tied() && i > 0 && i < 3) return u.chunk[kWeight[i + 1]];
+  if (t == Tensor::Output && i == 0) return u.chunk[Dim::N];
+  if (t == Tensor::Output && (i == 2 || i == 3))
+    return g.fitting_outputs(u, i == 2 ? Dim::Y : Dim::X);
   return coordinates(g, u, t)[i];
 }
 

@@ -223,23 +223,18 @@ class UnionCounter {
       // them goes on with the states as they are (no copy of every unit).
       constexpr DimMask kAxes =
           dim_bit(Dim::Y) | dim_bit(Dim::R) | dim_bit(Dim::X) | dim_bit(Dim::S);
-      if (!(mask & kAxes)) {
-        const std::int64_t old_fold = c.old_fold, new_fold = c.new_fold;
-        c.old_fold = c.new_fold = -1;
-        directive(c, l + 1, 0, phase, states, weight);
-        c.old_fold = old_fold;
-        c.new_fold = new_fold;
-        return;
-      }
-      next = states;
-      for (State& s : next) {
-        geometry_.finish_level(s.old_chunks);
-        geometry_.finish_level(s.new_chunks);
-        s.unit = 0;
+      const bool finish = (mask & kAxes) != 0;
+      if (finish) {
+        next = states;
+        for (State& s : next) {
+          geometry_.finish_level(s.old_chunks);
+          geometry_.finish_level(s.new_chunks);
+          s.unit = 0;
+        }
       }
       const std::int64_t old_fold = c.old_fold, new_fold = c.new_fold;
-      c.old_fold = c.new_fold = -1;
-      directive(c, l + 1, 0, phase, next, weight);
+      c.old_fold = c.new_fold = -1;  // the next level's folds are its own
+      directive(c, l + 1, 0, phase, finish ? next : states, weight);
       c.old_fold = old_fold;
       c.new_fold = new_fold;
       return;
