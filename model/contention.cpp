@@ -880,14 +880,20 @@ class Estimator {
       }
       for (std::size_t i = 0; i < loops_.size(); ++i)
         irrelevant_[t][i] = (loop_group_[i] & relevant) ? 0 : 1;
-      // Words fetched beyond the first touches (an L2 too small for the layer, section 4) come
-      // with the first touches, in proportion. Outputs start as zero partial sums in L2: only
-      // those written back and needed again are read (dram_fill beyond |output|).
+      // Words fetched beyond the first touches (an L2 too small for the layer, section 4) are
+      // read again each time an outer iteration comes back to them: spread evenly over the
+      // steps. Outputs start as zero partial sums in L2: only those written back and needed
+      // again are read (dram_fill beyond |output|), never at a first touch.
       const double fetched = t == Tensor::Output
                                  ? static_cast<double>(in_.dram_fill[t] - in_.output_words)
                                  : static_cast<double>(in_.dram_fill[t]);
-      dram_scale_[t] = total > 0 ? fetched / total : 0.0;
-      if (t != Tensor::Output) dram_scale_[t] = std::max(1.0, dram_scale_[t]);
+      if (t == Tensor::Output || total <= 0) {
+        dram_scale_[t] = 0.0;
+        dram_spread_[t] = std::max(0.0, fetched);
+      } else {
+        dram_scale_[t] = std::min(1.0, fetched / total);  // strided layers skip unread rows
+        dram_spread_[t] = std::max(0.0, fetched - total);
+      }
     }
   }
 
@@ -1001,6 +1007,8 @@ class Estimator {
     double stage = 0, prefetch = 0, dram = 0, banks = 0, served = 0, last = 0, egress = 0;
     const double l2_rate = static_cast<double>(std::max<std::int64_t>(1, hw_.l2.banks)) *
                            hw_.l2.words_per_bank_per_cycle;
+    double spread_per_step = 0;
+    for (Tensor t : kAllTensors) spread_per_step += dram_spread_[t] / static_cast<double>(steps);
     for (std::int64_t s = 0; s < steps; ++s) {
       // Advance the odometer: the loop that moves gives the transition class.
       int moved = -1;
@@ -1035,7 +1043,7 @@ class Estimator {
       if (s >= static_cast<std::int64_t>(w2))
         prefetch = std::max(prefetch, finished[slot] + kRetireCycles);
       double ready = stage + kRequestCycles;
-      double fetched = 0;
+      double fetched = spread_per_step;
       for (Tensor t : kAllTensors) {
         if (blocked[t] > 0 || dram_scale_[t] <= 0) continue;
         double words = dram_scale_[t];
@@ -1114,6 +1122,7 @@ class Estimator {
   PerTensor<std::vector<FirstTouch>> touches_;
   PerTensor<std::vector<char>> irrelevant_;
   PerTensor<double> dram_scale_{};
+  PerTensor<double> dram_spread_{};  // words re-read over the whole walk
 };
 
 }  // namespace
