@@ -42,6 +42,7 @@ Controller::Controller(const Layer& layer, const ResolvedMapping& mapping, const
   tickets_.resize(pes);
   credits_.assign(pes, 0);
   for (Tensor t : kAllTensors) seen_in_step_[t].assign(tensors_.words[t].size(), 0);
+  outputs_in_dram_.assign(tensors_.words[Tensor::Output].size(), 0);
   if (options_.lookahead_steps < 1) options_.lookahead_steps = 1;
   if (options_.dram_burst_words < 1) options_.dram_burst_words = 1;
 }
@@ -117,7 +118,7 @@ bool Controller::try_stage_l2() {
   std::int64_t new_words = 0;
   for (std::uint64_t key : next_.words) {
     const DirEntry* e = dir_.find(key);
-    if (e == nullptr || e->state == Residency::InDram) {
+    if (e == nullptr) {
       ++new_words;
     } else if (e->state == Residency::WritingBack) {
       return false;  // wait until its value is back in DRAM, then fetch it again
@@ -173,12 +174,13 @@ void Controller::stage_l2(PendingStep& s) {
     DirEntry& e = *entry;
     const bool output = tensor_of(key) == Tensor::Output;
     if (inserted) {
-      e.state = output ? Residency::Reserved : Residency::Fetching;
-      if (!output) to_fetch.push_back(key);
-      ++l2_committed_;
-    } else if (e.state == Residency::InDram) {
-      e.state = Residency::Fetching;  // a partial sum written back: read it back first
-      to_fetch.push_back(key);
+      std::uint8_t* in_dram =
+          output ? &outputs_in_dram_[static_cast<std::size_t>(unpack_key(key).index)] : nullptr;
+      // An output starts as a zero partial sum, unless one was written back: read it back first.
+      const bool fetch_back = in_dram != nullptr && *in_dram != 0;
+      e.state = output && !fetch_back ? Residency::Reserved : Residency::Fetching;
+      if (!output || fetch_back) to_fetch.push_back(key);
+      if (fetch_back) *in_dram = 0;
       ++l2_committed_;
     }
     e.last_step = t;
@@ -505,7 +507,8 @@ void Controller::handle_l2() {
       --open_reads_;
     } else if (r.op == L2Op::Writeback) {
       tensors_.words[Tensor::Output][static_cast<std::size_t>(r.key.index)] = r.value;
-      dir_.at(pack_key(r.key)).state = Residency::InDram;
+      dir_.erase(pack_key(r.key));
+      outputs_in_dram_[static_cast<std::size_t>(r.key.index)] = 1;
       --writing_back_;
       ++written_back;
     }
