@@ -18,11 +18,8 @@ class NocGeometry {
   // root port), one per row for mesh and systolic arrays (L2 along one edge).
   std::int64_t injection_links() const { return injection_links_; }
   double injection_words_per_cycle() const;
-  // Hops from L2 to the farthest PE, and on average.
-  std::int64_t hops_to_farthest() const { return farthest_; }
-  double average_hops() const { return average_; }
   // Links (as the simulator reports them: every edge but a bus tap) a word crosses from L2 to
-  // a PE on average: the hops plus the router's local port into the PE (crossbar, tree, mesh;
+  // a PE on average: the average hops (1, ceil(log2 P), (cols + 1) / 2) plus the router's local port into the PE (crossbar, tree, mesh;
   // bus taps and systolic PE-to-PE links have none). And the links each further destination of
   // a multicast (or contributor of an in-network sum) adds: its own port, none on a bus.
   double average_links() const { return average_ + (local_port_ ? 1.0 : 0.0); }

@@ -541,10 +541,6 @@ void Controller::handle_pes() {
     Pe& pe = c_.pes[p];
     const auto at = static_cast<std::int64_t>(p);
     pe.take_spent_steps(spare_steps_);
-    // Enough to refill every PE's lookahead; more only holds memory (at the end of a run
-    // nothing is built while the PEs keep handing steps back).
-    const std::size_t keep = c_.pes.size() * static_cast<std::size_t>(options_.lookahead_steps + 1);
-    if (spare_steps_.size() > keep) spare_steps_.resize(keep);
     while (const Delivery* d = c_.distribution.peek(at)) {
       pe.deliver(Word{unpack_key(d->tag), d->value});
       unuse_group(c_.distribution, distribution_users_, d->group, 1);
@@ -585,6 +581,10 @@ void Controller::handle_pes() {
       credits_[p] += give;
     }
   }
+  // Spare step storage: enough to refill every PE's lookahead; more only holds memory (at the
+  // end of a run nothing is built while the PEs keep handing steps back).
+  const std::size_t keep = c_.pes.size() * static_cast<std::size_t>(options_.lookahead_steps + 1);
+  if (spare_steps_.size() > keep) spare_steps_.resize(keep);
 }
 
 // The array step of a PE's step number (counted from 0 in push order); -1 for a flush.
