@@ -268,6 +268,8 @@ class TransitionAnalysis {
     for (Tensor t : kAllTensors) sizes_[t] = coordinate_sizes(geometry_, t);
   }
 
+  const std::array<std::int64_t, 4>& sizes(Tensor t) const { return sizes_[t]; }
+
   // Words a PE receives (inputs, weights: after \ before) or drains (outputs: before \ after),
   // grouped by the set of PEs that share them: multicast (or reduction) groups. With
   // `merge` false every PE's words form their own group (unicast, or reduction at L2).
@@ -631,10 +633,59 @@ class Estimator {
     }
   };
 
+  // L2's view of a run of consecutive transitions of one class: the controller keeps several
+  // steps in flight, and each bank serves its own FIFO, so the bank loads of `steps` transitions
+  // add up before any bank limits the run. Consecutive transitions of a class move the same
+  // pattern of words, translated by `shift[t]` flat indices (loop j one index further).
+  struct BankWindow {
+    PerTensor<std::int64_t> shift{};
+    std::int64_t steps = 1;
+  };
+
+  // Flat-index translation of every tensor's words from one transition of class `j` to the next
+  // (loop j one index further, the other loops alike); steps: how many such transitions follow
+  // each other (at most trips_j - 1) and fit in the steps in flight.
+  BankWindow bank_window(int j) const {
+    BankWindow w;
+    if (j < 0) return w;
+    const auto cut = static_cast<std::size_t>(j);
+    const std::int64_t trips = trips_[cut];
+    w.steps = std::min<std::int64_t>(static_cast<std::int64_t>(window()), trips - 1);
+    if (w.steps <= 1) return w;
+    // Indices 1 and 2 (0 and 1 with two trips): the first chunk may be clipped by padding.
+    const std::int64_t from = trips >= 3 ? 1 : 0;
+    std::vector<UnitChunks> a, b;
+    auto at = [&](std::int64_t x, std::vector<UnitChunks>& into) {
+      state_.pe_chunks(
+          [cut, x](std::size_t i, std::int64_t n, std::size_t) -> std::int64_t {
+            return i == cut ? std::min(x, n - 1) : 0;
+          },
+          into);
+    };
+    at(from, a);
+    at(from + 1, b);
+    for (Tensor t : kAllTensors) {
+      const std::array<std::int64_t, 4>& sizes = analysis_.sizes(t);
+      for (std::size_t p = 0; p < std::min(a.size(), b.size()); ++p) {
+        const Tile ta = TileShape::coordinates(in_.geometry, a[p], t);
+        const Tile tb = TileShape::coordinates(in_.geometry, b[p], t);
+        if (ta.volume() == 0 || tb.volume() == 0) continue;
+        std::int64_t stride = 1;
+        for (std::size_t i = ta.size; i-- > 0;) {
+          w.shift[t] += (tb[i].lo - ta[i].lo) * stride;
+          stride *= sizes[i];
+        }
+        break;
+      }
+    }
+    return w;
+  }
+
   // Loads of one transition, each tensor scaled to `words` PE-summed words (its class average).
+  // With `window`, the bank loads are those of its run of transitions, per transition.
   Loads transition_loads(const std::vector<UnitChunks>& before,
-                         const std::vector<UnitChunks>& after,
-                         const PerTensor<double>& words) const {
+                         const std::vector<UnitChunks>& after, const PerTensor<double>& words,
+                         const BankWindow& window) const {
     Loads l;
     l.dist.assign(dist_.edge_count(), 0.0);
     l.red.assign(red_.edge_count(), 0.0);
@@ -690,7 +741,16 @@ class Estimator {
       std::vector<double>& into = out ? l.red : l.dist;
       for (std::size_t e = 0; e < loads.size(); ++e) into[e] += loads[e] * scale;
       std::vector<double>& banks = out ? l.banks_out : l.banks_in;
-      for (std::size_t b = 0; b < banks.size(); ++b) banks[b] += traffic.bank_accesses[b] * scale;
+      if (window.steps > 1 && window.shift[t] != 0 && !traffic.packets.empty()) {
+        const double share = scale / static_cast<double>(window.steps);
+        const auto bank_count = static_cast<std::int64_t>(banks.size());
+        for (const auto& packet : traffic.packets)
+          for (std::int64_t k = 0; k < window.steps; ++k)
+            banks[static_cast<std::size_t>(
+                l2_bank_of(packet.first + k * window.shift[t], bank_count))] += share;
+      } else {
+        for (std::size_t b = 0; b < banks.size(); ++b) banks[b] += traffic.bank_accesses[b] * scale;
+      }
       for (std::size_t p = 0; p < traffic.pe_active.size(); ++p) {
         if (!traffic.pe_active[p]) continue;
         if (out) {
@@ -792,6 +852,7 @@ class Estimator {
     const double in_words = class_words(c, Tensor::Input) + class_words(c, Tensor::Weight);
     const double out_words = class_words(c, Tensor::Output);
     const int samples = cls.loop < 0 ? 1 : kSamples;
+    const BankWindow window = bank_window(cls.loop);
     Loads sum;
     double sampled_in = 0, sampled_out = 0, in_latency = 0, out_latency = 0;
     auto take = [&](const std::vector<UnitChunks>& before, const std::vector<UnitChunks>& after,
@@ -801,7 +862,7 @@ class Estimator {
         const bool wanted = t == Tensor::Output ? outputs : inputs;
         own[t] = wanted ? analysis_.pe_words(t, before, after) : 0.0;
       }
-      const Loads x = transition_loads(before, after, own);
+      const Loads x = transition_loads(before, after, own, window);
       sum.add(x);
       const double in = own[Tensor::Input] + own[Tensor::Weight];
       sampled_in += in;
@@ -841,7 +902,7 @@ class Estimator {
     state_.pe_chunks([](std::size_t, std::int64_t trips, std::size_t) { return trips - 1; }, last);
     const PerTensor<double> words =
         tensor_values(0.0, 0.0, analysis_.pe_words(Tensor::Output, last, none));
-    return cost_of(transition_loads(last, none, words));
+    return cost_of(transition_loads(last, none, words, BankWindow{}));
   }
 
   // --- DRAM: first touches ------------------------------------------------------------------
