@@ -487,6 +487,11 @@ constexpr double kWordBudget = double{1 << 22};
 constexpr int kSamples = 8;
 // First-touch tables (DRAM) are built when a group's loops have at most this many index tuples
 // times PEs, and its coordinates at most this many points.
+// Steps whose requests share L2's banks, in windows of staged steps: the reads of the steps
+// staged ahead of the oldest unfinished one, and the partial sums of as many steps before it
+// (drained as those finish). model/README.md 5b gives the error with 1, 2 and 4.
+constexpr double kBankWindows = 2;
+
 constexpr double kFirstTouchBudget = double{1 << 24};
 constexpr std::int64_t kFirstTouchPoints = std::int64_t{1} << 26;
 
@@ -513,6 +518,7 @@ class Estimator {
     ContentionEstimate out;
     const std::size_t classes = in_.fills.classes.size();
     costs_.assign(classes, ClassCost{});
+    loop_shifts_ = loop_shifts();
     for (std::size_t c = 0; c < classes; ++c) costs_[c] = class_cost(c);
     flush_ = flush_cost();
     for (std::size_t c = 0; c < classes; ++c) {
@@ -566,8 +572,11 @@ class Estimator {
   // frac(u + i x 0.382) of its range (a low-discrepancy sweep, so that samples cover edge chunks
   // as often as they occur), j from a to a + 1 likewise, the loops inside j from their last
   // index to 0. The first PE's clusters choose for all clusters (lockstep).
-  void transition(int j, double u, std::vector<UnitChunks>& before,
-                  std::vector<UnitChunks>& after) const {
+  void transition(int j, double u, std::vector<UnitChunks>& before, std::vector<UnitChunks>& after,
+                  std::vector<std::int64_t>* before_index = nullptr,
+                  std::vector<std::int64_t>* after_index = nullptr) const {
+    if (before_index != nullptr) before_index->assign(loops_.size(), 0);
+    if (after_index != nullptr) after_index->assign(loops_.size(), 0);
     if (j < 0) {
       before.clear();
       state_.pe_chunks([](std::size_t, std::int64_t, std::size_t) { return std::int64_t{0}; },
@@ -598,6 +607,12 @@ class Estimator {
     };
     state_.pe_chunks(chooser(false), before);
     state_.pe_chunks(chooser(true), after);
+    if (before_index != nullptr && after_index != nullptr)
+      for (std::size_t i = 0; i < loops_.size(); ++i) {
+        const std::int64_t at = std::max<std::int64_t>(0, ref[i]);
+        (*before_index)[i] = i <= cut ? at : trips_[i] - 1;
+        (*after_index)[i] = i < cut ? at : (i == cut ? at + 1 : 0);
+      }
   }
 
   // Words of tensor t one transition moves on average in class c, summed over PEs.
@@ -633,56 +648,86 @@ class Estimator {
     }
   };
 
-  // L2's view of a run of consecutive transitions of one class: the controller keeps several
-  // steps in flight, and each bank serves its own FIFO, so the bank loads of `steps` transitions
-  // add up before any bank limits the run. Consecutive transitions of a class move the same
-  // pattern of words, translated by `shift[t]` flat indices (loop j one index further).
+  // L2's view of the steps in flight: the controller keeps several steps in flight and every
+  // bank serves its own FIFO, so a bank one step leaves idle works for the steps beside it. A
+  // sampled transition stands for the window of steps that begins with it, each moving the same
+  // pattern of words translated by `offsets[k][t]` flat indices (k = 0: the sample itself).
   struct BankWindow {
-    PerTensor<std::int64_t> shift{};
-    std::int64_t steps = 1;
+    std::vector<PerTensor<std::int64_t>> offsets;
   };
 
-  // Flat-index translation of every tensor's words from one transition of class `j` to the next
-  // (loop j one index further, the other loops alike); steps: how many such transitions follow
-  // each other (at most trips_j - 1) and fit in the steps in flight.
-  BankWindow bank_window(int j) const {
-    BankWindow w;
-    if (j < 0) return w;
-    const auto cut = static_cast<std::size_t>(j);
-    const std::int64_t trips = trips_[cut];
-    w.steps = std::min<std::int64_t>(static_cast<std::int64_t>(window()), trips - 1);
-    if (w.steps <= 1) return w;
-    // Indices 1 and 2 (0 and 1 with two trips): the first chunk may be clipped by padding.
-    const std::int64_t from = trips >= 3 ? 1 : 0;
+  // Flat-index translation of every tensor's words when loop l advances by one index (the other
+  // loops alike), per loop; 0 for loops of one trip.
+  std::vector<PerTensor<std::int64_t>> loop_shifts() const {
+    std::vector<PerTensor<std::int64_t>> shifts(loops_.size(), PerTensor<std::int64_t>{});
     std::vector<UnitChunks> a, b;
-    auto at = [&](std::int64_t x, std::vector<UnitChunks>& into) {
-      state_.pe_chunks(
-          [cut, x](std::size_t i, std::int64_t n, std::size_t) -> std::int64_t {
-            return i == cut ? std::min(x, n - 1) : 0;
-          },
-          into);
-    };
-    at(from, a);
-    at(from + 1, b);
-    for (Tensor t : kAllTensors) {
-      const std::array<std::int64_t, 4>& sizes = analysis_.sizes(t);
-      for (std::size_t p = 0; p < std::min(a.size(), b.size()); ++p) {
-        const Tile ta = TileShape::coordinates(in_.geometry, a[p], t);
-        const Tile tb = TileShape::coordinates(in_.geometry, b[p], t);
-        if (ta.volume() == 0 || tb.volume() == 0) continue;
-        std::int64_t stride = 1;
-        for (std::size_t i = ta.size; i-- > 0;) {
-          w.shift[t] += (tb[i].lo - ta[i].lo) * stride;
-          stride *= sizes[i];
+    for (std::size_t l = 0; l < loops_.size(); ++l) {
+      const std::int64_t trips = trips_[l];
+      if (trips < 2) continue;
+      // Indices 1 and 2 (0 and 1 with two trips): the first chunk may be clipped by padding.
+      const std::int64_t from = trips >= 3 ? 1 : 0;
+      auto at = [&](std::int64_t x, std::vector<UnitChunks>& into) {
+        state_.pe_chunks(
+            [l, x](std::size_t i, std::int64_t n, std::size_t) -> std::int64_t {
+              return i == l ? std::min(x, n - 1) : 0;
+            },
+            into);
+      };
+      at(from, a);
+      at(from + 1, b);
+      for (Tensor t : kAllTensors) {
+        const std::array<std::int64_t, 4>& sizes = analysis_.sizes(t);
+        for (std::size_t p = 0; p < std::min(a.size(), b.size()); ++p) {
+          const Tile ta = TileShape::coordinates(in_.geometry, a[p], t);
+          const Tile tb = TileShape::coordinates(in_.geometry, b[p], t);
+          if (ta.volume() == 0 || tb.volume() == 0) continue;
+          std::int64_t stride = 1;
+          for (std::size_t i = ta.size; i-- > 0;) {
+            shifts[l][t] += (tb[i].lo - ta[i].lo) * stride;
+            stride *= sizes[i];
+          }
+          break;
         }
-        break;
       }
+    }
+    return shifts;
+  }
+
+  // The window of steps in flight that begins with the transition from loop indices `before` to
+  // `after`: it and the next window() - 1 steps in odometer order (fewer at the end of the walk).
+  // Inputs and weights arrive with each step's new tiles (offsets between the after-states);
+  // partial sums leave from each step's old tiles (offsets between the before-states, the
+  // previous step's after-state).
+  BankWindow bank_window(const std::vector<std::int64_t>& before,
+                         std::vector<std::int64_t> after) const {
+    BankWindow w;
+    PerTensor<std::int64_t> arrive{}, leave{};
+    for (std::size_t k = 0; k < loops_.size(); ++k)
+      leave[Tensor::Output] += (after[k] - before[k]) * loop_shifts_[k][Tensor::Output];
+    w.offsets.push_back(arrive);
+    const auto steps = static_cast<std::size_t>(kBankWindows * window());
+    while (w.offsets.size() < steps) {
+      PerTensor<std::int64_t> next = arrive;
+      std::size_t k = loops_.size();
+      for (; k-- > 0;) {
+        const std::int64_t old = after[k];
+        const std::int64_t now = old + 1 < trips_[k] ? old + 1 : 0;
+        after[k] = now;
+        for (Tensor t : kAllTensors) next[t] += (now - old) * loop_shifts_[k][t];
+        if (now != 0) break;
+      }
+      if (k == static_cast<std::size_t>(-1)) break;  // the walk's last step
+      PerTensor<std::int64_t> offset = next;
+      offset[Tensor::Output] = leave[Tensor::Output];
+      w.offsets.push_back(offset);
+      leave[Tensor::Output] = next[Tensor::Output] - arrive[Tensor::Output] + leave[Tensor::Output];
+      arrive = next;
     }
     return w;
   }
 
   // Loads of one transition, each tensor scaled to `words` PE-summed words (its class average).
-  // With `window`, the bank loads are those of its run of transitions, per transition.
+  // With `window`, the bank loads are those of the steps in flight from it on, per step.
   Loads transition_loads(const std::vector<UnitChunks>& before,
                          const std::vector<UnitChunks>& after, const PerTensor<double>& words,
                          const BankWindow& window) const {
@@ -741,13 +786,23 @@ class Estimator {
       std::vector<double>& into = out ? l.red : l.dist;
       for (std::size_t e = 0; e < loads.size(); ++e) into[e] += loads[e] * scale;
       std::vector<double>& banks = out ? l.banks_out : l.banks_in;
-      if (window.steps > 1 && window.shift[t] != 0 && !traffic.packets.empty()) {
-        const double share = scale / static_cast<double>(window.steps);
+      if (window.offsets.size() > 1 && !traffic.packets.empty()) {
+        // Words translated out of the tensor (a wrap the translation does not follow) are left
+        // out; the rest stand for the window.
+        const std::array<std::int64_t, 4>& sizes = analysis_.sizes(t);
+        const std::int64_t tensor_words = sizes[0] * sizes[1] * sizes[2] * sizes[3];
         const auto bank_count = static_cast<std::int64_t>(banks.size());
+        std::vector<double> counted(banks.size(), 0.0);
+        double inside = 0;
         for (const auto& packet : traffic.packets)
-          for (std::int64_t k = 0; k < window.steps; ++k)
-            banks[static_cast<std::size_t>(
-                l2_bank_of(packet.first + k * window.shift[t], bank_count))] += share;
+          for (const PerTensor<std::int64_t>& offset : window.offsets) {
+            const std::int64_t flat = packet.first + offset[t];
+            if (flat < 0 || flat >= tensor_words) continue;
+            counted[static_cast<std::size_t>(l2_bank_of(flat, bank_count))] += 1;
+            inside += 1;
+          }
+        const double share = static_cast<double>(traffic.packets.size()) * scale / inside;
+        for (std::size_t b = 0; b < banks.size(); ++b) banks[b] += counted[b] * share;
       } else {
         for (std::size_t b = 0; b < banks.size(); ++b) banks[b] += traffic.bank_accesses[b] * scale;
       }
@@ -852,11 +907,15 @@ class Estimator {
     const double in_words = class_words(c, Tensor::Input) + class_words(c, Tensor::Weight);
     const double out_words = class_words(c, Tensor::Output);
     const int samples = cls.loop < 0 ? 1 : kSamples;
-    const BankWindow window = bank_window(cls.loop);
     Loads sum;
+    // Per sample, the bank loads of its window: the steps in flight wait for their own busiest
+    // bank. (Summing the samples first would spread hotspots that different parts of the walk
+    // have on different banks: MobileNetV2 bneck4_1_dw x rs reads a 3-column window of every
+    // row, 30 words apart, which the interleaving puts on 4 banks for a whole column.)
+    std::vector<std::pair<std::vector<double>, std::vector<double>>> sample_banks;
     double sampled_in = 0, sampled_out = 0, in_latency = 0, out_latency = 0;
     auto take = [&](const std::vector<UnitChunks>& before, const std::vector<UnitChunks>& after,
-                    bool inputs, bool outputs) {
+                    bool inputs, bool outputs, const BankWindow& window) {
       PerTensor<double> own;
       for (Tensor t : kAllTensors) {
         const bool wanted = t == Tensor::Output ? outputs : inputs;
@@ -864,6 +923,7 @@ class Estimator {
       }
       const Loads x = transition_loads(before, after, own, window);
       sum.add(x);
+      sample_banks.emplace_back(x.banks_in, x.banks_out);
       const double in = own[Tensor::Input] + own[Tensor::Weight];
       sampled_in += in;
       sampled_out += own[Tensor::Output];
@@ -871,10 +931,11 @@ class Estimator {
       out_latency += x.out_latency * own[Tensor::Output];
     };
     std::vector<UnitChunks> before, after;
+    std::vector<std::int64_t> before_index, after_index;
     double analysed = 0;
     for (int m = 0; m < samples && analysed <= kWordBudget; ++m) {
-      transition(cls.loop, (m + 0.5) / samples, before, after);
-      take(before, after, true, true);
+      transition(cls.loop, (m + 0.5) / samples, before, after, &before_index, &after_index);
+      take(before, after, true, true, bank_window(before_index, after_index));
       analysed = sampled_in + sampled_out;
     }
     // Samples that move nothing of what the class moves (an edge case of the chosen indices):
@@ -884,16 +945,29 @@ class Estimator {
     if (no_in || no_out) {
       std::vector<UnitChunks> none, first;
       transition(-1, 0, none, first);
-      if (no_in) take(none, first, true, false);
-      if (no_out) take(first, none, false, true);
+      if (no_in) take(none, first, true, false, BankWindow{});
+      if (no_out) take(first, none, false, true, BankWindow{});
     }
-    sum.scale(sampled_in > 0 ? in_words / sampled_in : 0.0,
-              sampled_out > 0 ? out_words / sampled_out : 0.0);
+    const double in_scale = sampled_in > 0 ? in_words / sampled_in : 0.0;
+    const double out_scale = sampled_out > 0 ? out_words / sampled_out : 0.0;
+    sum.scale(in_scale, out_scale);
     sum.in_latency = sampled_in > 0 ? in_latency / sampled_in : 0.0;
     sum.out_latency = sampled_out > 0 ? out_latency / sampled_out : 0.0;
     sum.any_in = sampled_in > 0;
     sum.any_out = sampled_out > 0;
-    return cost_of(sum);
+    ClassCost cost = cost_of(sum);
+    const double bank_rate = hw_.l2.words_per_bank_per_cycle;
+    if (limited(bank_rate)) {
+      cost.bank = 0;
+      for (const auto& [in, out] : sample_banks) {
+        double busiest = 0;
+        for (std::size_t b = 0; b < in.size(); ++b)
+          busiest =
+              std::max(busiest, in[b] * in_scale + (b < out.size() ? out[b] : 0.0) * out_scale);
+        cost.bank += busiest / bank_rate;
+      }
+    }
+    return cost;
   }
 
   // The last step's partial sums leave when the array finishes (every PE's last tile).
@@ -1176,6 +1250,7 @@ class Estimator {
   NocTopology dist_, red_;
   std::vector<double> dist_latency_, red_latency_;
   std::vector<std::int64_t> trips_;
+  std::vector<PerTensor<std::int64_t>> loop_shifts_;  // per loop (bank windows)
   std::vector<ClassCost> costs_;
   ClassCost flush_;
   double egress_latency_ = 0;

@@ -12,6 +12,12 @@ namespace metronome {
 constexpr std::int64_t l2_bank_of(std::int64_t flat_index, std::int64_t banks) {
   if (banks <= 1) return 0;
   std::int64_t sum = 0;
+  if ((banks & (banks - 1)) == 0) {  // a power of two: digits are bit fields (no division)
+    int bits = 0;
+    while ((std::int64_t{1} << bits) < banks) ++bits;
+    for (std::int64_t i = flat_index; i > 0; i >>= bits) sum += i & (banks - 1);
+    return sum & (banks - 1);
+  }
   for (std::int64_t i = flat_index; i > 0; i /= banks) sum += i % banks;
   return sum % banks;
 }
