@@ -411,9 +411,19 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
       std::max(transfer_cycles(output_words,
                                static_cast<double>(hw.l2.banks) * hw.l2.words_per_bank_per_cycle),
                transfer_cycles(output_words, hw.dram.words_per_cycle));
-  m.runtime_cycles = checked_add(
-      checked_add(std::max(on_chip, dram_cycles), write_back, SourceLocation{}, "runtime"),
-      2 * hw.dram.latency_cycles, SourceLocation{}, "runtime");
+  // L2's banks serve every access, whatever the network does: reads for the PEs, DRAM fills,
+  // partial sums (one access each, a read-modify-write included) and write-backs of evicted
+  // partial sums; the final write-back is `write_back`.
+  const double l2_accesses =
+      static_cast<double>(tr.l2.tensor[Tensor::Input].reads + tr.l2.tensor[Tensor::Input].writes +
+                          tr.l2.tensor[Tensor::Weight].reads + tr.l2.tensor[Tensor::Weight].writes +
+                          tr.l2.tensor[Tensor::Output].writes +
+                          tr.dram.tensor[Tensor::Output].writes) -
+      output_words;
+  const std::int64_t l2_cycles = transfer_cycles(l2_accesses, l2_read_bw);
+  m.runtime_cycles = checked_add(checked_add(std::max({on_chip, dram_cycles, l2_cycles}),
+                                             write_back, SourceLocation{}, "runtime"),
+                                 2 * hw.dram.latency_cycles, SourceLocation{}, "runtime");
   std::optional<ContentionEstimate> contention;
   if (options.noc_model == NocModel::Contention) {
     // Section 5b: per-link loads on the topology graph, step by step.
