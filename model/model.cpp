@@ -322,16 +322,18 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     }
     const LayerAnalysis::CutUnion& held = held_at->second;
     if (!held.words.exact[Tensor::Input] || !held.words.exact[Tensor::Weight]) continue;
+    // Units holding the same output tile (their partial sums are reduced) share it in L2.
+    const std::int64_t output_share = share_by_depth.front()[Tensor::Output];
     // The first iteration holds full chunks: its union is the largest.
     const std::int64_t footprint = held.words.classes.front()[Tensor::Input] +
                                    held.words.classes.front()[Tensor::Weight] +
-                                   held.fills.classes.front().words[Tensor::Output];
+                                   held.fills.classes.front().words[Tensor::Output] / output_share;
     if (footprint > hw.l2_words()) continue;
     placed = true;
     l2_required = footprint;
     dram_fill[Tensor::Input] = held.words.words[Tensor::Input];
     dram_fill[Tensor::Weight] = held.words.words[Tensor::Weight];
-    dram_fill[Tensor::Output] = held.fills.words[Tensor::Output];
+    dram_fill[Tensor::Output] = held.fills.words[Tensor::Output] / output_share;
   }
   if (!placed) {
     const FillCounts& top = once(a.top_fills, [&] { return count_fills(geometry, plans, 1); });

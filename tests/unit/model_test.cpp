@@ -160,6 +160,26 @@ TEST(Model, L2BandwidthBoundsRuntime) {
             evaluate_layer(layer, weight_stationary_k(), ideal(4)).runtime_cycles);
 }
 
+// ckp_ws puts C over the 4 top-level clusters and reduces their partial sums: the 4 clusters hold
+// one output tile, which L2 holds once. MobileNetV2 bneck1_1_project (C 32 = 8 folds of 4, K 16,
+// 112 x 112) on maestro-default (L2 of 3,000 words) cannot keep its 200,704 outputs between
+// folds, so each fold writes every output back once: 8 x 200,704 DRAM writes, as the simulator
+// counts (counting each cluster's copy gave 4x that).
+TEST(Model, UnitsSharingAnOutputTileHoldItOnceInL2) {
+  const Hardware hw = load_hardware(kRoot + "/configs/hardware/maestro-default.yaml");
+  const Workload net = load_workload(kRoot + "/configs/networks/mobilenet_v2.m");
+  const Mapping ckp = load_dataflow(kRoot + "/configs/dataflows/ckp_ws.m");
+  const Layer* layer = nullptr;
+  for (const Layer& l : net.layers)
+    if (l.name == "bneck1_1_project") layer = &l;
+  ASSERT_NE(layer, nullptr);
+  const Metrics m = evaluate_layer(*layer, ckp, hw);
+  ASSERT_EQ(m.status, RecordStatus::Ok) << m.note;
+  const std::int64_t outputs = layer->tensor_words(Tensor::Output);
+  EXPECT_EQ(m.traffic.dram.tensor[Tensor::Output].writes, 8 * outputs);
+  EXPECT_EQ(m.traffic.dram.tensor[Tensor::Output].reads, 7 * outputs);
+}
+
 TEST(Model, InvalidUnsupportedAndNotApplicableRecords) {
   const Mapping gap = parse_dataflow("TemporalMap(1,2) K;\nSpatialMap(1,1) C;\n", "gap.m");
   const Metrics invalid = evaluate_layer(conv(4, 2, 1, 1, 2, 2), gap, ideal(4));
