@@ -1025,6 +1025,10 @@ class Estimator {
       if (t == Tensor::Output || total <= 0) {
         dram_scale_[t] = 0.0;
         dram_spread_[t] = std::max(0.0, fetched);
+        // Partial sums given up before the end go to DRAM on the same channel, as the walk goes.
+        if (t == Tensor::Output)
+          dram_spread_[t] +=
+              std::max(0.0, static_cast<double>(in_.dram_fill[t] - in_.final_outputs));
       } else {
         dram_scale_[t] = std::min(1.0, fetched / total);  // strided layers skip unread rows
         dram_spread_[t] = std::max(0.0, fetched - total);
@@ -1233,7 +1237,7 @@ class Estimator {
   // Outputs written back to DRAM after the last partial sum: read from L2 (banks), sent over
   // the DRAM channel, then its latency.
   double tail() const {
-    const double words = static_cast<double>(in_.output_words);
+    const double words = static_cast<double>(in_.final_outputs);
     const double bank_rate = static_cast<double>(hw_.l2.banks) * hw_.l2.words_per_bank_per_cycle;
     const double dram_rate = hw_.dram.words_per_cycle;
     const double read = limited(bank_rate) ? words / bank_rate : 0.0;

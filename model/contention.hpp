@@ -70,7 +70,9 @@ struct ContentionInputs {
   const FillCounts& fills;            // per PE, by transition class
   const SemanticsReport& semantics;   // steps and compute cycles
   PerTensor<std::int64_t> dram_fill;  // words read from DRAM per tensor (section 4)
-  std::int64_t output_words = 0;      // |output|: written back to DRAM at the end
+  std::int64_t output_words = 0;      // |output|
+  std::int64_t final_outputs = 0;     // outputs L2 holds after the last partial sum, written
+                                      // back then (the others left during the layer)
 };
 
 struct ContentionEstimate {

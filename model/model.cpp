@@ -350,8 +350,11 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
       std::max<std::int64_t>(0, arrivals - tensor_words[Tensor::Output]);
   tr.l2.tensor[Tensor::Input] = {sent_total(Tensor::Input), dram_fill[Tensor::Input]};
   tr.l2.tensor[Tensor::Weight] = {sent_total(Tensor::Weight), dram_fill[Tensor::Weight]};
-  // Outputs: read-modify-write of partial sums, then read once more to go to DRAM.
-  tr.l2.tensor[Tensor::Output] = {output_rmw_reads + dram_fill[Tensor::Output], arrivals};
+  // Outputs: read-modify-write of partial sums, then read once more to go to DRAM; partial sums
+  // written back and needed again are written into L2 again when DRAM returns them.
+  tr.l2.tensor[Tensor::Output] = {
+      output_rmw_reads + dram_fill[Tensor::Output],
+      arrivals + dram_fill[Tensor::Output] - tensor_words[Tensor::Output]};
   tr.dram.tensor[Tensor::Input] = {dram_fill[Tensor::Input], 0};
   tr.dram.tensor[Tensor::Weight] = {dram_fill[Tensor::Weight], 0};
   tr.dram.tensor[Tensor::Output] = {dram_fill[Tensor::Output] - tensor_words[Tensor::Output],
@@ -405,7 +408,11 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   // write-back of the outputs follows the last partial sum: read out of the L2 banks and sent
   // over the DRAM channel, whichever is slower. The first words wait for DRAM's latency and so
   // does the last write-back.
-  const double output_words = static_cast<double>(tensor_words[Tensor::Output]);
+  // Only the outputs L2 still holds wait for the end (at most what it holds, the placed tiles'
+  // footprint); partial sums an L2 too small for them gave up went to DRAM during the layer.
+  const std::int64_t final_outputs = std::min(
+      {tensor_words[Tensor::Output], std::max<std::int64_t>(l2_required, 1), hw.l2_words()});
+  const double output_words = static_cast<double>(final_outputs);
   const double dram_words =
       static_cast<double>(tr.dram.reads()) + static_cast<double>(tr.dram.writes()) - output_words;
   const std::int64_t dram_cycles = transfer_cycles(dram_words, hw.dram.words_per_cycle);
@@ -429,8 +436,9 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   std::optional<ContentionEstimate> contention;
   if (options.noc_model == NocModel::Contention) {
     // Section 5b: per-link loads on the topology graph, step by step.
-    const ContentionInputs inputs{geometry,  plans,     pe_fills,
-                                  semantics, dram_fill, tensor_words[Tensor::Output]};
+    const ContentionInputs inputs{geometry,     plans,     pe_fills,
+                                  semantics,    dram_fill, tensor_words[Tensor::Output],
+                                  final_outputs};
     contention = estimate_contention(inputs, hw);
     m.runtime_cycles = contention->runtime_cycles;
   }
