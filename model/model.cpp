@@ -321,19 +321,24 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
               .first;
     }
     const LayerAnalysis::CutUnion& held = held_at->second;
-    if (!held.words.exact[Tensor::Input] || !held.words.exact[Tensor::Weight]) continue;
-    // Units holding the same output tile (their partial sums are reduced) share it in L2.
-    const std::int64_t output_share = share_by_depth.front()[Tensor::Output];
+    // Inputs need the exact count (the share of identical tiles misses overlapping windows).
+    if (!held.words.exact[Tensor::Input]) continue;
+    // Words of a tensor L2 newly holds: the multicast count where it is exact, else the fill
+    // count over the top level's identical-tile share (as section 3 counts what L2 sends:
+    // weights of depth-wise layers; outputs, where units that reduce hold one tile).
+    const PerTensor<std::int64_t>& top_share = share_by_depth.front();
+    auto held_words = [&](Tensor t, bool first) {
+      if (held.words.exact[t]) return first ? held.words.classes.front()[t] : held.words.words[t];
+      return (first ? held.fills.classes.front().words[t] : held.fills.words[t]) / top_share[t];
+    };
     // The first iteration holds full chunks: its union is the largest.
-    const std::int64_t footprint = held.words.classes.front()[Tensor::Input] +
-                                   held.words.classes.front()[Tensor::Weight] +
-                                   held.fills.classes.front().words[Tensor::Output] / output_share;
+    const std::int64_t footprint = held_words(Tensor::Input, true) +
+                                   held_words(Tensor::Weight, true) +
+                                   held_words(Tensor::Output, true);
     if (footprint > hw.l2_words()) continue;
     placed = true;
     l2_required = footprint;
-    dram_fill[Tensor::Input] = held.words.words[Tensor::Input];
-    dram_fill[Tensor::Weight] = held.words.words[Tensor::Weight];
-    dram_fill[Tensor::Output] = held.fills.words[Tensor::Output] / output_share;
+    for (Tensor t : kAllTensors) dram_fill[t] = held_words(t, false);
   }
   if (!placed) {
     const FillCounts& top = once(a.top_fills, [&] { return count_fills(geometry, plans, 1); });
