@@ -321,8 +321,11 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
               .first;
     }
     const LayerAnalysis::CutUnion& held = held_at->second;
-    // Inputs need the exact count (the share of identical tiles misses overlapping windows).
-    if (!held.words.exact[Tensor::Input]) continue;
+    // Inputs need the exact count (the share of identical tiles misses overlapping windows), and
+    // an unstrided layer: the cut's chunks are intervals, which on a strided layer hold the rows
+    // and columns its steps skip.
+    const bool strided = geometry.stride(Dim::Y) > 1 || geometry.stride(Dim::X) > 1;
+    if (!held.words.exact[Tensor::Input] || strided) continue;
     // Words of a tensor L2 newly holds: the multicast count where it is exact, else the fill
     // count over the top level's identical-tile share (as section 3 counts what L2 sends:
     // weights of depth-wise layers; outputs, where units that reduce hold one tile).
