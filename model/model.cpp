@@ -393,14 +393,14 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
         static_cast<double>(sent_in_class(Tensor::Input, c) + sent_in_class(Tensor::Weight, c));
     const double out_words = static_cast<double>(
         reduce ? cls.words[Tensor::Output] / share[Tensor::Output] : cls.words[Tensor::Output]);
-    const std::int64_t in_cycles = transfer_cycles(in_words / n, ingress_bw);
-    const std::int64_t out_cycles = transfer_cycles(out_words / n, egress_bw);
+    const double in_cycles = std::isinf(ingress_bw) ? 0.0 : in_words / n / ingress_bw;
+    const double out_cycles = std::isinf(egress_bw) ? 0.0 : out_words / n / egress_bw;
     if (cls.loop < 0) {
-      first_ingress = in_cycles;  // nothing to overlap the first step's ingress with
-      last_egress = out_cycles;   // nor the last step's egress
+      first_ingress = whole_cycles(in_cycles);  // nothing to overlap the first step's ingress with
+      last_egress = whole_cycles(out_cycles);   // nor the last step's egress
       continue;
     }
-    const double transfer = static_cast<double>(std::max(in_cycles, out_cycles));
+    const double transfer = std::max(in_cycles, out_cycles);
     exposed += n * std::max(0.0, transfer - compute_per_step);
   }
   const std::int64_t steady =

@@ -224,6 +224,29 @@ TEST(Model, L2HoldsAFoldOfDepthwiseChannels) {
   EXPECT_LE(m.buffer_words_required.l2, hw.l2_words());
 }
 
+// Consecutive steps overlap (double-buffered L1), so a transfer that outlasts a step's compute
+// by a fraction of a cycle exposes that fraction, not a whole cycle: the runtime follows the
+// bandwidth without steps (rounding each step's transfer up to whole cycles made 18.5 cost as
+// much as 19). weight_stationary_k on this layer computes 18 MACs per step and sends about 6
+// new input words per output column.
+TEST(Model, TransfersLongerThanAStepExposeTheirFractionOfACycle) {
+  const Layer layer = conv(4, 2, 3, 3, 5, 5);
+  auto runtime_at = [&](double words_per_cycle) {
+    Hardware hw = ideal(4);
+    hw.noc.distribution.link_words_per_cycle = words_per_cycle;
+    const Metrics m = evaluate_layer(layer, weight_stationary_k(), hw);
+    EXPECT_EQ(m.status, RecordStatus::Ok) << m.note;
+    return m.runtime_cycles;
+  };
+  const std::int64_t hidden = runtime_at(6.0 / 18);  // 18 cycles: hidden behind compute
+  const std::int64_t half = runtime_at(6.0 / 18.5);  // 18.5 cycles: half a cycle exposed
+  const std::int64_t whole = runtime_at(6.0 / 19);   // 19 cycles: a cycle exposed
+  EXPECT_LT(hidden, half);
+  EXPECT_LT(half, whole);
+  // The exposed time grows linearly with the transfer time (1 / bandwidth): half way.
+  EXPECT_NEAR(static_cast<double>(half), static_cast<double>(hidden + whole) / 2, 2.0);
+}
+
 TEST(Model, InvalidUnsupportedAndNotApplicableRecords) {
   const Mapping gap = parse_dataflow("TemporalMap(1,2) K;\nSpatialMap(1,1) C;\n", "gap.m");
   const Metrics invalid = evaluate_layer(conv(4, 2, 1, 1, 2, 2), gap, ideal(4));
