@@ -17,6 +17,7 @@
 #include "spec/noc_topology.hpp"
 #include "spec/semantics.hpp"
 #include "spec/workload_parser.hpp"
+#include "tests/unit/shipped_case.hpp"
 #include "tests/unit/test_layers.hpp"
 
 namespace metronome {
@@ -178,12 +179,16 @@ Hardware ideal(std::int64_t pes) {
   return hw;
 }
 
-std::int64_t runtime(const Layer& layer, const Mapping& mapping, const Hardware& hw, NocModel noc) {
+Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw, NocModel noc) {
   ModelOptions options;
   options.noc_model = noc;
-  const Metrics m = evaluate_layer(layer, mapping, hw, options);
+  Metrics m = evaluate_layer(layer, mapping, hw, options);
   EXPECT_EQ(m.status, RecordStatus::Ok) << m.note;
-  return m.runtime_cycles;
+  return m;
+}
+
+std::int64_t runtime(const Layer& layer, const Mapping& mapping, const Hardware& hw, NocModel noc) {
+  return evaluate(layer, mapping, hw, noc).runtime_cycles;
 }
 
 struct Case {
@@ -296,19 +301,12 @@ TEST(ContentionModel, OneBusyMeshRowCostsMoreThanTheSimpleModelSees) {
 // cycles, 99.8 % utilization, validation/README.md); charging them all at the first touches
 // made the estimate DRAM-bound in the first fold (+41 %).
 TEST(ContentionModel, ReReadsOfASmallL2AreSpreadOverTheWalk) {
-  const Hardware hw = load_hardware(kRoot + "/configs/hardware/edge-256.yaml");
-  const Workload vgg = load_workload(kRoot + "/configs/networks/vgg16.m");
-  const Mapping kcp = load_dataflow(kRoot + "/configs/dataflows/kcp_ws.m");
-  const Layer* conv1_2 = nullptr;
-  for (const Layer& l : vgg.layers)
-    if (l.name == "conv1_2") conv1_2 = &l;
-  ASSERT_NE(conv1_2, nullptr);
-  ModelOptions options;
-  options.noc_model = NocModel::Contention;
-  const Metrics m = evaluate_layer(*conv1_2, kcp, hw, options);
+  const auto [hw, kcp, conv1_2] =
+      testing_layers::shipped_case("vgg16", "conv1_2", "kcp_ws", "edge-256");
+  const Metrics m = evaluate(conv1_2, kcp, hw, NocModel::Contention);
   ASSERT_EQ(m.status, RecordStatus::Ok) << m.note;
   const auto dram_reads = static_cast<double>(m.traffic.dram.reads());
-  ASSERT_GT(dram_reads, 10.0 * static_cast<double>(conv1_2->tensor_words(Tensor::Input)));
+  ASSERT_GT(dram_reads, 10.0 * static_cast<double>(conv1_2.tensor_words(Tensor::Input)));
   const double compute = static_cast<double>(m.macs) / static_cast<double>(hw.pe.count);
   EXPECT_LT(dram_reads / hw.dram.words_per_cycle, 0.5 * compute);
   EXPECT_LT(static_cast<double>(m.runtime_cycles), 1.06 * compute);
@@ -321,16 +319,9 @@ TEST(ContentionModel, ReReadsOfASmallL2AreSpreadOverTheWalk) {
 // bandwidth (the simulator: 50,427 cycles against 50,208 for its 1,606,656 accesses at 32 per
 // cycle). Charging each step its own busiest bank gave 56,696 (+12 %).
 TEST(ContentionModel, StepsInFlightShareTheL2Banks) {
-  const Hardware hw = load_hardware(kRoot + "/configs/hardware/edge-256.yaml");
-  const Workload net = load_workload(kRoot + "/configs/networks/mobilenet_v2.m");
-  const Mapping tpu = load_dataflow(kRoot + "/configs/dataflows/tpu_ws.m");
-  const Layer* layer = nullptr;
-  for (const Layer& l : net.layers)
-    if (l.name == "bneck1_1_project") layer = &l;
-  ASSERT_NE(layer, nullptr);
-  ModelOptions options;
-  options.noc_model = NocModel::Contention;
-  const Metrics m = evaluate_layer(*layer, tpu, hw, options);
+  const auto [hw, tpu, layer] =
+      testing_layers::shipped_case("mobilenet_v2", "bneck1_1_project", "tpu_ws", "edge-256");
+  const Metrics m = evaluate(layer, tpu, hw, NocModel::Contention);
   ASSERT_EQ(m.status, RecordStatus::Ok) << m.note;
   std::int64_t accesses = 0;
   for (Tensor t : kAllTensors)
@@ -347,16 +338,11 @@ TEST(ContentionModel, StepsInFlightShareTheL2Banks) {
 // flight cannot spread that hotspot (the simulator: 43,547 cycles, 12,778 with unlimited bank
 // bandwidth); summing samples from different columns first spread it (19,332: -56 %).
 TEST(ContentionModel, StepsInFlightWaitForTheirOwnBusiestBank) {
-  Hardware hw = load_hardware(kRoot + "/configs/hardware/edge-256.yaml");
-  const Workload net = load_workload(kRoot + "/configs/networks/mobilenet_v2.m");
-  const Mapping rs = load_dataflow(kRoot + "/configs/dataflows/rs.m");
-  const Layer* layer = nullptr;
-  for (const Layer& l : net.layers)
-    if (l.name == "bneck4_1_dw") layer = &l;
-  ASSERT_NE(layer, nullptr);
-  const std::int64_t banked = runtime(*layer, rs, hw, NocModel::Contention);
+  auto [hw, rs, layer] =
+      testing_layers::shipped_case("mobilenet_v2", "bneck4_1_dw", "rs", "edge-256");
+  const std::int64_t banked = runtime(layer, rs, hw, NocModel::Contention);
   hw.l2.words_per_bank_per_cycle = kUnlimited;
-  const std::int64_t unlimited = runtime(*layer, rs, hw, NocModel::Contention);
+  const std::int64_t unlimited = runtime(layer, rs, hw, NocModel::Contention);
   EXPECT_GT(banked, 3 * unlimited) << banked << " vs " << unlimited;
 }
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "spec/workload_parser.hpp"
+#include "tests/unit/shipped_case.hpp"
 #include "tests/unit/test_layers.hpp"
 
 namespace metronome {
@@ -166,16 +167,11 @@ TEST(Model, L2BandwidthBoundsRuntime) {
 // folds, so each fold writes every output back once: 8 x 200,704 DRAM writes, as the simulator
 // counts (counting each cluster's copy gave 4x that).
 TEST(Model, UnitsSharingAnOutputTileHoldItOnceInL2) {
-  const Hardware hw = load_hardware(kRoot + "/configs/hardware/maestro-default.yaml");
-  const Workload net = load_workload(kRoot + "/configs/networks/mobilenet_v2.m");
-  const Mapping ckp = load_dataflow(kRoot + "/configs/dataflows/ckp_ws.m");
-  const Layer* layer = nullptr;
-  for (const Layer& l : net.layers)
-    if (l.name == "bneck1_1_project") layer = &l;
-  ASSERT_NE(layer, nullptr);
-  const Metrics m = evaluate_layer(*layer, ckp, hw);
+  const auto [hw, ckp, layer] =
+      testing_layers::shipped_case("mobilenet_v2", "bneck1_1_project", "ckp_ws", "maestro-default");
+  const Metrics m = evaluate_layer(layer, ckp, hw);
   ASSERT_EQ(m.status, RecordStatus::Ok) << m.note;
-  const std::int64_t outputs = layer->tensor_words(Tensor::Output);
+  const std::int64_t outputs = layer.tensor_words(Tensor::Output);
   EXPECT_EQ(m.traffic.dram.tensor[Tensor::Output].writes, 8 * outputs);
   EXPECT_EQ(m.traffic.dram.tensor[Tensor::Output].reads, 7 * outputs);
   // L2 writes: one partial sum per output per fold, and the 7 refetches from DRAM.
@@ -187,20 +183,15 @@ TEST(Model, UnitsSharingAnOutputTileHoldItOnceInL2) {
 // DRAM words per cycle): 25,088 one-MAC steps, and the simulator takes 25,135 cycles; a final
 // write-back of all 200,704 outputs would add 4,015 cycles.
 TEST(Model, OnlyTheOutputsL2HoldsAreWrittenBackAtTheEnd) {
-  const Hardware hw = load_hardware(kRoot + "/configs/hardware/maestro-default.yaml");
-  const Workload net = load_workload(kRoot + "/configs/networks/mobilenet_v2.m");
-  const Mapping tpu = load_dataflow(kRoot + "/configs/dataflows/tpu_ws.m");
-  const Layer* layer = nullptr;
-  for (const Layer& l : net.layers)
-    if (l.name == "bneck1_1_project") layer = &l;
-  ASSERT_NE(layer, nullptr);
+  const auto [hw, tpu, layer] =
+      testing_layers::shipped_case("mobilenet_v2", "bneck1_1_project", "tpu_ws", "maestro-default");
   for (NocModel noc : {NocModel::Simple, NocModel::Contention}) {
     ModelOptions options;
     options.noc_model = noc;
-    const Metrics m = evaluate_layer(*layer, tpu, hw, options);
+    const Metrics m = evaluate_layer(layer, tpu, hw, options);
     ASSERT_EQ(m.status, RecordStatus::Ok) << m.note;
     const std::int64_t compute = m.steps;  // one MAC per PE per step
-    const std::int64_t outputs = layer->tensor_words(Tensor::Output);
+    const std::int64_t outputs = layer.tensor_words(Tensor::Output);
     EXPECT_GE(m.runtime_cycles, compute);
     EXPECT_LT(m.runtime_cycles, compute + outputs / 50 / 2);
   }
@@ -211,16 +202,11 @@ TEST(Model, OnlyTheOutputsL2HoldsAreWrittenBackAtTheEnd) {
 // every input word once, as the simulator does (98,304 words). The channel-tied weights have no
 // exact multicast count; the model used to give up that cut for it and read the input 2.6x.
 TEST(Model, L2HoldsAFoldOfDepthwiseChannels) {
-  const Hardware hw = load_hardware(kRoot + "/configs/hardware/maestro-default.yaml");
-  const Workload net = load_workload(kRoot + "/configs/networks/mobilenet_v2.m");
-  const Mapping ckp = load_dataflow(kRoot + "/configs/dataflows/ckp_ws.m");
-  const Layer* layer = nullptr;
-  for (const Layer& l : net.layers)
-    if (l.name == "bneck4_2_dw") layer = &l;
-  ASSERT_NE(layer, nullptr);
-  const Metrics m = evaluate_layer(*layer, ckp, hw);
+  const auto [hw, ckp, layer] =
+      testing_layers::shipped_case("mobilenet_v2", "bneck4_2_dw", "ckp_ws", "maestro-default");
+  const Metrics m = evaluate_layer(layer, ckp, hw);
   ASSERT_EQ(m.status, RecordStatus::Ok) << m.note;
-  EXPECT_EQ(m.traffic.dram.tensor[Tensor::Input].reads, layer->tensor_words(Tensor::Input));
+  EXPECT_EQ(m.traffic.dram.tensor[Tensor::Input].reads, layer.tensor_words(Tensor::Input));
   EXPECT_LE(m.buffer_words_required.l2, hw.l2_words());
 }
 
