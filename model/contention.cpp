@@ -485,13 +485,12 @@ constexpr double kWritebackCycles = pipeline::kWritebackCycles;
 constexpr double kWordBudget = double{1 << 22};
 // Transitions sampled per class.
 constexpr int kSamples = 8;
-// First-touch tables (DRAM) are built when a group's loops have at most this many index tuples
-// times PEs, and its coordinates at most this many points.
 // Steps whose requests share L2's banks, in windows of staged steps: the reads of the steps
 // staged ahead of the oldest unfinished one, and the partial sums of as many steps before it
 // (drained as those finish). model/README.md 5b gives the error with 1, 2 and 4.
 constexpr double kBankWindows = 2;
-
+// First-touch tables (DRAM) are built when a group's loops have at most this many index tuples
+// times PEs, and its coordinates at most this many points.
 constexpr double kFirstTouchBudget = double{1 << 24};
 constexpr std::int64_t kFirstTouchPoints = std::int64_t{1} << 26;
 
@@ -872,17 +871,22 @@ class Estimator {
     return out;
   }
 
+  // Cycles of the busiest bank for reads `in` and accumulates `out` (per bank), each scaled.
+  double busiest_bank(const std::vector<double>& in, const std::vector<double>& out,
+                      double in_scale, double out_scale) const {
+    const double bank_rate = hw_.l2.words_per_bank_per_cycle;
+    if (!limited(bank_rate)) return 0.0;
+    double busiest = 0;
+    for (std::size_t b = 0; b < in.size(); ++b)
+      busiest = std::max(busiest, in[b] * in_scale + (b < out.size() ? out[b] : 0.0) * out_scale);
+    return busiest / bank_rate;
+  }
+
   ClassCost cost_of(const Loads& l) const {
     ClassCost c;
-    const double bank_rate = hw_.l2.words_per_bank_per_cycle;
-    double bank = 0;
-    if (limited(bank_rate))
-      for (std::size_t b = 0; b < l.banks_in.size(); ++b)
-        bank = std::max(
-            bank, (l.banks_in[b] + (b < l.banks_out.size() ? l.banks_out[b] : 0.0)) / bank_rate);
     double fluid = 0;
     for (const double f : l.fluid) fluid = std::max(fluid, f);
-    c.bank = bank;
+    c.bank = busiest_bank(l.banks_in, l.banks_out, 1.0, 1.0);
     c.network = std::max(busiest_link_cycles(dist_, hw_.noc.distribution, l.dist), fluid);
     c.egress = busiest_link_cycles(red_, hw_.noc.reduction, l.red);
     c.ingress_latency = l.any_in ? l.in_latency : 0;
@@ -956,17 +960,9 @@ class Estimator {
     sum.any_in = sampled_in > 0;
     sum.any_out = sampled_out > 0;
     ClassCost cost = cost_of(sum);
-    const double bank_rate = hw_.l2.words_per_bank_per_cycle;
-    if (limited(bank_rate)) {
-      cost.bank = 0;
-      for (const auto& [in, out] : sample_banks) {
-        double busiest = 0;
-        for (std::size_t b = 0; b < in.size(); ++b)
-          busiest =
-              std::max(busiest, in[b] * in_scale + (b < out.size() ? out[b] : 0.0) * out_scale);
-        cost.bank += busiest / bank_rate;
-      }
-    }
+    cost.bank = 0;
+    for (const auto& [in, out] : sample_banks)
+      cost.bank += busiest_bank(in, out, in_scale, out_scale);
     return cost;
   }
 
