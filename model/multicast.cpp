@@ -15,10 +15,15 @@
 namespace metronome {
 namespace {
 
+// Checked arithmetic, the fast path inline (these run per state of every walk).
 std::int64_t mul(std::int64_t a, std::int64_t b) {
+  std::int64_t r = 0;
+  if (!__builtin_mul_overflow(a, b, &r)) return r;
   return checked_mul(a, b, SourceLocation{}, "multicast count");
 }
 std::int64_t add(std::int64_t a, std::int64_t b) {
+  std::int64_t r = 0;
+  if (!__builtin_add_overflow(a, b, &r)) return r;
   return checked_add(a, b, SourceLocation{}, "multicast count");
 }
 

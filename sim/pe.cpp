@@ -238,6 +238,7 @@ void Pe::begin_step() {
   current_missing_ = 0;
   prefetch_step_ = 0;
   prefetch_doomed_ = false;
+  for (Tensor t : {Tensor::Input, Tensor::Weight}) kept_[t] = current_.tile.words[t];
   prefetch_blocked_ = false;
   prefetch_tensor_ = 0;
   prefetch_index_ = 0;
@@ -353,7 +354,7 @@ void Pe::prefetch() {
     known_prefix_ = 0;
   }
   for (; prefetch_step_ < steps_.size();
-       pass_step(prefetch_step_), ++prefetch_step_, prefetch_tensor_ = 0) {
+       leave_step(prefetch_step_), ++prefetch_step_, prefetch_tensor_ = 0) {
     if (!prefetch_doomed_)
       scanned_through_ =
           std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(prefetch_step_) - 1);
@@ -368,8 +369,9 @@ void Pe::prefetch() {
           // A held word stays only while consecutive steps name it: one fetched ahead for an
           // earlier queued step, or the current step's, that a step in between does not name
           // leaves L1 first and is asked for again then.
+          // A current-tile word: dropped before this step unless every step passed names it.
           if (!prefetch_doomed_ && held->step == step_serial_ &&
-              dropped_before(key, prefetch_step_))
+              !std::binary_search(kept_[t].begin(), kept_[t].end(), key.index))
             prefetch_doomed_ = true;
           if (!prefetch_doomed_ && held->step == kPrefetched) {
             const auto from = static_cast<std::size_t>(held->fetched_for - stats_.steps);
@@ -538,14 +540,19 @@ bool Pe::hits_leave_room() const {
   return true;
 }
 
-// Whether a word of the current tile leaves L1 before queued step `before` begins: some earlier
-// queued step does not name it.
-bool Pe::dropped_before(const WordKey& key, std::size_t before) const {
-  for (std::size_t j = 0; j < before; ++j) {
-    const std::span<const std::int64_t> words = queued(j, key.tensor);
-    if (!std::binary_search(words.begin(), words.end(), key.index)) return true;
+// The prefetch cursor leaves queued step j: the reserve (pass_step) and, while the pass is not
+// doomed, the running intersection of the current tile with the steps passed (kept_).
+void Pe::leave_step(std::size_t j) {
+  pass_step(j);
+  if (prefetch_doomed_) return;
+  for (Tensor t : {Tensor::Input, Tensor::Weight}) {
+    std::vector<std::int64_t>& kept = kept_[t];
+    const std::span<const std::int64_t> words = queued(j, t);
+    // A stationary tensor names the same list step after step: nothing leaves the intersection.
+    if (kept.size() == words.size() && std::equal(words.begin(), words.end(), kept.begin()))
+      continue;
+    intersect_into(kept, words);
   }
-  return false;
 }
 
 void Pe::evaluate(std::int64_t /*cycle*/) {

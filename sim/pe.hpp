@@ -107,7 +107,7 @@ class Pe {
   void skip_known_prefix();
   void find_evicted_hits(std::size_t known);
   bool scan_known_for_doomed(std::size_t known);
-  bool dropped_before(const WordKey& key, std::size_t before) const;
+  void leave_step(std::size_t j);
   bool dropped_between(const WordKey& key, std::size_t from, std::size_t to) const;
   std::int64_t free_words() const;
   bool current_complete() const;
@@ -207,7 +207,10 @@ class Pe {
     std::int64_t index;
   };
   std::vector<PrefetchHit> hits_;              // scratch of skip_known_prefix
-  PerTensor<std::vector<std::int64_t>> kept_;  // scratch
+  // The current tile's inputs and weights that every queued step the prefetch pass went through
+  // names (ascending; kept while the pass is not doomed): a current-tile word met later that is
+  // not in it is dropped in between and asked for again.
+  PerTensor<std::vector<std::int64_t>> kept_;
   std::size_t prefetch_tensor_ = 0;
   std::size_t prefetch_index_ = 0;
   // The reserve (sim/DESIGN.md, "Pe"): words fetched ahead stay until their step begins, so a
