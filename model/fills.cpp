@@ -44,7 +44,7 @@ Tile TileShape::coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor 
 }
 
 Interval TileShape::coordinate(const LayerGeometry& g, const UnitChunks& u, Tensor t,
-                              std::size_t i) {
+                               std::size_t i) {
   // Coordinates that are plain chunks (TileShape::coordinates' order); the rest are derived.
   static constexpr std::array<Dim, 4> kInput{Dim::N, Dim::C, Dim::Y, Dim::X};
   static constexpr std::array<Dim, 4> kWeight{Dim::K, Dim::C, Dim::R, Dim::S};

@@ -29,7 +29,7 @@ Router::Router(std::uint32_t node, bool is_l2, std::vector<std::uint32_t> in_lin
   stall_stamp_.assign(ports, -1);
 }
 
-void Router::pop(std::size_t input, RouterContext& ctx) {
+[[gnu::always_inline]] inline void Router::pop(std::size_t input, RouterContext& ctx) {
   if (input < in_links_.size()) {
     const std::uint32_t l = in_links_[input];
     if ((*ctx.links)[l].pop()) ctx.dirty_links->push_back(l);
@@ -43,7 +43,8 @@ void Router::pop(std::size_t input, RouterContext& ctx) {
   inputs_[input].primed = false;
 }
 
-void Router::add_load(RouterContext& ctx, std::uint32_t node, std::int64_t words) {
+[[gnu::always_inline]] inline void Router::add_load(RouterContext& ctx, std::uint32_t node,
+                                                    std::int64_t words) {
   (*ctx.load)[node] += words;
   ctx.words_held += words;
 }
@@ -118,7 +119,7 @@ void Router::absorb(std::size_t input, RouterContext& ctx) {
   pop(input, ctx);
 }
 
-bool Router::port_open(std::uint32_t port, RouterContext& ctx) {
+[[gnu::always_inline]] inline bool Router::port_open(std::uint32_t port, RouterContext& ctx) {
   if (open_round_[port] == round_) return open_[port] != 0;
   open_round_[port] = round_;
   bool ok;
@@ -180,7 +181,8 @@ bool Router::single_bidder_round(std::size_t input, RouterContext& ctx) {
   return sent;
 }
 
-void Router::grant(std::size_t input, std::size_t copy, RouterContext& ctx) {
+[[gnu::always_inline]] inline void Router::grant(std::size_t input, std::size_t copy,
+                                                 RouterContext& ctx) {
   Input& in = inputs_[input];
   const std::uint32_t port = in.copies[copy].port;
   Flit f = head(input, ctx);

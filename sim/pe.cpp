@@ -362,17 +362,35 @@ void Pe::prefetch() {
       const Tensor t = kAllTensors[prefetch_tensor_];
       if (t == Tensor::Output) continue;
       const std::span<const std::int64_t> words = queued(prefetch_step_, t);
+      // The current tile's words are all held (entries stay until the next step begins): found
+      // by merging with its list, sorted like `words`, instead of an L1 lookup each.
+      const std::vector<std::int64_t>& tile = current_.tile.words[t];
+      const std::vector<std::int64_t>& kept = kept_[t];
+      std::size_t in_tile = 0, in_kept = 0;
+      if (prefetch_index_ < words.size()) {
+        const std::int64_t from = words[prefetch_index_];
+        in_tile = static_cast<std::size_t>(std::lower_bound(tile.begin(), tile.end(), from) -
+                                           tile.begin());
+        in_kept = static_cast<std::size_t>(std::lower_bound(kept.begin(), kept.end(), from) -
+                                           kept.begin());
+      }
       for (; prefetch_index_ < words.size(); ++prefetch_index_) {
         const WordKey key{t, words[prefetch_index_]};
+        while (in_tile < tile.size() && tile[in_tile] < key.index) ++in_tile;
+        if (in_tile < tile.size() && tile[in_tile] == key.index) {
+          // A held word stays only while consecutive steps name it: a current-tile word that a
+          // step the pass went through does not name (not in kept_) leaves L1 first and is asked
+          // for again then.
+          if (!prefetch_doomed_) {
+            while (in_kept < kept.size() && kept[in_kept] < key.index) ++in_kept;
+            if (in_kept == kept.size() || kept[in_kept] != key.index) prefetch_doomed_ = true;
+          }
+          continue;
+        }
         const std::uint64_t packed = pack_key(key);
         if (const Entry* held = find_entry(packed); held != nullptr) {
-          // A held word stays only while consecutive steps name it: one fetched ahead for an
-          // earlier queued step, or the current step's, that a step in between does not name
-          // leaves L1 first and is asked for again then.
-          // A current-tile word: dropped before this step unless every step passed names it.
-          if (!prefetch_doomed_ && held->step == step_serial_ &&
-              !std::binary_search(kept_[t].begin(), kept_[t].end(), key.index))
-            prefetch_doomed_ = true;
+          // Likewise a word fetched ahead for an earlier queued step that a step in between
+          // does not name.
           if (!prefetch_doomed_ && held->step == kPrefetched) {
             const auto from = static_cast<std::size_t>(held->fetched_for - stats_.steps);
             if (from < prefetch_step_ && dropped_between(key, from + 1, prefetch_step_))

@@ -206,7 +206,7 @@ class Pe {
     Tensor tensor;
     std::int64_t index;
   };
-  std::vector<PrefetchHit> hits_;              // scratch of skip_known_prefix
+  std::vector<PrefetchHit> hits_;  // scratch of skip_known_prefix
   // The current tile's inputs and weights that every queued step the prefetch pass went through
   // names (ascending; kept while the pass is not doomed): a current-tile word met later that is
   // not in it is dropped in between and asked for again.
