@@ -39,6 +39,9 @@ SimulateCommand::SimulateCommand(CLI::App& app) {
       ->capture_default_str();
   command_->add_flag("--unbounded-buffers", unbounded_buffers_,
                      "Do not refuse working sets larger than L1 or L2; report the words used");
+  command_->add_flag("--cycle-exact", cycle_exact_,
+                     "Evaluate every PE in every cycle instead of letting PEs whose cycle changed "
+                     "nothing sleep until their inputs change (same record, slower)");
   command_
       ->add_option("--watchdog-cycles", watchdog_cycles_,
                    "Stop a run (exit 1) after this many cycles without progress")
@@ -71,6 +74,7 @@ int SimulateCommand::run(std::ostream& out, std::ostream& err) const {
   options.capacity =
       unbounded_buffers_ ? sim::BufferCapacity::Unbounded : sim::BufferCapacity::Enforced;
   options.watchdog_cycles = watchdog_cycles_;
+  options.cycle_exact = cycle_exact_;
 
   // Tracing: the files stay open over all jobs; each simulation is one run in them.
   std::unique_ptr<std::ofstream> trace_file, vcd_file;

@@ -30,9 +30,9 @@ Engine::Engine(const Layer& layer, const ResolvedMapping& mapping, const Hardwar
       tensors_(make_tensors(layer, options.seed)),
       dram_(hw),
       l2_(hw, options.capacity),
-      distribution_(NocTopology::build(hw.noc.distribution.topology, hw.pe.count,
-                                       hw.noc.distribution.fat),
-                    hw.noc.distribution, Direction::Distribution),
+      distribution_(
+          NocTopology::build(hw.noc.distribution.topology, hw.pe.count, hw.noc.distribution.fat),
+          hw.noc.distribution, Direction::Distribution),
       reduction_(NocTopology::build(hw.noc.reduction.topology, hw.pe.count, hw.noc.reduction.fat),
                  hw.noc.reduction, Direction::Reduction),
       pes_(make_pes(hw, options.capacity)) {
@@ -40,8 +40,8 @@ Engine::Engine(const Layer& layer, const ResolvedMapping& mapping, const Hardwar
   copts.capacity = options.capacity;
   copts.lookahead_steps = options.lookahead_steps;
   controller_ = std::make_unique<Controller>(
-      layer, mapping, hw, tensors_,
-      Controller::Cores{dram_, l2_, distribution_, reduction_, pes_}, copts);
+      layer, mapping, hw, tensors_, Controller::Cores{dram_, l2_, distribution_, reduction_, pes_},
+      copts);
   set_observer(options.observer);
 }
 
@@ -49,7 +49,18 @@ Engine::~Engine() = default;
 
 void Engine::set_observer(CycleObserver* observer) {
   observer_ = observer;
+  set_skip_quiet_cycles();
   if (observer_) observer_->start(*this);
+}
+
+// Observers that sample the PEs' cycle counters every cycle see every PE evaluated.
+void Engine::set_skip_quiet_cycles() {
+  const bool skip =
+      !options_.cycle_exact && (observer_ == nullptr || !observer_->samples_pe_cycles());
+  for (Pe& pe : pes_) {
+    pe.settle(cycle_);
+    pe.set_skip_quiet_cycles(skip);
+  }
 }
 
 void Engine::finish_observer(bool completed) {
@@ -68,12 +79,14 @@ void Engine::cycle() {
   l2_.evaluate(cycle_);
   distribution_.evaluate(cycle_);
   reduction_.evaluate(cycle_);
-  for (Pe& pe : pes_) pe.evaluate(cycle_);
+  for (Pe& pe : pes_)
+    if (!pe.asleep()) pe.evaluate(cycle_);
   dram_.commit();
   l2_.commit();
   distribution_.commit();
   reduction_.commit();
-  for (Pe& pe : pes_) pe.commit();
+  for (Pe& pe : pes_)
+    if (!pe.asleep()) pe.commit();
   if (observer_) observer_->on_cycle(*this, cycle_);
 
   // The watchdog: a cycle makes progress when the controller moved something (a delivery, an
@@ -88,6 +101,7 @@ void Engine::cycle() {
   if (moved) {
     last_progress_cycle_ = cycle_;
   } else if (cycle_ - last_progress_cycle_ >= options_.watchdog_cycles) {
+    for (Pe& pe : pes_) pe.settle(cycle_ + 1);  // this cycle was evaluated
     if (observer_) finish_observer(false);
     throw SimulationStalled(fmt::format("watchdog: no progress for {} cycles (cycle {}): {}",
                                         cycle_ - last_progress_cycle_, cycle_,
@@ -100,7 +114,7 @@ EngineCounts Engine::counts() const {
   EngineCounts c;
   c.cycles = cycle_;
   for (const Pe& pe : pes_) {
-    const PeStats& s = pe.stats();
+    const PeStats s = pe.stats_through(cycle_);  // with the cycles it slept
     c.macs += s.macs;
     add(c.l1, s.l1);
     c.pe_totals.macs += s.macs;

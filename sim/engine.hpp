@@ -37,6 +37,9 @@ class CycleObserver {
   // `completed`: false when the watchdog stopped the run. Every evaluated cycle has been seen by
   // on_cycle() (engine.cycles() leaves out the cycle the watchdog fired in).
   virtual void finish(const Engine& engine, bool completed) = 0;
+  // Whether on_cycle() reads per-cycle PE state beyond MAC counts (the PE cycle counters, as the
+  // trace writers do): then the engine evaluates every PE in every cycle (SimOptions::cycle_exact).
+  virtual bool samples_pe_cycles() const { return true; }
 };
 
 struct SimOptions {
@@ -45,6 +48,10 @@ struct SimOptions {
   // Cycles without any block making progress before the run is stopped as stuck.
   std::int64_t watchdog_cycles = 100000;
   std::int64_t lookahead_steps = 16;
+  // Evaluate every PE in every cycle (`--cycle-exact`). Otherwise a PE whose cycle changed
+  // nothing sleeps until its inputs change (Pe::set_skip_quiet_cycles); records are identical
+  // either way (tested), only faster. Tracing (an observer) evaluates every cycle too.
+  bool cycle_exact = false;
   // Not owned; attached to the engine at construction (Engine::set_observer). With none, the
   // engine pays one null-pointer check per cycle.
   CycleObserver* observer = nullptr;
@@ -99,6 +106,7 @@ class Engine {
 
  private:
   void finish_observer(bool completed);
+  void set_skip_quiet_cycles();
 
   const Hardware& hw_;
   SimOptions options_;

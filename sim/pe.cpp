@@ -121,6 +121,7 @@ void Pe::push_step(PeStep step) {
   }
   queued_lists_.push_back(q);
   steps_.push_back(std::move(step));
+  wake();
 }
 
 void Pe::take_spent_steps(std::vector<PeStep>& into) {
@@ -130,10 +131,12 @@ void Pe::take_spent_steps(std::vector<PeStep>& into) {
 
 void Pe::deliver(const Word& word) {
   inbox_words_.push_back(word);
+  wake();
 }
 
 void Pe::add_drain_credits(std::int64_t words) {
   if (words < 0) throw std::logic_error("negative drain credits");
+  wake();
   drain_credits_ = std::min(kNoLimit, drain_credits_ + std::min(words, kNoLimit));
 }
 
@@ -573,7 +576,30 @@ void Pe::leave_step(std::size_t j) {
   }
 }
 
-void Pe::evaluate(std::int64_t /*cycle*/) {
+Pe::Progress Pe::progress() const {
+  return {step_serial_,    steps_completed_, waiting_words_, current_missing_, scanned_through_,
+          prefetch_room_,  prefetch_prefix_, next_mac_,      prefetch_step_,   prefetch_tensor_,
+          prefetch_index_, known_prefix_,    has_current_,   prefetch_doomed_, prefetch_blocked_};
+}
+
+PeStats Pe::stats_through(std::int64_t cycle) const {
+  PeStats s = stats_;
+  if (slept_ && cycle > asleep_from_) count_cycles(s, last_kind_, cycle - asleep_from_);
+  return s;
+}
+
+void Pe::settle(std::int64_t cycle) {
+  if (!slept_ || cycle <= asleep_from_) return;
+  count_cycles(stats_, last_kind_, cycle - asleep_from_);
+  asleep_from_ = cycle;
+}
+
+void Pe::evaluate(std::int64_t cycle) {
+  if (slept_) {  // woken: the cycles slept were like the last one evaluated
+    settle(cycle);
+    slept_ = false;
+  }
+  evaluated_cycle_ = cycle;
   next_requests_.clear();
   next_request_steps_.clear();
   next_drained_.clear();
@@ -589,6 +615,7 @@ void Pe::evaluate(std::int64_t /*cycle*/) {
     if (has_current_ && e->step == step_serial_) --current_missing_;
   }
   inbox_words_.clear();
+  const Progress before = progress();  // after storing the words that arrived
 
   if (current_complete()) finish_step();
   while (!has_current_ && !steps_.empty()) {
@@ -608,7 +635,11 @@ void Pe::evaluate(std::int64_t /*cycle*/) {
 
   const std::int64_t done_macs = has_current_ ? compute() : 0;
   stats_.macs += done_macs;
-  count_cycle(done_macs);
+  last_kind_ = count_cycle(done_macs);
+  // Quiet: the rest of this evaluation (after the words that arrived were stored) changed
+  // nothing, so the next would do the same, and every later one until an input changes.
+  quiet_ = skip_quiet_ && done_macs == 0 && next_requests_.empty() && next_drained_.empty() &&
+           progress() == before;
 }
 
 // Up to macs_per_cycle MACs of the current step, in order, stopping at the first whose operands
@@ -648,22 +679,37 @@ std::int64_t Pe::compute() {
   return n;
 }
 
-void Pe::count_cycle(std::int64_t done_macs) {
+Pe::CycleKind Pe::count_cycle(std::int64_t done_macs) {
+  CycleKind kind = CycleKind::Idle;
   if (done_macs > 0) {
-    ++stats_.busy_cycles;
-    return;
-  }
-  const bool work = (has_current_ && !current_complete()) || !steps_.empty();
-  const bool drain_blocked = !drain_.empty();  // credits ran out this cycle
-  if (work) {
-    if (waiting_words_ > 0 && drain_blocked)
-      ++stats_.output_backpressure_cycles;
-    else
-      ++stats_.waiting_for_input_cycles;
-  } else if (drain_blocked) {
-    ++stats_.output_backpressure_cycles;
+    kind = CycleKind::Busy;
   } else {
-    ++stats_.idle_cycles;
+    const bool work = (has_current_ && !current_complete()) || !steps_.empty();
+    const bool drain_blocked = !drain_.empty();  // credits ran out this cycle
+    if (work)
+      kind = waiting_words_ > 0 && drain_blocked ? CycleKind::OutputBackpressure
+                                                 : CycleKind::WaitingForInput;
+    else if (drain_blocked)
+      kind = CycleKind::OutputBackpressure;
+  }
+  count_cycles(stats_, kind, 1);
+  return kind;
+}
+
+void Pe::count_cycles(PeStats& stats, CycleKind kind, std::int64_t cycles) {
+  switch (kind) {
+    case CycleKind::Busy:
+      stats.busy_cycles += cycles;
+      return;
+    case CycleKind::WaitingForInput:
+      stats.waiting_for_input_cycles += cycles;
+      return;
+    case CycleKind::OutputBackpressure:
+      stats.output_backpressure_cycles += cycles;
+      return;
+    case CycleKind::Idle:
+      stats.idle_cycles += cycles;
+      return;
   }
 }
 
@@ -671,6 +717,10 @@ void Pe::commit() {
   requests_.swap(next_requests_);
   request_steps_.swap(next_request_steps_);
   drained_.swap(next_drained_);
+  if (quiet_) {  // published nothing: asleep from the next cycle on
+    asleep_ = slept_ = true;
+    asleep_from_ = evaluated_cycle_ + 1;
+  }
 }
 
 }  // namespace metronome::sim

@@ -71,6 +71,25 @@ class Pe {
   void evaluate(std::int64_t cycle);
   void commit();
 
+  // --- quiet cycles (sim/DESIGN.md, "Quiet PEs") ---
+  // With skipping on, a PE whose evaluation changed nothing (no word arrived, no MAC, no request,
+  // no partial sum sent, no step begun or finished, the prefetch pass unmoved) falls asleep at
+  // its commit: it would do exactly the same in every later cycle until deliver(), push_step() or
+  // add_drain_credits() changes its inputs, and those wake it. An engine evaluates and commits
+  // only PEs that are not asleep; the cycles a PE slept are counted, in the category of its last
+  // evaluated cycle, when it is next evaluated or at settle().
+  // Off wakes the PE (it is evaluated every cycle from then on).
+  void set_skip_quiet_cycles(bool on) {
+    skip_quiet_ = on;
+    if (!on) wake();
+  }
+  bool asleep() const { return asleep_; }
+  // Counts the cycles slept before `cycle` (the first cycle not yet evaluated) into stats(); the
+  // PE sleeps on.
+  void settle(std::int64_t cycle);
+  // stats() with the cycles slept before `cycle` counted.
+  PeStats stats_through(std::int64_t cycle) const;
+
   // Published by the last commit(): words requested and partial sums sent in that cycle.
   std::span<const WordKey> requests() const { return requests_; }
   // Parallel to requests(): the step each word is for, numbered from 0 in the order the steps
@@ -112,7 +131,18 @@ class Pe {
   std::int64_t free_words() const;
   bool current_complete() const;
   std::int64_t compute();
-  void count_cycle(std::int64_t macs_done);
+  enum class CycleKind : std::uint8_t { Busy, WaitingForInput, OutputBackpressure, Idle };
+  CycleKind count_cycle(std::int64_t macs_done);
+  static void count_cycles(PeStats& stats, CycleKind kind, std::int64_t cycles);
+  // What evaluate() may change, compared before and after to tell a quiet cycle.
+  struct Progress {
+    std::uint64_t step_serial;
+    std::int64_t steps_completed, waiting_words, current_missing, scanned_through, room, prefix;
+    std::size_t next_mac, prefetch_step, prefetch_tensor, prefetch_index, known_prefix;
+    bool has_current, doomed, blocked;
+    bool operator==(const Progress&) const = default;
+  };
+  Progress progress() const;
 
   std::int64_t id_;
   std::int64_t capacity_words_;
@@ -230,6 +260,15 @@ class Pe {
   std::int64_t scanned_through_ = -1;
   std::vector<Word> next_drained_, drained_;
   PeStats stats_;
+
+  bool skip_quiet_ = false;
+  bool quiet_ = false;   // the last evaluate() changed nothing
+  bool asleep_ = false;  // not evaluated until woken
+  bool slept_ = false;   // cycles from asleep_from_ on are not counted yet
+  std::int64_t evaluated_cycle_ = 0;
+  std::int64_t asleep_from_ = 0;
+  CycleKind last_kind_ = CycleKind::Idle;
+  void wake() { asleep_ = false; }
 };
 
 }  // namespace metronome::sim

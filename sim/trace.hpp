@@ -233,6 +233,11 @@ class ObserverFanout : public CycleObserver {
   void finish(const Engine& engine, bool completed) override {
     for (CycleObserver* o : observers_) o->finish(engine, completed);
   }
+  bool samples_pe_cycles() const override {
+    for (const CycleObserver* o : observers_)
+      if (o->samples_pe_cycles()) return true;
+    return false;
+  }
 
  private:
   std::vector<CycleObserver*> observers_;

@@ -32,11 +32,28 @@ nlohmann::json run_json(const std::vector<std::string>& args, int expected_statu
   return nlohmann::json::parse(read_file(json_path));
 }
 
-// Every record: simulated, functional check passed, MACs equal to the model's count.
+void erase_wall_clock(nlohmann::json& record) {
+  record.erase("wall_seconds");
+  record.erase("sim_cycles_per_second");
+}
+
+// Every record: simulated, functional check passed, MACs equal to the model's count; and the
+// same record with --cycle-exact (every PE evaluated in every cycle), wall-clock fields aside.
+// The six machines cover the five topologies.
 void expect_small_layers_run(const std::string& hardware) {
   const std::string workload = source_path("configs/networks/small.m");
   const nlohmann::json sim =
       run_json({"simulate", workload, "--dataflow", "all", "--hw", hardware});
+  nlohmann::json exact =
+      run_json({"simulate", workload, "--dataflow", "all", "--hw", hardware, "--cycle-exact"});
+  ASSERT_EQ(exact.size(), sim.size());
+  for (std::size_t i = 0; i < sim.size(); ++i) {
+    nlohmann::json skipping = sim[i];
+    erase_wall_clock(skipping);
+    erase_wall_clock(exact[i]);
+    EXPECT_EQ(skipping, exact[i]) << "--cycle-exact changed " << skipping["layer"] << " x "
+                                  << skipping["dataflow"] << " on " << hardware;
+  }
   const nlohmann::json model = run_json({"model", workload, "--dataflow", "all", "--hw", hardware});
   ASSERT_EQ(sim.size(), model.size());
   ASSERT_GE(sim.size(), 25u);
@@ -220,10 +237,7 @@ TEST(SimulateCli, RerunsGiveIdenticalRecords) {
   nlohmann::json b = run_json(args);
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
-    for (nlohmann::json* r : {&a[i], &b[i]}) {
-      r->erase("wall_seconds");
-      r->erase("sim_cycles_per_second");
-    }
+    for (nlohmann::json* r : {&a[i], &b[i]}) erase_wall_clock(*r);
     EXPECT_EQ(a[i], b[i]) << a[i]["layer"];
   }
 }
@@ -239,10 +253,7 @@ TEST(SimulateCli, SystemCAndThePlainLoopGiveIdenticalRecords) {
     nlohmann::json alone = run_json({"simulate", workload, "--dataflow", "kcp_ws", "--hw",
                                      "edge-256", "--layer", together[i]["layer"]});
     ASSERT_EQ(alone.size(), 1u);
-    for (nlohmann::json* r : {&together[i], &alone[0]}) {
-      r->erase("wall_seconds");
-      r->erase("sim_cycles_per_second");
-    }
+    for (nlohmann::json* r : {&together[i], &alone[0]}) erase_wall_clock(*r);
     EXPECT_EQ(together[i], alone[0]) << together[i]["layer"];
   }
 }

@@ -39,6 +39,7 @@ struct PeBench {
   std::deque<std::pair<std::int64_t, Word>> in_flight;
   std::vector<Word> drained;
   std::vector<std::int64_t> requests_at;  // per cycle: words requested
+  std::int64_t evaluations = 0;
 
   explicit PeBench(const Hardware& hw, BufferCapacity cap = BufferCapacity::Enforced)
       : pe(hw, 0, cap) {}
@@ -50,8 +51,11 @@ struct PeBench {
         in_flight.pop_front();
       }
       if (const std::int64_t c = credits(cycle); c > 0) pe.add_drain_credits(c);
-      pe.evaluate(cycle);
-      pe.commit();
+      if (!pe.asleep()) {  // as the engine: a sleeping PE is neither evaluated nor committed
+        pe.evaluate(cycle);
+        pe.commit();
+        ++evaluations;
+      }
       for (const WordKey& k : pe.requests()) in_flight.push_back({cycle + latency, {k, value(k)}});
       requests_at.push_back(static_cast<std::int64_t>(pe.requests().size()));
       drained.insert(drained.end(), pe.drained().begin(), pe.drained().end());
@@ -386,6 +390,73 @@ TEST(Pe, AnyL1ThatHoldsTheLargestTileFinishes) {
     EXPECT_EQ(b.drained, expected) << "trial " << trial;
     EXPECT_LE(b.pe.stats().peak_words, b.pe.capacity_words());
   }
+}
+
+// A PE whose cycle changed nothing sleeps until a delivery, a step or drain credits wake it
+// (sim/DESIGN.md, "Quiet PEs"): over random steps, latencies and credit rates it publishes the
+// same requests and partial sums in the same cycles as a PE evaluated in every cycle, and ends
+// with the same counters, the cycles it slept counted like the one before.
+TEST(Pe, SleepingThroughQuietCyclesChangesNothing) {
+  std::mt19937_64 rng(77);
+  const auto subset = [&](std::int64_t n, std::int64_t offset) {
+    std::vector<std::int64_t> v;
+    const std::uint64_t bits = rng();
+    for (std::int64_t i = 0; i < n; ++i)
+      if ((bits >> i) & 1u) v.push_back(offset + i);
+    if (v.empty()) v.push_back(offset);
+    return v;
+  };
+  std::int64_t slept = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<PeStep> steps;
+    std::int64_t largest = 0;
+    for (int k = 0; k < 3 + trial % 7; ++k) {
+      PeStep s;
+      s.tile.words[Tensor::Input] = subset(6, static_cast<std::int64_t>(rng() % 3) * 3);
+      s.tile.words[Tensor::Weight] = subset(5, 0);
+      s.tile.words[Tensor::Output] = subset(4, static_cast<std::int64_t>(rng() % 3) * 2);
+      const auto& w = s.tile.words;
+      for (std::size_t m = 0; m < 1 + rng() % 6; ++m)
+        s.macs.push_back({static_cast<std::uint32_t>(rng() % w[Tensor::Input].size()),
+                          static_cast<std::uint32_t>(rng() % w[Tensor::Weight].size()),
+                          static_cast<std::uint32_t>(rng() % w[Tensor::Output].size())});
+      largest = std::max(largest, s.tile.size());
+      steps.push_back(std::move(s));
+    }
+    const Hardware hw = pe_hw(1 + trial % 3, largest + trial % 5);
+    PeBench every(hw), skipping(hw);
+    skipping.pe.set_skip_quiet_cycles(true);
+    const std::int64_t period = 2 + trial % 9;  // credits come in bursts, so drains wait
+    for (PeBench* b : {&every, &skipping}) {
+      b->latency = 1 + trial % 13;
+      b->credits = [period](std::int64_t c) { return c % period == 0 ? 2 : 0; };
+      for (const PeStep& s : steps) b->pe.push_step(s);
+      b->pe.push_flush();
+    }
+    every.run_until_done(5000);
+    skipping.run(every.cycle);
+    ASSERT_TRUE(skipping.pe.done()) << "trial " << trial;
+    EXPECT_EQ(skipping.requests_at, every.requests_at) << "trial " << trial;
+    EXPECT_EQ(skipping.drained, every.drained) << "trial " << trial;
+    const PeStats a = every.pe.stats_through(every.cycle);
+    const PeStats b = skipping.pe.stats_through(skipping.cycle);
+    EXPECT_EQ(b.busy_cycles, a.busy_cycles) << "trial " << trial;
+    EXPECT_EQ(b.waiting_for_input_cycles, a.waiting_for_input_cycles) << "trial " << trial;
+    EXPECT_EQ(b.output_backpressure_cycles, a.output_backpressure_cycles) << "trial " << trial;
+    EXPECT_EQ(b.idle_cycles, a.idle_cycles) << "trial " << trial;
+    EXPECT_EQ(b.macs, a.macs);
+    EXPECT_EQ(b.steps, a.steps);
+    EXPECT_EQ(b.peak_words, a.peak_words);
+    EXPECT_EQ(b.requested_words, a.requested_words);
+    EXPECT_EQ(b.drained_words, a.drained_words);
+    for (Tensor t : kAllTensors) {
+      EXPECT_EQ(b.l1.tensor[t].reads, a.l1.tensor[t].reads);
+      EXPECT_EQ(b.l1.tensor[t].writes, a.l1.tensor[t].writes);
+    }
+    EXPECT_EQ(every.evaluations, every.cycle);
+    slept += skipping.cycle - skipping.evaluations;
+  }
+  EXPECT_GT(slept, 1000) << "the PEs hardly ever slept: the test would not see a miscount";
 }
 
 // Reuse is found, not assumed: over random step sequences the words the PE requests equal the
