@@ -74,11 +74,11 @@ class Pe {
   // --- quiet cycles (sim/DESIGN.md, "Quiet PEs") ---
   // With skipping on, a PE whose evaluation changed nothing once the words that arrived were
   // stored (no MAC, no request, no partial sum sent, no step begun or finished, the prefetch pass
-  // unmoved) falls asleep at its commit: it would do exactly the same in every later cycle until deliver(), push_step() or
-  // add_drain_credits() changes its inputs, and those wake it. An engine evaluates and commits
-  // only PEs that are not asleep; the cycles a PE slept are counted, in the category of its last
-  // evaluated cycle, when it is next evaluated or at settle().
-  // Off wakes the PE (it is evaluated every cycle from then on).
+  // unmoved) falls asleep at its commit: it would do exactly the same in every later cycle until
+  // deliver(), push_step() or add_drain_credits() changes its inputs, and those wake it. An engine
+  // evaluates and commits only PEs that are not asleep; the cycles a PE slept are counted, in the
+  // category of its last evaluated cycle, when it is next evaluated or at settle(). Off wakes the
+  // PE (it is evaluated every cycle from then on).
   void set_skip_quiet_cycles(bool on) {
     skip_quiet_ = on;
     if (!on) wake();
