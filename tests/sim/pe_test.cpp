@@ -320,15 +320,20 @@ TEST(Pe, PrefetchLeavesRoomForTheNextStepsPartialSums) {
 // No tight L1 stalls a PE for good: random steps (shapes, overlaps, MACs per cycle), random
 // latency and scarce drain credits, and an L1 of the largest tile plus 0 to 3 words. Every run
 // ends with every partial sum drained once and exact.
+// A random non-empty ascending subset of [offset, offset + n), n <= 64.
+std::vector<std::int64_t> random_subset(std::mt19937_64& rng, std::int64_t n, std::int64_t offset) {
+  std::vector<std::int64_t> v;
+  const std::uint64_t bits = rng();
+  for (std::int64_t i = 0; i < n; ++i)
+    if ((bits >> i) & 1u) v.push_back(offset + i);
+  if (v.empty()) v.push_back(offset + static_cast<std::int64_t>(rng() % n));
+  return v;
+}
+
 TEST(Pe, AnyL1ThatHoldsTheLargestTileFinishes) {
   std::mt19937_64 rng(2026);
   const auto subset = [&](std::int64_t n, std::int64_t offset) {
-    std::vector<std::int64_t> v;
-    const std::uint64_t bits = rng();
-    for (std::int64_t i = 0; i < n; ++i)
-      if ((bits >> i) & 1u) v.push_back(offset + i);
-    if (v.empty()) v.push_back(offset + static_cast<std::int64_t>(rng() % n));
-    return v;
+    return random_subset(rng, n, offset);
   };
   for (int trial = 0; trial < 300; ++trial) {
     std::vector<PeStep> steps;
@@ -399,12 +404,7 @@ TEST(Pe, AnyL1ThatHoldsTheLargestTileFinishes) {
 TEST(Pe, SleepingThroughQuietCyclesChangesNothing) {
   std::mt19937_64 rng(77);
   const auto subset = [&](std::int64_t n, std::int64_t offset) {
-    std::vector<std::int64_t> v;
-    const std::uint64_t bits = rng();
-    for (std::int64_t i = 0; i < n; ++i)
-      if ((bits >> i) & 1u) v.push_back(offset + i);
-    if (v.empty()) v.push_back(offset);
-    return v;
+    return random_subset(rng, n, offset);
   };
   std::int64_t slept = 0;
   for (int trial = 0; trial < 200; ++trial) {
