@@ -615,7 +615,8 @@ void Pe::evaluate(std::int64_t cycle) {
     if (has_current_ && e->step == step_serial_) --current_missing_;
   }
   inbox_words_.clear();
-  const Progress before = progress();  // after storing the words that arrived
+  // After storing the words that arrived; only needed to tell a quiet cycle.
+  const Progress before = skip_quiet_ ? progress() : Progress{};
 
   if (current_complete()) finish_step();
   while (!has_current_ && !steps_.empty()) {
