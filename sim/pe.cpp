@@ -490,10 +490,8 @@ bool Pe::scan_known_for_doomed(std::size_t known) {
   constexpr std::array<Tensor, 2> kFetched{Tensor::Input, Tensor::Weight};
   bool doomed = false;
   PerTensor<std::uint64_t> tile_sig{};
-  for (Tensor t : kFetched) {
-    kept_[t] = current_.tile.words[t];
-    tile_sig[t] = signature(current_.tile.words[t]);
-  }
+  // kept_ holds the current tile already (begin_step; this runs only at the pass's start).
+  for (Tensor t : kFetched) tile_sig[t] = signature(current_.tile.words[t]);
   for (std::size_t j = 0; j < known && !doomed; ++j) {
     scanned_through_ = std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(j) - 1);
     for (Tensor t : kFetched) {
