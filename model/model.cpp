@@ -88,27 +88,28 @@ std::int64_t count_distinct(const std::vector<std::array<std::int64_t, 8>>& held
 std::vector<PerTensor<std::int64_t>> sharing_factors(const LayerGeometry& geometry,
                                                      const std::vector<LevelPlan>& plans) {
   std::vector<PerTensor<std::int64_t>> by_depth;
+  by_depth.reserve(plans.size());
   PerTensor<std::int64_t> factor;
   for (Tensor t : kAllTensors) factor[t] = 1;
+  // Scratch kept per thread: evaluations run this once each, for up to 256 units.
+  thread_local std::vector<UnitChunks> first;
+  thread_local std::vector<std::array<std::int64_t, 8>> held;  // tile bounds of units with a tile
   UnitChunks entry = geometry.whole_layer();
   for (std::size_t l = 0; l < plans.size(); ++l) {
-    std::vector<UnitChunks> first;
-    walk_level(geometry, plans[l], entry, kAllDimsMask, [&](const std::vector<UnitChunks>& units) {
-      first = units;
-      return false;
-    });
+    first_level_iteration(geometry, plans[l], entry, first);
     if (plans[l].first_spatial >= 0 && first.size() > 1) {
       for (Tensor t : kAllTensors) {
-        std::vector<std::array<std::int64_t, 8>> held;  // tile bounds of every unit with a tile
+        held.clear();
         for (const UnitChunks& u : first) {
           const Tile tile = TileShape::coordinates(geometry, u, t);
-          if (tile.volume() == 0) continue;
           std::array<std::int64_t, 8> bounds{};
+          bool empty = false;
           for (std::size_t i = 0; i < tile.size; ++i) {
+            empty = empty || tile[i].empty();
             bounds[2 * i] = tile[i].lo;
             bounds[2 * i + 1] = tile[i].hi;
           }
-          held.push_back(bounds);
+          if (!empty) held.push_back(bounds);
         }
         const auto holders = static_cast<std::int64_t>(held.size());
         const auto distinct = count_distinct(held);

@@ -342,6 +342,30 @@ bool walk_level(const LayerGeometry& geometry, const LevelPlan& level, const Uni
   return walker.run(entry, weighted);
 }
 
+void first_level_iteration(const LayerGeometry& geometry, const LevelPlan& level,
+                           const UnitChunks& entry, std::vector<UnitChunks>& units) {
+  UnitChunks start = entry;
+  start.rows_from_outputs = start.cols_from_outputs = false;
+  units.assign(1, start);
+  bool spread = false;
+  for (const ResolvedDirective& d : level.directives) {
+    if (d.kind == MapKind::Spatial && !spread) {  // the fold loop at fold 0
+      spread = true;
+      units.assign(static_cast<std::size_t>(level.units), units.front());
+    }
+    // Temporal maps take index 0; SpatialMaps give unit u chunk u of fold 0.
+    for (std::size_t u = 0; u < units.size(); ++u) {
+      UnitChunks& unit = units[u];
+      const std::int64_t index = d.kind == MapKind::Spatial ? static_cast<std::int64_t>(u) : 0;
+      const Interval parent = geometry.parent_interval(unit, d.dim);
+      const std::int64_t n = chunk_count(parent.length(), d.size, d.offset);
+      geometry.assign(unit, d.dim,
+                      index < n ? chunk_at(parent, d.size, d.offset, index) : Interval{});
+    }
+  }
+  for (UnitChunks& u : units) geometry.finish_level(u);
+}
+
 bool walk_level_grouped(const LayerGeometry& geometry, const LevelPlan& level,
                         const UnitChunks& entry, DimMask mask, const WeightedLevelVisitor& visit) {
   LevelWalker walker(geometry, level, mask, true);

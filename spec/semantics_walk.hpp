@@ -225,6 +225,12 @@ using LevelVisitor = std::function<bool(const std::vector<UnitChunks>&)>;
 bool walk_level(const LayerGeometry& geometry, const LevelPlan& level, const UnitChunks& entry,
                 DimMask mask, const LevelVisitor& visit);
 
+// The units' chunks of the level's first iteration (every loop at index 0, fold 0): the first
+// `units` walk_level(geometry, level, entry, kAllDimsMask, ...) visits, written into `units`
+// without walking (no per-directive copies of every unit).
+void first_level_iteration(const LayerGeometry& geometry, const LevelPlan& level,
+                           const UnitChunks& entry, std::vector<UnitChunks>& units);
+
 std::vector<LevelPlan> plan_levels(const ResolvedMapping& mapping);
 
 using WeightedLevelVisitor = std::function<bool(const std::vector<UnitChunks>&, std::int64_t)>;

@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <map>
+#include <random>
 #include <vector>
 
 #include "spec/semantics_walk.hpp"
+#include "tests/unit/test_layers.hpp"
 
 namespace metronome {
 namespace {
@@ -89,6 +91,48 @@ TEST(IndexClasses, MiddleThatChangesIsKeyedOneByOne) {
   };
   KeyedClasses scratch;
   EXPECT_EQ(totals(index_classes_into(scratch, n, 1, key_at), key_at), brute_force(n, key_at));
+}
+
+}  // namespace
+}  // namespace metronome
+
+namespace metronome {
+namespace {
+
+bool same_chunks(const UnitChunks& a, const UnitChunks& b) {
+  for (Dim d : kAllDims)
+    if (!(a.chunk[d] == b.chunk[d])) return false;
+  return a.out_rows == b.out_rows && a.out_cols == b.out_cols && a.row_bound == b.row_bound &&
+         a.col_bound == b.col_bound && a.rows_from_outputs == b.rows_from_outputs &&
+         a.cols_from_outputs == b.cols_from_outputs;
+}
+
+// first_level_iteration must write exactly the units walk_level visits first, level by level
+// (each level entered with unit 0 of the level above), for any mapping, valid or not.
+TEST(FirstLevelIteration, EqualsTheWalksFirstVisit) {
+  std::mt19937_64 rng(20261127);
+  int compared = 0;
+  for (int i = 0; i < 400; ++i) {
+    const auto [layer, m] = testing_layers::random_small_case(rng, i, 9);
+    const LayerGeometry g(layer);
+    const std::vector<LevelPlan> plans = plan_levels(m);
+    UnitChunks entry = g.whole_layer();
+    for (std::size_t l = 0; l < plans.size(); ++l) {
+      std::vector<UnitChunks> walked, direct;
+      walk_level(g, plans[l], entry, kAllDimsMask, [&](const std::vector<UnitChunks>& units) {
+        walked = units;
+        return false;
+      });
+      first_level_iteration(g, plans[l], entry, direct);
+      ASSERT_EQ(walked.size(), direct.size()) << "case " << i << " level " << l;
+      for (std::size_t u = 0; u < walked.size(); ++u)
+        ASSERT_TRUE(same_chunks(walked[u], direct[u])) << "case " << i << " level " << l
+                                                       << " unit " << u;
+      ++compared;
+      entry = walked.front();
+    }
+  }
+  EXPECT_GT(compared, 600);
 }
 
 }  // namespace
