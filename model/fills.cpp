@@ -206,25 +206,13 @@ class FillCounter {
     }
     for (std::size_t u = 0; u < s.new_units.size(); ++u) {
       key.push_back(s.count[u]);  // classes of the fold loop differ in their sizes
-      if (u > 0 && same_chunks(s.old_units[u], s.old_units[0], changed) &&
-          same_chunks(s.new_units[u], s.new_units[0], changed))
+      if (u > 0 && same_chunks_in(s.old_units[u], s.old_units[0], changed) &&
+          same_chunks_in(s.new_units[u], s.new_units[0], changed))
         continue;
       key.push_back(static_cast<std::int64_t>(u));
       append_state_key(key, geometry_, s.new_units[u], s.old_units[u], changed);
       append_state_key(key, geometry_, s.new_units[u], s.new_units[u], changed);
     }
-  }
-
-  static bool same_chunks(const UnitChunks& a, const UnitChunks& b, DimMask mask) {
-    for (Dim d : kAllDims)
-      if ((mask & dim_bit(d)) && !(a.chunk[d] == b.chunk[d])) return false;
-    if ((mask & dim_bit(Dim::Y)) && !(a.out_rows == b.out_rows && a.row_bound == b.row_bound &&
-                                      a.rows_from_outputs == b.rows_from_outputs))
-      return false;
-    if ((mask & dim_bit(Dim::X)) && !(a.out_cols == b.out_cols && a.col_bound == b.col_bound &&
-                                      a.cols_from_outputs == b.cols_from_outputs))
-      return false;
-    return true;
   }
 
   // Scratch states, one per directive position of the flattened nest (a recursion only ever

@@ -167,8 +167,8 @@ class UnionCounter {
   }
 
   void make(std::vector<State>& into, const std::vector<State>& from, const ResolvedDirective& d,
-            bool is_fold, std::int64_t units, std::int64_t old_index,
-            std::int64_t new_index) const {
+            bool is_fold, std::int64_t units, std::int64_t old_index, std::int64_t new_index,
+            bool one_idle_unit) const {
     if (!is_fold) {
       into = from;
       for (State& s : into) {
@@ -177,17 +177,29 @@ class UnionCounter {
       }
       return;
     }
-    into.resize(from.size() * static_cast<std::size_t>(units));
-    std::size_t at = 0;
-    for (const State& s : from)
+    // Appended one by one (a resize would value-initialise every state it adds back after a
+    // shorter list).
+    into.clear();
+    for (const State& s : from) {
+      // Units past the last chunk on both sides hold identical (empty) chunks: with
+      // `one_idle_unit`, one of them stands for all (see drop_repeats).
+      const std::int64_t old_chunks = chunk_count(
+          geometry_.parent_interval(s.old_chunks, d.dim).length(), d.size, d.offset);
+      const std::int64_t new_chunks = chunk_count(
+          geometry_.parent_interval(s.new_chunks, d.dim).length(), d.size, d.offset);
+      bool idle_kept = false;
       for (std::int64_t u = 0; u < units; ++u) {
-        State& e = into[at++];
-        e.old_chunks = s.old_chunks;
-        e.new_chunks = s.new_chunks;
+        const std::int64_t old_at = old_index * units + u, new_at = new_index * units + u;
+        if (old_at >= old_chunks && new_at >= new_chunks) {
+          if (one_idle_unit && idle_kept) continue;
+          idle_kept = true;
+        }
+        State& e = into.emplace_back(s);
         e.unit = u;
-        split(e.old_chunks, d, old_index * units + u);
-        split(e.new_chunks, d, new_index * units + u);
+        split(e.old_chunks, d, old_at);
+        split(e.new_chunks, d, new_at);
       }
+    }
   }
 
   // Every unit's state against unit 0's new chunks: equal keys are translated configurations.
@@ -209,6 +221,30 @@ class UnionCounter {
     for (std::size_t j = position + 1; j < p.directives.size(); ++j)
       if (p.directives[j].kind == MapKind::Spatial) return true;
     return false;
+  }
+
+  // Whether a SpatialMap of the group follows `position` in the level: it tells units apart by
+  // their index, so units with equal chunks must stay separate until then.
+  static bool later_group_spatial(const LevelPlan& p, std::size_t position, DimMask mask) {
+    for (std::size_t j = position + 1; j < p.directives.size(); ++j)
+      if (p.directives[j].kind == MapKind::Spatial &&
+          (mask & dim_bit(base_dim(p.directives[j].dim))))
+        return true;
+    return false;
+  }
+
+  // Units side by side that hold the same chunks in the group's dimensions add nothing to a
+  // union of tiles nor another trip count (both depend on the set of states only), so a run of
+  // equal neighbours (idle units past the layer's edge, units sharing a tile) is kept once.
+  // Only where no later SpatialMap of the group in the level still tells units apart.
+  void drop_repeats(std::vector<State>& states, const LevelPlan& p, std::size_t position,
+                    DimMask mask) const {
+    if (later_group_spatial(p, position, mask)) return;
+    const auto same = [mask](const State& a, const State& b) {
+      return same_chunks_in(a.old_chunks, b.old_chunks, mask) &&
+             same_chunks_in(a.new_chunks, b.new_chunks, mask);
+    };
+    states.erase(std::unique(states.begin(), states.end(), same), states.end());
   }
 
   void directive(Cursor& c, std::size_t l, std::size_t i, Phase phase,
@@ -258,12 +294,14 @@ class UnionCounter {
         split(s.old_chunks, d, c.old_fold * p.units + s.unit);
         split(s.new_chunks, d, c.new_fold * p.units + s.unit);
       }
+      drop_repeats(next, p, i, mask);
       directive(c, l, i + 1, phase, next, weight);
       return;
     }
+    const bool one_idle_unit = is_fold && !later_group_spatial(p, i, mask);
     const auto state_at = [&](std::vector<State>& into, std::int64_t old_index,
                               std::int64_t new_index) {
-      make(into, states, d, is_fold, p.units, old_index, new_index);
+      make(into, states, d, is_fold, p.units, old_index, new_index, one_idle_unit);
       if (is_fold) {
         c.old_fold = old_index;
         c.new_fold = new_index;

@@ -202,24 +202,10 @@ class LevelWalker {
   void units_key(StateKey& key, const std::vector<UnitChunks>& units, DimMask mask) const {
     key.clear();
     for (std::size_t u = 0; u < units.size(); ++u) {
-      if (u > 0 && same_state(units[u], units[0], mask)) continue;
+      if (u > 0 && same_chunks_in(units[u], units[0], mask)) continue;
       key.push_back(static_cast<std::int64_t>(u));
       append_state_key(key, geometry_, units[u], units[u], mask);
     }
-  }
-
-  static bool same_state(const UnitChunks& a, const UnitChunks& b, DimMask mask) {
-    for (Dim d : kAllDims)
-      if ((mask & dim_bit(d)) && !(a.chunk[d] == b.chunk[d])) return false;
-    if ((mask & dim_bit(Dim::Y)) &&
-        !(a.out_rows == b.out_rows && a.row_bound == b.row_bound &&
-          a.rows_from_outputs == b.rows_from_outputs))
-      return false;
-    if ((mask & dim_bit(Dim::X)) &&
-        !(a.out_cols == b.out_cols && a.col_bound == b.col_bound &&
-          a.cols_from_outputs == b.cols_from_outputs))
-      return false;
-    return true;
   }
 
   // Runs the loop at `pos` over `trips` indices: every index, or, when grouping, one

@@ -217,6 +217,20 @@ using DimMask = std::uint32_t;  // bit per Dim
 constexpr DimMask dim_bit(Dim d) { return DimMask{1} << static_cast<unsigned>(d); }
 inline constexpr DimMask kAllDimsMask = (DimMask{1} << kNumDims) - 1;
 
+// Whether two units hold the same chunks in the dimensions of `mask` (an axis's output limits and
+// bookkeeping count with its Y or X bit).
+inline bool same_chunks_in(const UnitChunks& a, const UnitChunks& b, DimMask mask) {
+  for (Dim d : kAllDims)
+    if ((mask & dim_bit(d)) && !(a.chunk[d] == b.chunk[d])) return false;
+  if ((mask & dim_bit(Dim::Y)) && !(a.out_rows == b.out_rows && a.row_bound == b.row_bound &&
+                                    a.rows_from_outputs == b.rows_from_outputs))
+    return false;
+  if ((mask & dim_bit(Dim::X)) && !(a.out_cols == b.out_cols && a.col_bound == b.col_bound &&
+                                    a.cols_from_outputs == b.cols_from_outputs))
+    return false;
+  return true;
+}
+
 // Walks the loop nest of one level for the directives whose base dimension is in `mask`, in
 // directive order. For every iteration calls `visit(units)` with the chunks of every unit after
 // the level (one entry when the masked directives contain no SpatialMap: all units alike).
