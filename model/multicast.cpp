@@ -106,6 +106,38 @@ class UnionCounter {
     UnitChunks old_chunks, new_chunks;
     std::int64_t unit = 0;
   };
+  // The states of the units side by side. Its storage only grows: states are assigned into
+  // place (value-initialising or copy-constructing a few hundred bytes per unit compiles to
+  // `rep stos` / `rep movs`, slower than the assignment).
+  class StateList {
+   public:
+    StateList() = default;
+    explicit StateList(const State& one) : storage_{one}, size_(1) {}
+    StateList(const StateList& other) { *this = other; }
+    StateList& operator=(const StateList& other) {
+      if (this == &other) return *this;
+      clear();
+      for (const State& s : other) append() = s;
+      return *this;
+    }
+    void clear() { size_ = 0; }
+    // A slot past the end, holding whatever an earlier list left there.
+    State& append() {
+      if (size_ == storage_.size()) storage_.emplace_back();
+      return storage_[size_++];
+    }
+    void truncate(std::size_t size) { size_ = size; }
+    std::size_t size() const { return size_; }
+    const State& front() const { return storage_.front(); }
+    State* begin() { return storage_.data(); }
+    State* end() { return storage_.data() + size_; }
+    const State* begin() const { return storage_.data(); }
+    const State* end() const { return storage_.data() + size_; }
+
+   private:
+    std::vector<State> storage_;
+    std::size_t size_ = 0;
+  };
   enum class Phase { Before, After };
   struct Cursor {
     std::size_t group;
@@ -116,7 +148,7 @@ class UnionCounter {
 
   // Scratch per directive position (model/odometer.hpp): walking allocates nothing once warm.
   struct Slot {
-    std::vector<State> next, probe;
+    StateList next, probe;
     KeyedClasses classes;
   };
 
@@ -127,7 +159,8 @@ class UnionCounter {
     if (it == cache_.end()) {
       Cursor c{g, cut, {}};
       const UnitChunks whole = geometry_.whole_layer();
-      directive(c, 0, 0, cut < 0 ? Phase::After : Phase::Before, {State{whole, whole, 0}}, 1);
+      directive(c, 0, 0, cut < 0 ? Phase::After : Phase::Before, StateList(State{whole, whole, 0}),
+                1);
       it = cache_.emplace(key, c.sums).first;
     }
     return it->second;
@@ -142,7 +175,7 @@ class UnionCounter {
   // Trip count of a loop over the units side by side. They must agree, or the PEs' steps would
   // not line up (a unit with fewer trips idles at the end of every iteration, keeping its tile):
   // then the counts are not exact.
-  std::int64_t trips(const ResolvedDirective& d, bool is_fold, const std::vector<State>& states,
+  std::int64_t trips(const ResolvedDirective& d, bool is_fold, const StateList& states,
                      bool use_old, const LevelPlan& p, std::size_t position) {
     std::optional<std::int64_t> agreed;
     for (const State& s : states) {
@@ -166,7 +199,7 @@ class UnionCounter {
     return agreed.value_or(1);
   }
 
-  void make(std::vector<State>& into, const std::vector<State>& from, const ResolvedDirective& d,
+  void make(StateList& into, const StateList& from, const ResolvedDirective& d,
             bool is_fold, std::int64_t units, std::int64_t old_index, std::int64_t new_index,
             bool one_idle_unit) const {
     if (!is_fold) {
@@ -177,8 +210,6 @@ class UnionCounter {
       }
       return;
     }
-    // Appended one by one (a resize would value-initialise every state it adds back after a
-    // shorter list).
     into.clear();
     for (const State& s : from) {
       // Units past the last chunk on both sides hold identical (empty) chunks: with
@@ -194,7 +225,9 @@ class UnionCounter {
           if (one_idle_unit && idle_kept) continue;
           idle_kept = true;
         }
-        State& e = into.emplace_back(s);
+        State& e = into.append();
+        e.old_chunks = s.old_chunks;
+        e.new_chunks = s.new_chunks;
         e.unit = u;
         split(e.old_chunks, d, old_at);
         split(e.new_chunks, d, new_at);
@@ -203,7 +236,7 @@ class UnionCounter {
   }
 
   // Every unit's state against unit 0's new chunks: equal keys are translated configurations.
-  void key_of(StateKey& key, const std::vector<State>& states, DimMask mask, const Cursor& c,
+  void key_of(StateKey& key, const StateList& states, DimMask mask, const Cursor& c,
               bool with_folds) const {
     key.clear();
     if (with_folds) {
@@ -237,18 +270,19 @@ class UnionCounter {
   // union of tiles nor another trip count (both depend on the set of states only), so a run of
   // equal neighbours (idle units past the layer's edge, units sharing a tile) is kept once.
   // Only where no later SpatialMap of the group in the level still tells units apart.
-  void drop_repeats(std::vector<State>& states, const LevelPlan& p, std::size_t position,
+  void drop_repeats(StateList& states, const LevelPlan& p, std::size_t position,
                     DimMask mask) const {
     if (later_group_spatial(p, position, mask)) return;
     const auto same = [mask](const State& a, const State& b) {
       return same_chunks_in(a.old_chunks, b.old_chunks, mask) &&
              same_chunks_in(a.new_chunks, b.new_chunks, mask);
     };
-    states.erase(std::unique(states.begin(), states.end(), same), states.end());
+    states.truncate(static_cast<std::size_t>(std::unique(states.begin(), states.end(), same) -
+                                             states.begin()));
   }
 
   void directive(Cursor& c, std::size_t l, std::size_t i, Phase phase,
-                 const std::vector<State>& states, std::int64_t weight) {
+                 const StateList& states, std::int64_t weight) {
     if (l == plans_.size()) {
       leaf(c, states, weight);
       return;
@@ -258,7 +292,7 @@ class UnionCounter {
     if (phase == Phase::Before && odometer_.past_cut(c.cut, l, i) && !odometer_.is_cut(c.cut, l, i))
       phase = Phase::After;
     Slot& here = slots_.at(l, i);
-    std::vector<State>& next = here.next;
+    StateList& next = here.next;
     if (i == p.directives.size()) {
       // Finishing a level only recomputes input rows and columns from outputs: a group without
       // them goes on with the states as they are (no copy of every unit).
@@ -299,7 +333,7 @@ class UnionCounter {
       return;
     }
     const bool one_idle_unit = is_fold && !later_group_spatial(p, i, mask);
-    const auto state_at = [&](std::vector<State>& into, std::int64_t old_index,
+    const auto state_at = [&](StateList& into, std::int64_t old_index,
                               std::int64_t new_index) {
       make(into, states, d, is_fold, p.units, old_index, new_index, one_idle_unit);
       if (is_fold) {
@@ -336,7 +370,7 @@ class UnionCounter {
     }
   }
 
-  void leaf(Cursor& c, const std::vector<State>& states, std::int64_t weight) {
+  void leaf(Cursor& c, const StateList& states, std::int64_t weight) {
     for (Tensor t : kAllTensors) {
       const std::size_t coordinate = coordinate_[t][c.group];
       if (coordinate == kNoCoordinate || !exact_[t]) {
