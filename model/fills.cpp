@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <map>
 #include <numeric>
 #include <optional>
 #include <unordered_map>
@@ -106,7 +105,7 @@ class FillCounter {
       std::int64_t per_pe = 1;
       std::vector<GroupPart>& parts = out.group_parts.emplace_back();
       for (std::size_t g = 0; g < groups_.size(); ++g) {
-        const GroupSums& s = group_sums(g, j);
+        const GroupSums s = group_sums(g, j);
         parts.push_back({s.fresh, s.kept});
         for (Tensor t : kAllTensors) {
           fresh[t] = mul(fresh[t], s.fresh[t]);
@@ -169,12 +168,10 @@ class FillCounter {
     GroupSums sums;
   };
 
-  const GroupSums& group_sums(std::size_t g, int cut) {
-    const std::array<std::int64_t, 4> key =
-        odometer_.group_cut_key(groups_[g], static_cast<std::int64_t>(groups_[g]), cut);
-    auto it = sums_cache_.find(key);
-    if (it == sums_cache_.end()) it = sums_cache_.emplace(key, sum_group(g, cut)).first;
-    return it->second;
+  GroupSums group_sums(std::size_t g, int cut) {
+    return sums_cache_.get(
+        odometer_.group_cut_key(groups_[g], static_cast<std::int64_t>(groups_[g]), cut),
+        [&] { return sum_group(g, cut); });
   }
 
   GroupSums sum_group(std::size_t g, int cut) {
@@ -488,7 +485,7 @@ class FillCounter {
   PerTensor<std::vector<DimMask>> coordinate_dims_;
   StateKey scratch_key_;
   PositionSlots<Slot> slots_;
-  std::map<std::array<std::int64_t, 4>, GroupSums> sums_cache_;
+  GroupCutCache<GroupSums> sums_cache_;
   std::vector<PerTensor<std::int64_t>> largest_part_;  // per group: the largest tile part seen
   StateKey memo_key_;
   std::unordered_map<StateKey, GroupSums, StateKeyHash> after_memo_;
@@ -550,10 +547,13 @@ std::vector<DimMask> dimension_groups(const LayerGeometry& geometry,
       first = base_dim(d.dim);
     }
   }
-  std::map<std::size_t, DimMask> by_root;
+  // In order of their roots, as a map by root would list them.
+  std::array<DimMask, kNumDims> by_root{};
   for (Dim d : kAllDims) by_root[find(static_cast<std::size_t>(d))] |= dim_bit(d);
   std::vector<DimMask> groups;
-  for (const auto& [root, mask] : by_root) groups.push_back(mask);
+  groups.reserve(kNumDims);
+  for (const DimMask mask : by_root)
+    if (mask != 0) groups.push_back(mask);
   return groups;
 }
 

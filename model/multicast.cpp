@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <limits>
-#include <map>
 #include <numeric>
 #include <optional>
 #include <stdexcept>
@@ -80,7 +79,7 @@ class UnionCounter {
           }
           continue;
         }
-        const Sums& s = group_sums(g, j);
+        const Sums s = group_sums(g, j);
         for (Tensor t : kAllTensors) {
           covered[t] = mul(covered[t], s.covered[t]);
           stale[t] = mul(stale[t], s.covered[t] - s.renewed[t]);
@@ -152,18 +151,14 @@ class UnionCounter {
     KeyedClasses classes;
   };
 
-  const Sums& group_sums(std::size_t g, int cut) {
-    const std::array<std::int64_t, 4> key =
-        odometer_.group_cut_key(groups_[g], static_cast<std::int64_t>(g), cut);
-    auto it = cache_.find(key);
-    if (it == cache_.end()) {
+  Sums group_sums(std::size_t g, int cut) {
+    return cache_.get(odometer_.group_cut_key(groups_[g], static_cast<std::int64_t>(g), cut), [&] {
       Cursor c{g, cut, {}};
       const UnitChunks whole = geometry_.whole_layer();
       directive(c, 0, 0, cut < 0 ? Phase::After : Phase::Before, StateList(State{whole, whole, 0}),
                 1);
-      it = cache_.emplace(key, c.sums).first;
-    }
-    return it->second;
+      return c.sums;
+    });
   }
 
   void split(UnitChunks& u, const ResolvedDirective& d, std::int64_t index) const {
@@ -408,7 +403,7 @@ class UnionCounter {
   PerTensor<std::vector<std::size_t>> coordinate_;
   PerTensor<bool> exact_;
   bool aligned_ = true;
-  std::map<std::array<std::int64_t, 4>, Sums> cache_;
+  GroupCutCache<Sums> cache_;
   PositionSlots<Slot> slots_;
   std::vector<Interval> parts_, pieces_;
 };

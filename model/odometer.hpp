@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include "spec/semantics_walk.hpp"
@@ -65,6 +66,26 @@ class Odometer {
 
  private:
   std::vector<OdometerLoop> loops_;
+};
+
+// Sums per (group, cut) key (Odometer::group_cut_key): a few dozen per count, so a list searched
+// in order costs less than a tree map and its allocation per entry. Values are returned by copy:
+// adding may move the list.
+template <typename Value>
+class GroupCutCache {
+ public:
+  using Key = std::array<std::int64_t, 4>;
+  template <typename Compute>
+  Value get(const Key& key, const Compute& compute) {
+    for (const auto& [k, v] : entries_)
+      if (k == key) return v;
+    Value v = compute();
+    entries_.emplace_back(key, v);
+    return v;
+  }
+
+ private:
+  std::vector<std::pair<Key, Value>> entries_;
 };
 
 // Periodicity of a level's fold loop: every SpatialMap of the level from `first` on moves with
