@@ -42,15 +42,21 @@ Tile TileShape::coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor 
   return {};
 }
 
-Interval TileShape::coordinate(const LayerGeometry& g, const UnitChunks& u, Tensor t,
-                               std::size_t i) {
+std::optional<Dim> TileShape::plain_dim(const LayerGeometry& g, Tensor t, std::size_t i) {
   // Coordinates that are plain chunks (TileShape::coordinates' order); the rest are derived.
   static constexpr std::array<Dim, 4> kInput{Dim::N, Dim::C, Dim::Y, Dim::X};
   static constexpr std::array<Dim, 4> kWeight{Dim::K, Dim::C, Dim::R, Dim::S};
-  if (t == Tensor::Input && i < 4) return u.chunk[kInput[i]];
-  if (t == Tensor::Weight && !g.channel_tied() && i < 4) return u.chunk[kWeight[i]];
-  if (t == Tensor::Weight && g.channel_tied() && i > 0 && i < 3) return u.chunk[kWeight[i + 1]];
-  if (t == Tensor::Output && i == 0) return u.chunk[Dim::N];
+  if (t == Tensor::Input && i < 4) return kInput[i];
+  if (t == Tensor::Weight && !g.channel_tied() && i < 4) return kWeight[i];
+  if (t == Tensor::Weight && g.channel_tied() && (i == 1 || i == 2))
+    return i == 1 ? Dim::R : Dim::S;
+  if (t == Tensor::Output && i == 0) return Dim::N;
+  return std::nullopt;
+}
+
+Interval TileShape::coordinate(const LayerGeometry& g, const UnitChunks& u, Tensor t,
+                               std::size_t i) {
+  if (const std::optional<Dim> d = plain_dim(g, t, i)) return u.chunk[*d];
   if (t == Tensor::Output && (i == 2 || i == 3))
     return g.fitting_outputs(u, i == 2 ? Dim::Y : Dim::X);
   return coordinates(g, u, t)[i];

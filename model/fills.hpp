@@ -11,6 +11,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "spec/dims.hpp"
@@ -38,6 +39,8 @@ struct TileShape {
   static Tile coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor t);
   // coordinates(g, u, t)[i] alone (walks that look at one coordinate per group).
   static Interval coordinate(const LayerGeometry& g, const UnitChunks& u, Tensor t, std::size_t i);
+  // The dimension whose chunk coordinate i is as it is (u.chunk[d]), if it is one.
+  static std::optional<Dim> plain_dim(const LayerGeometry& g, Tensor t, std::size_t i);
 };
 
 // Steps of one kind: the transitions in which loop `loop` advances (inner loops reset), or the

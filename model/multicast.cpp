@@ -194,8 +194,8 @@ class UnionCounter {
     return agreed.value_or(1);
   }
 
-  void make(StateList& into, const StateList& from, const ResolvedDirective& d,
-            bool is_fold, std::int64_t units, std::int64_t old_index, std::int64_t new_index,
+  void make(StateList& into, const StateList& from, const ResolvedDirective& d, bool is_fold,
+            std::int64_t units, std::int64_t old_index, std::int64_t new_index,
             bool one_idle_unit) const {
     if (!is_fold) {
       into = from;
@@ -209,10 +209,10 @@ class UnionCounter {
     for (const State& s : from) {
       // Units past the last chunk on both sides hold identical (empty) chunks: with
       // `one_idle_unit`, one of them stands for all (see drop_repeats).
-      const std::int64_t old_chunks = chunk_count(
-          geometry_.parent_interval(s.old_chunks, d.dim).length(), d.size, d.offset);
-      const std::int64_t new_chunks = chunk_count(
-          geometry_.parent_interval(s.new_chunks, d.dim).length(), d.size, d.offset);
+      const std::int64_t old_chunks =
+          chunk_count(geometry_.parent_interval(s.old_chunks, d.dim).length(), d.size, d.offset);
+      const std::int64_t new_chunks =
+          chunk_count(geometry_.parent_interval(s.new_chunks, d.dim).length(), d.size, d.offset);
       bool idle_kept = false;
       for (std::int64_t u = 0; u < units; ++u) {
         const std::int64_t old_at = old_index * units + u, new_at = new_index * units + u;
@@ -272,12 +272,12 @@ class UnionCounter {
       return same_chunks_in(a.old_chunks, b.old_chunks, mask) &&
              same_chunks_in(a.new_chunks, b.new_chunks, mask);
     };
-    states.truncate(static_cast<std::size_t>(std::unique(states.begin(), states.end(), same) -
-                                             states.begin()));
+    states.truncate(
+        static_cast<std::size_t>(std::unique(states.begin(), states.end(), same) - states.begin()));
   }
 
-  void directive(Cursor& c, std::size_t l, std::size_t i, Phase phase,
-                 const StateList& states, std::int64_t weight) {
+  void directive(Cursor& c, std::size_t l, std::size_t i, Phase phase, const StateList& states,
+                 std::int64_t weight) {
     if (l == plans_.size()) {
       leaf(c, states, weight);
       return;
@@ -328,8 +328,7 @@ class UnionCounter {
       return;
     }
     const bool one_idle_unit = is_fold && !later_group_spatial(p, i, mask);
-    const auto state_at = [&](StateList& into, std::int64_t old_index,
-                              std::int64_t new_index) {
+    const auto state_at = [&](StateList& into, std::int64_t old_index, std::int64_t new_index) {
       make(into, states, d, is_fold, p.units, old_index, new_index, one_idle_unit);
       if (is_fold) {
         c.old_fold = old_index;
@@ -375,12 +374,17 @@ class UnionCounter {
       }
       parts_.clear();
       pieces_.clear();
+      // Most coordinates are one chunk as it is (TileShape::coordinate): read it directly.
+      const std::optional<Dim> plain = TileShape::plain_dim(geometry_, t, coordinate);
+      const auto coordinate_of = [&](const UnitChunks& u) {
+        return plain ? u.chunk[*plain] : TileShape::coordinate(geometry_, u, t, coordinate);
+      };
       for (const State& s : states) {
-        const Interval now = TileShape::coordinate(geometry_, s.new_chunks, t, coordinate);
+        const Interval now = coordinate_of(s.new_chunks);
         if (now.empty()) continue;
         parts_.push_back(now);
         if (c.cut < 0) continue;  // the first step: everything is new
-        const Interval before = TileShape::coordinate(geometry_, s.old_chunks, t, coordinate);
+        const Interval before = coordinate_of(s.old_chunks);
         const Interval kept = intersect(now, before);
         if (kept.empty()) {
           pieces_.push_back(now);

@@ -130,9 +130,7 @@ class PositionSlots {
   PositionSlots(const PositionSlots&) = delete;
   PositionSlots& operator=(const PositionSlots&) = delete;
 
-  Slot& at(std::size_t level, std::size_t position) {
-    return (*slots_)[base_[level] + position];
-  }
+  Slot& at(std::size_t level, std::size_t position) { return (*slots_)[base_[level] + position]; }
 
  private:
   struct Pool {

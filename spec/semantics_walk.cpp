@@ -12,7 +12,9 @@ using walk_detail::floor_div;
 
 namespace {
 
-constexpr std::size_t coord(Dim d) { return static_cast<std::size_t>(d); }
+constexpr std::size_t coord(Dim d) {
+  return static_cast<std::size_t>(d);
+}
 
 }  // namespace
 
@@ -38,8 +40,10 @@ LayerGeometry::LayerGeometry(const Layer& layer)
       channel_tied_(layer.type == LayerType::DsConv && layer.size[Dim::K] == layer.size[Dim::C] &&
                     layer.size[Dim::K] > 1),
       depthwise_(layer.type == LayerType::DsConv) {
-  coord_size_ = {size_[Dim::N], channel_tied_ ? 1 : size_[Dim::K], size_[Dim::C], size_[Dim::R],
-                 size_[Dim::S], out_rows_, out_cols_};
+  coord_size_ = {size_[Dim::N], channel_tied_ ? 1 : size_[Dim::K],
+                 size_[Dim::C], size_[Dim::R],
+                 size_[Dim::S], out_rows_,
+                 out_cols_};
 }
 
 UnitChunks LayerGeometry::whole_layer() const {
@@ -49,7 +53,6 @@ UnitChunks LayerGeometry::whole_layer() const {
   u.out_cols = make_interval(0, out_cols_);
   return u;
 }
-
 
 MacBox LayerGeometry::box(const UnitChunks& u) const {
   MacBox b;
@@ -178,9 +181,8 @@ class LevelWalker {
     directives_.clear();
     for (const ResolvedDirective& d : level.directives)
       if (mask & dim_bit(base_dim(d.dim))) directives_.push_back(&d);
-    const bool has_spatial = std::any_of(directives_.begin(), directives_.end(), [](auto* d) {
-      return d->kind == MapKind::Spatial;
-    });
+    const bool has_spatial = std::any_of(directives_.begin(), directives_.end(),
+                                         [](auto* d) { return d->kind == MapKind::Spatial; });
     units_ = has_spatial ? level.units : 1;
     // Never shrunk: positions past the directives are unused, their space kept for later binds.
     if (scratch_.size() < directives_.size() + 1) scratch_.resize(directives_.size() + 1);
@@ -251,8 +253,8 @@ class LevelWalker {
     if (d.kind == MapKind::Temporal) {
       std::int64_t trips = 1;
       for (const UnitChunks& u : current)
-        trips = std::max(trips, chunk_count(geometry_.parent_interval(u, d.dim).length(), d.size,
-                                            d.offset));
+        trips = std::max(
+            trips, chunk_count(geometry_.parent_interval(u, d.dim).length(), d.size, d.offset));
       return loop(
           pos, trips, state_period(geometry_, d.dim, d.offset), affected_dims(geometry_, d.dim),
           weight,
@@ -271,9 +273,9 @@ class LevelWalker {
     for (std::size_t j = pos; j < directives_.size(); ++j) {
       if (directives_[j]->kind != MapKind::Spatial) continue;
       const ResolvedDirective& s = *directives_[j];
-      most_chunks =
-          std::max(most_chunks, chunk_count(geometry_.parent_interval(current[0], s.dim).length(),
-                                            s.size, s.offset));
+      most_chunks = std::max(
+          most_chunks,
+          chunk_count(geometry_.parent_interval(current[0], s.dim).length(), s.size, s.offset));
     }
     const std::int64_t folds = (most_chunks + units_ - 1) / units_;
     std::int64_t period = 1;
@@ -387,12 +389,13 @@ struct LevelWalks::Cache {
 LevelWalks::LevelWalks(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans)
     : cache_(std::make_unique<Cache>(Cache{geometry, plans, {}, {}, 0})) {}
 
-void LevelWalks::reset() { ++cache_->epoch; }
+void LevelWalks::reset() {
+  ++cache_->epoch;
+}
 
 LevelWalks::~LevelWalks() = default;
 
-bool LevelWalks::walk(std::size_t level, const UnitChunks& entry, DimMask mask,
-                      VisitorRef visit) {
+bool LevelWalks::walk(std::size_t level, const UnitChunks& entry, DimMask mask, VisitorRef visit) {
   return cache_->get(level, mask, false).run(entry, visit);
 }
 
@@ -440,7 +443,7 @@ bool KeyedClasses::key_equals(std::size_t i, const StateKey& key) const {
   const std::size_t begin = i == 0 ? 0 : key_end_[i - 1];
   return key_end_[i] - begin == key.size() &&
          std::equal(key.begin(), key.end(),
-                     key_values_.begin() + static_cast<std::ptrdiff_t>(begin));
+                    key_values_.begin() + static_cast<std::ptrdiff_t>(begin));
 }
 
 StateKey KeyedClasses::key_copy(std::size_t i) const {

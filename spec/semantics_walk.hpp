@@ -46,7 +46,9 @@ inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
   return q;
 }
-inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return -floor_div(-a, b); }
+inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
+  return -floor_div(-a, b);
+}
 }  // namespace walk_detail
 
 // The chunks one unit holds, plus the output-row/col limits set by Y'/X' maps.
@@ -214,7 +216,9 @@ struct LevelPlan {
 };
 
 using DimMask = std::uint32_t;  // bit per Dim
-constexpr DimMask dim_bit(Dim d) { return DimMask{1} << static_cast<unsigned>(d); }
+constexpr DimMask dim_bit(Dim d) {
+  return DimMask{1} << static_cast<unsigned>(d);
+}
 inline constexpr DimMask kAllDimsMask = (DimMask{1} << kNumDims) - 1;
 
 // Whether two units hold the same chunks in the dimensions of `mask` (an axis's output limits and
@@ -254,10 +258,10 @@ using WeightedLevelVisitor = std::function<bool(const std::vector<UnitChunks>&, 
 class VisitorRef {
  public:
   template <typename F>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, VisitorRef>)
-  VisitorRef(const F& f)  // NOLINT(google-explicit-constructor): used like std::function
-      : object_(&f), call_([](const void* o, const std::vector<UnitChunks>& units,
-                              std::int64_t weight) {
+  requires(!std::is_same_v<std::remove_cvref_t<F>, VisitorRef>)
+      VisitorRef(const F& f)  // NOLINT(google-explicit-constructor): used like std::function
+      : object_(&f),
+        call_([](const void* o, const std::vector<UnitChunks>& units, std::int64_t weight) {
           return static_cast<bool>((*static_cast<const F*>(o))(units, weight));
         }) {}
   bool operator()(const std::vector<UnitChunks>& units, std::int64_t weight) const {

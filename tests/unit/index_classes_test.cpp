@@ -126,8 +126,8 @@ TEST(FirstLevelIteration, EqualsTheWalksFirstVisit) {
       first_level_iteration(g, plans[l], entry, direct);
       ASSERT_EQ(walked.size(), direct.size()) << "case " << i << " level " << l;
       for (std::size_t u = 0; u < walked.size(); ++u)
-        ASSERT_TRUE(same_chunks(walked[u], direct[u])) << "case " << i << " level " << l
-                                                       << " unit " << u;
+        ASSERT_TRUE(same_chunks(walked[u], direct[u]))
+            << "case " << i << " level " << l << " unit " << u;
       ++compared;
       entry = walked.front();
     }
