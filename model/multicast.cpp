@@ -115,8 +115,9 @@ class UnionCounter {
     StateList(const StateList& other) { *this = other; }
     StateList& operator=(const StateList& other) {
       if (this == &other) return *this;
-      clear();
-      for (const State& s : other) append() = s;
+      if (storage_.size() < other.size_) storage_.resize(other.size_);
+      std::copy(other.begin(), other.end(), storage_.begin());  // one memmove
+      size_ = other.size_;
       return *this;
     }
     void clear() { size_ = 0; }
