@@ -156,8 +156,8 @@ class UnionCounter {
     return cache_.get(odometer_.group_cut_key(groups_[g], static_cast<std::int64_t>(g), cut), [&] {
       Cursor c{g, cut, {}};
       const UnitChunks whole = geometry_.whole_layer();
-      directive(c, 0, 0, cut < 0 ? Phase::After : Phase::Before, StateList(State{whole, whole, 0}),
-                1);
+      StateList first(State{whole, whole, 0});
+      directive(c, 0, 0, cut < 0 ? Phase::After : Phase::Before, first, 1);
       return c.sums;
     });
   }
@@ -277,7 +277,9 @@ class UnionCounter {
         static_cast<std::size_t>(std::unique(states.begin(), states.end(), same) - states.begin()));
   }
 
-  void directive(Cursor& c, std::size_t l, std::size_t i, Phase phase, const StateList& states,
+  // `states` is the caller's scratch (or a list of its own): the caller builds it afresh before
+  // any further use, so it is finished or spread here in place, not copied.
+  void directive(Cursor& c, std::size_t l, std::size_t i, Phase phase, StateList& states,
                  std::int64_t weight) {
     if (l == plans_.size()) {
       leaf(c, states, weight);
@@ -296,8 +298,7 @@ class UnionCounter {
           dim_bit(Dim::Y) | dim_bit(Dim::R) | dim_bit(Dim::X) | dim_bit(Dim::S);
       const bool finish = (mask & kAxes) != 0;
       if (finish) {
-        next = states;
-        for (State& s : next) {
+        for (State& s : states) {
           geometry_.finish_level(s.old_chunks);
           geometry_.finish_level(s.new_chunks);
           s.unit = 0;
@@ -305,7 +306,7 @@ class UnionCounter {
       }
       const std::int64_t old_fold = c.old_fold, new_fold = c.new_fold;
       c.old_fold = c.new_fold = -1;  // the next level's folds are its own
-      directive(c, l + 1, 0, phase, finish ? next : states, weight);
+      directive(c, l + 1, 0, phase, states, weight);
       c.old_fold = old_fold;
       c.new_fold = new_fold;
       return;
@@ -319,13 +320,12 @@ class UnionCounter {
     }
     const bool is_fold = static_cast<int>(i) == p.first_spatial;
     if (d.kind == MapKind::Spatial && !is_fold) {  // spreads with the level's fold indices
-      next = states;
-      for (State& s : next) {
+      for (State& s : states) {
         split(s.old_chunks, d, c.old_fold * p.units + s.unit);
         split(s.new_chunks, d, c.new_fold * p.units + s.unit);
       }
-      drop_repeats(next, p, i, mask);
-      directive(c, l, i + 1, phase, next, weight);
+      drop_repeats(states, p, i, mask);
+      directive(c, l, i + 1, phase, states, weight);
       return;
     }
     const bool one_idle_unit = is_fold && !later_group_spatial(p, i, mask);
