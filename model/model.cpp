@@ -80,6 +80,25 @@ std::int64_t count_distinct(const std::vector<std::array<std::int64_t, 8>>& held
   return distinct;
 }
 
+// Whether the input chunks of the top level's first `cut` directives may hold rows or columns no
+// window reads: on an axis whose stride exceeds 1, unless every window there spans the stride
+// (the filter is at least the stride and no directive before the cut splits it) and no directive
+// before the cut maps the input rows or columns themselves.
+bool skips_inputs(const LayerGeometry& geometry, const LevelPlan& top_level, std::size_t cut) {
+  for (const Dim axis : {Dim::Y, Dim::X}) {
+    const std::int64_t stride = geometry.stride(axis);
+    if (stride == 1) continue;
+    const Dim window = axis == Dim::Y ? Dim::R : Dim::S;
+    if (geometry.size(window) < stride) return true;
+    for (std::size_t i = 0; i < cut && i < top_level.directives.size(); ++i) {
+      const ResolvedDirective& d = top_level.directives[i];
+      if (d.dim == (axis == Dim::Y ? MapDim::Y : MapDim::X)) return true;
+      if (base_dim(d.dim) == window && d.size < geometry.size(window)) return true;
+    }
+  }
+  return false;
+}
+
 // How many units share each tile, per tensor: at every level with a SpatialMap, the units of
 // the first iteration are compared; units holding identical tiles of a tensor are served by
 // one multicast (inputs, weights) or reduced together (outputs). Product over levels.
@@ -323,10 +342,9 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     }
     const LayerAnalysis::CutUnion& held = held_at->second;
     // Inputs need the exact count (the share of identical tiles misses overlapping windows), and
-    // an unstrided layer: the cut's chunks are intervals, which on a strided layer hold the rows
-    // and columns its steps skip.
-    const bool strided = geometry.stride(Dim::Y) > 1 || geometry.stride(Dim::X) > 1;
-    if (!held.words.exact[Tensor::Input] || strided) continue;
+    // chunks without gaps: the cut's chunks are intervals, which on a strided axis hold the rows
+    // or columns its steps skip unless every window spans the stride.
+    if (!held.words.exact[Tensor::Input] || skips_inputs(geometry, top_level, cut)) continue;
     // Words of a tensor L2 newly holds: the multicast count where it is exact, else the fill
     // count over the top level's identical-tile share (as section 3 counts what L2 sends:
     // weights of depth-wise layers; outputs, where units that reduce hold one tile).
