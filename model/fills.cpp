@@ -293,7 +293,8 @@ class FillCounter {
     auto& classes = here.classes;
     auto& finished = here.finished;
     classes.clear();
-    finished.resize(s.new_units.size());
+    // Grow-only: a resize that adds back entries value-initialises them (`rep stos`).
+    if (finished.size() < s.new_units.size()) finished.resize(s.new_units.size());
     for (std::size_t u = 0; u < s.new_units.size(); ++u) {
       finished[u] = {s.old_units[u], s.new_units[u]};
       geometry_.finish_level(finished[u].first);
