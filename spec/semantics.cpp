@@ -18,13 +18,13 @@
 
 #include "spec/semantics.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <numeric>
 #include <optional>
 #include <span>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "spec/semantics_walk.hpp"
 
@@ -165,11 +165,20 @@ class BoxCounter {
     }
   }
 
+  // add_varying for a box whose one varying coordinate (fix_others named one) has range `r`.
+  void add_one_varying(Interval r) {
+    if (r.empty()) return;
+    performed_ = add_or_throw(performed_, fixed_volume_ * r.length(), "number of performed MACs");
+    const std::int64_t step = stride_[varying_[0]];
+    add_at_corners(r.lo * step, 1);
+    add_at_corners(r.hi * step, -1);
+  }
+
   // The boxes of `unit` with its chunk of a plain dimension (one that is its own coordinate
   // `coordinate`, and no other coordinate depends on) replaced by chunk i of Map(size, offset)
   // over `parent`, for i in [first, last): one loop over the chunks, no state per chunk.
-  void add_along(const UnitChunks& unit, std::size_t coordinate, Interval parent,
-                 std::int64_t size, std::int64_t offset, std::int64_t first, std::int64_t last) {
+  void add_along(const UnitChunks& unit, std::size_t coordinate, Interval parent, std::int64_t size,
+                 std::int64_t offset, std::int64_t first, std::int64_t last) {
     if (!fix_others(unit, 1u << coordinate)) return;
     const std::int64_t step = stride_[varying_[0]];  // the group has `coordinate`: it varies
     const std::int64_t length = parent.length();
@@ -251,8 +260,8 @@ class Coverage {
     const std::span<CoordinateGroup> groups = make_groups();
     std::int64_t duplicate_units = 1;  // levels without SpatialMap run every MAC on every unit
     for (const LevelPlan& level : levels_)
-      if (level.first_spatial < 0) duplicate_units = mul_or_throw(duplicate_units, level.units,
-                                                                  "number of duplicated MACs");
+      if (level.first_spatial < 0)
+        duplicate_units = mul_or_throw(duplicate_units, level.units, "number of duplicated MACs");
     std::int64_t performed = duplicate_units;
     std::int64_t covered = 1;
     std::int64_t layer_macs = 1;
@@ -414,8 +423,8 @@ class Coverage {
     g.prefix_flags[d].resize(real_cells);
     for (std::size_t cell = 0; cell < g.count.size(); ++cell) {
       const std::int32_t c = g.count[cell];
-      g.prefix_flags[d][cell] = static_cast<std::uint8_t>((c == 0 ? 1 : 0) | (c >= 1 ? 2 : 0) |
-                                                          (c >= 2 ? 4 : 0));
+      g.prefix_flags[d][cell] =
+          static_cast<std::uint8_t>((c == 0 ? 1 : 0) | (c >= 1 ? 2 : 0) | (c >= 2 ? 4 : 0));
     }
     for (std::size_t j = d; j-- > 0;) {
       const std::size_t inner = static_cast<std::size_t>(g.sizes[j]);
@@ -462,8 +471,8 @@ class Coverage {
   // units is exact: an idle unit holds an empty chunk of a dimension the group's coordinates
   // depend on, every later map splits that empty chunk (a Y'/X' map clips its span by it), so
   // the unit's boxes are empty in that coordinate and add nothing to the counts.
-  void cover_level(const std::vector<GroupLevel>& plan, std::size_t level,
-                   const UnitChunks& entry, BoxCounter& leaf) const {
+  void cover_level(const std::vector<GroupLevel>& plan, std::size_t level, const UnitChunks& entry,
+                   BoxCounter& leaf) const {
     if (level == plan.size()) {
       leaf.add(entry);
       return;
@@ -532,6 +541,22 @@ class Coverage {
       return;
     }
     if (first >= last || !leaf.fix_others(leaf_of(first), varying_coordinates(d.dim))) return;
+    if (d.dim == MapDim::YOut || d.dim == MapDim::XOut) {
+      // Only the output coordinate varies: chunk i sets the output limits, the input chunk
+      // becomes the rows those outputs need within the current one (as assign and finish_level
+      // do), and the outputs whose windows fit there count. No state per chunk.
+      const bool rows = d.dim == MapDim::YOut;
+      const Dim axis = rows ? Dim::Y : Dim::X;
+      const Interval window = u.chunk[rows ? Dim::R : Dim::S];
+      const std::int64_t stride = geometry_.stride(axis);
+      for (std::int64_t i = first; i < last; ++i) {
+        const Interval outs = chunk_at(parent, d.size, d.offset, i);
+        const Interval in =
+            intersect(walk_detail::needed_span(outs, window, stride), u.chunk[axis]);
+        leaf.add_one_varying(walk_detail::fitting_span(window, in, outs, stride));
+      }
+      return;
+    }
     for (std::int64_t i = first; i < last; ++i) leaf.add_varying(leaf_of(i));
   }
 
@@ -543,15 +568,22 @@ class Coverage {
     constexpr std::uint32_t n = 1u << 0, k = 1u << 1, c = 1u << 2, r = 1u << 3, s = 1u << 4,
                             oy = 1u << 5, ox = 1u << 6;
     switch (d) {
-      case MapDim::N: return n;
-      case MapDim::K: return geometry_.channel_tied() ? c : k;
-      case MapDim::C: return c;
-      case MapDim::R: return r | oy;
-      case MapDim::S: return s | ox;
+      case MapDim::N:
+        return n;
+      case MapDim::K:
+        return geometry_.channel_tied() ? c : k;
+      case MapDim::C:
+        return c;
+      case MapDim::R:
+        return r | oy;
+      case MapDim::S:
+        return s | ox;
       case MapDim::Y:
-      case MapDim::YOut: return oy;
+      case MapDim::YOut:
+        return oy;
       case MapDim::X:
-      case MapDim::XOut: return ox;
+      case MapDim::XOut:
+        return ox;
     }
     return n | k | c | r | s | oy | ox;
   }
@@ -610,8 +642,7 @@ class Coverage {
         out.push_back(m);
         return;
       }
-      for (std::int64_t v = 0; v < sizes[pos] && out.size() < SemanticsReport::kMaxExamples;
-           ++v) {
+      for (std::int64_t v = 0; v < sizes[pos] && out.size() < SemanticsReport::kMaxExamples; ++v) {
         value[pos] = v;
         if (feasible(pos + 1)) search(pos + 1);
       }
@@ -742,9 +773,7 @@ class Steps {
   using Key = StateKey;
   using KeyHash = StateKeyHash;
 
-  void append_key(Key& key, const UnitChunks& u) const {
-    append_state_key(key, geometry_, u, u);
-  }
+  void append_key(Key& key, const UnitChunks& u) const { append_state_key(key, geometry_, u, u); }
 
   // The memo key of a level's entry state, in scratch space: copied only when stored.
   const Key& memo_key(std::size_t level, const UnitChunks& u) {
@@ -919,9 +948,9 @@ class Steps {
                                   "number of steps");
       result.empty = add_or_throw(result.empty, mul_or_throw(one.empty, multiplicity, "steps"),
                                   "number of steps");
-      result.compute = add_or_throw(
-          result.compute, mul_or_throw(one.compute, multiplicity, "compute cycles"),
-          "compute cycles");
+      result.compute =
+          add_or_throw(result.compute, mul_or_throw(one.compute, multiplicity, "compute cycles"),
+                       "compute cycles");
       // Next combination of chain classes.
       std::size_t c = 0;
       while (c < chains.size() && ++pick[c] == classes[c].size()) pick[c++] = 0;
@@ -1015,19 +1044,19 @@ class Steps {
     Profile part;  // one iteration's, reused
     const bool innermost = level + 1 == levels_.size();
     walks_.walk(level, entry, kAllDimsMask,
-               [&](const std::vector<UnitChunks>& units, std::int64_t) {
-                 part.length = 0;
-                 part.runs.clear();
-                 if (innermost) {
-                   part.length = 1;
-                   if (const std::int64_t most = busiest(units); most > 0)
-                     part.runs.push_back({0, 1, most});
-                 } else {
-                   merge_profiles(level + 1, units, part);
-                 }
-                 append(result, part);
-                 return true;
-               });
+                [&](const std::vector<UnitChunks>& units, std::int64_t) {
+                  part.length = 0;
+                  part.runs.clear();
+                  if (innermost) {
+                    part.length = 1;
+                    if (const std::int64_t most = busiest(units); most > 0)
+                      part.runs.push_back({0, 1, most});
+                  } else {
+                    merge_profiles(level + 1, units, part);
+                  }
+                  append(result, part);
+                  return true;
+                });
     return profile_memo_.emplace(std::move(key), std::move(result)).first->second;
   }
 
@@ -1108,9 +1137,9 @@ bool screen_record(const Layer& layer, const Mapping& mapping, Metrics& record) 
     record.note = fmt::format("layer type {} is not modelled by metronome", layer.type_text);
     return false;
   }
-  const bool serves = mapping.serves.empty() || std::find(mapping.serves.begin(),
-                                                          mapping.serves.end(),
-                                                          layer.type) != mapping.serves.end();
+  const bool serves =
+      mapping.serves.empty() ||
+      std::find(mapping.serves.begin(), mapping.serves.end(), layer.type) != mapping.serves.end();
   if (!serves) {
     record.status = RecordStatus::NotApplicable;
     record.note = fmt::format("dataflow {} does not serve {} layers{}{}", mapping.name,

@@ -127,17 +127,21 @@ inline Interval chunk_at(Interval parent, std::int64_t size, std::int64_t offset
                        parent.lo + (start + size < length ? start + size : length));
 }
 
+namespace walk_detail {
+// Outputs in `limit` whose windows (`window` of the filter, `stride`) fit in input chunk `in`.
+inline Interval fitting_span(Interval window, Interval in, Interval limit, std::int64_t stride) {
+  if (window.empty() || in.empty() || limit.empty()) return {};
+  // oy*stride + window.lo >= in.lo and oy*stride + (window.hi - 1) <= in.hi - 1
+  const std::int64_t first = ceil_div(in.lo - window.lo, stride);
+  const std::int64_t last = floor_div(in.hi - window.hi, stride) + 1;
+  return make_interval(limit.lo > first ? limit.lo : first, limit.hi < last ? limit.hi : last);
+}
+}  // namespace walk_detail
+
 inline Interval LayerGeometry::fitting_outputs(const UnitChunks& u, Dim axis) const {
   const bool rows = axis == Dim::Y;
-  const Interval window = u.chunk[rows ? Dim::R : Dim::S];
-  const Interval in = u.chunk[axis];
-  const Interval limit = rows ? u.out_rows : u.out_cols;
-  if (window.empty() || in.empty() || limit.empty()) return {};
-  const std::int64_t stride = rows ? stride_y_ : stride_x_;
-  // oy*stride + window.lo >= in.lo and oy*stride + (window.hi - 1) <= in.hi - 1
-  const std::int64_t first = walk_detail::ceil_div(in.lo - window.lo, stride);
-  const std::int64_t last = walk_detail::floor_div(in.hi - window.hi, stride) + 1;
-  return make_interval(limit.lo > first ? limit.lo : first, limit.hi < last ? limit.hi : last);
+  return walk_detail::fitting_span(u.chunk[rows ? Dim::R : Dim::S], u.chunk[axis],
+                                   rows ? u.out_rows : u.out_cols, rows ? stride_y_ : stride_x_);
 }
 
 namespace walk_detail {
