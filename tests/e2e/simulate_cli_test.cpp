@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/e2e/run_metronome.hpp"
@@ -194,72 +195,62 @@ TEST(SimulateCli, IdealDramTrafficEqualsTheModelsOnStridedLayers) {
   EXPECT_GE(compared, 10);
 }
 
-// Two PEs on a crossbar with an L2 of `bytes` words, nothing else limiting.
-void write_small_l2_hardware(const std::string& path, int bytes) {
-  std::ofstream hw(path);
-  hw << "name: small-l2\nword_bytes: 1\n"
-        "pe: { count: 2, macs_per_cycle: 1, l1_bytes: 1024 }\n"
-        "l2: { bytes: "
-     << bytes
-     << ", banks: 16, words_per_bank_per_cycle: unlimited }\n"
-        "dram: { words_per_cycle: unlimited, latency_cycles: 0 }\n"
-        "noc:\n"
-        "  distribution: { topology: crossbar, link_words_per_cycle: unlimited, hop_latency: 0 }\n"
-        "  reduction: { topology: crossbar, link_words_per_cycle: unlimited, hop_latency: 0 }\n";
-}
-
-// A layer L2 cannot hold whole, under a top level whose SpatialMap (K over 2 units) comes first:
-// L2 keeps the two units' chunks of one output row (80 words of 100), so every input word comes
-// from DRAM once per K fold (2 x 72) and every weight once (72). Model and simulator agree.
-TEST(SimulateCli, DramTrafficEqualsTheModelsWhenL2HoldsRowsOfUnitsSideBySide) {
+// A layer K4 C2 3x3 on `extent` x `extent` (stride `stride`) under a top level whose SpatialMap
+// (K over 2 units) comes first, on two PEs with a 100-word L2 and nothing else limiting:
+// simulated and modelled. Returns {sim, model} records, the simulator's checked to have run.
+std::pair<nlohmann::json, nlohmann::json> run_rows_of_units(int extent, int stride) {
   TempDir dir;
   const std::string workload = (dir.path() / "rows.m").string();
   const std::string hardware = (dir.path() / "small-l2.yaml").string();
   {
     std::ofstream out(workload);
-    out << "Network rows { Layer big { Type: CONV\n"
-           "  Dimensions { N: 1, K: 4, C: 2, R: 3, S: 3, Y: 6, X: 6 }\n"
+    out << "Network rows { Layer big { Type: CONV Stride { X: " << stride << ", Y: " << stride
+        << " }\n  Dimensions { N: 1, K: 4, C: 2, R: 3, S: 3, Y: " << extent << ", X: " << extent
+        << " }\n"
            "  Dataflow { SpatialMap(1,1) K; TemporalMap(Sz(C),Sz(C)) C; TemporalMap(Sz(R),Sz(R)) "
            "R;\n"
            "    TemporalMap(Sz(S),Sz(S)) S; TemporalMap(1,1) Y'; TemporalMap(1,1) X'; } } }\n";
-    write_small_l2_hardware(hardware, 100);
+    std::ofstream hw(hardware);
+    hw << "name: small-l2\nword_bytes: 1\n"
+          "pe: { count: 2, macs_per_cycle: 1, l1_bytes: 1024 }\n"
+          "l2: { bytes: 100, banks: 16, words_per_bank_per_cycle: unlimited }\n"
+          "dram: { words_per_cycle: unlimited, latency_cycles: 0 }\n"
+          "noc:\n"
+          "  distribution: { topology: crossbar, link_words_per_cycle: unlimited, hop_latency: 0 "
+          "}\n"
+          "  reduction: { topology: crossbar, link_words_per_cycle: unlimited, hop_latency: 0 }\n";
   }
-  const nlohmann::json sim = run_json({"simulate", workload, "--hw", hardware});
-  const nlohmann::json model = run_json({"model", workload, "--hw", hardware});
-  ASSERT_EQ(sim.size(), 1u);
-  ASSERT_EQ(model.size(), 1u);
-  ASSERT_EQ(sim[0]["status"], "ok") << sim[0]["note"];
-  EXPECT_EQ(model[0]["traffic"]["dram"], sim[0]["traffic"]["dram"]);
-  EXPECT_EQ(model[0]["traffic"]["dram"]["input"]["reads"], 2 * 72);
-  EXPECT_EQ(model[0]["traffic"]["dram"]["weight"]["reads"], 72);
-  EXPECT_EQ(model[0]["buffer_words_required"]["l2"], 80);
+  nlohmann::json sim = run_json({"simulate", workload, "--hw", hardware});
+  nlohmann::json model = run_json({"model", workload, "--hw", hardware});
+  EXPECT_EQ(sim.size(), 1u);
+  EXPECT_EQ(model.size(), 1u);
+  if (sim.size() != 1u || model.size() != 1u) return {};
+  EXPECT_EQ(sim[0]["status"], "ok") << sim[0]["note"];
+  return {sim[0], model[0]};
 }
 
-// The same on a stride-2 layer whose 3x3 windows span the stride: the cut's input chunks hold no
-// row or column the windows skip, so L2 holds the two units' chunks of one output row (84 words
-// of 100) and every input word comes once per K fold (2 x 98), as the simulator fetches them.
+// A layer L2 cannot hold whole: L2 keeps the two units' chunks of one output row (80 words of
+// 100), so every input word comes from DRAM once per K fold (2 x 72) and every weight once (72).
+// Model and simulator agree.
+TEST(SimulateCli, DramTrafficEqualsTheModelsWhenL2HoldsRowsOfUnitsSideBySide) {
+  const auto [sim, model] = run_rows_of_units(6, 1);
+  ASSERT_FALSE(sim.is_null());
+  EXPECT_EQ(model["traffic"]["dram"], sim["traffic"]["dram"]);
+  EXPECT_EQ(model["traffic"]["dram"]["input"]["reads"], 2 * 72);
+  EXPECT_EQ(model["traffic"]["dram"]["weight"]["reads"], 72);
+  EXPECT_EQ(model["buffer_words_required"]["l2"], 80);
+}
+
+// The same with stride 2 on 7x7, whose 3x3 windows span the stride: the cut's input chunks hold
+// no row or column the windows skip, so L2 holds the two units' chunks of one output row (84
+// words) and every input word comes once per K fold (2 x 98), as the simulator fetches them.
 // (Before, strided layers fell back to the top level's per-step fills: 252 input reads.)
 TEST(SimulateCli, DramTrafficEqualsTheModelsOnAStridedLayerWhoseWindowsSpanTheStride) {
-  TempDir dir;
-  const std::string workload = (dir.path() / "strided_rows.m").string();
-  const std::string hardware = (dir.path() / "small-l2.yaml").string();
-  {
-    std::ofstream out(workload);
-    out << "Network rows { Layer big { Type: CONV Stride { X: 2, Y: 2 }\n"
-           "  Dimensions { N: 1, K: 4, C: 2, R: 3, S: 3, Y: 7, X: 7 }\n"
-           "  Dataflow { SpatialMap(1,1) K; TemporalMap(Sz(C),Sz(C)) C; TemporalMap(Sz(R),Sz(R)) "
-           "R;\n"
-           "    TemporalMap(Sz(S),Sz(S)) S; TemporalMap(1,1) Y'; TemporalMap(1,1) X'; } } }\n";
-    write_small_l2_hardware(hardware, 100);
-  }
-  const nlohmann::json sim = run_json({"simulate", workload, "--hw", hardware});
-  const nlohmann::json model = run_json({"model", workload, "--hw", hardware});
-  ASSERT_EQ(sim.size(), 1u);
-  ASSERT_EQ(model.size(), 1u);
-  ASSERT_EQ(sim[0]["status"], "ok") << sim[0]["note"];
-  EXPECT_EQ(model[0]["traffic"]["dram"], sim[0]["traffic"]["dram"]);
-  EXPECT_EQ(model[0]["traffic"]["dram"]["input"]["reads"], 2 * 98);
-  EXPECT_EQ(model[0]["buffer_words_required"]["l2"], 84);
+  const auto [sim, model] = run_rows_of_units(7, 2);
+  ASSERT_FALSE(sim.is_null());
+  EXPECT_EQ(model["traffic"]["dram"], sim["traffic"]["dram"]);
+  EXPECT_EQ(model["traffic"]["dram"]["input"]["reads"], 2 * 98);
+  EXPECT_EQ(model["buffer_words_required"]["l2"], 84);
 }
 
 TEST(SimulateCli, RerunsGiveIdenticalRecords) {
