@@ -60,6 +60,18 @@ class UnionCounter {
           coordinate_[t][g] = i;
         }
     }
+    find_run_groups();
+  }
+
+  // Per group: depth-wise layers tie K and C (derived coordinates); elsewhere every counted
+  // coordinate must be a plain chunk.
+  void find_run_groups() {
+    runs_ok_.assign(groups_.size(), !geometry_.channel_tied());
+    for (std::size_t g = 0; g < groups_.size(); ++g)
+      for (Tensor t : kAllTensors)
+        if (exact_[t] && coordinate_[t][g] != kNoCoordinate &&
+            !TileShape::plain_dim(geometry_, t, coordinate_[t][g]))
+          runs_ok_[g] = false;
   }
 
   MulticastWords run() {
@@ -101,9 +113,14 @@ class UnionCounter {
     PerTensor<std::int64_t> covered, renewed;
   };
   // One unit of every level walked so far (its unit index at the current level).
+  // A run (run > 1) stands for `run` units side by side whose chunks are these translated along
+  // `run_dim` by 0, shift, 2 shift, ... (full chunks of a fold, see make).
   struct State {
     UnitChunks old_chunks, new_chunks;
     std::int64_t unit = 0;
+    std::int64_t run = 1;
+    std::int64_t shift = 0;
+    Dim run_dim = Dim::N;
   };
   // The states of the units side by side. Its storage only grows: states are assigned into
   // place (value-initialising or copy-constructing a few hundred bytes per unit compiles to
@@ -196,8 +213,8 @@ class UnionCounter {
   }
 
   void make(StateList& into, const StateList& from, const ResolvedDirective& d, bool is_fold,
-            std::int64_t units, std::int64_t old_index, std::int64_t new_index,
-            bool one_idle_unit) const {
+            std::int64_t units, std::int64_t old_index, std::int64_t new_index, bool one_idle_unit,
+            bool runs) const {
     if (!is_fold) {
       into = from;
       for (State& s : into) {
@@ -208,14 +225,37 @@ class UnionCounter {
     }
     into.clear();
     for (const State& s : from) {
+      if (s.run > 1) throw std::logic_error("multicast count: a run reached a fold");
       // Units past the last chunk on both sides hold identical (empty) chunks: with
       // `one_idle_unit`, one of them stands for all (see drop_repeats).
-      const std::int64_t old_chunks =
-          chunk_count(geometry_.parent_interval(s.old_chunks, d.dim).length(), d.size, d.offset);
-      const std::int64_t new_chunks =
-          chunk_count(geometry_.parent_interval(s.new_chunks, d.dim).length(), d.size, d.offset);
+      const std::int64_t old_length = geometry_.parent_interval(s.old_chunks, d.dim).length();
+      const std::int64_t new_length = geometry_.parent_interval(s.new_chunks, d.dim).length();
+      const std::int64_t old_chunks = chunk_count(old_length, d.size, d.offset);
+      const std::int64_t new_chunks = chunk_count(new_length, d.size, d.offset);
       bool idle_kept = false;
-      for (std::int64_t u = 0; u < units; ++u) {
+      std::int64_t first = 0;
+      if (runs) {
+        // Units whose chunks are whole on both sides are translations of unit 0 by the offset.
+        const auto whole = [&](std::int64_t at, std::int64_t length, std::int64_t count) {
+          return at < count && at * d.offset + d.size <= length;
+        };
+        while (first < units && whole(old_index * units + first, old_length, old_chunks) &&
+               whole(new_index * units + first, new_length, new_chunks))
+          ++first;
+        if (first >= 2) {
+          State& e = into.append();
+          e = s;
+          e.unit = 0;
+          e.run = first;
+          e.shift = d.offset;
+          e.run_dim = base_dim(d.dim);
+          split(e.old_chunks, d, old_index * units);
+          split(e.new_chunks, d, new_index * units);
+        } else {
+          first = 0;
+        }
+      }
+      for (std::int64_t u = first; u < units; ++u) {
         const std::int64_t old_at = old_index * units + u, new_at = new_index * units + u;
         if (old_at >= old_chunks && new_at >= new_chunks) {
           if (one_idle_unit && idle_kept) continue;
@@ -225,6 +265,7 @@ class UnionCounter {
         e.old_chunks = s.old_chunks;
         e.new_chunks = s.new_chunks;
         e.unit = u;
+        e.run = 1;
         split(e.old_chunks, d, old_at);
         split(e.new_chunks, d, new_at);
       }
@@ -243,6 +284,8 @@ class UnionCounter {
     for (const State& s : states) {
       append_state_key(key, geometry_, origin, s.old_chunks, mask);
       append_state_key(key, geometry_, origin, s.new_chunks, mask);
+      key.push_back(s.run);
+      key.push_back(s.run > 1 ? s.shift : 0);
     }
   }
 
@@ -270,7 +313,8 @@ class UnionCounter {
                     DimMask mask) const {
     if (later_group_spatial(p, position, mask)) return;
     const auto same = [mask](const State& a, const State& b) {
-      return same_chunks_in(a.old_chunks, b.old_chunks, mask) &&
+      return a.run == b.run && (a.run == 1 || (a.shift == b.shift && a.run_dim == b.run_dim)) &&
+             same_chunks_in(a.old_chunks, b.old_chunks, mask) &&
              same_chunks_in(a.new_chunks, b.new_chunks, mask);
     };
     states.truncate(
@@ -329,8 +373,9 @@ class UnionCounter {
       return;
     }
     const bool one_idle_unit = is_fold && !later_group_spatial(p, i, mask);
+    const bool runs = one_idle_unit && runs_allowed(c.group, d.dim, l);
     const auto state_at = [&](StateList& into, std::int64_t old_index, std::int64_t new_index) {
-      make(into, states, d, is_fold, p.units, old_index, new_index, one_idle_unit);
+      make(into, states, d, is_fold, p.units, old_index, new_index, one_idle_unit, runs);
       if (is_fold) {
         c.old_fold = old_index;
         c.new_fold = new_index;
@@ -365,6 +410,29 @@ class UnionCounter {
     }
   }
 
+  // Interval i translated by 0, shift, ..., (copies - 1) shift: one interval where they touch.
+  static void put_translates(std::vector<Interval>& into, Interval i, std::int64_t copies,
+                             std::int64_t shift) {
+    if (copies == 1 || shift <= i.length()) {
+      into.push_back(make_interval(i.lo, i.hi + (copies - 1) * shift));
+      return;
+    }
+    for (std::int64_t k = 0; k < copies; ++k) into.push_back({i.lo + k * shift, i.hi + k * shift});
+  }
+
+  // Whether the fold at level l on `d` may keep its whole units as a run (State::run): the
+  // dimension is not an axis and no deeper level spreads the group (a run never meets another
+  // fold), and every tile coordinate counted in the group is a plain chunk (the leaves translate
+  // it).
+  bool runs_allowed(std::size_t group, MapDim d, std::size_t l) const {
+    const Dim b = base_dim(d);
+    if (!(b == Dim::N || b == Dim::K || b == Dim::C) || !runs_ok_[group]) return false;
+    for (std::size_t deeper = l + 1; deeper < plans_.size(); ++deeper)
+      for (const ResolvedDirective& x : plans_[deeper].directives)
+        if (x.kind == MapKind::Spatial && (groups_[group] & dim_bit(base_dim(x.dim)))) return false;
+    return true;
+  }
+
   void leaf(Cursor& c, const StateList& states, std::int64_t weight) {
     for (Tensor t : kAllTensors) {
       const std::size_t coordinate = coordinate_[t][c.group];
@@ -383,16 +451,21 @@ class UnionCounter {
       for (const State& s : states) {
         const Interval now = coordinate_of(s.new_chunks);
         if (now.empty()) continue;
-        parts_.push_back(now);
+        // A run's units differ in this coordinate only if it is the run's dimension.
+        const bool spread = s.run > 1 && plain == s.run_dim;
+        const std::int64_t copies = spread ? s.run : 1;
+        put_translates(parts_, now, copies, s.shift);
         if (c.cut < 0) continue;  // the first step: everything is new
         const Interval before = coordinate_of(s.old_chunks);
         const Interval kept = intersect(now, before);
         if (kept.empty()) {
-          pieces_.push_back(now);
+          put_translates(pieces_, now, copies, s.shift);
           continue;
         }
-        if (now.lo < kept.lo) pieces_.push_back(make_interval(now.lo, kept.lo));
-        if (kept.hi < now.hi) pieces_.push_back(make_interval(kept.hi, now.hi));
+        if (now.lo < kept.lo)
+          put_translates(pieces_, make_interval(now.lo, kept.lo), copies, s.shift);
+        if (kept.hi < now.hi)
+          put_translates(pieces_, make_interval(kept.hi, now.hi), copies, s.shift);
       }
       c.sums.covered[t] = add(c.sums.covered[t], mul(weight, interval_union_length(parts_)));
       c.sums.renewed[t] = add(c.sums.renewed[t], mul(weight, interval_union_length(pieces_)));
@@ -407,6 +480,7 @@ class UnionCounter {
   Odometer odometer_;
   PerTensor<std::vector<std::size_t>> coordinate_;
   PerTensor<bool> exact_;
+  std::vector<bool> runs_ok_;  // per group: see runs_allowed
   bool aligned_ = true;
   GroupCutCache<Sums> cache_;
   PositionSlots<Slot> slots_;
