@@ -99,6 +99,19 @@ bool skips_inputs(const LayerGeometry& geometry, const LevelPlan& top_level, std
   return false;
 }
 
+// The chunks a map on `d` changes in a unit (assign, then finish_level): its own, and the input
+// rows (columns) where it moves output rows (columns) or the filter's window.
+DimMask chunks_set_by(MapDim d) {
+  switch (d) {
+    case MapDim::R:
+      return dim_bit(Dim::R) | dim_bit(Dim::Y);
+    case MapDim::S:
+      return dim_bit(Dim::S) | dim_bit(Dim::X);
+    default:
+      return dim_bit(base_dim(d));  // Y' and X' set the Y and X chunks
+  }
+}
+
 // How many units share each tile, per tensor: at every level with a SpatialMap, the units of
 // the first iteration are compared; units holding identical tiles of a tensor are served by
 // one multicast (inputs, weights) or reduced together (outputs). Product over levels.
@@ -117,7 +130,19 @@ std::vector<PerTensor<std::int64_t>> sharing_factors(const LayerGeometry& geomet
   for (std::size_t l = 0; l < plans.size(); ++l) {
     first_level_iteration(geometry, plans[l], entry, first);
     if (plans[l].first_spatial >= 0 && first.size() > 1) {
+      // Units differ only in what the level's SpatialMaps set: a tensor none of whose tile
+      // coordinates those touch has unit 0's tile on every unit.
+      DimMask spread = 0;
+      for (const ResolvedDirective& d : plans[l].directives)
+        if (d.kind == MapKind::Spatial) spread |= chunks_set_by(d.dim);
       for (Tensor t : kAllTensors) {
+        const std::vector<DimMask> dims = tile_coordinate_dims(t, geometry);
+        if (std::none_of(dims.begin(), dims.end(), [&](DimMask m) { return (m & spread) != 0; })) {
+          const Tile tile = TileShape::coordinates(geometry, first.front(), t);
+          if (std::none_of(tile.begin(), tile.end(), [](Interval i) { return i.empty(); }))
+            factor[t] *= static_cast<std::int64_t>(first.size());  // holders / 1 distinct tile
+          continue;
+        }
         held.clear();
         for (const UnitChunks& u : first) {
           const Tile tile = TileShape::coordinates(geometry, u, t);
