@@ -247,7 +247,10 @@ class UnionCounter {
           e = s;
           e.unit = 0;
           e.run = first;
-          e.shift = d.offset;
+          // Y'/X' chunks move the unit's input rows (columns) by the offset times the stride.
+          e.shift = d.dim == MapDim::YOut || d.dim == MapDim::XOut
+                        ? d.offset * geometry_.stride(base_dim(d.dim))
+                        : d.offset;
           e.run_dim = base_dim(d.dim);
           split(e.old_chunks, d, old_index * units);
           split(e.new_chunks, d, new_index * units);
@@ -420,13 +423,16 @@ class UnionCounter {
     for (std::int64_t k = 0; k < copies; ++k) into.push_back({i.lo + k * shift, i.hi + k * shift});
   }
 
-  // Whether the fold at level l on `d` may keep its whole units as a run (State::run): the
-  // dimension is not an axis and no deeper level spreads the group (a run never meets another
-  // fold), and every tile coordinate counted in the group is a plain chunk (the leaves translate
-  // it).
+  // Whether the fold at level l on `d` may keep its whole units as a run (State::run): a map on
+  // N, K, C or on output rows or columns (whole output chunks need input rows inside the
+  // parent's, so the units' rows are translations too; input and filter maps clip), no deeper
+  // level spreads the group (a run never meets another fold), and every tile coordinate counted
+  // in the group is a plain chunk (the leaves translate it).
   bool runs_allowed(std::size_t group, MapDim d, std::size_t l) const {
     const Dim b = base_dim(d);
-    if (!(b == Dim::N || b == Dim::K || b == Dim::C) || !runs_ok_[group]) return false;
+    const bool translates =
+        b == Dim::N || b == Dim::K || b == Dim::C || d == MapDim::YOut || d == MapDim::XOut;
+    if (!translates || !runs_ok_[group]) return false;
     for (std::size_t deeper = l + 1; deeper < plans_.size(); ++deeper)
       for (const ResolvedDirective& x : plans_[deeper].directives)
         if (x.kind == MapKind::Spatial && (groups_[group] & dim_bit(base_dim(x.dim)))) return false;
