@@ -313,15 +313,6 @@ class FillCounter {
     }
   }
 
-  // Whether the level's fold (at `position`) is the only SpatialMap of group g there: then the
-  // unit index moves nothing else, and units can be kept as classes from the fold on.
-  bool fold_alone(DimMask g, const LevelPlan& p, std::size_t position) const {
-    for (std::size_t j = position + 1; j < p.directives.size(); ++j)
-      if (p.directives[j].kind == MapKind::Spatial && (g & dim_bit(base_dim(p.directives[j].dim))))
-        return false;
-    return true;
-  }
-
   // Spreads the shared states over the level's units at fold indices (old_index, new_index), as
   // classes: unit 0, then one representative per class of units 1..U-1 whose (old, new) states
   // are translations of each other (the unit index is a loop index too: unit u holds chunk
@@ -387,8 +378,8 @@ class FillCounter {
     // A loop: a TemporalMap or the fold loop.
     // Few units are cheaper to keep one by one than to class.
     constexpr std::int64_t kClassUnitsFrom = 24;
-    const bool with_folds =
-        p.first_spatial >= 0 && !fold_alone(c.group, p, static_cast<std::size_t>(p.first_spatial));
+    const bool with_folds = p.first_spatial >= 0 &&
+                            later_spatial(p, static_cast<std::size_t>(p.first_spatial), c.group);
     const bool alone = is_fold && p.units >= kClassUnitsFrom && !with_folds;
     auto make = [&](LevelState& into, std::int64_t old_index, std::int64_t new_index) {
       into = s;

@@ -292,29 +292,13 @@ class UnionCounter {
     }
   }
 
-  static bool later_spatial(const LevelPlan& p, std::size_t position) {
-    for (std::size_t j = position + 1; j < p.directives.size(); ++j)
-      if (p.directives[j].kind == MapKind::Spatial) return true;
-    return false;
-  }
-
-  // Whether a SpatialMap of the group follows `position` in the level: it tells units apart by
-  // their index, so units with equal chunks must stay separate until then.
-  static bool later_group_spatial(const LevelPlan& p, std::size_t position, DimMask mask) {
-    for (std::size_t j = position + 1; j < p.directives.size(); ++j)
-      if (p.directives[j].kind == MapKind::Spatial &&
-          (mask & dim_bit(base_dim(p.directives[j].dim))))
-        return true;
-    return false;
-  }
-
   // Units side by side that hold the same chunks in the group's dimensions add nothing to a
   // union of tiles nor another trip count (both depend on the set of states only), so a run of
   // equal neighbours (idle units past the layer's edge, units sharing a tile) is kept once.
   // Only where no later SpatialMap of the group in the level still tells units apart.
   void drop_repeats(StateList& states, const LevelPlan& p, std::size_t position,
                     DimMask mask) const {
-    if (later_group_spatial(p, position, mask)) return;
+    if (later_spatial(p, position, mask)) return;
     const auto same = [mask](const State& a, const State& b) {
       return a.run == b.run && (a.run == 1 || (a.shift == b.shift && a.run_dim == b.run_dim)) &&
              same_chunks_in(a.old_chunks, b.old_chunks, mask) &&
@@ -375,7 +359,7 @@ class UnionCounter {
       directive(c, l, i + 1, phase, states, weight);
       return;
     }
-    const bool one_idle_unit = is_fold && !later_group_spatial(p, i, mask);
+    const bool one_idle_unit = is_fold && !later_spatial(p, i, mask);
     const bool runs = one_idle_unit && runs_allowed(c.group, d.dim, l);
     const auto state_at = [&](StateList& into, std::int64_t old_index, std::int64_t new_index) {
       make(into, states, d, is_fold, p.units, old_index, new_index, one_idle_unit, runs);
@@ -390,7 +374,7 @@ class UnionCounter {
       return;
     }
     const std::int64_t n = trips(d, is_fold, states, false, p, i);
-    const bool with_folds = is_fold && later_spatial(p, i);
+    const bool with_folds = is_fold && later_spatial(p, i, kAllDimsMask);
     const std::int64_t period =
         is_fold ? fold_period(geometry_, p, i) : state_period(geometry_, d.dim, d.offset);
     const std::int64_t transitions = cut_here ? n - 1 : n;

@@ -68,6 +68,15 @@ class Odometer {
   std::vector<OdometerLoop> loops_;
 };
 
+// Whether a SpatialMap on a dimension of `mask` follows `position` in the level: it tells the
+// level's units apart by their index (kAllDimsMask: any SpatialMap).
+inline bool later_spatial(const LevelPlan& p, std::size_t position, DimMask mask) {
+  for (std::size_t j = position + 1; j < p.directives.size(); ++j)
+    if (p.directives[j].kind == MapKind::Spatial && (mask & dim_bit(base_dim(p.directives[j].dim))))
+      return true;
+  return false;
+}
+
 // Sums per (group, cut) key (Odometer::group_cut_key): a few dozen per count, so a list searched
 // in order costs less than a tree map and its allocation per entry. Values are returned by copy:
 // adding may move the list.
