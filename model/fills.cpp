@@ -333,6 +333,14 @@ class FillCounter {
     if (units < 2) return;
     UnitChunks& o = scratch.old_unit;
     UnitChunks& n = scratch.new_unit;
+    // Units past a side's chunk count are idle there: their states change at that unit.
+    auto active = [&](const UnitChunks& shared, std::int64_t index) {
+      const std::int64_t chunks =
+          chunk_count(geometry_.parent_interval(shared, d.dim).length(), d.size, d.offset);
+      return std::clamp<std::int64_t>(chunks - index * units, 0, units);
+    };
+    const std::array<std::int64_t, 2> idle_from{active(old_shared, old_index) - 1,
+                                                active(new_shared, new_index) - 1};
     const std::vector<IndexClass>& classes = index_classes_into(
         scratch.unit_classes, units - 1, state_period(geometry_, d.dim, d.offset),
         [&](std::int64_t i, StateKey& key) {
@@ -340,7 +348,8 @@ class FillCounter {
           key.clear();
           append_state_key(key, geometry_, n, o, g);
           append_state_key(key, geometry_, n, n, g);
-        });
+        },
+        idle_from);
     for (const IndexClass& cls : classes) {
       unit_at(cls.index + 1, o, n);
       into.old_units.push_back(o);

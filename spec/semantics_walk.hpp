@@ -5,10 +5,12 @@
 // step grouping, the simulator's controller). Plain value types; no allocation per step beyond
 // the vectors handed to callbacks.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
@@ -376,35 +378,41 @@ std::vector<IndexClass> index_classes(std::int64_t n, std::int64_t period,
 template <typename KeyAt>
 const std::vector<IndexClass>& index_classes_into(KeyedClasses& into, std::int64_t n,
                                                   std::int64_t period, const KeyAt& key_at);
+// The same where the states change in the middle too, at the indices `breaks` (e.g. the first
+// idle unit of a spatial map: units past its chunk count hold nothing): each stretch between
+// breaks is peeled from its own ends, so the cost is the edges' depth around every break, not
+// the distance between a break and the range's ends.
+template <typename KeyAt>
+const std::vector<IndexClass>& index_classes_into(KeyedClasses& into, std::int64_t n,
+                                                  std::int64_t period, const KeyAt& key_at,
+                                                  std::span<const std::int64_t> breaks);
 // The period of a map's states along its loop: stride / gcd(step, stride) for Y and X maps, with
 // step = offset x index_step (index_step: how many chunks one loop step moves, the unit count for
 // fold loops), 1 for N, K, C, Y', X', 0 (none) for R and S.
 std::int64_t state_period(const LayerGeometry& geometry, MapDim d, std::int64_t offset,
                           std::int64_t index_step = 1);
 
+namespace index_classes_detail {
+// Classes of the indices [from, to) into `into` (which is not cleared).
 template <typename KeyAt>
-const std::vector<IndexClass>& index_classes_into(KeyedClasses& into, std::int64_t n,
-                                                  std::int64_t period, const KeyAt& key_at) {
-  into.clear();
+void add_stretch(KeyedClasses& into, std::int64_t from, std::int64_t to, std::int64_t period,
+                 const KeyAt& key_at) {
   StateKey& key = into.scratch_key;
-  auto one_by_one = [&](std::int64_t from, std::int64_t to) {
-    for (std::int64_t i = from; i < to; ++i) {
+  auto one_by_one = [&](std::int64_t a, std::int64_t b) {
+    for (std::int64_t i = a; i < b; ++i) {
       key_at(i, key);
       into.add(key, i, 1);
     }
   };
-  if (n == 1) {  // one index is its own class: no key needed (loops of one trip are common)
-    into.add_unkeyed(0, 1);
-    return into.classes();
-  }
+  const std::int64_t n = to - from;
   constexpr std::int64_t kEdge = 1;
   if (period == 0 || n <= 2 * kEdge + 2 * period) {
-    one_by_one(0, n);
-    return into.classes();
+    one_by_one(from, to);
+    return;
   }
-  one_by_one(0, kEdge);
-  one_by_one(n - kEdge, n);
-  const std::int64_t lo = kEdge, hi = n - kEdge;  // the middle, [lo, hi)
+  one_by_one(from, from + kEdge);
+  one_by_one(to - kEdge, to);
+  const std::int64_t lo = from + kEdge, hi = to - kEdge;  // the middle, [lo, hi)
   for (std::int64_t r = 0; r < period; ++r) {
     std::int64_t first = lo + r;
     if (first >= hi) continue;
@@ -427,6 +435,48 @@ const std::vector<IndexClass>& index_classes_into(KeyedClasses& into, std::int64
       first += period;
       last -= period;
     }
+  }
+}
+}  // namespace index_classes_detail
+
+template <typename KeyAt>
+const std::vector<IndexClass>& index_classes_into(KeyedClasses& into, std::int64_t n,
+                                                  std::int64_t period, const KeyAt& key_at) {
+  into.clear();
+  if (n == 1) {  // one index is its own class: no key needed (loops of one trip are common)
+    into.add_unkeyed(0, 1);
+    return into.classes();
+  }
+  index_classes_detail::add_stretch(into, 0, n, period, key_at);
+  return into.classes();
+}
+
+template <typename KeyAt>
+const std::vector<IndexClass>& index_classes_into(KeyedClasses& into, std::int64_t n,
+                                                  std::int64_t period, const KeyAt& key_at,
+                                                  std::span<const std::int64_t> breaks) {
+  into.clear();
+  if (n == 1) {
+    into.add_unkeyed(0, 1);
+    return into.classes();
+  }
+  // Breaks in order, inside (0, n), each once (there are a few).
+  std::array<std::int64_t, 8> cuts{};
+  std::size_t count = 0;
+  for (const std::int64_t b : breaks) {
+    if (b <= 0 || b >= n || count == cuts.size()) continue;
+    std::size_t at = 0;  // insertion into the sorted prefix
+    while (at < count && cuts[at] < b) ++at;
+    if (at < count && cuts[at] == b) continue;
+    for (std::size_t j = count; j > at; --j) cuts[j] = cuts[j - 1];
+    cuts[at] = b;
+    ++count;
+  }
+  std::int64_t from = 0;
+  for (std::size_t i = 0; i <= count; ++i) {
+    const std::int64_t to = i < count ? cuts[i] : n;
+    index_classes_detail::add_stretch(into, from, to, period, key_at);
+    from = to;
   }
   return into.classes();
 }
