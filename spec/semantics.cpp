@@ -185,6 +185,18 @@ class BoxCounter {
     // Box volumes are below the table size (at most 2^22 cells), so this sum of at most as many
     // boxes as chunks cannot overflow before the checked addition below.
     std::int64_t lengths = 0;
+    if (offset == size && first < last) {
+      // Tiling chunks: each ends where the next starts, so their +1 and -1 cancel but at the
+      // ends of the run. Chunks from ceil(length / size) on are empty.
+      const std::int64_t end_chunk = std::min(last, walk_detail::ceil_div(length, size));
+      if (first >= end_chunk) return;
+      const std::int64_t start = first * size, end = std::min(end_chunk * size, length);
+      add_at_corners((parent.lo + start) * step, 1);
+      add_at_corners((parent.lo + end) * step, -1);
+      performed_ =
+          add_or_throw(performed_, (end - start) * fixed_volume_, "number of performed MACs");
+      return;
+    }
     // Chunk i is [i * offset, min(i * offset + size, length)) from parent.lo (as chunk_at).
     for (std::int64_t i = first; i < last; ++i) {
       if (i > 0 && offset > length) break;  // only chunk 0 holds anything
@@ -847,6 +859,12 @@ class Steps {
     std::size_t run_buffer = 0;
     key.clear();
     std::int64_t run = 0;
+    // A unit holding the previous unit's chunks has its key (an axis's key reads the window's
+    // chunk and the axis's together); idle units past a map's chunk count are the common case.
+    DimMask compared = dims;
+    if (dims & (dim_bit(Dim::Y) | dim_bit(Dim::R))) compared |= dim_bit(Dim::Y) | dim_bit(Dim::R);
+    if (dims & (dim_bit(Dim::X) | dim_bit(Dim::S))) compared |= dim_bit(Dim::X) | dim_bit(Dim::S);
+    const UnitChunks* previous = nullptr;
     auto flush = [&] {
       const auto& values = buffers[run_buffer];
       key.push_back(run);
@@ -854,6 +872,11 @@ class Steps {
                  values.begin() + static_cast<std::ptrdiff_t>(sizes[run_buffer]));
     };
     for (const UnitChunks& u : units) {
+      if (previous && same_chunks_in(u, *previous, compared)) {
+        ++run;
+        continue;
+      }
+      previous = &u;
       const std::size_t next = 1 - run_buffer;
       sizes[next] = write_state_key(buffers[next].data(), geometry_, u, u, dims);
       if (run > 0 && sizes[next] == sizes[run_buffer] &&
