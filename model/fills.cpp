@@ -386,7 +386,7 @@ class FillCounter {
     }
     // A loop: a TemporalMap or the fold loop.
     // Few units are cheaper to keep one by one than to class.
-    constexpr std::int64_t kClassUnitsFrom = 24;
+    constexpr std::int64_t kClassUnitsFrom = 8;
     const bool with_folds = p.first_spatial >= 0 &&
                             later_spatial(p, static_cast<std::size_t>(p.first_spatial), c.group);
     const bool alone = is_fold && p.units >= kClassUnitsFrom && !with_folds;

@@ -93,6 +93,41 @@ TEST(IndexClasses, MiddleThatChangesIsKeyedOneByOne) {
   EXPECT_EQ(totals(index_classes_into(scratch, n, 1, key_at), key_at), brute_force(n, key_at));
 }
 
+TEST(IndexClasses, BreaksInTheMiddleGiveTheSamePartition) {
+  // Keys change near both ends and around each break (idle units past a map's chunk count);
+  // breaks out of range, repeated or unsorted are allowed. The partition must be the brute
+  // force's whatever the breaks, and with the right breaks each stretch needs few keys.
+  KeyedClasses scratch;
+  for (std::int64_t n : {2, 7, 40, 255, 1000}) {
+    for (std::int64_t period : {0, 1, 3}) {
+      for (std::int64_t at : {n / 3, n / 2, n - 2}) {
+        int keyed = 0;
+        auto key_at = [&](std::int64_t i, StateKey& key) {
+          ++keyed;
+          key.clear();
+          if (i < 3 || (i >= at && i < at + 2))
+            key.push_back(1000 + i);
+          else if (i >= n - 3 || (i < at && i >= at - 2))
+            key.push_back(2000 + i);
+          else
+            key.push_back((i < at ? 0 : 10) + (period == 0 ? i : i % period));
+        };
+        const std::vector<std::int64_t> breaks{n + 5, at, -1, at, 0};
+        const auto expected = brute_force(n, key_at);
+        keyed = 0;
+        const std::vector<IndexClass> classes =
+            index_classes_into(scratch, n, period, key_at, breaks);
+        const int keys_used = keyed;
+        EXPECT_EQ(totals(classes, key_at), expected)
+            << "n " << n << " period " << period << " break " << at;
+        if (period > 0 && n >= 255) {
+          EXPECT_LT(keys_used, 60) << "n " << n << " period " << period << " break " << at;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace metronome
 

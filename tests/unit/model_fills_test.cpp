@@ -133,5 +133,17 @@ TEST(ModelFills, RandomSmallCases) {
   }
 }
 
+// The same with up to 40 units at the top level: units are classed (spread_classes), and those
+// past a map's chunk count idle.
+TEST(ModelFills, RandomCasesWithManyUnits) {
+  std::mt19937_64 rng(20261128);
+  for (int i = 0; i < 120; ++i) {
+    const auto [layer, m] = testing_layers::random_small_case(rng, i, 9, 40);
+    std::ostringstream what;
+    what << "case " << i;
+    expect_same(layer, m, what.str());
+  }
+}
+
 }  // namespace
 }  // namespace metronome

@@ -194,5 +194,18 @@ TEST(ModelMulticast, RandomSmallCases) {
   EXPECT_GE(exact, cases / 2);
 }
 
+TEST(ModelMulticast, RandomCasesWithManyUnits) {
+  std::mt19937_64 rng(20261128);
+  int exact = 0;
+  const int cases = 120;
+  for (int i = 0; i < cases; ++i) {
+    const auto [layer, m] = testing_layers::random_small_case(rng, i, 9, 40);
+    std::ostringstream what;
+    what << "case " << i;
+    if (expect_same(layer, m, what.str())) ++exact;
+  }
+  EXPECT_GE(exact, cases / 2);
+}
+
 }  // namespace
 }  // namespace metronome

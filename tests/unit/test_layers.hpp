@@ -89,7 +89,10 @@ struct RandomCase {
   ResolvedMapping mapping;
 };
 
-inline RandomCase random_small_case(std::mt19937_64& rng, int i, std::int64_t max_extent) {
+// `top_units`: the most units the top level may have (many units leave some idle past a map's
+// chunk count, and the closed forms class units only from a few on).
+inline RandomCase random_small_case(std::mt19937_64& rng, int i, std::int64_t max_extent,
+                                    std::int64_t top_units = 3) {
   auto pick = [&](std::int64_t lo, std::int64_t hi) {
     return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
   };
@@ -107,7 +110,7 @@ inline RandomCase random_small_case(std::mt19937_64& rng, int i, std::int64_t ma
   c.mapping.pes_used = 1;
   for (std::size_t l = 0; l < levels; ++l) {
     ResolvedLevel level;
-    level.units = pick(1, 3);
+    level.units = pick(1, l == 0 ? top_units : 3);
     c.mapping.pes_used *= level.units;
     const int count = static_cast<int>(pick(1, 4));
     for (int d = 0; d < count; ++d) {
