@@ -998,7 +998,7 @@ class Estimator {
     for (Tensor t : kAllTensors) {
       touches_[t].clear();
       irrelevant_[t].assign(loops_.size(), 0);
-      const std::vector<DimMask> coords = tile_coordinate_dims(t, in_.geometry);
+      const CoordinateDims coords = tile_coordinate_dims(t, in_.geometry);
       DimMask relevant = 0;
       for (const DimMask c : coords) relevant |= c;
       double total = 1;
@@ -1032,7 +1032,7 @@ class Estimator {
     }
   }
 
-  FirstTouch first_touch(Tensor t, DimMask g, const std::vector<DimMask>& coords) const {
+  FirstTouch first_touch(Tensor t, DimMask g, const CoordinateDims& coords) const {
     FirstTouch ft;
     ft.group = g;
     for (std::size_t i = 0; i < loops_.size(); ++i)

@@ -4,9 +4,9 @@
 #include <limits>
 #include <numeric>
 #include <optional>
-#include <unordered_map>
 
 #include "model/odometer.hpp"
+#include "model/plain_group.hpp"
 #include "spec/error.hpp"
 
 namespace metronome {
@@ -82,16 +82,31 @@ struct GroupSums {
   std::int64_t per_pe = 0;        // leaves on the unit-0 path
 };
 
+// The sums below a level entered past the cut, by the entry's key (FillCounter::level).
+struct AfterMemo {
+  KeyedClasses keys;
+  std::vector<GroupSums> sums;  // as keys.classes()
+};
+
 class FillCounter {
  public:
   FillCounter(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans, std::size_t depth)
       : geometry_(geometry),
-        plans_(plans.begin(), plans.begin() + static_cast<long>(depth)),
+        own_plans_(
+            depth < plans.size()
+                ? std::vector<LevelPlan>(plans.begin(), plans.begin() + static_cast<long>(depth))
+                : std::vector<LevelPlan>{}),
+        plans_(depth < plans.size() ? own_plans_ : plans),
         groups_(dimension_groups(geometry_, plans_)),
         odometer_(plans_, groups_),
         slots_(plans_) {
     for (Tensor t : kAllTensors) coordinate_dims_[t] = tile_coordinate_dims(t, geometry_);
+    after_memo_->keys.clear();
+    after_memo_->sums.clear();
     largest_part_.resize(groups_.size());
+    plain_.resize(groups_.size());
+    for (std::size_t g = 0; g < groups_.size(); ++g)
+      plain_[g] = PlainGroupWalk::applies(geometry_, plans_, groups_[g]);
   }
 
   FillCounts run() {
@@ -181,6 +196,21 @@ class FillCounter {
   }
 
   GroupSums sum_group(std::size_t g, int cut) {
+    if (plain_[g]) {
+      if (!plain_walk_) {
+        plain_walk_.emplace();
+        (*plain_walk_)->reset(geometry_, plans_, odometer_);
+      }
+      PerTensor<bool> has;
+      for (Tensor t : kAllTensors)
+        has[t] = std::any_of(coordinate_dims_[t].begin(), coordinate_dims_[t].end(),
+                             [&](DimMask dims) { return (dims & groups_[g]) != 0; });
+      (*plain_walk_)->bind(groups_[g], has);
+      const PlainGroupSums s = (*plain_walk_)->sums(cut);
+      for (Tensor t : kAllTensors)
+        largest_part_[g][t] = std::max(largest_part_[g][t], s.largest[t]);
+      return {s.fresh, s.kept, s.per_pe};
+    }
     Cursor cursor{groups_[g], g, cut, {}};
     const UnitChunks whole = geometry_.whole_layer();
     level(cursor, 0, cut < 0 ? Phase::After : Phase::Before, whole, whole, true, 1);
@@ -249,14 +279,14 @@ class FillCounter {
       key.push_back((c.cut >= 0 ? 2 : 0) | (unit0_path ? 1 : 0));
       append_state_key(key, geometry_, new_entry, old_entry, c.group);
       append_state_key(key, geometry_, new_entry, new_entry, c.group);
-      auto it = after_memo_.find(key);
-      if (it == after_memo_.end()) {
-        StateKey stored = key;
+      const std::size_t at = after_memo_->keys.add(key, 0, 0);  // keeps a copy of the key
+      if (at == after_memo_->sums.size()) {
+        after_memo_->sums.emplace_back();
         Cursor sub{c.group, c.group_index, c.cut, {}};
         walk_level(sub, l, phase, old_entry, new_entry, unit0_path, 1);
-        it = after_memo_.emplace(std::move(stored), sub.sums).first;
+        after_memo_->sums[at] = sub.sums;  // the walk may have added entries
       }
-      const GroupSums& below = it->second;
+      const GroupSums below = after_memo_->sums[at];
       for (Tensor t : kAllTensors) {
         c.sums.fresh[t] = add(c.sums.fresh[t], mul(weight, below.fresh[t]));
         c.sums.kept[t] = add(c.sums.kept[t], mul(weight, below.kept[t]));
@@ -486,16 +516,19 @@ class FillCounter {
   }
 
   const LayerGeometry& geometry_;
-  std::vector<LevelPlan> plans_;
+  std::vector<LevelPlan> own_plans_;  // the first `depth` levels, when not all
+  const std::vector<LevelPlan>& plans_;
   std::vector<DimMask> groups_;
   Odometer odometer_;
-  PerTensor<std::vector<DimMask>> coordinate_dims_;
+  PerTensor<CoordinateDims> coordinate_dims_;
   StateKey scratch_key_;
   PositionSlots<Slot> slots_;
   GroupCutCache<GroupSums> sums_cache_;
   std::vector<PerTensor<std::int64_t>> largest_part_;  // per group: the largest tile part seen
+  std::vector<bool> plain_;  // per group: one plain dimension, summed by plain_walk_
+  std::optional<ThreadScratch<PlainGroupWalk>> plain_walk_;
   StateKey memo_key_;
-  std::unordered_map<StateKey, GroupSums, StateKeyHash> after_memo_;
+  ThreadScratch<AfterMemo> after_memo_;
 };
 
 }  // namespace
@@ -516,18 +549,18 @@ std::int64_t interval_union_length(std::vector<Interval>& intervals) {
   return total;
 }
 
-std::vector<DimMask> tile_coordinate_dims(Tensor t, const LayerGeometry& geometry) {
+CoordinateDims tile_coordinate_dims(Tensor t, const LayerGeometry& geometry) {
   const DimMask y = dim_bit(Dim::Y) | dim_bit(Dim::R);
   const DimMask x = dim_bit(Dim::X) | dim_bit(Dim::S);
   const DimMask kc = dim_bit(Dim::K) | dim_bit(Dim::C);
   switch (t) {
     case Tensor::Input:
-      return {dim_bit(Dim::N), dim_bit(Dim::C), dim_bit(Dim::Y), dim_bit(Dim::X)};
+      return {{dim_bit(Dim::N), dim_bit(Dim::C), dim_bit(Dim::Y), dim_bit(Dim::X)}, 4};
     case Tensor::Weight:
-      if (geometry.channel_tied()) return {kc, dim_bit(Dim::R), dim_bit(Dim::S)};
-      return {dim_bit(Dim::K), dim_bit(Dim::C), dim_bit(Dim::R), dim_bit(Dim::S)};
+      if (geometry.channel_tied()) return {{kc, dim_bit(Dim::R), dim_bit(Dim::S)}, 3};
+      return {{dim_bit(Dim::K), dim_bit(Dim::C), dim_bit(Dim::R), dim_bit(Dim::S)}, 4};
     case Tensor::Output:
-      return {dim_bit(Dim::N), geometry.depthwise() ? kc : dim_bit(Dim::K), y, x};
+      return {{dim_bit(Dim::N), geometry.depthwise() ? kc : dim_bit(Dim::K), y, x}, 4};
   }
   return {};
 }

@@ -71,8 +71,18 @@ struct FillCounts {
 // Total length of a union of intervals (reorders `intervals`).
 std::int64_t interval_union_length(std::vector<Interval>& intervals);
 
-// The dimensions each tile coordinate (TileShape order) of tensor `t` depends on.
-std::vector<DimMask> tile_coordinate_dims(Tensor t, const LayerGeometry& geometry);
+// The dimensions each tile coordinate (TileShape order) of tensor `t` depends on (a fixed-size
+// list: the counts ask for it per count and tensor).
+struct CoordinateDims {
+  std::array<DimMask, 4> dims{};
+  std::size_t count = 0;
+
+  std::size_t size() const { return count; }
+  DimMask operator[](std::size_t i) const { return dims[i]; }
+  const DimMask* begin() const { return dims.data(); }
+  const DimMask* end() const { return dims.data() + count; }
+};
+CoordinateDims tile_coordinate_dims(Tensor t, const LayerGeometry& geometry);
 
 // The mapping's independent dimension groups: Y with R, X with S, K with C on depth-wise layers,
 // and the dimensions spatially mapped at one level. Loops of different groups never change each

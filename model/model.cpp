@@ -128,22 +128,25 @@ std::vector<PerTensor<std::int64_t>> sharing_factors(const LayerGeometry& geomet
   thread_local std::vector<std::array<std::int64_t, 8>> held;  // tile bounds of units with a tile
   UnitChunks entry = geometry.whole_layer();
   for (std::size_t l = 0; l < plans.size(); ++l) {
-    first_level_iteration(geometry, plans[l], entry, first);
-    if (plans[l].first_spatial >= 0 && first.size() > 1) {
+    // The last unit written stands for `repeats` units in its state (idle in every SpatialMap).
+    const std::int64_t repeats = first_level_iteration_head(geometry, plans[l], entry, first);
+    const std::int64_t units = static_cast<std::int64_t>(first.size()) + repeats - 1;
+    if (plans[l].first_spatial >= 0 && units > 1) {
       // Units differ only in what the level's SpatialMaps set: a tensor none of whose tile
       // coordinates those touch has unit 0's tile on every unit.
       DimMask spread = 0;
       for (const ResolvedDirective& d : plans[l].directives)
         if (d.kind == MapKind::Spatial) spread |= chunks_set_by(d.dim);
       for (Tensor t : kAllTensors) {
-        const std::vector<DimMask> dims = tile_coordinate_dims(t, geometry);
+        const CoordinateDims dims = tile_coordinate_dims(t, geometry);
         if (std::none_of(dims.begin(), dims.end(), [&](DimMask m) { return (m & spread) != 0; })) {
           const Tile tile = TileShape::coordinates(geometry, first.front(), t);
           if (std::none_of(tile.begin(), tile.end(), [](Interval i) { return i.empty(); }))
-            factor[t] *= static_cast<std::int64_t>(first.size());  // holders / 1 distinct tile
+            factor[t] *= units;  // holders / 1 distinct tile
           continue;
         }
         held.clear();
+        std::int64_t holders = 0;
         for (const UnitChunks& u : first) {
           const Tile tile = TileShape::coordinates(geometry, u, t);
           std::array<std::int64_t, 8> bounds{};
@@ -153,9 +156,10 @@ std::vector<PerTensor<std::int64_t>> sharing_factors(const LayerGeometry& geomet
             bounds[2 * i] = tile[i].lo;
             bounds[2 * i + 1] = tile[i].hi;
           }
-          if (!empty) held.push_back(bounds);
+          if (empty) continue;
+          held.push_back(bounds);
+          holders += &u == &first.back() ? repeats : 1;
         }
-        const auto holders = static_cast<std::int64_t>(held.size());
         const auto distinct = count_distinct(held);
         if (distinct > 0) factor[t] *= std::max<std::int64_t>(1, holders / distinct);
       }

@@ -52,7 +52,7 @@ class UnionCounter {
     for (Tensor t : kAllTensors) {
       exact_[t] = t != Tensor::Output;
       coordinate_[t].assign(groups_.size(), kNoCoordinate);
-      const std::vector<DimMask> dims = tile_coordinate_dims(t, geometry_);
+      const CoordinateDims dims = tile_coordinate_dims(t, geometry_);
       for (std::size_t i = 0; i < dims.size(); ++i)
         for (std::size_t g = 0; g < groups_.size(); ++g) {
           if (!(dims[i] & groups_[g])) continue;

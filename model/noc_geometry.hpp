@@ -19,9 +19,10 @@ class NocGeometry {
   std::int64_t injection_links() const { return injection_links_; }
   double injection_words_per_cycle() const;
   // Links (as the simulator reports them: every edge but a bus tap) a word crosses from L2 to
-  // a PE on average: the average hops (1, ceil(log2 P), (cols + 1) / 2) plus the router's local port into the PE (crossbar, tree, mesh;
-  // bus taps and systolic PE-to-PE links have none). And the links each further destination of
-  // a multicast (or contributor of an in-network sum) adds: its own port, none on a bus.
+  // a PE on average: the average hops (1, ceil(log2 P), (cols + 1) / 2) plus the router's local
+  // port into the PE (crossbar, tree, mesh; bus taps and systolic PE-to-PE links have none). And
+  // the links each further destination of a multicast (or contributor of an in-network sum) adds:
+  // its own port, none on a bus.
   double average_links() const { return average_ + (local_port_ ? 1.0 : 0.0); }
   double branch_links() const { return spec_.topology == Topology::Bus ? 0.0 : 1.0; }
   std::int64_t hop_latency_to_farthest() const { return farthest_ * spec_.hop_latency; }

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -111,10 +112,47 @@ inline std::int64_t fold_period(const LayerGeometry& geometry, const LevelPlan& 
   return period;
 }
 
+// Scratch kept per thread so that its storage outlives one count: a count takes the thread's
+// instance unless another count on the same thread holds it (a count started inside a count),
+// which then gets its own. T is default-constructible scratch, written before it is read.
+template <typename T>
+class ThreadScratch {
+ public:
+  ThreadScratch() {
+    Pool& pool = thread_pool();
+    if (!pool.busy) {
+      pool.busy = true;
+      object_ = &pool.object;
+    } else {
+      object_ = &own_.emplace();
+    }
+  }
+  ~ThreadScratch() {
+    if (!own_) thread_pool().busy = false;
+  }
+  ThreadScratch(const ThreadScratch&) = delete;
+  ThreadScratch& operator=(const ThreadScratch&) = delete;
+
+  T& operator*() { return *object_; }
+  T* operator->() { return object_; }
+
+ private:
+  struct Pool {
+    T object;
+    bool busy = false;
+  };
+  static Pool& thread_pool() {
+    thread_local Pool pool;
+    return pool;
+  }
+
+  std::optional<T> own_;
+  T* object_ = nullptr;
+};
+
 // One Slot per directive position of the flattened nest, plus one per level end. A recursion
-// only ever moves to later positions, so a slot is never reused while in use. Slots are scratch
-// (written before they are read), so they come from a per-thread pool that keeps their storage
-// from one count to the next; a count started while another holds the pool gets its own.
+// only ever moves to later positions, so a slot is never reused while in use. Slots are scratch,
+// kept per thread (ThreadScratch).
 template <typename Slot>
 class PositionSlots {
  public:
@@ -124,36 +162,14 @@ class PositionSlots {
       base_.push_back(base);
       base += p.directives.size() + 1;
     }
-    Pool& pool = thread_pool();
-    if (!pool.busy) {
-      pool.busy = true;
-      slots_ = &pool.slots;
-    } else {
-      slots_ = &own_;
-    }
     if (slots_->size() < base + 1) slots_->resize(base + 1);
   }
-  ~PositionSlots() {
-    if (slots_ != &own_) thread_pool().busy = false;
-  }
-  PositionSlots(const PositionSlots&) = delete;
-  PositionSlots& operator=(const PositionSlots&) = delete;
 
   Slot& at(std::size_t level, std::size_t position) { return (*slots_)[base_[level] + position]; }
 
  private:
-  struct Pool {
-    std::vector<Slot> slots;
-    bool busy = false;
-  };
-  static Pool& thread_pool() {
-    thread_local Pool pool;
-    return pool;
-  }
-
   std::vector<std::size_t> base_;
-  std::vector<Slot> own_;
-  std::vector<Slot>* slots_ = nullptr;
+  ThreadScratch<std::vector<Slot>> slots_;
 };
 
 }  // namespace metronome

@@ -72,7 +72,7 @@ PerTensor<std::int64_t> union_of_pe_tiles(const LayerGeometry& geometry,
   if (strided.empty()) return words;
 
   const std::vector<DimMask> groups = dimension_groups(geometry, plans);
-  const std::vector<DimMask> input_dims = tile_coordinate_dims(Tensor::Input, geometry);
+  const CoordinateDims input_dims = tile_coordinate_dims(Tensor::Input, geometry);
   auto group_of = [&](DimMask dims) {
     DimMask joined = 0;
     for (DimMask g : groups)

@@ -330,28 +330,45 @@ bool walk_level(const LayerGeometry& geometry, const LevelPlan& level, const Uni
   return walker.run(entry, weighted);
 }
 
+std::int64_t first_level_iteration_head(const LayerGeometry& geometry, const LevelPlan& level,
+                                        const UnitChunks& entry, std::vector<UnitChunks>& units) {
+  UnitChunks shared = entry;
+  shared.rows_from_outputs = shared.cols_from_outputs = false;
+  // Temporal maps take index 0; SpatialMaps give unit u chunk u of fold 0.
+  auto apply = [&](UnitChunks& unit, const ResolvedDirective& d, std::int64_t index) {
+    const Interval parent = geometry.parent_interval(unit, d.dim);
+    const std::int64_t n = chunk_count(parent.length(), d.size, d.offset);
+    geometry.assign(unit, d.dim,
+                    index < n ? chunk_at(parent, d.size, d.offset, index) : Interval{});
+    return index < n;
+  };
+  const std::size_t first_spatial = level.first_spatial < 0
+                                        ? level.directives.size()
+                                        : static_cast<std::size_t>(level.first_spatial);
+  for (std::size_t i = 0; i < first_spatial; ++i) apply(shared, level.directives[i], 0);
+  units.clear();
+  const std::int64_t count = level.first_spatial < 0 ? 1 : level.units;
+  for (std::int64_t u = 0; u < count; ++u) {
+    UnitChunks& unit = units.emplace_back(shared);
+    bool holds_some = false;  // a chunk from some SpatialMap
+    for (std::size_t i = first_spatial; i < level.directives.size(); ++i) {
+      const ResolvedDirective& d = level.directives[i];
+      const bool spatial = d.kind == MapKind::Spatial;
+      const bool given = apply(unit, d, spatial ? u : 0);
+      if (spatial && given) holds_some = true;
+    }
+    geometry.finish_level(unit);
+    // Every SpatialMap gave this unit none: the same holds for every later unit, each map's
+    // parent being as this unit's (by induction over the maps), so they are all in its state.
+    if (!holds_some && level.first_spatial >= 0) return count - u;
+  }
+  return 1;
+}
+
 void first_level_iteration(const LayerGeometry& geometry, const LevelPlan& level,
                            const UnitChunks& entry, std::vector<UnitChunks>& units) {
-  UnitChunks start = entry;
-  start.rows_from_outputs = start.cols_from_outputs = false;
-  units.assign(1, start);
-  bool spread = false;
-  for (const ResolvedDirective& d : level.directives) {
-    if (d.kind == MapKind::Spatial && !spread) {  // the fold loop at fold 0
-      spread = true;
-      units.assign(static_cast<std::size_t>(level.units), units.front());
-    }
-    // Temporal maps take index 0; SpatialMaps give unit u chunk u of fold 0.
-    for (std::size_t u = 0; u < units.size(); ++u) {
-      UnitChunks& unit = units[u];
-      const std::int64_t index = d.kind == MapKind::Spatial ? static_cast<std::int64_t>(u) : 0;
-      const Interval parent = geometry.parent_interval(unit, d.dim);
-      const std::int64_t n = chunk_count(parent.length(), d.size, d.offset);
-      geometry.assign(unit, d.dim,
-                      index < n ? chunk_at(parent, d.size, d.offset, index) : Interval{});
-    }
-  }
-  for (UnitChunks& u : units) geometry.finish_level(u);
+  const std::int64_t repeats = first_level_iteration_head(geometry, level, entry, units);
+  units.resize(units.size() + static_cast<std::size_t>(repeats - 1), units.back());
 }
 
 bool walk_level_grouped(const LayerGeometry& geometry, const LevelPlan& level,

@@ -254,6 +254,11 @@ bool walk_level(const LayerGeometry& geometry, const LevelPlan& level, const Uni
 // without walking (no per-directive copies of every unit).
 void first_level_iteration(const LayerGeometry& geometry, const LevelPlan& level,
                            const UnitChunks& entry, std::vector<UnitChunks>& units);
+// The same units up to the first one to which no SpatialMap gives a chunk: every later unit is
+// in that one's state, so it is written once. Returns how many units it stands for (1 when the
+// list is complete).
+std::int64_t first_level_iteration_head(const LayerGeometry& geometry, const LevelPlan& level,
+                                        const UnitChunks& entry, std::vector<UnitChunks>& units);
 
 std::vector<LevelPlan> plan_levels(const ResolvedMapping& mapping);
 
