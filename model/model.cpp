@@ -128,15 +128,26 @@ std::vector<PerTensor<std::int64_t>> sharing_factors(const LayerGeometry& geomet
   thread_local std::vector<std::array<std::int64_t, 8>> held;  // tile bounds of units with a tile
   UnitChunks entry = geometry.whole_layer();
   for (std::size_t l = 0; l < plans.size(); ++l) {
+    DimMask spread = 0;
+    int spatial_maps = 0;
+    for (const ResolvedDirective& d : plans[l].directives)
+      if (d.kind == MapKind::Spatial) {
+        spread |= chunks_set_by(d.dim);
+        ++spatial_maps;
+      }
+    // One map of N, or of K or C not tied to each other, gives every unit another chunk: the
+    // tiles it touches are all distinct (factor 1), and only unit 0's state is needed.
+    const bool distinct_tiles =
+        spatial_maps == 1 && !geometry.depthwise() &&
+        (spread == dim_bit(Dim::N) || spread == dim_bit(Dim::K) || spread == dim_bit(Dim::C));
     // The last unit written stands for `repeats` units in its state (idle in every SpatialMap).
-    const std::int64_t repeats = first_level_iteration_head(geometry, plans[l], entry, first);
-    const std::int64_t units = static_cast<std::int64_t>(first.size()) + repeats - 1;
+    const std::int64_t repeats = first_level_iteration_head(geometry, plans[l], entry, first,
+                                                            distinct_tiles ? 1 : INT64_MAX);
+    const std::int64_t units =
+        distinct_tiles ? plans[l].units : static_cast<std::int64_t>(first.size()) + repeats - 1;
     if (plans[l].first_spatial >= 0 && units > 1) {
       // Units differ only in what the level's SpatialMaps set: a tensor none of whose tile
       // coordinates those touch has unit 0's tile on every unit.
-      DimMask spread = 0;
-      for (const ResolvedDirective& d : plans[l].directives)
-        if (d.kind == MapKind::Spatial) spread |= chunks_set_by(d.dim);
       for (Tensor t : kAllTensors) {
         const CoordinateDims dims = tile_coordinate_dims(t, geometry);
         if (std::none_of(dims.begin(), dims.end(), [&](DimMask m) { return (m & spread) != 0; })) {
@@ -145,6 +156,7 @@ std::vector<PerTensor<std::int64_t>> sharing_factors(const LayerGeometry& geomet
             factor[t] *= units;  // holders / 1 distinct tile
           continue;
         }
+        if (distinct_tiles) continue;  // holders / distinct = 1
         held.clear();
         std::int64_t holders = 0;
         for (const UnitChunks& u : first) {

@@ -58,7 +58,12 @@ struct CoordinateGroup {
   // Per cell of the coordinates plus one extra slot per axis (row-major with `stride`): how
   // often the cell's MACs are performed (0 in the extra slots).
   std::vector<std::int64_t> table;
+  // A one-coordinate group keeps its +1/-1 marks as (position, sign) events instead of a table
+  // as long as they are fewer than its cells; `table` is then built only for the examples.
+  std::vector<std::pair<std::int64_t, std::int64_t>> events;
+  bool sparse = false;
   std::vector<std::int64_t> stride;
+  std::array<std::int64_t, kCoords> extent{};  // per coordinate: its size + 1
   std::vector<std::int32_t> count;  // per cell, row-major over coords; only for the examples
   std::int64_t performed = 0;       // sum of box volumes over the group's leaves
   std::int64_t covered = 0;         // cells with count >= 1
@@ -90,6 +95,17 @@ class BoxCounter {
   BoxCounter(const LayerGeometry& geometry, const std::vector<std::size_t>& coords,
              const std::vector<std::int64_t>& stride, std::vector<std::int64_t>& diff)
       : geometry_(geometry), coords_(coords), stride_(stride), diff_(diff) {}
+  // Marks go to `events` (until they outnumber `cells`; then into the table, zeroed here).
+  BoxCounter(const LayerGeometry& geometry, const std::vector<std::size_t>& coords,
+             const std::vector<std::int64_t>& stride, std::vector<std::int64_t>& diff,
+             std::vector<std::pair<std::int64_t, std::int64_t>>& events, std::int64_t cells)
+      : geometry_(geometry),
+        coords_(coords),
+        stride_(stride),
+        diff_(diff),
+        events_(&events),
+        cells_(cells) {}
+  bool sparse() const { return events_ != nullptr; }
 
   std::int64_t performed() const { return performed_; }
 
@@ -104,7 +120,6 @@ class BoxCounter {
     }
     if (volume == 0) return;
     performed_ = add_or_throw(performed_, volume, "number of performed MACs");
-    std::int64_t* const table = diff_.data();
     for (std::uint32_t corner = 0; corner < (1u << d); ++corner) {
       std::int64_t index = 0;
       std::int64_t sign = 1;
@@ -113,7 +128,7 @@ class BoxCounter {
         index += (high ? range[i].hi : range[i].lo) * stride_[i];
         if (high) sign = -sign;
       }
-      table[index] += sign;
+      mark(index, sign);
     }
   }
 
@@ -213,18 +228,34 @@ class BoxCounter {
  private:
   // Adds sign x (the fixed coordinates' corner signs) at `offset` from each of their corners.
   void add_at_corners(std::int64_t offset, std::int64_t sign) {
-    std::int64_t* const table = diff_.data() + offset;
     if (corners_ == 1) {  // a one-coordinate group, or no fixed coordinates
-      table[corner_index_[0]] += sign * corner_sign_[0];
+      mark(offset + corner_index_[0], sign * corner_sign_[0]);
       return;
     }
-    for (std::size_t k = 0; k < corners_; ++k) table[corner_index_[k]] += sign * corner_sign_[k];
+    for (std::size_t k = 0; k < corners_; ++k)
+      mark(offset + corner_index_[k], sign * corner_sign_[k]);
+  }
+
+  void mark(std::int64_t index, std::int64_t sign) {
+    if (!events_) {
+      diff_[static_cast<std::size_t>(index)] += sign;
+      return;
+    }
+    events_->emplace_back(index, sign);
+    if (static_cast<std::int64_t>(events_->size()) <= cells_) return;
+    // More marks than cells: the table is the cheaper record from here on.
+    diff_.assign(static_cast<std::size_t>(cells_), 0);
+    for (const auto& [at, by] : *events_) diff_[static_cast<std::size_t>(at)] += by;
+    events_->clear();
+    events_ = nullptr;
   }
 
   const LayerGeometry& geometry_;
   const std::vector<std::size_t>& coords_;
   const std::vector<std::int64_t>& stride_;
   std::vector<std::int64_t>& diff_;
+  std::vector<std::pair<std::int64_t, std::int64_t>>* events_ = nullptr;
+  std::int64_t cells_ = 0;
   std::int64_t performed_ = 0;
   // Set by fix_others: positions (in coords_) of the varying coordinates, the fixed ones' volume
   // and corners (table offset and sign).
@@ -289,7 +320,10 @@ class Coverage {
     report.duplicated_macs = performed - covered;
     // The flags only serve the search for examples, which a valid mapping does not need.
     if (report.missing_macs > 0 || report.duplicated_macs > 0)
-      for (CoordinateGroup& g : groups) build_prefix_flags(g);
+      for (CoordinateGroup& g : groups) {
+        build_table(g);
+        build_prefix_flags(g);
+      }
     if (report.missing_macs > 0) find_first(groups, duplicate_units, false, report.first_missing);
     if (report.duplicated_macs > 0)
       find_first(groups, duplicate_units, true, report.first_duplicated);
@@ -352,14 +386,48 @@ class Coverage {
     }
     check_table_size(g, cells);
     std::vector<std::int64_t>& diff = g.table;
-    diff.assign(static_cast<std::size_t>(cells), 0);
     g.stride.assign(d, 1);
     for (std::size_t i = d; i-- > 1;) g.stride[i - 1] = g.stride[i] * extent[i];
-
+    g.extent = extent;
+    if (d == 1) {
+      // A long axis (K, C) is covered by a few runs: sweep their marks instead of a table.
+      g.events.clear();
+      BoxCounter counter(geometry_, g.coords, g.stride, diff, g.events, cells);
+      cover_level(group_levels(g.dims), 0, geometry_.whole_layer(), counter);
+      g.performed = counter.performed();
+      g.sparse = counter.sparse();
+      g.covered = g.sparse ? sweep(g.events) : sum_up(g, extent);
+      return;
+    }
+    g.sparse = false;
+    diff.assign(static_cast<std::size_t>(cells), 0);
     BoxCounter counter(geometry_, g.coords, g.stride, diff);
     cover_level(group_levels(g.dims), 0, geometry_.whole_layer(), counter);
     g.performed = counter.performed();
     g.covered = sum_up(g, extent);
+  }
+
+  // Cells covered by the marks of a one-coordinate group: positions with a positive running sum
+  // (the marks sorted by position; those of one position summed first).
+  static std::int64_t sweep(std::vector<std::pair<std::int64_t, std::int64_t>>& events) {
+    std::sort(events.begin(), events.end());
+    std::int64_t covered = 0, running = 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      running += events[i].second;
+      if (running > 0 && i + 1 < events.size()) covered += events[i + 1].first - events[i].first;
+    }
+    return covered;
+  }
+
+  // The counts table of a group that kept events (for the examples of an invalid mapping).
+  static void build_table(CoordinateGroup& g) {
+    if (!g.sparse) return;
+    std::int64_t cells = 1;
+    for (std::size_t i = 0; i < g.coords.size(); ++i) cells *= g.extent[i];
+    g.table.assign(static_cast<std::size_t>(cells), 0);
+    for (const auto& [at, by] : g.events) g.table[static_cast<std::size_t>(at)] += by;
+    sum_up(g, g.extent);
+    g.sparse = false;
   }
 
   // Prefix sums along each axis turn the difference array into counts (blocks x positions along
@@ -865,6 +933,15 @@ class Steps {
     if (dims & (dim_bit(Dim::Y) | dim_bit(Dim::R))) compared |= dim_bit(Dim::Y) | dim_bit(Dim::R);
     if (dims & (dim_bit(Dim::X) | dim_bit(Dim::S))) compared |= dim_bit(Dim::X) | dim_bit(Dim::S);
     const UnitChunks* previous = nullptr;
+    // N, K and C (not tied) are keyed relative to the unit's own chunk: equal lengths, equal keys.
+    constexpr DimMask kPlain = dim_bit(Dim::N) | dim_bit(Dim::K) | dim_bit(Dim::C);
+    const bool plain = (dims & ~kPlain) == 0 && !geometry_.channel_tied();
+    auto same_key = [&](const UnitChunks& a, const UnitChunks& b) {
+      if (!plain) return same_chunks_in(a, b, compared);
+      for (Dim d : {Dim::N, Dim::K, Dim::C})
+        if ((dims & dim_bit(d)) && a.chunk[d].length() != b.chunk[d].length()) return false;
+      return true;
+    };
     auto flush = [&] {
       const auto& values = buffers[run_buffer];
       key.push_back(run);
@@ -872,7 +949,7 @@ class Steps {
                  values.begin() + static_cast<std::ptrdiff_t>(sizes[run_buffer]));
     };
     for (const UnitChunks& u : units) {
-      if (previous && same_chunks_in(u, *previous, compared)) {
+      if (previous && same_key(u, *previous)) {
         ++run;
         continue;
       }

@@ -331,7 +331,8 @@ bool walk_level(const LayerGeometry& geometry, const LevelPlan& level, const Uni
 }
 
 std::int64_t first_level_iteration_head(const LayerGeometry& geometry, const LevelPlan& level,
-                                        const UnitChunks& entry, std::vector<UnitChunks>& units) {
+                                        const UnitChunks& entry, std::vector<UnitChunks>& units,
+                                        std::int64_t max_units) {
   UnitChunks shared = entry;
   shared.rows_from_outputs = shared.cols_from_outputs = false;
   // Temporal maps take index 0; SpatialMaps give unit u chunk u of fold 0.
@@ -347,7 +348,7 @@ std::int64_t first_level_iteration_head(const LayerGeometry& geometry, const Lev
                                         : static_cast<std::size_t>(level.first_spatial);
   for (std::size_t i = 0; i < first_spatial; ++i) apply(shared, level.directives[i], 0);
   units.clear();
-  const std::int64_t count = level.first_spatial < 0 ? 1 : level.units;
+  const std::int64_t count = std::min(level.first_spatial < 0 ? 1 : level.units, max_units);
   for (std::int64_t u = 0; u < count; ++u) {
     UnitChunks& unit = units.emplace_back(shared);
     bool holds_some = false;  // a chunk from some SpatialMap

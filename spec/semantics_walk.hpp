@@ -256,9 +256,10 @@ void first_level_iteration(const LayerGeometry& geometry, const LevelPlan& level
                            const UnitChunks& entry, std::vector<UnitChunks>& units);
 // The same units up to the first one to which no SpatialMap gives a chunk: every later unit is
 // in that one's state, so it is written once. Returns how many units it stands for (1 when the
-// list is complete).
+// list is complete). At most `max_units` units are written (then the return value is 1).
 std::int64_t first_level_iteration_head(const LayerGeometry& geometry, const LevelPlan& level,
-                                        const UnitChunks& entry, std::vector<UnitChunks>& units);
+                                        const UnitChunks& entry, std::vector<UnitChunks>& units,
+                                        std::int64_t max_units = INT64_MAX);
 
 std::vector<LevelPlan> plan_levels(const ResolvedMapping& mapping);
 
