@@ -70,6 +70,7 @@ void PlainGroupWalk::reset(const LayerGeometry& geometry, const std::vector<Leve
     entries_.resize(positions);
     probes_.resize(positions);
     classes_.resize(positions);
+    segments_.resize(positions);
   }
 }
 
@@ -131,6 +132,38 @@ void PlainGroupWalk::map(std::size_t l, std::size_t k, bool unit0, std::int64_t 
   // Every index (before the cut) or every advance (at the cut), as classes of equal keys.
   const std::int64_t n = trips(l, k, false);
   const std::int64_t shift = r == Role::Cut ? 1 : 0;
+  if (!maps_[base_[l] + k].fold) {
+    // A TemporalMap: each entry's chunk a is whole below its whole-chunk count, then at most one
+    // is cut short by the parent's end, then none; the new chunk's start is the old one's plus
+    // shift x offset throughout. So the keys are constant between those counts.
+    std::vector<IndexClass>& runs = segments_[base_[l] + k];
+    const Map& m = maps_[base_[l] + k];
+    std::vector<std::int64_t>& cuts = cuts_;
+    cuts.assign({0, n - shift});
+    for (const Entry& e : entries_[base_[l] + k]) {
+      const std::array<std::pair<Interval, std::int64_t>, 2> sides{
+          std::pair{e.old_chunk, std::int64_t{0}}, std::pair{e.new_chunk, shift}};
+      for (const auto& [chunk, at] : sides) {
+        const std::int64_t length = chunk.length();
+        const std::int64_t whole = length >= m.size ? (length - m.size) / m.offset + 1 : 0;
+        cuts.push_back(whole - at);
+        cuts.push_back(chunk_count(length, m.size, m.offset) - at);
+      }
+    }
+    std::sort(cuts.begin(), cuts.end());
+    runs.clear();
+    std::int64_t from = 0;
+    for (const std::int64_t c : cuts) {
+      if (c <= from || c > n - shift) continue;
+      runs.push_back({from, c - from});
+      from = c;
+    }
+    for (const IndexClass& c : runs) {
+      apply(l, k, c.index, c.index + shift, next);
+      map(l, k + 1, unit0, mul(weight, c.count));
+    }
+    return;
+  }
   std::vector<Entry>& probe = probes_[base_[l] + k];
   // Keys change where an entry's chunks stop being whole or stop existing.
   std::array<std::int64_t, 8> breaks{};
@@ -192,23 +225,26 @@ void PlainGroupWalk::apply(std::size_t l, std::size_t k, std::int64_t old_index,
   };
   into.assign(1, unit_at(0));
   if (units < 2) return;
-  auto active = [&](Interval parent, std::int64_t index) {
-    return std::clamp<std::int64_t>(chunk_count(parent.length(), m.size, m.offset) - index * units,
-                                    0, units);
-  };
-  const std::array<std::int64_t, 2> idle_from{active(old_parent, old_index) - 1,
-                                              active(new_parent, new_index) - 1};
-  const std::vector<IndexClass>& classes = index_classes_into(
-      unit_classes_, units - 1, 1,
-      [&](std::int64_t i, StateKey& out) {
-        out.clear();
-        put_key(unit_at(i + 1), out);
-      },
-      idle_from);
-  for (const IndexClass& c : classes) {
-    Entry e = unit_at(c.index + 1);
-    e.count = c.count;
+  // Units 1.. as runs of equal keys: a side's chunk is whole below its whole-chunk count, then at
+  // most one is cut short, then none; the new chunk's start is the old one's plus a constant.
+  std::array<std::int64_t, 6> cuts{1, units, 0, 0, 0, 0};
+  std::size_t count = 2;
+  const std::array<std::pair<Interval, std::int64_t>, 2> sides{std::pair{old_parent, old_index},
+                                                               std::pair{new_parent, new_index}};
+  for (const auto& [parent, index] : sides) {
+    const std::int64_t length = parent.length();
+    const std::int64_t whole = length >= m.size ? (length - m.size) / m.offset + 1 : 0;
+    cuts[count++] = whole - index * units;
+    cuts[count++] = chunk_count(length, m.size, m.offset) - index * units;
+  }
+  std::sort(cuts.begin(), cuts.end());
+  std::int64_t first = 1;
+  for (const std::int64_t c : cuts) {
+    if (c <= first || c > units) continue;
+    Entry e = unit_at(first);
+    e.count = c - first;
     into.push_back(e);
+    first = c;
   }
 }
 

@@ -79,7 +79,8 @@ class PlainGroupWalk {
   std::vector<std::vector<Entry>> entries_;
   std::vector<std::vector<Entry>> probes_;
   std::vector<KeyedClasses> classes_;
-  KeyedClasses unit_classes_;  // of a fold's units (apply finishes with it before recursing)
+  std::vector<std::vector<IndexClass>> segments_;  // a TemporalMap's runs of equal keys
+  std::vector<std::int64_t> cuts_;
   int cut_ = -1;
   PlainGroupSums sums_;
 };
