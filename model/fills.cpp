@@ -103,8 +103,9 @@ class FillCounter {
     for (Tensor t : kAllTensors) coordinate_dims_[t] = tile_coordinate_dims(t, geometry_);
     after_memo_->keys.clear();
     after_memo_->sums.clear();
-    largest_part_.resize(groups_.size());
-    plain_.resize(groups_.size());
+    memo_key_.reserve(2 * kMaxStateKey + 3);  // once, not by doubling
+    scratch_key_.reserve(2 * kMaxStateKey);
+    largest_part_.fill({});
     for (std::size_t g = 0; g < groups_.size(); ++g)
       plain_[g] = PlainGroupWalk::applies(geometry_, plans_, groups_[g]);
   }
@@ -118,6 +119,8 @@ class FillCounter {
     out.leaves = identical_units;
     for (DimMask g : groups_) out.leaves = mul(out.leaves, spatial_units(g));
 
+    out.classes.reserve(odometer_.loops().size() + 1);
+    out.group_parts.reserve(odometer_.loops().size() + 1);
     for (int j = -1; j < static_cast<int>(odometer_.loops().size()); ++j) {
       TransitionClass cls;
       cls.loop = j;
@@ -125,6 +128,7 @@ class FillCounter {
       for (Tensor t : kAllTensors) fresh[t] = kept[t] = identical_units;
       std::int64_t per_pe = 1;
       std::vector<GroupPart>& parts = out.group_parts.emplace_back();
+      parts.reserve(groups_.size());
       for (std::size_t g = 0; g < groups_.size(); ++g) {
         const GroupSums s = group_sums(g, j);
         parts.push_back({s.fresh, s.kept});
@@ -524,8 +528,9 @@ class FillCounter {
   StateKey scratch_key_;
   PositionSlots<Slot> slots_;
   GroupCutCache<GroupSums> sums_cache_;
-  std::vector<PerTensor<std::int64_t>> largest_part_;  // per group: the largest tile part seen
-  std::vector<bool> plain_;  // per group: one plain dimension, summed by plain_walk_
+  // Per group (at most one per dimension): the largest tile part seen.
+  std::array<PerTensor<std::int64_t>, kNumDims> largest_part_{};
+  std::array<bool, kNumDims> plain_{};  // per group: one plain dimension, summed by plain_walk_
   std::optional<ThreadScratch<PlainGroupWalk>> plain_walk_;
   StateKey memo_key_;
   ThreadScratch<AfterMemo> after_memo_;

@@ -40,7 +40,7 @@ class UnionCounter {
         slots_(plans) {
     if (fills_.groups != groups_ || fills_.group_parts.size() != odometer_.loops().size() + 1)
       throw std::logic_error("multicast count: fill counts of other plans");
-    spread_.assign(groups_.size(), false);
+    spread_.fill(false);
     for (const LevelPlan& p : plans_)
       if (p.first_spatial >= 0 && p.units > 1)
         for (std::size_t g = 0; g < groups_.size(); ++g)
@@ -51,7 +51,7 @@ class UnionCounter {
     // counted: partial sums travel the other way (reduction), and the model does not use them.
     for (Tensor t : kAllTensors) {
       exact_[t] = t != Tensor::Output;
-      coordinate_[t].assign(groups_.size(), kNoCoordinate);
+      coordinate_[t].fill(kNoCoordinate);
       const CoordinateDims dims = tile_coordinate_dims(t, geometry_);
       for (std::size_t i = 0; i < dims.size(); ++i)
         for (std::size_t g = 0; g < groups_.size(); ++g) {
@@ -61,12 +61,14 @@ class UnionCounter {
         }
     }
     find_run_groups();
+    parts_.reserve(32);  // a leaf's intervals: grown once, not by doubling
+    pieces_.reserve(32);
   }
 
   // Per group: depth-wise layers tie K and C (derived coordinates); elsewhere every counted
   // coordinate must be a plain chunk.
   void find_run_groups() {
-    runs_ok_.assign(groups_.size(), !geometry_.channel_tied());
+    runs_ok_.fill(!geometry_.channel_tied());
     for (std::size_t g = 0; g < groups_.size(); ++g)
       for (Tensor t : kAllTensors)
         if (exact_[t] && coordinate_[t][g] != kNoCoordinate &&
@@ -173,8 +175,9 @@ class UnionCounter {
     return cache_.get(odometer_.group_cut_key(groups_[g], static_cast<std::int64_t>(g), cut), [&] {
       Cursor c{g, cut, {}};
       const UnitChunks whole = geometry_.whole_layer();
-      StateList first(State{whole, whole, 0});
-      directive(c, 0, 0, cut < 0 ? Phase::After : Phase::Before, first, 1);
+      first_.clear();  // kept: a walk's storage for the next
+      first_.append() = State{whole, whole, 0};
+      directive(c, 0, 0, cut < 0 ? Phase::After : Phase::Before, first_, 1);
       return c.sums;
     });
   }
@@ -466,15 +469,17 @@ class UnionCounter {
   const std::vector<LevelPlan>& plans_;
   const FillCounts& fills_;
   std::vector<DimMask> groups_;
-  std::vector<bool> spread_;  // per group: some level spreads it over several units
+  // Per group (at most one per dimension).
+  std::array<bool, kNumDims> spread_{};  // some level spreads it over several units
   Odometer odometer_;
-  PerTensor<std::vector<std::size_t>> coordinate_;
+  PerTensor<std::array<std::size_t, kNumDims>> coordinate_;  // per group
   PerTensor<bool> exact_;
-  std::vector<bool> runs_ok_;  // per group: see runs_allowed
+  std::array<bool, kNumDims> runs_ok_{};  // see runs_allowed
   bool aligned_ = true;
   GroupCutCache<Sums> cache_;
   PositionSlots<Slot> slots_;
   std::vector<Interval> parts_, pieces_;
+  StateList first_;  // the states a group's walk starts from
 };
 
 }  // namespace

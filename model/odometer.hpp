@@ -26,6 +26,9 @@ struct OdometerLoop {
 class Odometer {
  public:
   Odometer(const std::vector<LevelPlan>& plans, const std::vector<DimMask>& groups) {
+    std::size_t directives = 0;
+    for (const LevelPlan& p : plans) directives += p.directives.size();
+    loops_.reserve(directives);
     for (std::size_t l = 0; l < plans.size(); ++l) {
       const LevelPlan& p = plans[l];
       for (std::size_t i = 0; i < p.directives.size(); ++i) {
@@ -90,6 +93,7 @@ class GroupCutCache {
     for (const auto& [k, v] : entries_)
       if (k == key) return v;
     Value v = compute();
+    if (entries_.empty()) entries_.reserve(32);
     entries_.emplace_back(key, v);
     return v;
   }
@@ -157,6 +161,7 @@ template <typename Slot>
 class PositionSlots {
  public:
   explicit PositionSlots(const std::vector<LevelPlan>& plans) {
+    base_.reserve(plans.size());
     std::size_t base = 0;
     for (const LevelPlan& p : plans) {
       base_.push_back(base);
