@@ -5,6 +5,7 @@
 #include <numeric>
 #include <optional>
 
+#include "model/count_arithmetic.hpp"
 #include "model/odometer.hpp"
 #include "model/plain_group.hpp"
 #include "spec/error.hpp"
@@ -64,17 +65,8 @@ Interval TileShape::coordinate(const LayerGeometry& g, const UnitChunks& u, Tens
 
 namespace {
 
-// Checked arithmetic, the fast path inline (these run per state of every walk).
-std::int64_t mul(std::int64_t a, std::int64_t b) {
-  std::int64_t r = 0;
-  if (!__builtin_mul_overflow(a, b, &r)) return r;
-  return checked_mul(a, b, SourceLocation{}, "traffic count");
-}
-std::int64_t add(std::int64_t a, std::int64_t b) {
-  std::int64_t r = 0;
-  if (!__builtin_add_overflow(a, b, &r)) return r;
-  return checked_add(a, b, SourceLocation{}, "traffic count");
-}
+using count_arithmetic::add;
+using count_arithmetic::mul;
 
 struct GroupSums {
   PerTensor<std::int64_t> fresh;  // sum over leaves of the new tile's part in this group

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "model/count_arithmetic.hpp"
 #include "model/fills.hpp"
 #include "model/odometer.hpp"
 #include "spec/error.hpp"
@@ -14,16 +15,11 @@
 namespace metronome {
 namespace {
 
-// Checked arithmetic, the fast path inline (these run per state of every walk).
 std::int64_t mul(std::int64_t a, std::int64_t b) {
-  std::int64_t r = 0;
-  if (!__builtin_mul_overflow(a, b, &r)) return r;
-  return checked_mul(a, b, SourceLocation{}, "multicast count");
+  return count_arithmetic::mul(a, b, "multicast count");
 }
 std::int64_t add(std::int64_t a, std::int64_t b) {
-  std::int64_t r = 0;
-  if (!__builtin_add_overflow(a, b, &r)) return r;
-  return checked_add(a, b, SourceLocation{}, "multicast count");
+  return count_arithmetic::add(a, b, "multicast count");
 }
 
 constexpr std::size_t kNoCoordinate = std::numeric_limits<std::size_t>::max();

@@ -5,6 +5,7 @@
 #include <optional>
 #include <span>
 
+#include "model/count_arithmetic.hpp"
 #include "model/fills.hpp"
 #include "spec/error.hpp"
 
@@ -12,16 +13,8 @@ namespace metronome {
 
 namespace {
 
-std::int64_t mul(std::int64_t a, std::int64_t b) {
-  std::int64_t r = 0;
-  if (!__builtin_mul_overflow(a, b, &r)) return r;
-  return checked_mul(a, b, SourceLocation{}, "traffic count");
-}
-std::int64_t add(std::int64_t a, std::int64_t b) {
-  std::int64_t r = 0;
-  if (!__builtin_add_overflow(a, b, &r)) return r;
-  return checked_add(a, b, SourceLocation{}, "traffic count");
-}
+using count_arithmetic::add;
+using count_arithmetic::mul;
 
 std::optional<Dim> plain_dim(const LayerGeometry& geometry, DimMask group) {
   if (geometry.depthwise()) return std::nullopt;  // K and C move together there

@@ -2,9 +2,11 @@
 // The fill count's per-group sums (model/fills.hpp, GroupPart) for a group that is one plain
 // dimension: N, or K or C of a layer that is not depth-wise. Its chunks are intervals that only
 // tile their parents (no windows, no strides, no other dimension), so the walk keeps an (old, new)
-// interval pair per class of units instead of every unit's chunks of every dimension, and keys
-// classes by three numbers. The sums are those of FillCounter's generic walk (tested against it
-// on random mappings: tests/unit/model_fills_test.cpp).
+// interval pair per class of units instead of every unit's chunks of every dimension: a map's
+// indices and a fold's units fall into runs split at the whole-chunk and chunk counts (a fold
+// loop's indices are classed by three numbers per unit class). The sums are those of
+// FillCounter's generic walk: tests/unit/model_fills_test.cpp compares the counts with a
+// step-by-step walk on hand-made and random mappings.
 
 #include <cstddef>
 #include <cstdint>
