@@ -197,11 +197,7 @@ class FillCounter {
         plain_walk_.emplace();
         (*plain_walk_)->reset(geometry_, plans_, odometer_);
       }
-      PerTensor<bool> has;
-      for (Tensor t : kAllTensors)
-        has[t] = std::any_of(coordinate_dims_[t].begin(), coordinate_dims_[t].end(),
-                             [&](DimMask dims) { return (dims & groups_[g]) != 0; });
-      (*plain_walk_)->bind(groups_[g], has);
+      (*plain_walk_)->bind(groups_[g]);
       const PlainGroupSums s = (*plain_walk_)->sums(cut);
       for (Tensor t : kAllTensors)
         largest_part_[g][t] = std::max(largest_part_[g][t], s.largest[t]);

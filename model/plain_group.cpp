@@ -30,6 +30,25 @@ Interval split(Interval parent, std::int64_t size, std::int64_t offset, std::int
                                                             : Interval{};
 }
 
+// Chunks of Map(size, offset) over a parent of `length` that are whole (not cut short by its end).
+std::int64_t whole_chunks(std::int64_t length, std::int64_t size, std::int64_t offset) {
+  return length >= size ? (length - size) / offset + 1 : 0;
+}
+
+// Indices [first, end) as runs split at the sorted `cuts` (those outside the range ignored):
+// the (index, count) of each run, into `runs`.
+template <typename Cuts>
+void runs_between(std::int64_t first, std::int64_t end, const Cuts& cuts,
+                  std::vector<IndexClass>& runs) {
+  runs.clear();
+  for (const std::int64_t c : cuts) {
+    if (c <= first || c > end) continue;
+    runs.push_back({first, c - first});
+    first = c;
+  }
+  if (first < end) runs.push_back({first, end - first});
+}
+
 }  // namespace
 
 bool PlainGroupWalk::applies(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans,
@@ -67,9 +86,12 @@ void PlainGroupWalk::reset(const LayerGeometry& geometry, const std::vector<Leve
   }
 }
 
-void PlainGroupWalk::bind(DimMask group, const PerTensor<bool>& has) {
+void PlainGroupWalk::bind(DimMask group) {
   dim_ = *plain_dim(*geometry_, group);
-  has_ = has;
+  for (Tensor t : kAllTensors) {
+    const CoordinateDims dims = tile_coordinate_dims(t, *geometry_);
+    has_[t] = std::any_of(dims.begin(), dims.end(), [&](DimMask d) { return (d & group) != 0; });
+  }
   for (std::size_t l = 0; l < plans_->size(); ++l) {
     const LevelPlan& p = (*plans_)[l];
     count_[l] = 0;
@@ -132,25 +154,18 @@ void PlainGroupWalk::map(std::size_t l, std::size_t k, bool unit0, std::int64_t 
     std::vector<IndexClass>& runs = segments_[base_[l] + k];
     const Map& m = maps_[base_[l] + k];
     std::vector<std::int64_t>& cuts = cuts_;
-    cuts.assign({0, n - shift});
+    cuts.clear();
     for (const Entry& e : entries_[base_[l] + k]) {
       const std::array<std::pair<Interval, std::int64_t>, 2> sides{
           std::pair{e.old_chunk, std::int64_t{0}}, std::pair{e.new_chunk, shift}};
       for (const auto& [chunk, at] : sides) {
         const std::int64_t length = chunk.length();
-        const std::int64_t whole = length >= m.size ? (length - m.size) / m.offset + 1 : 0;
-        cuts.push_back(whole - at);
+        cuts.push_back(whole_chunks(length, m.size, m.offset) - at);
         cuts.push_back(chunk_count(length, m.size, m.offset) - at);
       }
     }
     std::sort(cuts.begin(), cuts.end());
-    runs.clear();
-    std::int64_t from = 0;
-    for (const std::int64_t c : cuts) {
-      if (c <= from || c > n - shift) continue;
-      runs.push_back({from, c - from});
-      from = c;
-    }
+    runs_between(0, n - shift, cuts, runs);
     for (const IndexClass& c : runs) {
       apply(l, k, c.index, c.index + shift, next);
       map(l, k + 1, unit0, mul(weight, c.count));
@@ -158,26 +173,22 @@ void PlainGroupWalk::map(std::size_t l, std::size_t k, bool unit0, std::int64_t 
     return;
   }
   std::vector<Entry>& probe = probes_[base_[l] + k];
-  // Keys change where an entry's chunks stop being whole or stop existing.
-  std::array<std::int64_t, 8> breaks{};
-  std::size_t count = 0;
+  // The fold loop: keys change near the folds where the shared chunk's chunks stop being whole
+  // or stop existing (the level's chunk is still shared: one entry).
   const Map& m = maps_[base_[l] + k];
-  for (const Entry& e : entries_[base_[l] + k]) {
-    if (count + 4 > breaks.size()) break;
-    const std::int64_t length = e.new_chunk.length();
-    const std::int64_t chunks = chunk_count(length, m.size, m.offset);
-    const std::int64_t whole = length >= m.size ? (length - m.size) / m.offset + 1 : 0;
-    const std::int64_t per = m.fold ? (*plans_)[l].units : 1;
-    for (std::int64_t b : {whole / per, whole / per + 1, chunks / per, chunks / per + 1})
-      breaks[count++] = b - shift;
-  }
+  const std::int64_t units = (*plans_)[l].units;
+  const std::int64_t length = entries_[base_[l] + k].front().new_chunk.length();
+  const std::int64_t whole = whole_chunks(length, m.size, m.offset) / units;
+  const std::int64_t chunks = chunk_count(length, m.size, m.offset) / units;
+  const std::array<std::int64_t, 4> breaks{whole - shift, whole + 1 - shift, chunks - shift,
+                                           chunks + 1 - shift};
   const std::vector<IndexClass>& classes = index_classes_into(
       classes_[base_[l] + k], n - shift, 1,
       [&](std::int64_t a, StateKey& into) {
         apply(l, k, a, a + shift, probe);
         key(probe, into);
       },
-      std::span<const std::int64_t>(breaks.data(), count));
+      breaks);
   for (const IndexClass& c : classes) {
     apply(l, k, c.index, c.index + shift, next);
     map(l, k + 1, unit0, mul(weight, c.count));
@@ -192,8 +203,8 @@ std::int64_t PlainGroupWalk::trips(std::size_t l, std::size_t k, bool old_side) 
     most = std::max(most,
                     chunk_count((old_side ? e.old_chunk : e.new_chunk).length(), m.size, m.offset));
   if (!m.fold) return most;
-  return (most + (*plans_)[l].units - 1) /
-         (*plans_)[l].units;  // the fold: the level's chunk is still shared
+  // The fold: the level's chunk is still shared, its chunks spread over the units.
+  return (most + (*plans_)[l].units - 1) / (*plans_)[l].units;
 }
 
 void PlainGroupWalk::apply(std::size_t l, std::size_t k, std::int64_t old_index,
@@ -220,24 +231,21 @@ void PlainGroupWalk::apply(std::size_t l, std::size_t k, std::int64_t old_index,
   if (units < 2) return;
   // Units 1.. as runs of equal keys: a side's chunk is whole below its whole-chunk count, then at
   // most one is cut short, then none; the new chunk's start is the old one's plus a constant.
-  std::array<std::int64_t, 6> cuts{1, units, 0, 0, 0, 0};
-  std::size_t count = 2;
+  std::array<std::int64_t, 4> cuts{};
+  std::size_t count = 0;
   const std::array<std::pair<Interval, std::int64_t>, 2> sides{std::pair{old_parent, old_index},
                                                                std::pair{new_parent, new_index}};
   for (const auto& [parent, index] : sides) {
     const std::int64_t length = parent.length();
-    const std::int64_t whole = length >= m.size ? (length - m.size) / m.offset + 1 : 0;
-    cuts[count++] = whole - index * units;
+    cuts[count++] = whole_chunks(length, m.size, m.offset) - index * units;
     cuts[count++] = chunk_count(length, m.size, m.offset) - index * units;
   }
   std::sort(cuts.begin(), cuts.end());
-  std::int64_t first = 1;
-  for (const std::int64_t c : cuts) {
-    if (c <= first || c > units) continue;
-    Entry e = unit_at(first);
-    e.count = c - first;
+  runs_between(1, units, cuts, unit_runs_);
+  for (const IndexClass& run : unit_runs_) {
+    Entry e = unit_at(run.index);
+    e.count = run.count;
     into.push_back(e);
-    first = c;
   }
 }
 

@@ -36,8 +36,8 @@ class PlainGroupWalk {
   void reset(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans,
              const Odometer& odometer);
 
-  // A group for which applies(); `has`: the tensors with a coordinate in it.
-  void bind(DimMask group, const PerTensor<bool>& has);
+  // A group for which applies().
+  void bind(DimMask group);
 
   // The bound group's sums for the transitions where loop `cut` of the odometer advances (-1: the
   // first step).
@@ -83,6 +83,7 @@ class PlainGroupWalk {
   std::vector<KeyedClasses> classes_;
   std::vector<std::vector<IndexClass>> segments_;  // a TemporalMap's runs of equal keys
   std::vector<std::int64_t> cuts_;
+  std::vector<IndexClass> unit_runs_;  // a fold's units (apply finishes with them)
   int cut_ = -1;
   PlainGroupSums sums_;
 };
