@@ -537,8 +537,15 @@ void Controller::handle_reduction() {
 }
 
 void Controller::handle_pes() {
+  // A PE asleep since before the last commit published nothing new (sim/DESIGN.md, "Quiet
+  // PEs"); it needs a visit only if a word reached it or its partial sums' queue freed room.
+  if (port_changed_.size() != c_.pes.size()) port_changed_.assign(c_.pes.size(), 1);
+  for (const std::uint32_t p : c_.distribution.pe_ports_changed()) port_changed_[p] = 1;
+  for (const std::uint32_t p : c_.reduction.pe_ports_changed()) port_changed_[p] = 1;
   for (std::size_t p = 0; p < c_.pes.size(); ++p) {
     Pe& pe = c_.pes[p];
+    if (pe.asleep() && port_changed_[p] == 0) continue;
+    port_changed_[p] = 0;
     const auto at = static_cast<std::int64_t>(p);
     pe.take_spent_steps(spare_steps_);
     while (const Delivery* d = c_.distribution.peek(at)) {

@@ -191,6 +191,7 @@ class Controller {
   std::vector<RingQueue<std::int64_t>> pushed_;          // array step of each pushed step
   std::vector<std::int64_t> completed_seen_;
   std::vector<std::int64_t> scanned_seen_;
+  std::vector<char> port_changed_;  // handle_pes: PEs whose network ports changed (1 = visit)
   std::vector<RingQueue<DrainTicket>> tickets_;
   std::vector<std::int64_t> credits_;                    // drain credits given, not used
 

@@ -79,8 +79,12 @@ void Engine::cycle() {
   l2_.evaluate(cycle_);
   distribution_.evaluate(cycle_);
   reduction_.evaluate(cycle_);
-  for (Pe& pe : pes_)
-    if (!pe.asleep()) pe.evaluate(cycle_);
+  for (Pe& pe : pes_) {
+    if (pe.asleep()) continue;  // a sleeping PE does no MAC
+    const std::int64_t before = pe.stats().macs;
+    pe.evaluate(cycle_);
+    macs_ += pe.stats().macs - before;
+  }
   dram_.commit();
   l2_.commit();
   distribution_.commit();
@@ -93,10 +97,8 @@ void Engine::cycle() {
   // L2 or DRAM completion, a request, an injection, a step) or a PE did a MAC.
   bool moved = controller_->progress() > 0;
   if (!moved) {
-    std::int64_t macs = 0;
-    for (const Pe& pe : pes_) macs += pe.stats().macs;
-    moved = macs != last_macs_;
-    last_macs_ = macs;
+    moved = macs_ != last_macs_;
+    last_macs_ = macs_;
   }
   if (moved) {
     last_progress_cycle_ = cycle_;

@@ -246,10 +246,14 @@ void Network::evaluate(std::int64_t cycle) {
 }
 
 void Network::commit() {
+  // Ports are numbered by PE on the PE side of each direction (inject_index / eject_index).
+  pe_ports_changed_.swap(direction_ == Direction::Distribution ? dirty_ejects_ : dirty_injects_);
   for (const std::uint32_t l : dirty_links_) links_[l].commit();
   dirty_links_.clear();
   const NodeId l2 = topology_.l2();
-  for (const std::uint32_t i : dirty_injects_) {
+  const std::vector<std::uint32_t>& injected =
+      direction_ == Direction::Distribution ? dirty_injects_ : pe_ports_changed_;
+  for (const std::uint32_t i : injected) {
     const std::int64_t n = injects_[i].commit(ctx_.cycle);
     const NodeId node = direction_ == Direction::Distribution ? l2 : topology_.pe(i);
     load_[node] += n;
@@ -257,7 +261,9 @@ void Network::commit() {
   }
   dirty_injects_.clear();
   words_staged_ = 0;
-  for (const std::uint32_t i : dirty_ejects_) {
+  const std::vector<std::uint32_t>& ejected =
+      direction_ == Direction::Distribution ? pe_ports_changed_ : dirty_ejects_;
+  for (const std::uint32_t i : ejected) {
     const std::int64_t taken = ejects_[i].commit();
     ctx_.words_held -= taken;
   }

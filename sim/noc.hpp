@@ -97,6 +97,11 @@ class Network {
 
   void evaluate(std::int64_t cycle);
   void commit();
+  // The PEs whose port changed at the last commit (distribution: words delivered to or taken
+  // from its ejection queue; reduction: words put into or taken from its injection queue), in
+  // no particular order, repeats possible. A PE not listed has nothing new to read and the same
+  // injection space as before, which lets a caller skip it.
+  std::span<const std::uint32_t> pe_ports_changed() const { return pe_ports_changed_; }
 
   // No word anywhere: injection queues, links, routers, partial sums, ejection queues.
   bool idle() const {
@@ -127,6 +132,7 @@ class Network {
   std::vector<std::uint32_t> dirty_links_;
   std::vector<std::uint32_t> dirty_injects_;
   std::vector<std::uint32_t> dirty_ejects_;
+  std::vector<std::uint32_t> pe_ports_changed_;
   GroupTable groups_;
   RouterContext ctx_;
   std::int64_t words_injected_ = 0;
