@@ -29,7 +29,11 @@ GroupId GroupTable::add(const NocTopology& topology, std::span<const std::int64_
   if (key.empty()) throw std::invalid_argument("network group: no PE");
   if (key.front() < 0 || key.back() >= topology.pe_count())
     throw std::invalid_argument("network group: PE out of range");
-  if (const auto it = index_.find(key); it != index_.end()) return it->second;
+  const std::uint64_t hash = key_hash(key);
+  if (const GroupId found = find_key(key, hash); found != kNoGroup) {
+    groups_[found].released = 0;  // in use again (its entry in retained_ goes stale)
+    return found;
+  }
   if (groups_.size() >= kNoGroup) throw std::length_error("network group: too many groups");
 
   // Per node: tree out-ports, member flag, contributions meeting there.
@@ -61,6 +65,7 @@ GroupId GroupTable::add(const NocTopology& topology, std::span<const std::int64_
     rank.emplace(entry.first, static_cast<std::uint32_t>(rank.size()));
   Group g;
   g.pes = key;
+  g.hash = hash;
   g.hops.reserve(nodes.size());
   g.nodes.reserve(nodes.size());
   for (auto& [node, t] : nodes) {
@@ -88,14 +93,46 @@ GroupId GroupTable::add(const NocTopology& topology, std::span<const std::int64_
     id = static_cast<GroupId>(groups_.size());
     groups_.push_back(std::move(g));
   }
-  index_.emplace(key, id);
+  index_.emplace(hash, id);
   return id;
+}
+
+std::uint64_t GroupTable::key_hash(std::span<const std::int64_t> pes) {
+  std::uint64_t h = pes.size() * 0x9E3779B97F4A7C15ull;
+  for (const std::int64_t p : pes)
+    h = (h ^ static_cast<std::uint64_t>(p)) * 0xff51afd7ed558ccdull + (h >> 29);
+  return h;
+}
+
+GroupId GroupTable::find_key(std::span<const std::int64_t> key, std::uint64_t hash) const {
+  const auto [first, last] = index_.equal_range(hash);
+  for (auto it = first; it != last; ++it) {
+    const std::vector<std::int64_t>& pes = groups_[it->second].pes;
+    if (std::equal(pes.begin(), pes.end(), key.begin(), key.end())) return it->second;
+  }
+  return kNoGroup;
 }
 
 void GroupTable::release(GroupId group) {
   if (group >= groups_.size() || groups_[group].pes.empty()) return;
   if (groups_[group].pes.size() == 1) return;  // singletons are kept
-  index_.erase(groups_[group].pes);
+  if (groups_[group].released != 0) return;    // already released
+  groups_[group].released = ++releases_;
+  retained_.emplace_back(group, releases_);
+  while (retained_.size() > kRetained) {
+    const auto [oldest, serial] = retained_.front();
+    retained_.pop_front();
+    if (groups_[oldest].released == serial) forget(oldest);  // not added again since
+  }
+}
+
+void GroupTable::forget(GroupId group) {
+  const auto [first, last] = index_.equal_range(groups_[group].hash);
+  for (auto it = first; it != last; ++it)
+    if (it->second == group) {
+      index_.erase(it);
+      break;
+    }
   groups_[group] = Group{};
   free_.push_back(group);
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <unordered_map>
 #include <span>
 #include <vector>
 
@@ -37,9 +38,12 @@ class GroupTable {
   // set always gives the same id. Throws std::invalid_argument otherwise.
   GroupId add(const NocTopology& topology, std::span<const std::int64_t> pes);
   GroupId singleton(const NocTopology& topology, std::int64_t pe);
-  // Forgets a group no word in the network refers to any more (its id may be handed out again);
-  // single-PE groups stay. Keeps the table's memory bounded by the groups in use.
+  // A group no word in the network refers to any more: its id may be handed out again once the
+  // kRetained most recently released groups are all younger (a group added again before that
+  // keeps its id and its tree, so groups used over and over are not rebuilt); single-PE groups
+  // stay. Keeps the table's memory bounded by the groups in use plus kRetained.
   void release(GroupId group);
+  static constexpr std::size_t kRetained = 64;
 
   // What `group` asks of `node`; nullptr if the node is not on its tree.
   const GroupHop* hop(GroupId group, std::uint32_t node) const;
@@ -76,6 +80,8 @@ class GroupTable {
  private:
   struct Group {
     std::vector<std::int64_t> pes;
+    std::uint64_t hash = 0;       // of pes (key_hash)
+    std::uint64_t released = 0;   // release() serial while released and retained, else 0
     std::vector<GroupHop> hops;        // sorted by node
     std::vector<std::uint32_t> nodes;  // hops[i].node: searched per word at every router, and
                                        // 4-byte entries touch fewer cache lines than GroupHops
@@ -87,8 +93,13 @@ class GroupTable {
   Direction direction_;
   std::vector<std::uint32_t> port_of_edge_;
   std::deque<Group> groups_;
-  std::map<std::vector<std::int64_t>, GroupId> index_;
-  std::vector<std::int64_t> key_scratch_;  // add()'s lookup key
+  static std::uint64_t key_hash(std::span<const std::int64_t> pes);
+  GroupId find_key(std::span<const std::int64_t> key, std::uint64_t hash) const;
+  void forget(GroupId group);
+  std::unordered_multimap<std::uint64_t, GroupId> index_;  // by key_hash of the PE set
+  std::vector<std::int64_t> key_scratch_;                  // add()'s lookup key
+  std::deque<std::pair<GroupId, std::uint64_t>> retained_;  // released groups, oldest first
+  std::uint64_t releases_ = 0;
   std::vector<GroupId> singletons_;
   std::vector<GroupId> free_;
 };

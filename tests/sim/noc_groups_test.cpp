@@ -1,5 +1,6 @@
-// Group table bookkeeping: released groups give their ids back, single-PE groups stay, and a
-// group registered again after release gets a working tree.
+// Group table bookkeeping: a released group added again soon keeps its id (retained), released
+// groups give their ids back once kRetained younger ones were released, single-PE groups stay,
+// and a group registered again after release gets a working tree.
 
 #include <gtest/gtest.h>
 
@@ -11,14 +12,22 @@
 namespace metronome::sim {
 namespace {
 
-TEST(NocGroups, ReleasedGroupsAreForgottenAndTheirIdsReused) {
-  Network net(NocTopology::build(Topology::Tree, 8),
+TEST(NocGroups, ReleasedGroupsAreRetainedThenForgottenAndTheirIdsReused) {
+  Network net(NocTopology::build(Topology::Tree, 256),
               testbench::net_spec(Topology::Tree, 4, 1), Direction::Distribution);
   const GroupId a = net.group({0, 1, 2});
   const GroupId b = net.group({3, 4});
   EXPECT_NE(a, b);
   EXPECT_EQ(net.group({2, 1, 0}), a);  // the same set, the same id
   net.release_group(a);
+  EXPECT_EQ(net.group({0, 1, 2}), a);  // retained: the same id, not rebuilt
+  net.release_group(a);
+  // kRetained groups released after `a` push it out of the retained ones; its id is then free.
+  std::vector<GroupId> others;
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(GroupTable::kRetained); ++i)
+    others.push_back(net.group({10 + i, 100 + i}));
+  for (const GroupId g : others) EXPECT_NE(g, a);
+  for (const GroupId g : others) net.release_group(g);
   const GroupId c = net.group({5, 6, 7});
   EXPECT_EQ(c, a);  // the freed id is handed out again
   EXPECT_EQ(net.group_pes(c).size(), 3u);
@@ -26,6 +35,10 @@ TEST(NocGroups, ReleasedGroupsAreForgottenAndTheirIdsReused) {
   const GroupId again = net.group({0, 1, 2});
   EXPECT_NE(again, c);
   EXPECT_NE(again, b);
+  EXPECT_EQ(net.group_pes(again).front(), 0);
+  // The groups released after `a` are still retained: the same ids.
+  EXPECT_EQ(net.group({10, 100}), others.front());
+  EXPECT_EQ(net.group({73, 163}), others.back());
 
   const GroupId single = net.group({4});
   net.release_group(single);  // single-PE groups stay
