@@ -62,7 +62,7 @@ class GroupTable {
     std::span<const std::uint32_t> ports, next;
   };
   // hop_at(group, index) if `index` is not kNoHop, else hop(group, node), with its ports: one
-  // lookup of the group (a deque) for what a router needs per word.
+  // lookup of the group for what a router needs per word.
   HopPorts hop_ports(GroupId group, std::uint32_t index, std::uint32_t node) const {
     const Group& g = groups_[group];
     const GroupHop* h = index != kNoHop ? &g.hops[index] : find(g, node);
@@ -92,7 +92,7 @@ class GroupTable {
 
   Direction direction_;
   std::vector<std::uint32_t> port_of_edge_;
-  std::deque<Group> groups_;
+  std::vector<Group> groups_;  // moved on growth: spans into a group's vectors stay valid
   static std::uint64_t key_hash(std::span<const std::int64_t> pes);
   GroupId find_key(std::span<const std::int64_t> key, std::uint64_t hash) const;
   void forget(GroupId group);

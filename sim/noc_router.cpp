@@ -119,16 +119,20 @@ void Router::absorb(std::size_t input, RouterContext& ctx) {
   pop(input, ctx);
 }
 
+// Whether output `port` can take a word now (a credit and bandwidth, or room in the sink).
+[[gnu::always_inline]] inline bool Router::port_ready(std::uint32_t port, RouterContext& ctx) {
+  if (port < out_links_.size()) {
+    Link& l = (*ctx.links)[out_links_[port]];
+    return l.has_credit() && l.has_bandwidth(ctx.cycle);
+  }
+  return (*ctx.ejects)[static_cast<std::size_t>(eject_)].space() > 0;
+}
+
+// port_ready, asked once per allocation round.
 [[gnu::always_inline]] inline bool Router::port_open(std::uint32_t port, RouterContext& ctx) {
   if (open_round_[port] == round_) return open_[port] != 0;
   open_round_[port] = round_;
-  bool ok;
-  if (port < out_links_.size()) {
-    Link& l = (*ctx.links)[out_links_[port]];
-    ok = l.has_credit() && l.has_bandwidth(ctx.cycle);
-  } else {
-    ok = (*ctx.ejects)[static_cast<std::size_t>(eject_)].space() > 0;
-  }
+  const bool ok = port_ready(port, ctx);
   open_[port] = ok ? 1 : 0;
   return ok;
 }
@@ -222,7 +226,36 @@ void Router::note_stalls(RouterContext& ctx) {
   }
 }
 
+// evaluate() for a router with one input and no partial sums to add (every node of a
+// distribution network but L2 with several queues): the head word's copies go to their open
+// ports in copy order, then the next word comes, until a copy finds its port closed. That is
+// what the allocation rounds do for a single bidder -- a word has one copy per port, and a port
+// closed in a cycle stays closed in it (credits come back at commit, bandwidth only drains).
+void Router::evaluate_single_input(RouterContext& ctx) {
+  Input& in = inputs_[0];
+  for (;;) {
+    if (!in.primed) {
+      if (!head_ready(0, ctx)) break;
+      prime(0, ctx);
+      if (in.left == 0) {
+        pop(0, ctx);
+        continue;
+      }
+    }
+    for (std::size_t j = 0; j < in.copies.size() && in.primed; ++j) {
+      const std::uint32_t port = in.copies[j].port;
+      if (port != kDone && port_ready(port, ctx)) grant(0, j, ctx);
+    }
+    if (in.primed) break;  // a copy waits for its port
+  }
+  note_stalls(ctx);
+}
+
 void Router::evaluate(RouterContext& ctx) {
+  if (inputs_.size() == 1 && merge_input_ == kNoInput) {
+    evaluate_single_input(ctx);
+    return;
+  }
   bool progress = true;
   while (progress) {
     progress = false;

@@ -114,6 +114,8 @@ class Router {
   void prime(std::size_t input, RouterContext& ctx);
   void absorb(std::size_t input, RouterContext& ctx);
   bool port_open(std::uint32_t port, RouterContext& ctx);
+  bool port_ready(std::uint32_t port, RouterContext& ctx);
+  void evaluate_single_input(RouterContext& ctx);
   bool allocate_round(RouterContext& ctx);
   bool single_bidder_round(std::size_t input, RouterContext& ctx);
   void grant(std::size_t input, std::size_t copy, RouterContext& ctx);
