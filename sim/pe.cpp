@@ -220,6 +220,7 @@ void Pe::begin_step() {
       prefetch_step_ > 0 && declared > 0
           ? std::min<std::size_t>(prefetch_step_ - 1, static_cast<std::size_t>(declared))
           : 0;
+  covered_ = prefetch_step_ > 0 ? prefetch_step_ - 1 : 0;
   current_ = std::move(steps_.front());
   steps_.pop_front();
   const std::int64_t fetched_ahead = queued_lists_.front().prefetched;
@@ -361,6 +362,11 @@ void Pe::prefetch() {
     if (!prefetch_doomed_)
       scanned_through_ =
           std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(prefetch_step_) - 1);
+    if (refetch_shortcut_ && prefetch_doomed_ && prefetch_step_ < covered_ &&
+        prefetch_tensor_ == 0 && prefetch_index_ == 0 && refetch_evicted(prefetch_step_)) {
+      ++refetched_steps_;
+      continue;  // the step is gone through
+    }
     for (; prefetch_tensor_ < kNumTensors; ++prefetch_tensor_, prefetch_index_ = 0) {
       const Tensor t = kAllTensors[prefetch_tensor_];
       if (t == Tensor::Output) continue;
@@ -448,6 +454,44 @@ void Pe::skip_known_prefix() {
   for (std::size_t j = 0; j < known; ++j) pass_step(j);
   prefetch_step_ = known;
   prefetch_doomed_ = doomed;
+}
+
+// The loop of prefetch() over queued step j, when the pass is doomed and the last pass went
+// through step j (j < covered_). Then every word of step j is held (present, in flight or fetched
+// ahead; nothing leaves L1 between steps) but the inputs and weights the last begin_step()
+// evicted, and a doomed pass does nothing with held words: the loop would only ask again for the
+// evicted words step j names that this pass has not asked for yet, in scan order (input, then
+// weight, ascending). Done here from evicted_ without reading step j's list word by word. Returns
+// false, having done nothing, when those requests would not all find room (the loop then stops at
+// the right word).
+bool Pe::refetch_evicted(std::size_t j) {
+  std::int64_t needed = 0;
+  const auto named = [&](Tensor t, std::int64_t index) {
+    if (!queued_may_meet(j, t, std::span<const std::int64_t>(&index, 1),
+                         std::uint64_t{1} << (static_cast<std::uint64_t>(index) & 63)))
+      return false;
+    const std::span<const std::int64_t> words = queued(j, t);
+    return std::binary_search(words.begin(), words.end(), index) &&
+           find_entry(pack_key(WordKey{t, index})) == nullptr;
+  };
+  for (Tensor t : {Tensor::Input, Tensor::Weight})
+    for (const std::int64_t gone : evicted_[t]) needed += named(t, gone) ? 1 : 0;
+  if (needed == 0) return true;
+  if (free_words() < needed || prefetch_room_ < needed) return false;
+  const std::int64_t step = stats_.steps + static_cast<std::int64_t>(j);
+  for (Tensor t : {Tensor::Input, Tensor::Weight})
+    for (const std::int64_t gone : evicted_[t]) {
+      if (!named(t, gone)) continue;
+      const WordKey key{t, gone};
+      pool_[emplace_entry(pack_key(key)).first] = Entry{0, kPrefetched, State::InFlight, step};
+      ++queued_lists_[j].prefetched;
+      ++prefetched_words_;
+      --prefetch_room_;
+      next_requests_.push_back(key);
+      next_request_steps_.push_back(step);
+      ++stats_.requested_words[t];
+    }
+  return true;
 }
 
 // Whether some queued step in [from, to) does not name the word (it leaves L1 before step `to`).

@@ -84,6 +84,11 @@ class Pe {
     if (!on) wake();
   }
   bool asleep() const { return asleep_; }
+  // The prefetch pass's shortcut over queued steps the last pass went through (refetch_evicted in
+  // sim/pe.cpp; on by default). Off, the pass reads those steps word by word: the same requests
+  // in the same cycles (tested), slower. `refetched_steps()`: steps the shortcut went through.
+  void set_refetch_shortcut(bool on) { refetch_shortcut_ = on; }
+  std::int64_t refetched_steps() const { return refetched_steps_; }
   // Counts the cycles slept before `cycle` (the first cycle not yet evaluated) into stats(); the
   // PE sleeps on.
   void settle(std::int64_t cycle);
@@ -124,6 +129,7 @@ class Pe {
   void acquire_waiting();
   void prefetch();
   void skip_known_prefix();
+  bool refetch_evicted(std::size_t j);
   void find_evicted_hits(std::size_t known);
   bool scan_known_for_doomed(std::size_t known);
   void leave_step(std::size_t j);
@@ -230,6 +236,10 @@ class Pe {
   bool prefetch_blocked_ = false;  // this pass stopped at the cursor for want of L1 room
   // Queued steps at the front whose words are all in L1 but for evicted_ (skip_known_prefix).
   std::size_t known_prefix_ = 0;
+  // Queued steps at the front whose every word the last pass held or asked for (refetch_evicted).
+  std::size_t covered_ = 0;
+  bool refetch_shortcut_ = true;
+  std::int64_t refetched_steps_ = 0;
   PerTensor<std::vector<std::int64_t>> evicted_;  // inputs/weights the last begin_step dropped
   struct PrefetchHit {
     std::size_t queued;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -39,6 +40,8 @@ struct PeBench {
   std::deque<std::pair<std::int64_t, Word>> in_flight;
   std::vector<Word> drained;
   std::vector<std::int64_t> requests_at;  // per cycle: words requested
+  // Every request: cycle, tensor, index, the step it is for.
+  std::vector<std::tuple<std::int64_t, Tensor, std::int64_t, std::int64_t>> request_log;
   std::int64_t evaluations = 0;
 
   explicit PeBench(const Hardware& hw, BufferCapacity cap = BufferCapacity::Enforced)
@@ -56,7 +59,11 @@ struct PeBench {
         pe.commit();
         ++evaluations;
       }
-      for (const WordKey& k : pe.requests()) in_flight.push_back({cycle + latency, {k, value(k)}});
+      for (std::size_t r = 0; r < pe.requests().size(); ++r) {
+        const WordKey& k = pe.requests()[r];
+        in_flight.push_back({cycle + latency, {k, value(k)}});
+        request_log.emplace_back(cycle, k.tensor, k.index, pe.request_steps()[r]);
+      }
       requests_at.push_back(static_cast<std::int64_t>(pe.requests().size()));
       drained.insert(drained.end(), pe.drained().begin(), pe.drained().end());
     }
@@ -457,6 +464,57 @@ TEST(Pe, SleepingThroughQuietCyclesChangesNothing) {
     slept += skipping.cycle - skipping.evaluations;
   }
   EXPECT_GT(slept, 1000) << "the PEs hardly ever slept: the test would not see a miscount";
+}
+
+// The prefetch pass's shortcut (sim/pe.cpp, refetch_evicted): over long random step sequences
+// whose input and weight windows wander off and come back (so passes are doomed and steps the
+// last pass went through name words the new step evicted), L1s from the largest tile to 24 words
+// more, random latencies and credit rates, a PE with the shortcut asks for the same words, for
+// the same steps, in the same order and cycles as one reading every step word by word.
+TEST(Pe, RefetchingEvictedWordsWithoutAScanChangesNothing) {
+  std::mt19937_64 rng(4242);
+  const auto subset = [&](std::int64_t n, std::int64_t offset) {
+    return random_subset(rng, n, offset);
+  };
+  std::int64_t refetched = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<PeStep> steps;
+    std::int64_t largest = 0;
+    for (int k = 0; k < 8 + trial % 17; ++k) {
+      PeStep s;
+      s.tile.words[Tensor::Input] = subset(5, static_cast<std::int64_t>(rng() % 4) * 2);
+      s.tile.words[Tensor::Weight] = subset(4, static_cast<std::int64_t>(rng() % 3) * 2);
+      s.tile.words[Tensor::Output] = subset(3, static_cast<std::int64_t>(rng() % 3));
+      const auto& w = s.tile.words;
+      for (std::size_t m = 0; m < 1 + rng() % 4; ++m)
+        s.macs.push_back({static_cast<std::uint32_t>(rng() % w[Tensor::Input].size()),
+                          static_cast<std::uint32_t>(rng() % w[Tensor::Weight].size()),
+                          static_cast<std::uint32_t>(rng() % w[Tensor::Output].size())});
+      largest = std::max(largest, s.tile.size());
+      steps.push_back(std::move(s));
+    }
+    const Hardware hw = pe_hw(1 + trial % 2, largest + trial % 25);
+    PeBench scan(hw), shortcut(hw);
+    scan.pe.set_refetch_shortcut(false);
+    const std::int64_t period = 1 + trial % 5;
+    for (PeBench* b : {&scan, &shortcut}) {
+      b->latency = 1 + trial % 7;
+      b->credits = [period](std::int64_t c) { return c % period == 0 ? 1 : 0; };
+      for (const PeStep& s : steps) b->pe.push_step(s);
+      b->pe.push_flush();
+    }
+    scan.run_until_done(5000);
+    shortcut.run(scan.cycle);
+    ASSERT_TRUE(shortcut.pe.done()) << "trial " << trial;
+    EXPECT_EQ(shortcut.request_log, scan.request_log) << "trial " << trial;
+    EXPECT_EQ(shortcut.drained, scan.drained) << "trial " << trial;
+    EXPECT_EQ(shortcut.pe.stats().waiting_for_input_cycles,
+              scan.pe.stats().waiting_for_input_cycles)
+        << "trial " << trial;
+    EXPECT_EQ(scan.pe.refetched_steps(), 0);
+    refetched += shortcut.pe.refetched_steps();
+  }
+  EXPECT_GT(refetched, 1000) << "the shortcut was hardly taken: the test would not see a change";
 }
 
 // Reuse is found, not assumed: over random step sequences the words the PE requests equal the
