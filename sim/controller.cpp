@@ -228,14 +228,16 @@ void Controller::push(PendingStep& s) {
 }
 
 // Partial sums of one output that several PEs drop at the same transition form one reduction.
-void Controller::register_drains(const std::vector<std::pair<std::int64_t, std::int64_t>>& leaving_in) {
+void Controller::register_drains(
+    const std::vector<std::pair<std::int64_t, std::int64_t>>& leaving_in) {
   std::vector<std::pair<std::int64_t, std::int64_t>> leaving = leaving_in;
   std::sort(leaving.begin(), leaving.end());
   std::vector<std::int64_t> group;
   for (std::size_t i = 0; i < leaving.size();) {
     const std::int64_t output = leaving[i].first;
     group.clear();
-    for (; i < leaving.size() && leaving[i].first == output; ++i) group.push_back(leaving[i].second);
+    for (; i < leaving.size() && leaving[i].first == output; ++i)
+      group.push_back(leaving[i].second);
     const GroupId g = c_.reduction.group(group);
     const std::uint64_t tag = next_tag_++;
     reductions_[tag] = Reduction{output, static_cast<std::int64_t>(group.size()), g};
@@ -368,9 +370,10 @@ void Controller::request_read(std::uint64_t key, std::int64_t step,
                               std::span<const std::int64_t> pes) {
   const DirEntry* e = dir_.find(key);
   if (e == nullptr || (e->state != Residency::Fetching && e->state != Residency::Resident))
-    throw std::logic_error(fmt::format("controller: PE {} asked for {}, which L2 neither holds "
-                                       "nor fetches",
-                                       pes.front(), word_name(unpack_key(key))));
+    throw std::logic_error(
+        fmt::format("controller: PE {} asked for {}, which L2 neither holds "
+                    "nor fetches",
+                    pes.front(), word_name(unpack_key(key))));
   if (e->state == Residency::Fetching)
     parked_reads_[key].emplace_back(step, std::vector<std::int64_t>(pes.begin(), pes.end()));
   else
@@ -453,9 +456,10 @@ void Controller::accumulate(std::int64_t output, std::int64_t value) {
       c_.l2.submit(L2Request{L2Op::Accumulate, unpack_key(key), value, key});
       return;
     default:
-      throw std::logic_error(fmt::format("controller: partial sum for output[{}], which L2 has "
-                                         "given up",
-                                         output));
+      throw std::logic_error(
+          fmt::format("controller: partial sum for output[{}], which L2 has "
+                      "given up",
+                      output));
   }
 }
 
@@ -513,8 +517,7 @@ void Controller::handle_l2() {
       ++written_back;
     }
   }
-  if (written_back > 0)
-    c_.dram.submit(DramRequest{DramOp::Write, Tensor::Output, written_back, 0});
+  if (written_back > 0) c_.dram.submit(DramRequest{DramOp::Write, Tensor::Output, written_back, 0});
 }
 
 void Controller::handle_reduction() {
@@ -598,9 +601,10 @@ void Controller::handle_pes() {
 std::int64_t Controller::array_step_of(std::size_t pe, std::int64_t local) const {
   const std::int64_t at = local - completed_seen_[pe];
   if (at < 0 || at >= static_cast<std::int64_t>(pushed_[pe].size()))
-    throw std::logic_error(fmt::format("controller: PE {} refers to its step {}, which is not "
-                                       "queued",
-                                       pe, local));
+    throw std::logic_error(
+        fmt::format("controller: PE {} refers to its step {}, which is not "
+                    "queued",
+                    pe, local));
   return pushed_[pe][static_cast<std::size_t>(at)];
 }
 
@@ -697,10 +701,10 @@ std::string Controller::describe_waits() const {
       "{} words wait for DRAM fills; {} L2 reads open; {} reductions in flight; {} L2 requests "
       "queued; DRAM {} ({} words queued); {} words wait to enter the distribution network; {} "
       "outputs being written back; distribution network {}, reduction network {}",
-      busy_pes, queued, oldest_step_, phase_waits, phase_requests, next_stage_index_, parked_reads_.size(),
-      open_reads_, reductions_.size(), c_.l2.queued_requests(),
-      c_.dram.idle() ? "idle" : "busy", c_.dram.queued_words(),
-      to_distribute_.size(), writing_back_, c_.distribution.idle() ? "idle" : "busy",
+      busy_pes, queued, oldest_step_, phase_waits, phase_requests, next_stage_index_,
+      parked_reads_.size(), open_reads_, reductions_.size(), c_.l2.queued_requests(),
+      c_.dram.idle() ? "idle" : "busy", c_.dram.queued_words(), to_distribute_.size(),
+      writing_back_, c_.distribution.idle() ? "idle" : "busy",
       c_.reduction.idle() ? "idle" : "busy");
 }
 

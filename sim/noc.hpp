@@ -21,8 +21,8 @@
 #include "sim/noc_link.hpp"
 #include "sim/noc_ports.hpp"
 #include "sim/noc_router.hpp"
-#include "spec/noc_topology.hpp"
 #include "spec/hardware.hpp"
+#include "spec/noc_topology.hpp"
 
 namespace metronome::sim {
 

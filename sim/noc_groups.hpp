@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <unordered_map>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/noc_link.hpp"
@@ -80,8 +80,8 @@ class GroupTable {
  private:
   struct Group {
     std::vector<std::int64_t> pes;
-    std::uint64_t hash = 0;       // of pes (key_hash)
-    std::uint64_t released = 0;   // release() serial while released and retained, else 0
+    std::uint64_t hash = 0;            // of pes (key_hash)
+    std::uint64_t released = 0;        // release() serial while released and retained, else 0
     std::vector<GroupHop> hops;        // sorted by node
     std::vector<std::uint32_t> nodes;  // hops[i].node: searched per word at every router, and
                                        // 4-byte entries touch fewer cache lines than GroupHops
@@ -96,8 +96,8 @@ class GroupTable {
   static std::uint64_t key_hash(std::span<const std::int64_t> pes);
   GroupId find_key(std::span<const std::int64_t> key, std::uint64_t hash) const;
   void forget(GroupId group);
-  std::unordered_multimap<std::uint64_t, GroupId> index_;  // by key_hash of the PE set
-  std::vector<std::int64_t> key_scratch_;                  // add()'s lookup key
+  std::unordered_multimap<std::uint64_t, GroupId> index_;   // by key_hash of the PE set
+  std::vector<std::int64_t> key_scratch_;                   // add()'s lookup key
   std::deque<std::pair<GroupId, std::uint64_t>> retained_;  // released groups, oldest first
   std::uint64_t releases_ = 0;
   std::vector<GroupId> singletons_;

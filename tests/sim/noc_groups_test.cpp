@@ -13,8 +13,8 @@ namespace metronome::sim {
 namespace {
 
 TEST(NocGroups, ReleasedGroupsAreRetainedThenForgottenAndTheirIdsReused) {
-  Network net(NocTopology::build(Topology::Tree, 256),
-              testbench::net_spec(Topology::Tree, 4, 1), Direction::Distribution);
+  Network net(NocTopology::build(Topology::Tree, 256), testbench::net_spec(Topology::Tree, 4, 1),
+              Direction::Distribution);
   const GroupId a = net.group({0, 1, 2});
   const GroupId b = net.group({3, 4});
   EXPECT_NE(a, b);
@@ -47,8 +47,8 @@ TEST(NocGroups, ReleasedGroupsAreRetainedThenForgottenAndTheirIdsReused) {
 }
 
 TEST(NocGroups, AGroupRegisteredAgainAfterReleaseStillDelivers) {
-  Network net(NocTopology::build(Topology::Mesh, 16),
-              testbench::net_spec(Topology::Mesh, 2, 1), Direction::Distribution);
+  Network net(NocTopology::build(Topology::Mesh, 16), testbench::net_spec(Topology::Mesh, 2, 1),
+              Direction::Distribution);
   net.release_group(net.group({1, 9, 14}));
   const GroupId g = net.group({2, 9, 15});
   std::vector<int> got(16, 0);
@@ -78,8 +78,8 @@ TEST(NocGroups, AGroupRegisteredAgainAfterReleaseStillDelivers) {
 // L2 along a mesh's west edge has a link per row and a queue per link: words for different rows
 // leave side by side (4 rows x 1 word/cycle), not one per cycle behind each other.
 TEST(NocL2Queues, RowsAreFedInParallel) {
-  Network net(NocTopology::build(Topology::Mesh, 16),
-              testbench::net_spec(Topology::Mesh, 1, 1), Direction::Distribution);
+  Network net(NocTopology::build(Topology::Mesh, 16), testbench::net_spec(Topology::Mesh, 1, 1),
+              Direction::Distribution);
   std::vector<GroupId> first_of_row;
   for (std::int64_t row = 0; row < 4; ++row) first_of_row.push_back(net.group({row * 4}));
   std::vector<int> sent(4, 0);
