@@ -247,13 +247,13 @@ void Network::evaluate(std::int64_t cycle) {
 
 void Network::commit() {
   // Ports are numbered by PE on the PE side of each direction (inject_index / eject_index).
-  pe_ports_changed_.swap(direction_ == Direction::Distribution ? dirty_ejects_ : dirty_injects_);
+  const std::vector<std::uint32_t>& pe_side =
+      direction_ == Direction::Distribution ? dirty_ejects_ : dirty_injects_;
+  pe_ports_changed_.assign(pe_side.begin(), pe_side.end());
   for (const std::uint32_t l : dirty_links_) links_[l].commit();
   dirty_links_.clear();
   const NodeId l2 = topology_.l2();
-  const std::vector<std::uint32_t>& injected =
-      direction_ == Direction::Distribution ? dirty_injects_ : pe_ports_changed_;
-  for (const std::uint32_t i : injected) {
+  for (const std::uint32_t i : dirty_injects_) {
     const std::int64_t n = injects_[i].commit(ctx_.cycle);
     const NodeId node = direction_ == Direction::Distribution ? l2 : topology_.pe(i);
     load_[node] += n;
@@ -261,9 +261,7 @@ void Network::commit() {
   }
   dirty_injects_.clear();
   words_staged_ = 0;
-  const std::vector<std::uint32_t>& ejected =
-      direction_ == Direction::Distribution ? pe_ports_changed_ : dirty_ejects_;
-  for (const std::uint32_t i : ejected) {
+  for (const std::uint32_t i : dirty_ejects_) {
     const std::int64_t taken = ejects_[i].commit();
     ctx_.words_held -= taken;
   }

@@ -467,9 +467,8 @@ void Pe::skip_known_prefix() {
 bool Pe::refetch_evicted(std::size_t j) {
   std::int64_t needed = 0;
   const auto named = [&](Tensor t, std::int64_t index) {
-    if (!queued_may_meet(j, t, std::span<const std::int64_t>(&index, 1),
-                         std::uint64_t{1} << (static_cast<std::uint64_t>(index) & 63)))
-      return false;
+    const std::span<const std::int64_t> word(&index, 1);
+    if (!queued_may_meet(j, t, word, signature(word))) return false;
     const std::span<const std::int64_t> words = queued(j, t);
     return std::binary_search(words.begin(), words.end(), index) &&
            find_entry(pack_key(WordKey{t, index})) == nullptr;
