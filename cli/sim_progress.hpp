@@ -32,6 +32,7 @@ class SimProgress : public sim::CycleObserver {
   void start(const sim::Engine& engine) override;
   void on_cycle(const sim::Engine& engine, std::int64_t cycle) override;
   bool samples_pe_cycles() const override { return false; }  // reads MAC counts only
+  bool samples_network() const override { return false; }
   void finish(const sim::Engine& engine, bool completed) override;
 
   // The line for `macs` of the run's MACs done at `cycle`, `elapsed` after it started.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace metronome::sim {
 namespace {
@@ -12,6 +13,16 @@ std::vector<Pe> make_pes(const Hardware& hw, BufferCapacity capacity) {
   pes.reserve(static_cast<std::size_t>(hw.pe.count));
   for (std::int64_t p = 0; p < hw.pe.count; ++p) pes.emplace_back(hw, p, capacity);
   return pes;
+}
+
+// The most words L2 can read in one cycle (its banks' bandwidth, each rounded up), hence the
+// most the controller injects into the distribution network per cycle: it injects the words L2
+// read, and the network empties its injection queue every cycle when express is on.
+std::int64_t l2_reads_per_cycle(const Hardware& hw) {
+  const double per_bank = hw.l2.words_per_bank_per_cycle;
+  if (!std::isfinite(per_bank) || per_bank * static_cast<double>(hw.l2.banks) >= 1e15)
+    return kUnbounded;
+  return hw.l2.banks * static_cast<std::int64_t>(std::ceil(per_bank));
 }
 
 void add(LevelTraffic& into, const LevelTraffic& from) {
@@ -50,6 +61,14 @@ Engine::~Engine() = default;
 void Engine::set_observer(CycleObserver* observer) {
   observer_ = observer;
   set_skip_quiet_cycles();
+  const bool express =
+      !options_.cycle_exact && (observer_ == nullptr || !observer_->samples_network());
+  if (express != distribution_.express() && distribution_.idle()) {
+    if (express)
+      distribution_.enable_express(l2_reads_per_cycle(hw_));
+    else
+      distribution_.enable_express(0);  // off
+  }
   if (observer_) observer_->start(*this);
 }
 

@@ -40,6 +40,9 @@ class CycleObserver {
   // Whether on_cycle() reads per-cycle PE state beyond MAC counts (the PE cycle counters, as the
   // trace writers do): then the engine evaluates every PE in every cycle (SimOptions::cycle_exact).
   virtual bool samples_pe_cycles() const { return true; }
+  // Whether on_cycle() reads per-cycle network state (link counters, words in a network): then
+  // the distribution network moves every word router by router (no express delivery).
+  virtual bool samples_network() const { return true; }
 };
 
 struct SimOptions {
@@ -48,9 +51,11 @@ struct SimOptions {
   // Cycles without any block making progress before the run is stopped as stuck.
   std::int64_t watchdog_cycles = 100000;
   std::int64_t lookahead_steps = 16;
-  // Evaluate every PE in every cycle (`--cycle-exact`). Otherwise a PE whose cycle changed
-  // nothing sleeps until its inputs change (Pe::set_skip_quiet_cycles); records are identical
-  // either way (tested), only faster. Tracing (an observer) evaluates every cycle too.
+  // Evaluate every PE in every cycle and move every word router by router (`--cycle-exact`).
+  // Otherwise a PE whose cycle changed nothing sleeps until its inputs change
+  // (Pe::set_skip_quiet_cycles), and a distribution network in which no word can wait delivers
+  // words directly (Network::enable_express); records are identical either way (tested), only
+  // faster. Tracing (an observer) evaluates every cycle too.
   bool cycle_exact = false;
   // Not owned; attached to the engine at construction (Engine::set_observer). With none, the
   // engine pays one null-pointer check per cycle.

@@ -59,6 +59,7 @@ Network::Network(NocTopology topology, const NetworkSpec& spec, Direction direct
     links_.emplace_back(p.name, rate, latency, buffer, !tap);
     link_edge_.push_back(static_cast<std::uint32_t>(e));
     link_target_.push_back(static_cast<std::uint32_t>(topology_.target(e)));
+    link_source_.push_back(static_cast<std::uint32_t>(topology_.source(e)));
     const NodeId from = topology_.source(e);
     port_of_edge[e] = static_cast<std::uint32_t>(outs[from].size());
     outs[from].push_back(l);
@@ -228,7 +229,115 @@ void Network::pop(std::int64_t at) {
   dirty_ejects_.push_back(static_cast<std::uint32_t>(i));
 }
 
+bool Network::enable_express(std::int64_t max_injected_per_cycle) {
+  if (!idle()) throw std::logic_error("network: express switched on with words in flight");
+  express_ = false;
+  const std::int64_t r = max_injected_per_cycle;
+  if (direction_ != Direction::Distribution || !spec_.multicast || l2_queues_ != 1 || r <= 0)
+    return false;
+  // `n` words per cycle, `cycles` cycles long: more than `capacity` holds?
+  const auto exceeds = [r](std::int64_t per_cycle_capacity, std::int64_t factor) {
+    if (per_cycle_capacity == kUnbounded) return false;
+    return r == kUnbounded || r > per_cycle_capacity / factor;
+  };
+  for (const Link& l : links_) {
+    if (exceeds(l.words_every_cycle(), 1)) return false;
+    if (exceeds(l.buffer_words(), l.latency() + 1)) return false;
+  }
+  for (const InjectPort& q : injects_)
+    if (exceeds(q.capacity(), 2)) return false;
+  for (const EjectPort& q : ejects_)
+    if (exceeds(q.capacity(), 2)) return false;
+
+  // Offsets along the routing tree: routers_ is in upstream-first order.
+  std::vector<std::int64_t> node_offset(topology_.node_count(), 0);
+  std::vector<std::int64_t> link_in(topology_.node_count(), -1);
+  for (std::size_t l = 0; l < links_.size(); ++l)
+    link_in[link_target_[l]] = static_cast<std::int64_t>(l);
+  for (const Router& router : routers_) {
+    const std::uint32_t v = router.node();
+    if (const std::int64_t l = link_in[v]; l >= 0)
+      node_offset[v] = node_offset[link_source_[static_cast<std::size_t>(l)]] +
+                       links_[static_cast<std::size_t>(l)].latency();
+  }
+  link_offset_.resize(links_.size());
+  for (std::size_t l = 0; l < links_.size(); ++l) link_offset_[l] = node_offset[link_source_[l]];
+  const auto pes = static_cast<std::size_t>(topology_.pe_count());
+  pe_offset_.resize(pes);
+  std::int64_t longest = 0;
+  for (std::size_t p = 0; p < pes; ++p) {
+    pe_offset_[p] = node_offset[topology_.pe(static_cast<std::int64_t>(p))];
+    longest = std::max(longest, pe_offset_[p]);
+  }
+  wheel_.assign(static_cast<std::size_t>(longest) + 1, {});
+  express_limit_ = r;
+  express_ = true;
+  return true;
+}
+
+// The links of `group`'s multicast tree (cached per group id, rebuilt when the id is reused).
+const std::vector<std::uint32_t>& Network::express_links(GroupId group) {
+  if (group >= express_groups_.size()) express_groups_.resize(static_cast<std::size_t>(group) + 1);
+  ExpressGroup& g = express_groups_[group];
+  if (g.built == groups_.built(group)) return g.links;
+  g.built = groups_.built(group);
+  g.links.clear();
+  for (const GroupHop& h : groups_.hops(group)) {
+    const Router& router = routers_[router_of_node_[h.node]];
+    for (const std::uint32_t port : groups_.ports(group, h))
+      g.links.push_back(router.out_links()[port]);
+  }
+  return g.links;
+}
+
+// One cycle of an express network: the deliveries due now, then the words L2 injected last
+// cycle, each counted on every link of its tree at the cycle it crosses it and delivered to each
+// of its PEs at the cycle it gets there (now, or later from wheel_).
+void Network::evaluate_express(std::int64_t cycle) {
+  ctx_.cycle = cycle;
+  ++cycles_;
+  const std::size_t size = wheel_.size();
+  std::vector<ExpressDelivery>& due = wheel_[static_cast<std::size_t>(cycle) % size];
+  const auto deliver = [&](std::uint32_t pe, const Delivery& d) {
+    EjectPort& port = ejects_[pe];
+    if (port.space() <= 0) throw std::logic_error("express network: a sink queue is full");
+    port.deliver(d);
+    dirty_ejects_.push_back(pe);
+    ++ctx_.words_delivered;
+  };
+  for (const ExpressDelivery& d : due) deliver(d.pe, d.delivery);
+  due.clear();
+
+  InjectPort& source = injects_.front();
+  std::int64_t entered = 0;
+  while (!source.empty()) {
+    const Flit f = source.front();
+    source.pop();
+    ++entered;
+    --ctx_.words_held;
+    for (const std::uint32_t l : express_links(f.group))
+      links_[l].count_express(cycle + link_offset_[l]);
+    for (const std::int64_t p : groups_.pes(f.group)) {
+      const auto pe = static_cast<std::uint32_t>(p);
+      const std::int64_t at = cycle + pe_offset_[pe];
+      const Delivery d{f.value, f.tag, f.group, 1, f.injected_cycle, at};
+      ++ctx_.words_held;  // until the sink takes it
+      if (at == cycle)
+        deliver(pe, d);
+      else
+        wheel_[static_cast<std::size_t>(at) % size].push_back({pe, d});
+    }
+  }
+  if (entered > 0) dirty_injects_.push_back(0);  // room
+  if (entered > express_limit_)
+    throw std::logic_error("express network: more words entered in a cycle than promised");
+}
+
 void Network::evaluate(std::int64_t cycle) {
+  if (express_) {
+    evaluate_express(cycle);
+    return;
+  }
   ctx_.cycle = cycle;
   ctx_.links = &links_;
   ctx_.injects = &injects_;
@@ -256,7 +365,7 @@ void Network::commit() {
   for (const std::uint32_t i : dirty_injects_) {
     const std::int64_t n = injects_[i].commit(ctx_.cycle);
     const NodeId node = direction_ == Direction::Distribution ? l2 : topology_.pe(i);
-    load_[node] += n;
+    if (!express_) load_[node] += n;
     ctx_.words_held += n;
   }
   dirty_injects_.clear();

@@ -97,6 +97,20 @@ class Network {
 
   void evaluate(std::int64_t cycle);
   void commit();
+
+  // Express distribution (sim/DESIGN.md, "Express distribution"). If no word can ever wait in
+  // this network -- distribution with multicast and one L2 queue; every link sends at least
+  // `max_injected_per_cycle` words in every cycle and has credits for that many per cycle of its
+  // latency plus one; the injection and ejection queues hold twice that -- then every word
+  // reaches each node on its tree `offset(node)` cycles after it leaves L2 (the sum of the
+  // latencies on the way), and the network delivers it to its PEs at those cycles directly,
+  // counting each link of its tree as crossed, instead of moving it router by router. The
+  // caller promises to inject at most `max_injected_per_cycle` words in any cycle
+  // (kUnbounded: every link must be unlimited). Returns whether express is on; the records are
+  // those of the word-by-word network (tested). Call while idle().
+  bool enable_express(std::int64_t max_injected_per_cycle);
+  bool express() const { return express_; }
+
   // The PEs whose port changed at the last commit (distribution: words delivered to or taken
   // from its ejection queue; reduction: words put into or taken from its injection queue), in
   // no particular order, repeats possible. A PE not listed has nothing new to read and the same
@@ -117,6 +131,8 @@ class Network {
   std::size_t inject_index(std::int64_t at) const;
   const std::vector<std::uint32_t>& l2_queues_of(GroupId group);
   std::size_t eject_index(std::int64_t at) const;
+  void evaluate_express(std::int64_t cycle);
+  const std::vector<std::uint32_t>& express_links(GroupId group);
 
   NocTopology topology_;
   NetworkSpec spec_;
@@ -124,6 +140,7 @@ class Network {
   std::vector<Link> links_;
   std::vector<std::uint32_t> link_edge_;    // topology edge of each link
   std::vector<std::uint32_t> link_target_;  // node each link leads to
+  std::vector<std::uint32_t> link_source_;  // node each link leaves
   std::vector<InjectPort> injects_;
   std::vector<EjectPort> ejects_;
   std::vector<Router> routers_;  // in evaluation order (upstream first)
@@ -140,6 +157,22 @@ class Network {
   std::int64_t cycles_ = 0;
   std::size_t l2_queues_ = 1;  // distribution: injection queues at L2, one per L2 link if > 1
   std::vector<std::uint32_t> queue_scratch_;
+
+  // Express distribution.
+  struct ExpressGroup {
+    std::uint64_t built = 0;           // GroupTable::built() of the group these links are for
+    std::vector<std::uint32_t> links;  // the links of its tree
+  };
+  struct ExpressDelivery {
+    std::uint32_t pe;
+    Delivery delivery;
+  };
+  bool express_ = false;
+  std::int64_t express_limit_ = 0;                   // words the caller injects per cycle at most
+  std::vector<std::int64_t> link_offset_;            // cycles from leaving L2 to crossing each link
+  std::vector<std::int64_t> pe_offset_;              // cycles from leaving L2 to reaching each PE
+  std::vector<ExpressGroup> express_groups_;         // by group id
+  std::vector<std::vector<ExpressDelivery>> wheel_;  // deliveries due in cycle c at c % size
 };
 
 }  // namespace metronome::sim

@@ -66,6 +66,7 @@ GroupId GroupTable::add(const NocTopology& topology, std::span<const std::int64_
   Group g;
   g.pes = key;
   g.hash = hash;
+  g.built = ++builds_;
   g.hops.reserve(nodes.size());
   g.nodes.reserve(nodes.size());
   for (auto& [node, t] : nodes) {

@@ -75,6 +75,11 @@ class GroupTable {
     return groups_[group].hops[index];
   }
   std::span<const std::int64_t> pes(GroupId group) const { return groups_[group].pes; }
+  // Every node of the group's tree, by node number.
+  std::span<const GroupHop> hops(GroupId group) const { return groups_[group].hops; }
+  // A serial number given each time a group's tree is built (an id reused for another PE set
+  // gets a new one), so a cache keyed by group id can tell a stale entry.
+  std::uint64_t built(GroupId group) const { return groups_[group].built; }
   std::size_t size() const { return groups_.size(); }
 
  private:
@@ -82,6 +87,7 @@ class GroupTable {
     std::vector<std::int64_t> pes;
     std::uint64_t hash = 0;            // of pes (key_hash)
     std::uint64_t released = 0;        // release() serial while released and retained, else 0
+    std::uint64_t built = 0;           // see built()
     std::vector<GroupHop> hops;        // sorted by node
     std::vector<std::uint32_t> nodes;  // hops[i].node: searched per word at every router, and
                                        // 4-byte entries touch fewer cache lines than GroupHops
@@ -100,6 +106,7 @@ class GroupTable {
   std::vector<std::int64_t> key_scratch_;                   // add()'s lookup key
   std::deque<std::pair<GroupId, std::uint64_t>> retained_;  // released groups, oldest first
   std::uint64_t releases_ = 0;
+  std::uint64_t builds_ = 0;
   std::vector<GroupId> singletons_;
   std::vector<GroupId> free_;
 };

@@ -105,6 +105,23 @@ class Link {
   }
   void commit();
 
+  // Express networks (Network::enable_express): a word that crosses the link in `cycle` without
+  // ever waiting, counted as send() counts it but not queued (nothing downstream reads it).
+  void count_express(std::int64_t cycle) {
+    ++stats_.words;
+    if (last_busy_ != cycle) {
+      last_busy_ = cycle;
+      ++stats_.busy_cycles;
+    }
+  }
+  // Words the link can send in every cycle of a busy period (floor of its rate); kUnbounded
+  // when unlimited.
+  std::int64_t words_every_cycle() const {
+    return rate_.unlimited ? kUnbounded : rate_.num / rate_.den;
+  }
+  std::int64_t latency() const { return latency_; }
+  std::int64_t buffer_words() const { return stats_.buffer_words; }
+
   bool empty() const { return fifo_.empty(); }
   std::size_t size() const { return fifo_.size(); }
   bool reported() const { return reported_; }

@@ -26,6 +26,7 @@ struct Delivery {
 class InjectPort {
  public:
   explicit InjectPort(std::int64_t capacity_words) : capacity_(capacity_words) {}
+  std::int64_t capacity() const { return capacity_; }
 
   // Source side, as of the last commit minus this cycle's pushes.
   std::int64_t space() const {
@@ -61,6 +62,7 @@ class InjectPort {
 class EjectPort {
  public:
   explicit EjectPort(std::int64_t capacity_words) : capacity_(capacity_words) {}
+  std::int64_t capacity() const { return capacity_; }
 
   // Network side.
   std::int64_t space() const {

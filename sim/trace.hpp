@@ -238,6 +238,11 @@ class ObserverFanout : public CycleObserver {
       if (o->samples_pe_cycles()) return true;
     return false;
   }
+  bool samples_network() const override {
+    for (const CycleObserver* o : observers_)
+      if (o->samples_network()) return true;
+    return false;
+  }
 
  private:
   std::vector<CycleObserver*> observers_;
