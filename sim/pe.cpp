@@ -29,21 +29,6 @@ bool ranges_overlap(std::span<const std::int64_t> a, std::span<const std::int64_
   return !a.empty() && !b.empty() && a.front() <= b.back() && b.front() <= a.back();
 }
 
-// Whether two ascending lists share a word.
-bool intersects(std::span<const std::int64_t> a, std::span<const std::int64_t> b) {
-  if (!ranges_overlap(a, b)) return false;
-  std::size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j])
-      ++i;
-    else if (b[j] < a[i])
-      ++j;
-    else
-      return true;
-  }
-  return false;
-}
-
 // kept := kept ∩ words (both ascending).
 void intersect_into(std::vector<std::int64_t>& kept, std::span<const std::int64_t> words) {
   if (!ranges_overlap(kept, words)) {
@@ -354,7 +339,8 @@ void Pe::prefetch() {
   if (prefetch_blocked_ && (free_words() <= 0 || prefetch_room_ <= 0)) return;
   prefetch_blocked_ = false;
   if (known_prefix_ > 0) {
-    if (prefetch_step_ == 0 && prefetch_tensor_ == 0 && prefetch_index_ == 0) skip_known_prefix();
+    if (prefetch_shortcuts_ && prefetch_step_ == 0 && prefetch_tensor_ == 0 && prefetch_index_ == 0)
+      skip_known_prefix();
     known_prefix_ = 0;
   }
   for (; prefetch_step_ < steps_.size();
@@ -362,7 +348,7 @@ void Pe::prefetch() {
     if (!prefetch_doomed_)
       scanned_through_ =
           std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(prefetch_step_) - 1);
-    if (refetch_shortcut_ && prefetch_doomed_ && prefetch_step_ < covered_ &&
+    if (prefetch_shortcuts_ && prefetch_doomed_ && prefetch_step_ < covered_ &&
         prefetch_tensor_ == 0 && prefetch_index_ == 0 && refetch_evicted(prefetch_step_)) {
       ++refetched_steps_;
       continue;  // the step is gone through
@@ -439,7 +425,7 @@ void Pe::skip_known_prefix() {
   const std::size_t known = std::min(known_prefix_, steps_.size());
   find_evicted_hits(known);
   if (static_cast<std::int64_t>(hits_.size()) > free_words() || !hits_leave_room()) return;
-  const bool doomed = scan_known_for_doomed(known);
+  pass_known_prefix(known);
   for (const PrefetchHit& hit : hits_) {
     const WordKey key{hit.tensor, hit.index};
     if (const auto [slot, inserted] = emplace_entry(pack_key(key)); inserted)
@@ -453,7 +439,7 @@ void Pe::skip_known_prefix() {
   }
   for (std::size_t j = 0; j < known; ++j) pass_step(j);
   prefetch_step_ = known;
-  prefetch_doomed_ = doomed;
+  prefetch_doomed_ = false;
 }
 
 // The loop of prefetch() over queued step j, when the pass is doomed and the last pass went
@@ -525,52 +511,35 @@ void Pe::find_evicted_hits(std::size_t known) {
   });
 }
 
-// Goes through the first `known` queued steps for scanned_through_ and returns whether one is
-// "doomed": it names a current-tile word that an earlier queued step does not name (dropped,
-// then asked for again). `kept_` is the running intersection of the current tile with the
-// steps gone through.
-bool Pe::scan_known_for_doomed(std::size_t known) {
-  constexpr std::array<Tensor, 2> kFetched{Tensor::Input, Tensor::Weight};
-  bool doomed = false;
-  PerTensor<std::uint64_t> tile_sig{};
-  // kept_ holds the current tile already (begin_step; this runs only at the pass's start).
-  for (Tensor t : kFetched) tile_sig[t] = signature(current_.tile.words[t]);
-  for (std::size_t j = 0; j < known && !doomed; ++j) {
-    scanned_through_ = std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(j) - 1);
-    for (Tensor t : kFetched) {
-      const std::vector<std::int64_t>& tile = current_.tile.words[t];
-      std::vector<std::int64_t>& kept = kept_[t];
-      if (!queued_may_meet(j, t, tile, tile_sig[t])) {  // no tile word: none doomed, none kept
-        kept.clear();
-        continue;
-      }
+// Goes through the first `known` queued steps: scanned_through_ and kept_, the running
+// intersection of the current tile with them. None of them is "doomed" (names a current-tile
+// word that an earlier queued step does not name): the last pass declared them gone through,
+// and a word w of the current tile T named by step j but not by an earlier step i was, during
+// the last pass, either a word of that pass's tile -- then it was missing from that pass's
+// intersection at step j, which was doomed -- or fetched ahead for T's step, the queue's front
+// then -- then at step j it was a word fetched ahead for an earlier step that step i in between
+// does not name, doomed too. Either way the last pass would not have declared step j.
+// (Pe.PrefetchShortcutsChangeNothing compares with passes that read every step.)
+void Pe::pass_known_prefix(std::size_t known) {
+  if (known == 0) return;
+  scanned_through_ =
+      std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(known) - 2);
+  for (Tensor t : {Tensor::Input, Tensor::Weight}) {
+    const std::vector<std::int64_t>& tile = current_.tile.words[t];
+    std::vector<std::int64_t>& kept = kept_[t];  // the current tile (begin_step)
+    const std::uint64_t tile_sig = signature(tile);
+    for (std::size_t j = 0; j < known && !kept.empty(); ++j) {
       const std::span<const std::int64_t> words = queued(j, t);
-      // The same list as the tile (a stationary tensor) while nothing was dropped: kept stays.
-      if (kept.size() == tile.size() &&
-          std::equal(words.begin(), words.end(), tile.begin(), tile.end()))
+      // The same list as the kept words (a stationary tensor): nothing leaves.
+      if (kept.size() == words.size() && std::equal(words.begin(), words.end(), kept.begin()))
         continue;
-      // doomed: some word of this step is in the current tile but not in `kept` (kept is a
-      // subset of the tile, so while it is the whole tile nothing is doomed).
-      if (kept.empty()) {
-        doomed = intersects(words, tile);
-      } else if (kept.size() != tile.size() && ranges_overlap(words, tile)) {
-        std::size_t c = 0, k = 0;
-        for (std::int64_t w : words) {
-          while (c < tile.size() && tile[c] < w) ++c;
-          if (c == tile.size()) break;
-          if (tile[c] != w) continue;
-          while (k < kept.size() && kept[k] < w) ++k;
-          if (k == kept.size() || kept[k] != w) {
-            doomed = true;
-            break;
-          }
-        }
+      if (!queued_may_meet(j, t, tile, tile_sig)) {  // no tile word: none kept
+        kept.clear();
+        break;
       }
-      if (doomed) break;
       intersect_into(kept, words);
     }
   }
-  return doomed;
 }
 
 // Words queued step j may still see fetched ahead for later steps, given `fetched_through_j`

@@ -84,10 +84,11 @@ class Pe {
     if (!on) wake();
   }
   bool asleep() const { return asleep_; }
-  // The prefetch pass's shortcut over queued steps the last pass went through (refetch_evicted in
-  // sim/pe.cpp; on by default). Off, the pass reads those steps word by word: the same requests
-  // in the same cycles (tested), slower. `refetched_steps()`: steps the shortcut went through.
-  void set_refetch_shortcut(bool on) { refetch_shortcut_ = on; }
+  // The prefetch pass's shortcuts over queued steps the last pass went through (skip_known_prefix
+  // and refetch_evicted in sim/pe.cpp; on by default). Off, the pass reads every queued step word
+  // by word: the same requests in the same cycles (tested), slower. `refetched_steps()`: steps
+  // refetch_evicted went through.
+  void set_prefetch_shortcuts(bool on) { prefetch_shortcuts_ = on; }
   std::int64_t refetched_steps() const { return refetched_steps_; }
   // Counts the cycles slept before `cycle` (the first cycle not yet evaluated) into stats(); the
   // PE sleeps on.
@@ -131,7 +132,7 @@ class Pe {
   void skip_known_prefix();
   bool refetch_evicted(std::size_t j);
   void find_evicted_hits(std::size_t known);
-  bool scan_known_for_doomed(std::size_t known);
+  void pass_known_prefix(std::size_t known);
   void leave_step(std::size_t j);
   bool dropped_between(const WordKey& key, std::size_t from, std::size_t to) const;
   std::int64_t free_words() const;
@@ -238,7 +239,7 @@ class Pe {
   std::size_t known_prefix_ = 0;
   // Queued steps at the front whose every word the last pass held or asked for (refetch_evicted).
   std::size_t covered_ = 0;
-  bool refetch_shortcut_ = true;
+  bool prefetch_shortcuts_ = true;
   std::int64_t refetched_steps_ = 0;
   PerTensor<std::vector<std::int64_t>> evicted_;  // inputs/weights the last begin_step dropped
   struct PrefetchHit {

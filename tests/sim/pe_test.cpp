@@ -42,6 +42,8 @@ struct PeBench {
   std::vector<std::int64_t> requests_at;  // per cycle: words requested
   // Every request: cycle, tensor, index, the step it is for.
   std::vector<std::tuple<std::int64_t, Tensor, std::int64_t, std::int64_t>> request_log;
+  // (cycle, scanned_through()) whenever the steps the PE declared gone through grew.
+  std::vector<std::pair<std::int64_t, std::int64_t>> scanned_log;
   std::int64_t evaluations = 0;
 
   explicit PeBench(const Hardware& hw, BufferCapacity cap = BufferCapacity::Enforced)
@@ -65,6 +67,8 @@ struct PeBench {
         request_log.emplace_back(cycle, k.tensor, k.index, pe.request_steps()[r]);
       }
       requests_at.push_back(static_cast<std::int64_t>(pe.requests().size()));
+      if (scanned_log.empty() || scanned_log.back().second != pe.scanned_through())
+        scanned_log.emplace_back(cycle, pe.scanned_through());
       drained.insert(drained.end(), pe.drained().begin(), pe.drained().end());
     }
   }
@@ -466,12 +470,14 @@ TEST(Pe, SleepingThroughQuietCyclesChangesNothing) {
   EXPECT_GT(slept, 1000) << "the PEs hardly ever slept: the test would not see a miscount";
 }
 
-// The prefetch pass's shortcut (sim/pe.cpp, refetch_evicted): over long random step sequences
-// whose input and weight windows wander off and come back (so passes are doomed and steps the
-// last pass went through name words the new step evicted), L1s from the largest tile to 24 words
-// more, random latencies and credit rates, a PE with the shortcut asks for the same words, for
-// the same steps, in the same order and cycles as one reading every step word by word.
-TEST(Pe, RefetchingEvictedWordsWithoutAScanChangesNothing) {
+// The prefetch pass's shortcuts over the steps the last pass went through (sim/pe.cpp,
+// skip_known_prefix and refetch_evicted): over long random step sequences whose input and weight
+// windows wander off and come back (so passes are doomed and steps the last pass went through
+// name words the new step evicted), L1s from the largest tile to 24 words more, random latencies
+// and credit rates, a PE with the shortcuts asks for the same words, for the same steps, in the
+// same order and cycles, and declares the same steps gone through in the same cycles, as one
+// reading every queued step word by word.
+TEST(Pe, PrefetchShortcutsChangeNothing) {
   std::mt19937_64 rng(4242);
   const auto subset = [&](std::int64_t n, std::int64_t offset) {
     return random_subset(rng, n, offset);
@@ -495,7 +501,7 @@ TEST(Pe, RefetchingEvictedWordsWithoutAScanChangesNothing) {
     }
     const Hardware hw = pe_hw(1 + trial % 2, largest + trial % 25);
     PeBench scan(hw), shortcut(hw);
-    scan.pe.set_refetch_shortcut(false);
+    scan.pe.set_prefetch_shortcuts(false);
     const std::int64_t period = 1 + trial % 5;
     for (PeBench* b : {&scan, &shortcut}) {
       b->latency = 1 + trial % 7;
@@ -507,6 +513,7 @@ TEST(Pe, RefetchingEvictedWordsWithoutAScanChangesNothing) {
     shortcut.run(scan.cycle);
     ASSERT_TRUE(shortcut.pe.done()) << "trial " << trial;
     EXPECT_EQ(shortcut.request_log, scan.request_log) << "trial " << trial;
+    EXPECT_EQ(shortcut.scanned_log, scan.scanned_log) << "trial " << trial;
     EXPECT_EQ(shortcut.drained, scan.drained) << "trial " << trial;
     EXPECT_EQ(shortcut.pe.stats().waiting_for_input_cycles,
               scan.pe.stats().waiting_for_input_cycles)
