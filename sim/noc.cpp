@@ -59,8 +59,8 @@ Network::Network(NocTopology topology, const NetworkSpec& spec, Direction direct
     links_.emplace_back(p.name, rate, latency, buffer, !tap);
     link_edge_.push_back(static_cast<std::uint32_t>(e));
     link_target_.push_back(static_cast<std::uint32_t>(topology_.target(e)));
-    link_source_.push_back(static_cast<std::uint32_t>(topology_.source(e)));
     const NodeId from = topology_.source(e);
+    link_source_.push_back(static_cast<std::uint32_t>(from));
     port_of_edge[e] = static_cast<std::uint32_t>(outs[from].size());
     outs[from].push_back(l);
     ins[topology_.target(e)].push_back(l);
@@ -235,10 +235,10 @@ bool Network::enable_express(std::int64_t max_injected_per_cycle) {
   const std::int64_t r = max_injected_per_cycle;
   if (direction_ != Direction::Distribution || !spec_.multicast || l2_queues_ != 1 || r <= 0)
     return false;
-  // `n` words per cycle, `cycles` cycles long: more than `capacity` holds?
-  const auto exceeds = [r](std::int64_t per_cycle_capacity, std::int64_t factor) {
-    if (per_cycle_capacity == kUnbounded) return false;
-    return r == kUnbounded || r > per_cycle_capacity / factor;
+  // Whether r words in each of `factor` cycles are more than `capacity` (kUnbounded: never).
+  const auto exceeds = [r](std::int64_t capacity, std::int64_t factor) {
+    if (capacity == kUnbounded) return false;
+    return r == kUnbounded || r > capacity / factor;
   };
   for (const Link& l : links_) {
     if (exceeds(l.words_every_cycle(), 1)) return false;
