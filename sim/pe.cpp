@@ -521,25 +521,29 @@ void Pe::find_evicted_hits(std::size_t known) {
 // does not name, doomed too. Either way the last pass would not have declared step j.
 // (Pe.PrefetchShortcutsChangeNothing compares with passes that read every step.)
 void Pe::pass_known_prefix(std::size_t known) {
-  if (known == 0) return;
-  scanned_through_ =
-      std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(known) - 2);
+  // (scanned_through_ needs nothing here: the loop of prefetch() that follows declares the
+  // steps before its cursor, `known`, gone through first.)
   for (Tensor t : {Tensor::Input, Tensor::Weight}) {
     const std::vector<std::int64_t>& tile = current_.tile.words[t];
     std::vector<std::int64_t>& kept = kept_[t];  // the current tile (begin_step)
     const std::uint64_t tile_sig = signature(tile);
     for (std::size_t j = 0; j < known && !kept.empty(); ++j) {
-      const std::span<const std::int64_t> words = queued(j, t);
-      // The same list as the kept words (a stationary tensor): nothing leaves.
-      if (kept.size() == words.size() && std::equal(words.begin(), words.end(), kept.begin()))
-        continue;
       if (!queued_may_meet(j, t, tile, tile_sig)) {  // no tile word: none kept
         kept.clear();
         break;
       }
-      intersect_into(kept, words);
+      keep_named(j, t);
     }
   }
+}
+
+// kept_[t] := kept_[t] ∩ the words queued step j names.
+void Pe::keep_named(std::size_t j, Tensor t) {
+  std::vector<std::int64_t>& kept = kept_[t];
+  const std::span<const std::int64_t> words = queued(j, t);
+  // A stationary tensor names the same list step after step: nothing leaves the intersection.
+  if (kept.size() == words.size() && std::equal(words.begin(), words.end(), kept.begin())) return;
+  intersect_into(kept, words);
 }
 
 // Words queued step j may still see fetched ahead for later steps, given `fetched_through_j`
@@ -576,14 +580,7 @@ bool Pe::hits_leave_room() const {
 void Pe::leave_step(std::size_t j) {
   pass_step(j);
   if (prefetch_doomed_) return;
-  for (Tensor t : {Tensor::Input, Tensor::Weight}) {
-    std::vector<std::int64_t>& kept = kept_[t];
-    const std::span<const std::int64_t> words = queued(j, t);
-    // A stationary tensor names the same list step after step: nothing leaves the intersection.
-    if (kept.size() == words.size() && std::equal(words.begin(), words.end(), kept.begin()))
-      continue;
-    intersect_into(kept, words);
-  }
+  for (Tensor t : {Tensor::Input, Tensor::Weight}) keep_named(j, t);
 }
 
 Pe::Progress Pe::progress() const {

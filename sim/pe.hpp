@@ -133,6 +133,7 @@ class Pe {
   bool refetch_evicted(std::size_t j);
   void find_evicted_hits(std::size_t known);
   void pass_known_prefix(std::size_t known);
+  void keep_named(std::size_t j, Tensor t);
   void leave_step(std::size_t j);
   bool dropped_between(const WordKey& key, std::size_t from, std::size_t to) const;
   std::int64_t free_words() const;
