@@ -36,6 +36,7 @@ Controller::Controller(const Layer& layer, const ResolvedMapping& mapping, const
   if (static_cast<std::int64_t>(pes) < plan_.pe_count())
     throw std::logic_error("controller: fewer PE cores than the mapping uses");
   held_outputs_.resize(pes);
+  last_tile_.resize(pes);
   pushed_.resize(pes);
   completed_seen_.assign(pes, 0);
   scanned_seen_.assign(pes, -1);
@@ -50,6 +51,14 @@ Controller::Controller(const Layer& layer, const ResolvedMapping& mapping, const
 // ---------------------------------------------------------------------------------------------
 // Steps
 
+namespace {
+
+bool same_macs(const MacBox& a, const MacBox& b) {
+  return a.range == b.range || (a.empty() && b.empty());
+}
+
+}  // namespace
+
 bool Controller::build_next() {
   if (plan_done_) return false;
   if (!plan_.next(view_)) {
@@ -60,33 +69,60 @@ bool Controller::build_next() {
   next_.pes.clear();
   next_.steps.clear();
   next_.words.clear();
+  next_.entries = 0;
   if (++step_stamp_ == 0) {  // wrapped: forget every stamp
     for (Tensor t : kAllTensors) std::fill(seen_in_step_[t].begin(), seen_in_step_[t].end(), 0);
     step_stamp_ = 1;
   }
   ++stats_.array_steps;
   if (!view_.any_mac()) ++stats_.empty_steps;
-  for (std::size_t p = 0; p < view_.pes.size(); ++p) {
-    const PeSlot& slot = view_.pes[p];
-    if (!slot.active) continue;
-    next_.pes.push_back(static_cast<std::int64_t>(p));
-    PeStep& step = next_.steps.emplace_back();
-    if (!spare_steps_.empty()) {
-      step = std::move(spare_steps_.back());
-      spare_steps_.pop_back();
-    }
-    tiles_.build(slot.chunks, slot.box, step);
-    stats_.max_l1_tile_words = std::max(stats_.max_l1_tile_words, step.tile.size());
-    // Each word once (PEs share most of theirs), without sorting: only the order of the words
-    // fetched matters (stage_l2 sorts those), the rest is counted or set per word.
+  // Each word once (PEs share most of theirs), without sorting: only the order of the words
+  // fetched matters (stage_l2 sorts those), the rest is counted or set per word.
+  const auto list_words = [&](const WorkingSet& tile) {
     for (Tensor t : kAllTensors) {
       std::vector<std::uint32_t>& seen = seen_in_step_[t];
-      for (std::int64_t index : step.tile.words[t]) {
+      for (std::int64_t index : tile.words[t]) {
         std::uint32_t& stamp = seen[static_cast<std::size_t>(index)];
         if (stamp == step_stamp_) continue;
         stamp = step_stamp_;
         next_.words.push_back(pack_key({t, index}));
       }
+    }
+  };
+  // The words of the last PE listed: idle neighbours share them, so their repeats are not built.
+  const TileRanges* listed = nullptr;
+  for (std::size_t p = 0; p < view_.pes.size(); ++p) {
+    const PeSlot& slot = view_.pes[p];
+    if (!slot.active) continue;
+    next_.pes.push_back(static_cast<std::int64_t>(p));
+    PeStep& step = next_.steps.emplace_back();
+    LastTile& last = last_tile_[p];
+    const TileRanges ranges = tiles_.ranges(slot.chunks, slot.box);
+    // A PE idle through array steps (an idle unit of a spatial map keeps the stationary
+    // tensor's tile) gets the same step again: a repeat, which neither side lists word by word.
+    const bool repeat = options_.repeat_steps && last.valid && same_macs(slot.box, last.box) &&
+                        ranges.same_words(last.ranges);
+    if (repeat) {
+      step.repeat = true;
+    } else {
+      if (!spare_steps_.empty()) {
+        step = std::move(spare_steps_.back());
+        spare_steps_.pop_back();
+        step.repeat = false;
+      }
+      tiles_.build(ranges, slot.box, step);
+      stats_.max_l1_tile_words = std::max(stats_.max_l1_tile_words, step.tile.size());
+      last = LastTile{ranges, slot.box,
+                      step.tile.size() + static_cast<std::int64_t>(step.macs.size()), true};
+    }
+    next_.entries += last.entries;
+    if (!repeat) {
+      list_words(step.tile);
+      listed = &last.ranges;
+    } else if (listed == nullptr || !ranges.same_words(*listed)) {
+      tiles_.build_tile(ranges, repeat_tile_);
+      list_words(repeat_tile_);
+      listed = &last.ranges;
     }
   }
   stats_.max_l2_step_words =
@@ -140,8 +176,7 @@ bool Controller::try_stage_l2() {
     return false;
   }
   stage_l2(next_);
-  for (const PeStep& step : next_.steps)
-    in_l2_entries_ += step.tile.size() + static_cast<std::int64_t>(step.macs.size());
+  in_l2_entries_ += next_.entries;
   in_l2_.push_back(std::move(next_));
   next_.index = -1;  // no next step built (its vectors refilled by build_next)
   if (!spare_pending_.empty()) {
@@ -157,8 +192,7 @@ bool Controller::try_push() {
   if (in_l2_.empty() || in_l2_.front().index - oldest_step_ >= options_.lookahead_steps)
     return false;
   PendingStep& s = in_l2_.front();
-  for (const PeStep& step : s.steps)
-    in_l2_entries_ -= step.tile.size() + static_cast<std::int64_t>(step.macs.size());
+  in_l2_entries_ -= s.entries;
   push(s);
   s.steps.clear();  // moved to the PEs; keep the vectors' capacity
   spare_pending_.push_back(std::move(s));
@@ -197,6 +231,7 @@ void Controller::push(PendingStep& s) {
   // Outputs a PE starts holding pin their L2 word; those it stops holding drain.
   std::vector<std::pair<std::int64_t, std::int64_t>> leaving;  // (output, pe)
   for (std::size_t i = 0; i < s.pes.size(); ++i) {
+    if (s.steps[i].repeat) continue;  // the same outputs
     const std::int64_t p = s.pes[i];
     const std::vector<std::int64_t>& now = s.steps[i].tile.words[Tensor::Output];
     std::vector<std::int64_t>& before = held_outputs_[static_cast<std::size_t>(p)];
@@ -262,6 +297,7 @@ void Controller::flush() {
     if (!flushes[p]) continue;
     c_.pes[p].push_flush();
     pushed_[p].push_back(-1);
+    last_tile_[p].valid = false;
   }
   flushed_ = true;
   ++progress_;

@@ -43,17 +43,20 @@ struct ControllerOptions {
   std::int64_t l2_lookahead_steps = 1024;
   std::int64_t l2_lookahead_entries = std::int64_t{1} << 21;
   std::int64_t dram_burst_words = 64;  // words per DRAM request
+  // Hand a PE whose next step has the same words and MACs as its last one a repeat
+  // (PeStep::repeat) instead of the lists again; the same records either way (tested).
+  bool repeat_steps = true;
 };
 
 struct ControllerStats {
-  std::int64_t array_steps = 0;          // steps the plan yielded
-  std::int64_t empty_steps = 0;          // of which no PE performs a MAC
-  std::int64_t l2_evictions = 0;         // words L2 gave up for room (outputs written back)
-  std::int64_t output_refetch_words = 0; // partial sums read back from DRAM
-  std::int64_t dram_wait_cycles = 0;     // cycles a PE request waited for a DRAM fill
-  std::int64_t max_drift_steps = 0;      // most steps between the fastest and slowest PE
-  std::int64_t max_l1_tile_words = 0;    // largest tile a PE was given
-  std::int64_t max_l2_step_words = 0;    // largest working set of one array step
+  std::int64_t array_steps = 0;           // steps the plan yielded
+  std::int64_t empty_steps = 0;           // of which no PE performs a MAC
+  std::int64_t l2_evictions = 0;          // words L2 gave up for room (outputs written back)
+  std::int64_t output_refetch_words = 0;  // partial sums read back from DRAM
+  std::int64_t dram_wait_cycles = 0;      // cycles a PE request waited for a DRAM fill
+  std::int64_t max_drift_steps = 0;       // most steps between the fastest and slowest PE
+  std::int64_t max_l1_tile_words = 0;     // largest tile a PE was given
+  std::int64_t max_l2_step_words = 0;     // largest working set of one array step
 };
 
 class Controller {
@@ -87,7 +90,7 @@ class Controller {
 
  private:
   enum class Residency : std::uint8_t { Fetching, Resident, Reserved, WritingBack };
-  struct DirEntry {               // 16 bytes: L2 may hold a million words
+  struct DirEntry {              // 16 bytes: L2 may hold a million words
     std::int64_t last_step = 0;  // last array step whose working set names the word
     std::int32_t pins = 0;       // outputs: PEs holding it + partial sums on their way
     Residency state = Residency::Fetching;
@@ -102,6 +105,16 @@ class Controller {
     std::vector<std::int64_t> pes;     // active PEs
     std::vector<PeStep> steps;         // parallel to pes
     std::vector<std::uint64_t> words;  // working set, packed keys, distinct (not sorted)
+    // Tile words + MACs of its PE steps (a repeat's: those of the step it repeats).
+    std::int64_t entries = 0;
+  };
+  // A PE's last step built: the next is a repeat (PeStep::repeat) if it has the same words and
+  // MACs.
+  struct LastTile {
+    TileRanges ranges;
+    MacBox box;
+    std::int64_t entries = 0;
+    bool valid = false;
   };
   struct Reduction {
     std::int64_t output = 0;
@@ -167,8 +180,8 @@ class Controller {
   // kept outside the directory, which then only holds what L2 holds or is about to (a run that
   // writes back every output kept an entry per output: ~200 MB on VGG16 conv1_2).
   std::vector<std::uint8_t> outputs_in_dram_;
-  std::int64_t l2_committed_ = 0;
-  std::int64_t writing_back_ = 0;  // outputs whose Writeback L2 has not answered yet  // words L2 holds or will hold (fetching, reserved)
+  std::int64_t l2_committed_ = 0;  // words L2 holds or will hold (fetching, reserved)
+  std::int64_t writing_back_ = 0;  // outputs whose Writeback L2 has not answered yet
   using HeapItem = std::pair<std::int64_t, std::uint64_t>;  // (last_step, key), least first
   std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<>> evictable_;
 
@@ -188,12 +201,14 @@ class Controller {
 
   // Per PE.
   std::vector<std::vector<std::int64_t>> held_outputs_;  // output tile of its last step
-  std::vector<RingQueue<std::int64_t>> pushed_;          // array step of each pushed step
+  std::vector<LastTile> last_tile_;
+  WorkingSet repeat_tile_;  // scratch: a repeat's words, listed in its array step's working set
+  std::vector<RingQueue<std::int64_t>> pushed_;  // array step of each pushed step
   std::vector<std::int64_t> completed_seen_;
   std::vector<std::int64_t> scanned_seen_;
   std::vector<char> port_changed_;  // handle_pes: PEs whose network ports changed (1 = visit)
   std::vector<RingQueue<DrainTicket>> tickets_;
-  std::vector<std::int64_t> credits_;                    // drain credits given, not used
+  std::vector<std::int64_t> credits_;  // drain credits given, not used
 
   // Reads.
   // An L2 read's tag is a slot of read_pes_ (the PEs it is for), reused once L2 has answered:
@@ -210,7 +225,7 @@ class Controller {
   // Reads of words still on their way from DRAM: key -> (array step, PEs) per request.
   std::unordered_map<std::uint64_t, std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>>
       parked_reads_;
-  std::unordered_map<std::int64_t, std::vector<std::int64_t>> parked_sums_;    // output -> sums
+  std::unordered_map<std::int64_t, std::vector<std::int64_t>> parked_sums_;  // output -> sums
   struct Send {
     GroupId group;
     std::int64_t value;

@@ -50,6 +50,7 @@ Engine::Engine(const Layer& layer, const ResolvedMapping& mapping, const Hardwar
   ControllerOptions copts;
   copts.capacity = options.capacity;
   copts.lookahead_steps = options.lookahead_steps;
+  copts.repeat_steps = !options.cycle_exact;
   controller_ = std::make_unique<Controller>(
       layer, mapping, hw, tensors_, Controller::Cores{dram_, l2_, distribution_, reduction_, pes_},
       copts);

@@ -51,11 +51,12 @@ struct SimOptions {
   // Cycles without any block making progress before the run is stopped as stuck.
   std::int64_t watchdog_cycles = 100000;
   std::int64_t lookahead_steps = 16;
-  // Evaluate every PE in every cycle and move every word router by router (`--cycle-exact`).
-  // Otherwise a PE whose cycle changed nothing sleeps until its inputs change
-  // (Pe::set_skip_quiet_cycles), and a distribution network in which no word can wait delivers
-  // words directly (Network::enable_express); records are identical either way (tested), only
-  // faster. Tracing (an observer) evaluates every cycle too.
+  // Evaluate every PE in every cycle, move every word router by router and hand every PE step
+  // word by word (`--cycle-exact`). Otherwise a PE whose cycle changed nothing sleeps until its
+  // inputs change (Pe::set_skip_quiet_cycles), a distribution network in which no word can wait
+  // delivers words directly (Network::enable_express), and a PE given the same step again gets a
+  // repeat (PeStep::repeat); records are identical either way (tested), only faster. Tracing (an
+  // observer) evaluates every cycle too.
   bool cycle_exact = false;
   // Not owned; attached to the engine at construction (Engine::set_observer). With none, the
   // engine pays one null-pointer check per cycle.

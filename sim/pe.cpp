@@ -63,6 +63,10 @@ Pe::Pe(const Hardware& hw, std::int64_t id, BufferCapacity capacity)
 }
 
 void Pe::push_step(PeStep step) {
+  if (step.repeat) {
+    push_repeat(std::move(step));
+    return;
+  }
   const std::int64_t n = step.tile.size();
   if (capacity_mode_ == BufferCapacity::Enforced && n > capacity_words_)
     throw InputError(
@@ -89,24 +93,45 @@ void Pe::push_step(PeStep step) {
           fmt::format("PE {}: a MAC names tile positions ({}, {}, {}) outside "
                       "its step's tile",
                       id_, m.input, m.weight, m.output));
+  queued_lists_.push_back(queue_lists(step.tile));
+  steps_.push_back(std::move(step));
+  pushed_any_ = true;
+  wake();
+}
+
+// The step pushed before a repeat is the last queued one or, with none queued, current_ (the
+// last begun; beginning a repeat leaves current_ as it is); the repeat shares its lists.
+void Pe::push_repeat(PeStep step) {
+  if (!pushed_any_)
+    throw std::logic_error(fmt::format("PE {}: a repeated step follows no step", id_));
+  if (step.tile.size() != 0 || !step.macs.empty())
+    throw std::logic_error(fmt::format("PE {}: a repeated step lists words or MACs", id_));
+  QueuedLists q = queued_lists_.empty() ? current_lists_ : queued_lists_.back();
+  q.prefetched = 0;
+  q.repeat = true;
+  queued_lists_.push_back(q);
+  steps_.push_back(std::move(step));
+  wake();
+}
+
+// Copies a queued tile's input and weight lists to the end of queued_words_.
+Pe::QueuedLists Pe::queue_lists(const WorkingSet& tile) {
   QueuedLists q;
   q.input = queued_base_ + queued_words_.size();
-  const std::vector<std::int64_t>& in = step.tile.words[Tensor::Input];
-  const std::vector<std::int64_t>& wt = step.tile.words[Tensor::Weight];
+  const std::vector<std::int64_t>& in = tile.words[Tensor::Input];
+  const std::vector<std::int64_t>& wt = tile.words[Tensor::Weight];
   queued_words_.insert(queued_words_.end(), in.begin(), in.end());
   q.weight = queued_base_ + queued_words_.size();
   queued_words_.insert(queued_words_.end(), wt.begin(), wt.end());
   q.end = queued_base_ + queued_words_.size();
-  q.tile_words = n;
+  q.tile_words = tile.size();
   for (const auto& [f, words] : {std::pair<int, const std::vector<std::int64_t>*>{0, &in},
                                  std::pair<int, const std::vector<std::int64_t>*>{1, &wt}}) {
     q.lo[f] = words->empty() ? std::numeric_limits<std::int64_t>::max() : words->front();
     q.hi[f] = words->empty() ? std::numeric_limits<std::int64_t>::min() : words->back();
     q.sig[f] = signature(*words);
   }
-  queued_lists_.push_back(q);
-  steps_.push_back(std::move(step));
-  wake();
+  return q;
 }
 
 void Pe::take_spent_steps(std::vector<PeStep>& into) {
@@ -187,15 +212,21 @@ void Pe::erase_entry(std::uint64_t packed) {
 // (outputs start as a zero partial sum), and every word the step does not hold leaves L1 --
 // partial sums into the drain queue, inputs and weights dropped.
 void Pe::begin_step() {
-  // L1 holds exactly the previous tile's words and words fetched ahead, so the words that leave
-  // are among the previous tile's: walk its lists instead of the whole of L1.
-  std::swap(previous_tile_, current_.tile);
-  std::swap(previous_slot_, slot_);  // the previous tile's entries: no lookups to find them
-  // current_ now holds storage nobody needs (the tile before last, the last MAC list): keep it
-  // for the caller to refill (a few; tests that never take them do not accumulate them).
-  constexpr std::size_t kMaxSpent = 64;
-  if (spent_.size() < kMaxSpent && (current_.macs.capacity() > 0 || previous_tile_.size() > 0))
-    spent_.push_back(std::move(current_));
+  // A repeat holds what the step before it held (current_, its slots and entries, finished:
+  // every word present): nothing enters or leaves L1, no word is fetched ahead for it (the
+  // step before names all its words first), and current_ and its entries' step_serial_ stay.
+  const bool repeat = queued_lists_.front().repeat;
+  if (!repeat) {
+    // L1 holds exactly the previous tile's words and words fetched ahead, so the words that
+    // leave are among the previous tile's: walk its lists instead of the whole of L1.
+    std::swap(previous_tile_, current_.tile);
+    std::swap(previous_slot_, slot_);  // the previous tile's entries: no lookups to find them
+    // current_ now holds storage nobody needs (the tile before last, the last MAC list): keep
+    // it for the caller to refill (a few; tests that never take them do not accumulate them).
+    constexpr std::size_t kMaxSpent = 64;
+    if (spent_.size() < kMaxSpent && (current_.macs.capacity() > 0 || previous_tile_.size() > 0))
+      spent_.push_back(std::move(current_));
+  }
   // The queued steps the last prefetch pass went through entirely (every word held, in flight
   // or requested), renumbered for the queue without its front.
   // Only the steps it declared gone through (scanned_through_): past a doomed word the pass went
@@ -206,21 +237,22 @@ void Pe::begin_step() {
           ? std::min<std::size_t>(prefetch_step_ - 1, static_cast<std::size_t>(declared))
           : 0;
   covered_ = prefetch_step_ > 0 ? prefetch_step_ - 1 : 0;
-  current_ = std::move(steps_.front());
+  if (!repeat) current_ = std::move(steps_.front());
   steps_.pop_front();
   const std::int64_t fetched_ahead = queued_lists_.front().prefetched;
   prefetched_words_ -= fetched_ahead;
+  current_lists_ = queued_lists_.front();  // a repeat's are its step's
   queued_lists_.pop_front();
-  // Drop the copies of begun steps once they are half the array (amortized O(1) per word).
-  const std::size_t head =
-      queued_lists_.empty() ? queued_base_ + queued_words_.size() : queued_lists_.front().input;
+  // Drop the copies of steps begun before current_ once they are half the array (amortized O(1)
+  // per word).
+  const std::size_t head = current_lists_.input;
   if (const std::size_t dead = head - queued_base_; dead > 0 && 2 * dead >= queued_words_.size()) {
     queued_words_.erase(queued_words_.begin(),
                         queued_words_.begin() + static_cast<std::ptrdiff_t>(dead));
     queued_base_ = head;
   }
   has_current_ = true;
-  ++step_serial_;
+  if (!repeat) ++step_serial_;
   ++stats_.steps;
   scanned_through_ = std::max(scanned_through_, stats_.steps - 1);  // missing words now wait
   next_mac_ = 0;
@@ -233,6 +265,15 @@ void Pe::begin_step() {
   prefetch_index_ = 0;
   prefetch_prefix_ = 0;
   prefetch_room_ = kNoLimit;
+  if (repeat) {
+    if (fetched_ahead != 0)
+      throw std::logic_error(
+          fmt::format("PE {}: step {} repeats the step before it, yet {} words "
+                      "were fetched ahead for it",
+                      id_, stats_.steps - 1, fetched_ahead));
+    for (Tensor t : kAllTensors) evicted_[t].clear();
+    return;
+  }
 
   std::int64_t claimed = 0;  // words fetched ahead for this step
   for (Tensor t : kAllTensors) {
@@ -348,6 +389,13 @@ void Pe::prefetch() {
     if (!prefetch_doomed_)
       scanned_through_ =
           std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(prefetch_step_) - 1);
+    // A repeat names the words of the step before it, which this pass went through (or the
+    // current tile, for the front): each is in the current tile or has an L1 entry, so the loop
+    // would ask for none, and it dooms the pass only if that step did (the same words, and a
+    // word fetched ahead for an earlier step is dropped in between only if it was before).
+    if (prefetch_shortcuts_ && queued_lists_[prefetch_step_].repeat && prefetch_tensor_ == 0 &&
+        prefetch_index_ == 0)
+      continue;  // the step is gone through
     if (prefetch_shortcuts_ && prefetch_doomed_ && prefetch_step_ < covered_ &&
         prefetch_tensor_ == 0 && prefetch_index_ == 0 && refetch_evicted(prefetch_step_)) {
       ++refetched_steps_;
@@ -537,8 +585,10 @@ void Pe::pass_known_prefix(std::size_t known) {
   }
 }
 
-// kept_[t] := kept_[t] ∩ the words queued step j names.
+// kept_[t] := kept_[t] ∩ the words queued step j names. Nothing for a repeat: kept_ lies within
+// the words of the step before it (or the current tile, for the front), which it names again.
 void Pe::keep_named(std::size_t j, Tensor t) {
+  if (prefetch_shortcuts_ && queued_lists_[j].repeat) return;
   std::vector<std::int64_t>& kept = kept_[t];
   const std::span<const std::int64_t> words = queued(j, t);
   // A stationary tensor names the same list step after step: nothing leaves the intersection.

@@ -30,6 +30,10 @@ struct PeMac {
 struct PeStep {
   WorkingSet tile;          // the words the PE holds during the step (ascending, distinct)
   std::vector<PeMac> macs;  // performed in this order
+  // The same tile and MAC list as the step pushed before it (tile and macs left empty): a PE
+  // idle in a run of array steps keeps one tile and is handed it again and again; the PE does
+  // nothing per word for it (sim/DESIGN.md, "Repeated steps").
+  bool repeat = false;
 };
 
 struct PeStats {
@@ -55,7 +59,7 @@ class Pe {
 
   // --- between cycles (seen by the next evaluate) ---
   // Queues a step. Throws InputError when its tile exceeds the L1 capacity (naming the numbers),
-  // logic_error when a MAC names a position outside the tile.
+  // logic_error when a MAC names a position outside the tile or a repeat follows no step.
   void push_step(PeStep step);
   // Queues an empty step: every partial sum still held is drained.
   void push_flush() { push_step(PeStep{}); }
@@ -125,6 +129,7 @@ class Pe {
     std::int64_t fetched_for = 0;  // kPrefetched: the step (numbered as pushed) it came for
   };
 
+  void push_repeat(PeStep step);
   void begin_step();
   void finish_step();
   void acquire_waiting();
@@ -190,6 +195,7 @@ class Pe {
     std::size_t input, weight, end;  // offsets counted from the first word ever queued
     std::int64_t tile_words;         // |tile|, all tensors
     std::int64_t prefetched = 0;     // L1 words fetched ahead for this step (first to name them)
+    bool repeat = false;             // PeStep::repeat (its lists are the step's before it)
     // Smallest and largest index and signature() of the input [0] and weight [1] lists (lo >
     // hi when empty): skip_known_prefix tells most lists apart from others without reading
     // queued_words_.
@@ -214,7 +220,11 @@ class Pe {
     return !other.empty() && q.lo[f] <= other.back() && other.front() <= q.hi[f] &&
            (q.sig[f] & other_sig) != 0;
   }
+  QueuedLists queue_lists(const WorkingSet& tile);
   RingQueue<QueuedLists> queued_lists_;  // parallel to steps_
+  // The lists of the step begun last (current_), kept in queued_words_ until the next begins:
+  // a repeat pushed while no step is queued shares them.
+  QueuedLists current_lists_{};
   std::vector<std::int64_t> queued_words_;
   std::size_t queued_base_ = 0;  // offset of queued_words_[0]
   std::span<const std::int64_t> queued(std::size_t j, Tensor t) const {
@@ -229,6 +239,7 @@ class Pe {
   PerTensor<std::vector<std::uint32_t>> slot_;  // current tile position -> its L1 entry (pool_)
   PerTensor<std::vector<std::uint32_t>> previous_slot_;  // the same for previous_tile_
   bool has_current_ = false;
+  bool pushed_any_ = false;  // a repeat needs a step before it
   std::uint64_t step_serial_ = 0;
   std::size_t next_mac_ = 0;
   std::int64_t current_missing_ = 0;  // words of the current tile not present yet

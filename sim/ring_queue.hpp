@@ -19,6 +19,8 @@ class RingQueue {
 
   T& front() { return buf_[head_]; }
   const T& front() const { return buf_[head_]; }
+  T& back() { return (*this)[size_ - 1]; }
+  const T& back() const { return (*this)[size_ - 1]; }
   // The i-th element from the front.
   T& operator[](std::size_t i) { return buf_[(head_ + i) & mask_]; }
   const T& operator[](std::size_t i) const { return buf_[(head_ + i) & mask_]; }

@@ -42,11 +42,24 @@ void fill_product(const std::array<Interval, 4>& r, const std::array<std::int64_
       }
 }
 
-std::uint32_t pos(std::int64_t v) { return static_cast<std::uint32_t>(v); }
+std::uint32_t pos(std::int64_t v) {
+  return static_cast<std::uint32_t>(v);
+}
 
 }  // namespace
 
-std::int64_t TileRanges::words(Tensor t) const { return words_of(range[t]); }
+std::int64_t TileRanges::words(Tensor t) const {
+  return words_of(range[t]);
+}
+
+bool TileRanges::same_words(const TileRanges& other) const {
+  const auto empty = [](const std::array<Interval, 4>& r) {
+    return r[0].empty() || r[1].empty() || r[2].empty() || r[3].empty();
+  };
+  for (Tensor t : kAllTensors)
+    if (range[t] != other.range[t] && !(empty(range[t]) && empty(other.range[t]))) return false;
+  return true;
+}
 
 TileBuilder::TileBuilder(const Layer& layer)
     : geometry_(layer), layout_(layer), stride_y_(layer.stride_y), stride_x_(layer.stride_x) {}
@@ -59,8 +72,7 @@ TileRanges TileBuilder::ranges(const UnitChunks& chunks, const MacBox& box) cons
   // Box k x c x r x s: Kc x Cc x Rc x Sc, or [0,1) x (Kc ∩ Cc) x Rc x Sc for DSCONV K == C.
   t.range[Tensor::Weight] = {b[kK], b[kC], b[kR], b[kS]};
   // Depth-wise outputs have the input's channels (K == 1 only gates them, as in the model).
-  const Interval out_channel =
-      geometry_.depthwise() ? (b[kK].empty() ? Interval{} : b[kC]) : b[kK];
+  const Interval out_channel = geometry_.depthwise() ? (b[kK].empty() ? Interval{} : b[kC]) : b[kK];
   t.range[Tensor::Output] = {b[kN], out_channel, b[kOy], b[kOx]};
   return t;
 }
@@ -80,7 +92,10 @@ void TileBuilder::build_tile(const UnitChunks& chunks, const MacBox& box, Workin
 }
 
 void TileBuilder::build(const UnitChunks& chunks, const MacBox& box, PeStep& out) const {
-  const TileRanges t = ranges(chunks, box);
+  build(ranges(chunks, box), box, out);
+}
+
+void TileBuilder::build(const TileRanges& t, const MacBox& box, PeStep& out) const {
   fill_tile(t, out.tile);
   const std::int64_t volume = box.volume();
   out.macs.resize(static_cast<std::size_t>(volume));

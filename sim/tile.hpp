@@ -46,6 +46,8 @@ namespace metronome::sim {
 struct TileRanges {
   PerTensor<std::array<Interval, 4>> range;
   std::int64_t words(Tensor t) const;  // product of the lengths
+  // The same words of every tensor (ranges equal, or both empty).
+  bool same_words(const TileRanges& other) const;
 };
 
 class TileBuilder {
@@ -62,6 +64,9 @@ class TileBuilder {
   void build_tile(const UnitChunks& chunks, const MacBox& box, WorkingSet& out) const;
   // Tile and MAC list (box.volume() MACs, each MAC of the box once, in the order above).
   void build(const UnitChunks& chunks, const MacBox& box, PeStep& out) const;
+  // The same from the ranges (`t` must be ranges(chunks, box)).
+  void build_tile(const TileRanges& t, WorkingSet& out) const { fill_tile(t, out); }
+  void build(const TileRanges& t, const MacBox& box, PeStep& out) const;
 
  private:
   void fill_tile(const TileRanges& t, WorkingSet& out) const;

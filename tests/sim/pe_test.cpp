@@ -524,6 +524,107 @@ TEST(Pe, PrefetchShortcutsChangeNothing) {
   EXPECT_GT(refetched, 1000) << "the shortcut was hardly taken: the test would not see a change";
 }
 
+// A step handed again as a repeat (PeStep::repeat, no lists) behaves as a copy of it: over random
+// step sequences with runs of repeated steps (some without MACs, as a PE idle through array
+// steps), pushed a few at a time so that a repeat follows a queued step or the step begun last,
+// with the prefetch shortcuts on and off and quiet cycles slept or not, a PE handed repeats asks
+// for the same words for the same steps in the same cycles, declares the same steps gone through,
+// drains the same partial sums and counts the same as one handed copies.
+TEST(Pe, RepeatedStepsChangeNothing) {
+  std::mt19937_64 rng(9090);
+  const auto subset = [&](std::int64_t n, std::int64_t offset) {
+    return random_subset(rng, n, offset);
+  };
+  std::int64_t repeats = 0, queued_repeats = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<PeStep> steps;
+    std::vector<bool> repeat;
+    std::int64_t largest = 0;
+    for (int k = 0; k < 5 + trial % 11; ++k) {
+      PeStep s;
+      s.tile.words[Tensor::Input] = subset(5, static_cast<std::int64_t>(rng() % 4) * 2);
+      s.tile.words[Tensor::Weight] = subset(4, static_cast<std::int64_t>(rng() % 3) * 2);
+      s.tile.words[Tensor::Output] = subset(3, static_cast<std::int64_t>(rng() % 3));
+      const auto& w = s.tile.words;
+      for (std::size_t m = 0; m < rng() % 4; ++m)
+        s.macs.push_back({static_cast<std::uint32_t>(rng() % w[Tensor::Input].size()),
+                          static_cast<std::uint32_t>(rng() % w[Tensor::Weight].size()),
+                          static_cast<std::uint32_t>(rng() % w[Tensor::Output].size())});
+      largest = std::max(largest, s.tile.size());
+      const std::uint64_t copies = rng() % 3 == 0 ? 1 + rng() % 4 : 0;
+      for (std::uint64_t c = 0; c <= copies; ++c) {
+        steps.push_back(s);
+        repeat.push_back(c > 0);
+      }
+    }
+    const Hardware hw = pe_hw(1 + trial % 2, largest + trial % 9);
+    PeBench copies(hw), repeated(hw);
+    const std::int64_t period = 1 + trial % 4;
+    for (PeBench* b : {&copies, &repeated}) {
+      b->latency = 1 + trial % 6;
+      b->credits = [period](std::int64_t c) { return c % period == 0 ? 1 : 0; };
+      b->pe.set_prefetch_shortcuts(trial % 3 != 0);
+      b->pe.set_skip_quiet_cycles(trial % 2 == 0);
+    }
+    // One to three steps every `gap` cycles (all at once when gap is 0).
+    const std::int64_t gap = trial % 5;
+    std::size_t next = 0;
+    while (next < steps.size()) {
+      for (std::uint64_t n = 1 + rng() % 3; n > 0 && next < steps.size(); --n, ++next) {
+        copies.pe.push_step(steps[next]);
+        PeStep r;
+        r.repeat = repeat[next];
+        if (!r.repeat) r = steps[next];
+        if (r.repeat) {
+          ++repeats;
+          queued_repeats += repeated.pe.queued_steps() > 0 ? 1 : 0;
+        }
+        repeated.pe.push_step(std::move(r));
+      }
+      copies.run(gap);
+      repeated.run(gap);
+    }
+    copies.pe.push_flush();
+    repeated.pe.push_flush();
+    copies.run_until_done(5000);
+    repeated.run(copies.cycle - repeated.cycle);
+    ASSERT_TRUE(repeated.pe.done()) << "trial " << trial;
+    EXPECT_EQ(repeated.request_log, copies.request_log) << "trial " << trial;
+    EXPECT_EQ(repeated.scanned_log, copies.scanned_log) << "trial " << trial;
+    EXPECT_EQ(repeated.drained, copies.drained) << "trial " << trial;
+    const PeStats a = copies.pe.stats_through(copies.cycle);
+    const PeStats b = repeated.pe.stats_through(repeated.cycle);
+    EXPECT_EQ(b.busy_cycles, a.busy_cycles) << "trial " << trial;
+    EXPECT_EQ(b.waiting_for_input_cycles, a.waiting_for_input_cycles) << "trial " << trial;
+    EXPECT_EQ(b.output_backpressure_cycles, a.output_backpressure_cycles) << "trial " << trial;
+    EXPECT_EQ(b.idle_cycles, a.idle_cycles) << "trial " << trial;
+    EXPECT_EQ(b.macs, a.macs) << "trial " << trial;
+    EXPECT_EQ(b.steps, a.steps) << "trial " << trial;
+    EXPECT_EQ(b.peak_words, a.peak_words) << "trial " << trial;
+    EXPECT_EQ(b.requested_words, a.requested_words) << "trial " << trial;
+    EXPECT_EQ(b.drained_words, a.drained_words) << "trial " << trial;
+    for (Tensor t : kAllTensors) {
+      EXPECT_EQ(b.l1.tensor[t].reads, a.l1.tensor[t].reads) << "trial " << trial;
+      EXPECT_EQ(b.l1.tensor[t].writes, a.l1.tensor[t].writes) << "trial " << trial;
+    }
+  }
+  // Both ways of finding the step before a repeat are exercised.
+  EXPECT_GT(queued_repeats, 100);
+  EXPECT_GT(repeats - queued_repeats, 100);
+}
+
+TEST(Pe, ARepeatNeedsAStepBeforeItAndNoLists) {
+  Pe pe(pe_hw(1, 16));
+  PeStep r;
+  r.repeat = true;
+  EXPECT_THROW(pe.push_step(r), std::logic_error);
+  pe.push_step(dot_step(0, 2, 0));
+  PeStep listed = dot_step(0, 2, 0);
+  listed.repeat = true;
+  EXPECT_THROW(pe.push_step(listed), std::logic_error);
+  EXPECT_NO_THROW(pe.push_step(r));
+}
+
 // Reuse is found, not assumed: over random step sequences the words the PE requests equal the
 // per-step set differences |T_t \ T_{t-1}|, and every partial sum leaves once with its exact value.
 TEST(Pe, FillsEqualPerStepSetDifferences) {
