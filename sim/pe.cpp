@@ -93,7 +93,16 @@ void Pe::push_step(PeStep step) {
           fmt::format("PE {}: a MAC names tile positions ({}, {}, {}) outside "
                       "its step's tile",
                       id_, m.input, m.weight, m.output));
-  queued_lists_.push_back(queue_lists(step.tile));
+  QueuedLists q = queue_lists(step.tile);
+  if (pushed_any_) {
+    const QueuedLists& before = queued_lists_.empty() ? current_lists_ : queued_lists_.back();
+    for (Tensor t : {Tensor::Input, Tensor::Weight}) {
+      const std::span<const std::int64_t> a = list_of(q, t), b = list_of(before, t);
+      q.same_as_before[t == Tensor::Input ? 0 : 1] =
+          std::equal(a.begin(), a.end(), b.begin(), b.end());
+    }
+  }
+  queued_lists_.push_back(q);
   steps_.push_back(std::move(step));
   pushed_any_ = true;
   wake();
@@ -109,6 +118,7 @@ void Pe::push_repeat(PeStep step) {
   QueuedLists q = queued_lists_.empty() ? current_lists_ : queued_lists_.back();
   q.prefetched = 0;
   q.repeat = true;
+  q.same_as_before[0] = q.same_as_before[1] = true;
   queued_lists_.push_back(q);
   steps_.push_back(std::move(step));
   wake();
@@ -575,7 +585,9 @@ void Pe::pass_known_prefix(std::size_t known) {
     const std::vector<std::int64_t>& tile = current_.tile.words[t];
     std::vector<std::int64_t>& kept = kept_[t];  // the current tile (begin_step)
     const std::uint64_t tile_sig = signature(tile);
+    const int f = t == Tensor::Input ? 0 : 1;
     for (std::size_t j = 0; j < known && !kept.empty(); ++j) {
+      if (prefetch_shortcuts_ && queued_lists_[j].same_as_before[f]) continue;  // (keep_named)
       if (!queued_may_meet(j, t, tile, tile_sig)) {  // no tile word: none kept
         kept.clear();
         break;
@@ -585,13 +597,13 @@ void Pe::pass_known_prefix(std::size_t known) {
   }
 }
 
-// kept_[t] := kept_[t] ∩ the words queued step j names. Nothing for a repeat: kept_ lies within
-// the words of the step before it (or the current tile, for the front), which it names again.
+// kept_[t] := kept_[t] ∩ the words queued step j names. kept_ lies within the words of the step
+// before it (the passes intersect in step order, from the current tile), so a list equal to that
+// step's (a stationary tensor, a repeat) changes nothing.
 void Pe::keep_named(std::size_t j, Tensor t) {
-  if (prefetch_shortcuts_ && queued_lists_[j].repeat) return;
+  if (prefetch_shortcuts_ && queued_lists_[j].same_as_before[t == Tensor::Input ? 0 : 1]) return;
   std::vector<std::int64_t>& kept = kept_[t];
   const std::span<const std::int64_t> words = queued(j, t);
-  // A stationary tensor names the same list step after step: nothing leaves the intersection.
   if (kept.size() == words.size() && std::equal(words.begin(), words.end(), kept.begin())) return;
   intersect_into(kept, words);
 }

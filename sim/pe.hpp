@@ -196,6 +196,9 @@ class Pe {
     std::int64_t tile_words;         // |tile|, all tensors
     std::int64_t prefetched = 0;     // L1 words fetched ahead for this step (first to name them)
     bool repeat = false;             // PeStep::repeat (its lists are the step's before it)
+    // Its input [0] and weight [1] lists equal those of the step pushed before it (a stationary
+    // tensor): the running intersection kept_ does not change there.
+    bool same_as_before[2] = {false, false};
     // Smallest and largest index and signature() of the input [0] and weight [1] lists (lo >
     // hi when empty): skip_known_prefix tells most lists apart from others without reading
     // queued_words_.
@@ -221,6 +224,11 @@ class Pe {
            (q.sig[f] & other_sig) != 0;
   }
   QueuedLists queue_lists(const WorkingSet& tile);
+  std::span<const std::int64_t> list_of(const QueuedLists& q, Tensor t) const {
+    const std::size_t b = (t == Tensor::Input ? q.input : q.weight) - queued_base_;
+    const std::size_t e = (t == Tensor::Input ? q.weight : q.end) - queued_base_;
+    return std::span<const std::int64_t>(queued_words_.data() + b, e - b);
+  }
   RingQueue<QueuedLists> queued_lists_;  // parallel to steps_
   // The lists of the step begun last (current_), kept in queued_words_ until the next begins:
   // a repeat pushed while no step is queued shares them.
@@ -228,10 +236,7 @@ class Pe {
   std::vector<std::int64_t> queued_words_;
   std::size_t queued_base_ = 0;  // offset of queued_words_[0]
   std::span<const std::int64_t> queued(std::size_t j, Tensor t) const {
-    const QueuedLists& q = queued_lists_[j];
-    const std::size_t b = (t == Tensor::Input ? q.input : q.weight) - queued_base_;
-    const std::size_t e = (t == Tensor::Input ? q.weight : q.end) - queued_base_;
-    return std::span<const std::int64_t>(queued_words_.data() + b, e - b);
+    return list_of(queued_lists_[j], t);
   }
   PeStep current_;
   std::vector<PeStep> spent_;  // storage of finished steps, for take_spent_steps (bounded)

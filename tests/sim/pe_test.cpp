@@ -473,7 +473,8 @@ TEST(Pe, SleepingThroughQuietCyclesChangesNothing) {
 // The prefetch pass's shortcuts over the steps the last pass went through (sim/pe.cpp,
 // skip_known_prefix and refetch_evicted): over long random step sequences whose input and weight
 // windows wander off and come back (so passes are doomed and steps the last pass went through
-// name words the new step evicted), L1s from the largest tile to 24 words more, random latencies
+// name words the new step evicted) and whose lists often equal the step's before (stationary
+// tensors), L1s from the largest tile to 24 words more, random latencies
 // and credit rates, a PE with the shortcuts asks for the same words, for the same steps, in the
 // same order and cycles, and declares the same steps gone through in the same cycles, as one
 // reading every queued step word by word.
@@ -490,6 +491,11 @@ TEST(Pe, PrefetchShortcutsChangeNothing) {
       PeStep s;
       s.tile.words[Tensor::Input] = subset(5, static_cast<std::int64_t>(rng() % 4) * 2);
       s.tile.words[Tensor::Weight] = subset(4, static_cast<std::int64_t>(rng() % 3) * 2);
+      // Stationary runs: a list equal to the step's before (the pass skips intersecting it).
+      if (!steps.empty() && rng() % 3 == 0)
+        s.tile.words[Tensor::Weight] = steps.back().tile.words[Tensor::Weight];
+      if (!steps.empty() && rng() % 5 == 0)
+        s.tile.words[Tensor::Input] = steps.back().tile.words[Tensor::Input];
       s.tile.words[Tensor::Output] = subset(3, static_cast<std::int64_t>(rng() % 3));
       const auto& w = s.tile.words;
       for (std::size_t m = 0; m < 1 + rng() % 4; ++m)
