@@ -40,10 +40,11 @@ SimulateCommand::SimulateCommand(CLI::App& app) {
   command_->add_flag("--unbounded-buffers", unbounded_buffers_,
                      "Do not refuse working sets larger than L1 or L2; report the words used");
   command_->add_flag("--cycle-exact", cycle_exact_,
-                     "Evaluate every PE in every cycle and move every word router by router, "
-                     "instead of letting PEs whose cycle changed nothing sleep until their inputs "
-                     "change and delivering words directly where no word can wait (same record, "
-                     "slower)");
+                     "Evaluate every PE in every cycle, move every word router by router and "
+                     "hand every PE step word by word, instead of letting PEs whose cycle changed "
+                     "nothing sleep until their inputs change, delivering words directly where no "
+                     "word can wait and handing a PE given the same step again a repeat (same "
+                     "record, slower)");
   command_
       ->add_option("--watchdog-cycles", watchdog_cycles_,
                    "Stop a run (exit 1) after this many cycles without progress")
