@@ -528,6 +528,30 @@ void Controller::handle_dram() {
   }
 }
 
+// Ascending PE numbers, as std::sort would leave them: through a bitmap of the PEs (a read's
+// PEs are up to the whole array, gathered in request order), unless a PE is listed twice.
+void Controller::sort_pes(std::vector<std::int64_t>& pes) {
+  if (pes.size() < 16) {
+    std::sort(pes.begin(), pes.end());
+    return;
+  }
+  pe_bits_.assign((c_.pes.size() + 63) / 64, 0);
+  for (std::int64_t p : pes) {
+    std::uint64_t& word = pe_bits_[static_cast<std::size_t>(p) / 64];
+    const std::uint64_t bit = std::uint64_t{1} << (static_cast<std::size_t>(p) % 64);
+    if ((word & bit) != 0) {  // twice: keep both, as a sort does
+      std::sort(pes.begin(), pes.end());
+      return;
+    }
+    word |= bit;
+  }
+  std::size_t out = 0;
+  for (std::size_t w = 0; w < pe_bits_.size(); ++w)
+    for (std::uint64_t bits = pe_bits_[w]; bits != 0; bits &= bits - 1)
+      pes[out++] =
+          static_cast<std::int64_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits)));
+}
+
 void Controller::handle_l2() {
   std::int64_t written_back = 0;
   for (const L2Response& r : c_.l2.responses()) {
@@ -538,7 +562,7 @@ void Controller::handle_l2() {
       const std::uint64_t key = pack_key(r.key);
       if (const std::uint32_t* open = open_read_.find(key); open != nullptr && *open == tag)
         open_read_.erase(key);
-      std::sort(pes.begin(), pes.end());
+      sort_pes(pes);
       const GroupId g = c_.distribution.group(pes);
       use_group(distribution_users_, g, static_cast<std::int64_t>(pes.size()));
       to_distribute_.push_back(Send{g, r.value, key});

@@ -144,6 +144,7 @@ class Controller {
   void retire_steps();
   void handle_dram();
   void handle_l2();
+  void sort_pes(std::vector<std::int64_t>& pes);
   void handle_reduction();
   void handle_pes();
   void inject_distribution();
@@ -219,6 +220,7 @@ class Controller {
   // own, which becomes the word's open read.
   WordMap<std::uint32_t> open_read_;  // key -> tag of its read L2 has not answered (multicast)
   std::vector<std::vector<std::int64_t>> read_pes_;
+  std::vector<std::uint64_t> pe_bits_;   // scratch of sort_pes: one bit per PE
   std::vector<std::int64_t> read_step_;  // per slot, like read_pes_
   std::vector<std::uint32_t> free_reads_;
   std::size_t open_reads_ = 0;
