@@ -450,6 +450,7 @@ void Controller::close_phase(std::int64_t step) {
   phase_words_.clear();
   phase_keys_.clear();
   phase_counts_.clear();
+  phase_buckets_.clear();
   for (const auto& [key, pe] : requests) {
     const auto [bucket, inserted] = phase_words_.try_emplace(key);
     if (inserted) {
@@ -458,13 +459,15 @@ void Controller::close_phase(std::int64_t step) {
       phase_counts_.push_back(0);
     }
     ++phase_counts_[*bucket];
+    phase_buckets_.push_back(*bucket);
   }
   // Counting sort of the PEs by word, in request order within a word.
   std::vector<std::uint32_t>& start = phase_counts_;
   std::uint32_t offset = 0;
   for (std::uint32_t& c : start) offset += std::exchange(c, offset);
   phase_pes_.resize(requests.size());
-  for (const auto& [key, pe] : requests) phase_pes_[start[*phase_words_.find(key)]++] = pe;
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    phase_pes_[start[phase_buckets_[i]]++] = requests[i].second;
   // start[b] is now the end of word b's PEs.
   std::vector<std::uint32_t> order(phase_keys_.size());
   for (std::uint32_t b = 0; b < order.size(); ++b) order[b] = b;

@@ -193,10 +193,12 @@ class Controller {
   std::deque<std::int64_t> phase_pending_;
   std::deque<std::vector<std::pair<std::uint64_t, std::int64_t>>> phase_requests_;
   std::int64_t oldest_step_ = 0;
-  // Scratch of close_phase: word -> bucket, the words, per bucket a count then an offset, PEs.
+  // Scratch of close_phase: word -> bucket, the words, per bucket a count then an offset, each
+  // request's bucket, PEs.
   WordMap<std::uint32_t> phase_words_;
   std::vector<std::uint64_t> phase_keys_;
   std::vector<std::uint32_t> phase_counts_;
+  std::vector<std::uint32_t> phase_buckets_;
   std::vector<std::int64_t> phase_pes_;
   std::int64_t next_stage_index_ = 0;
 
