@@ -89,8 +89,7 @@ bool Controller::build_next() {
       }
     }
   };
-  // The words of the last PE listed: idle neighbours share them, so their repeats are not built.
-  const TileRanges* listed = nullptr;
+  const TileRanges* listed = nullptr;  // the words of the last PE listed
   for (std::size_t p = 0; p < view_.pes.size(); ++p) {
     const PeSlot& slot = view_.pes[p];
     if (!slot.active) continue;
@@ -104,6 +103,13 @@ bool Controller::build_next() {
                         ranges.same_words(last.ranges);
     if (repeat) {
       step.repeat = true;
+      next_.entries += last.entries;
+      // Its words are listed unless the last PE listed had the same (idle neighbours).
+      if (listed == nullptr || !ranges.same_words(*listed)) {
+        tiles_.build_tile(ranges, repeat_tile_);
+        list_words(repeat_tile_);
+        listed = &last.ranges;
+      }
     } else {
       if (!spare_steps_.empty()) {
         step = std::move(spare_steps_.back());
@@ -114,14 +120,8 @@ bool Controller::build_next() {
       stats_.max_l1_tile_words = std::max(stats_.max_l1_tile_words, step.tile.size());
       last = LastTile{ranges, slot.box,
                       step.tile.size() + static_cast<std::int64_t>(step.macs.size()), true};
-    }
-    next_.entries += last.entries;
-    if (!repeat) {
+      next_.entries += last.entries;
       list_words(step.tile);
-      listed = &last.ranges;
-    } else if (listed == nullptr || !ranges.same_words(*listed)) {
-      tiles_.build_tile(ranges, repeat_tile_);
-      list_words(repeat_tile_);
       listed = &last.ranges;
     }
   }

@@ -401,8 +401,9 @@ void Pe::prefetch() {
           std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(prefetch_step_) - 1);
     // A repeat names the words of the step before it, which this pass went through (or the
     // current tile, for the front): each is in the current tile or has an L1 entry, so the loop
-    // would ask for none, and it dooms the pass only if that step did (the same words, and a
-    // word fetched ahead for an earlier step is dropped in between only if it was before).
+    // would ask for none, and it cannot doom a pass that the step before did not (the same
+    // words, and a word fetched ahead for an earlier step is dropped in between only if it was
+    // before).
     if (prefetch_shortcuts_ && queued_lists_[prefetch_step_].repeat && prefetch_tensor_ == 0 &&
         prefetch_index_ == 0)
       continue;  // the step is gone through
@@ -587,8 +588,8 @@ void Pe::pass_known_prefix(std::size_t known) {
     const std::uint64_t tile_sig = signature(tile);
     const int f = t == Tensor::Input ? 0 : 1;
     for (std::size_t j = 0; j < known && !kept.empty(); ++j) {
-      if (prefetch_shortcuts_ && queued_lists_[j].same_as_before[f]) continue;  // (keep_named)
-      if (!queued_may_meet(j, t, tile, tile_sig)) {  // no tile word: none kept
+      if (queued_lists_[j].same_as_before[f]) continue;  // as keep_named (shortcuts are on here)
+      if (!queued_may_meet(j, t, tile, tile_sig)) {      // no tile word: none kept
         kept.clear();
         break;
       }
@@ -604,6 +605,7 @@ void Pe::keep_named(std::size_t j, Tensor t) {
   if (prefetch_shortcuts_ && queued_lists_[j].same_as_before[t == Tensor::Input ? 0 : 1]) return;
   std::vector<std::int64_t>& kept = kept_[t];
   const std::span<const std::int64_t> words = queued(j, t);
+  // The same for the word-by-word pass (shortcuts off): nothing leaves a stationary intersection.
   if (kept.size() == words.size() && std::equal(words.begin(), words.end(), kept.begin())) return;
   intersect_into(kept, words);
 }

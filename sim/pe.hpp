@@ -59,7 +59,8 @@ class Pe {
 
   // --- between cycles (seen by the next evaluate) ---
   // Queues a step. Throws InputError when its tile exceeds the L1 capacity (naming the numbers),
-  // logic_error when a MAC names a position outside the tile or a repeat follows no step.
+  // logic_error when a MAC names a position outside the tile, or a repeat follows no step or
+  // lists words or MACs.
   void push_step(PeStep step);
   // Queues an empty step: every partial sum still held is drained.
   void push_flush() { push_step(PeStep{}); }

@@ -531,11 +531,12 @@ TEST(Pe, PrefetchShortcutsChangeNothing) {
 }
 
 // A step handed again as a repeat (PeStep::repeat, no lists) behaves as a copy of it: over random
-// step sequences with runs of repeated steps (some without MACs, as a PE idle through array
-// steps), pushed a few at a time so that a repeat follows a queued step or the step begun last,
-// with the prefetch shortcuts on and off and quiet cycles slept or not, a PE handed repeats asks
-// for the same words for the same steps in the same cycles, declares the same steps gone through,
-// drains the same partial sums and counts the same as one handed copies.
+// step sequences (up to 33 distinct steps, one in four an idle unit's: weights only, no MAC) with
+// runs of repeated steps, pushed a few at a time so that a repeat follows a queued step or the
+// step begun last, L1 enforced or unbounded, quiet cycles slept or not, a PE handed repeats (with
+// the prefetch shortcuts on or off) asks for the same words for the same steps in the same
+// cycles, declares the same steps gone through, drains the same partial sums and counts the same
+// as one handed copies that reads every queued list word by word.
 TEST(Pe, RepeatedStepsChangeNothing) {
   std::mt19937_64 rng(9090);
   const auto subset = [&](std::int64_t n, std::int64_t offset) {
@@ -546,13 +547,17 @@ TEST(Pe, RepeatedStepsChangeNothing) {
     std::vector<PeStep> steps;
     std::vector<bool> repeat;
     std::int64_t largest = 0;
-    for (int k = 0; k < 5 + trial % 11; ++k) {
+    for (int k = 0; k < 5 + trial % 29; ++k) {
       PeStep s;
-      s.tile.words[Tensor::Input] = subset(5, static_cast<std::int64_t>(rng() % 4) * 2);
       s.tile.words[Tensor::Weight] = subset(4, static_cast<std::int64_t>(rng() % 3) * 2);
-      s.tile.words[Tensor::Output] = subset(3, static_cast<std::int64_t>(rng() % 3));
+      // One step in four as an idle unit's: the weights only, no MAC.
+      const bool idle = rng() % 4 == 0;
+      if (!idle) {
+        s.tile.words[Tensor::Input] = subset(5, static_cast<std::int64_t>(rng() % 4) * 2);
+        s.tile.words[Tensor::Output] = subset(3, static_cast<std::int64_t>(rng() % 3));
+      }
       const auto& w = s.tile.words;
-      for (std::size_t m = 0; m < rng() % 4; ++m)
+      for (std::size_t m = 0; !idle && m < rng() % 4; ++m)
         s.macs.push_back({static_cast<std::uint32_t>(rng() % w[Tensor::Input].size()),
                           static_cast<std::uint32_t>(rng() % w[Tensor::Weight].size()),
                           static_cast<std::uint32_t>(rng() % w[Tensor::Output].size())});
@@ -564,14 +569,19 @@ TEST(Pe, RepeatedStepsChangeNothing) {
       }
     }
     const Hardware hw = pe_hw(1 + trial % 2, largest + trial % 9);
-    PeBench copies(hw), repeated(hw);
+    const BufferCapacity cap =
+        trial % 7 == 0 ? BufferCapacity::Unbounded : BufferCapacity::Enforced;
+    PeBench copies(hw, cap), repeated(hw, cap);
     const std::int64_t period = 1 + trial % 4;
     for (PeBench* b : {&copies, &repeated}) {
       b->latency = 1 + trial % 6;
       b->credits = [period](std::int64_t c) { return c % period == 0 ? 1 : 0; };
-      b->pe.set_prefetch_shortcuts(trial % 3 != 0);
       b->pe.set_skip_quiet_cycles(trial % 2 == 0);
     }
+    // The reference reads every queued list word by word (no shortcut, not even for its equal
+    // lists); the PE given repeats takes the shortcuts in two trials of three.
+    copies.pe.set_prefetch_shortcuts(false);
+    repeated.pe.set_prefetch_shortcuts(trial % 3 != 0);
     // One to three steps every `gap` cycles (all at once when gap is 0).
     const std::int64_t gap = trial % 5;
     std::size_t next = 0;
