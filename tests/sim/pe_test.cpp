@@ -341,6 +341,23 @@ std::vector<std::int64_t> random_subset(std::mt19937_64& rng, std::int64_t n, st
   return v;
 }
 
+// Every counter of two PEs that should have done the same.
+void expect_same_counts(const PeStats& a, const PeStats& b, int trial) {
+  EXPECT_EQ(b.busy_cycles, a.busy_cycles) << "trial " << trial;
+  EXPECT_EQ(b.waiting_for_input_cycles, a.waiting_for_input_cycles) << "trial " << trial;
+  EXPECT_EQ(b.output_backpressure_cycles, a.output_backpressure_cycles) << "trial " << trial;
+  EXPECT_EQ(b.idle_cycles, a.idle_cycles) << "trial " << trial;
+  EXPECT_EQ(b.macs, a.macs) << "trial " << trial;
+  EXPECT_EQ(b.steps, a.steps) << "trial " << trial;
+  EXPECT_EQ(b.peak_words, a.peak_words) << "trial " << trial;
+  EXPECT_EQ(b.requested_words, a.requested_words) << "trial " << trial;
+  EXPECT_EQ(b.drained_words, a.drained_words) << "trial " << trial;
+  for (Tensor t : kAllTensors) {
+    EXPECT_EQ(b.l1.tensor[t].reads, a.l1.tensor[t].reads) << "trial " << trial;
+    EXPECT_EQ(b.l1.tensor[t].writes, a.l1.tensor[t].writes) << "trial " << trial;
+  }
+}
+
 TEST(Pe, AnyL1ThatHoldsTheLargestTileFinishes) {
   std::mt19937_64 rng(2026);
   const auto subset = [&](std::int64_t n, std::int64_t offset) {
@@ -449,21 +466,8 @@ TEST(Pe, SleepingThroughQuietCyclesChangesNothing) {
     ASSERT_TRUE(skipping.pe.done()) << "trial " << trial;
     EXPECT_EQ(skipping.requests_at, every.requests_at) << "trial " << trial;
     EXPECT_EQ(skipping.drained, every.drained) << "trial " << trial;
-    const PeStats a = every.pe.stats_through(every.cycle);
-    const PeStats b = skipping.pe.stats_through(skipping.cycle);
-    EXPECT_EQ(b.busy_cycles, a.busy_cycles) << "trial " << trial;
-    EXPECT_EQ(b.waiting_for_input_cycles, a.waiting_for_input_cycles) << "trial " << trial;
-    EXPECT_EQ(b.output_backpressure_cycles, a.output_backpressure_cycles) << "trial " << trial;
-    EXPECT_EQ(b.idle_cycles, a.idle_cycles) << "trial " << trial;
-    EXPECT_EQ(b.macs, a.macs);
-    EXPECT_EQ(b.steps, a.steps);
-    EXPECT_EQ(b.peak_words, a.peak_words);
-    EXPECT_EQ(b.requested_words, a.requested_words);
-    EXPECT_EQ(b.drained_words, a.drained_words);
-    for (Tensor t : kAllTensors) {
-      EXPECT_EQ(b.l1.tensor[t].reads, a.l1.tensor[t].reads);
-      EXPECT_EQ(b.l1.tensor[t].writes, a.l1.tensor[t].writes);
-    }
+    expect_same_counts(every.pe.stats_through(every.cycle),
+                       skipping.pe.stats_through(skipping.cycle), trial);
     EXPECT_EQ(every.evaluations, every.cycle);
     slept += skipping.cycle - skipping.evaluations;
   }
@@ -608,21 +612,8 @@ TEST(Pe, RepeatedStepsChangeNothing) {
     EXPECT_EQ(repeated.request_log, copies.request_log) << "trial " << trial;
     EXPECT_EQ(repeated.scanned_log, copies.scanned_log) << "trial " << trial;
     EXPECT_EQ(repeated.drained, copies.drained) << "trial " << trial;
-    const PeStats a = copies.pe.stats_through(copies.cycle);
-    const PeStats b = repeated.pe.stats_through(repeated.cycle);
-    EXPECT_EQ(b.busy_cycles, a.busy_cycles) << "trial " << trial;
-    EXPECT_EQ(b.waiting_for_input_cycles, a.waiting_for_input_cycles) << "trial " << trial;
-    EXPECT_EQ(b.output_backpressure_cycles, a.output_backpressure_cycles) << "trial " << trial;
-    EXPECT_EQ(b.idle_cycles, a.idle_cycles) << "trial " << trial;
-    EXPECT_EQ(b.macs, a.macs) << "trial " << trial;
-    EXPECT_EQ(b.steps, a.steps) << "trial " << trial;
-    EXPECT_EQ(b.peak_words, a.peak_words) << "trial " << trial;
-    EXPECT_EQ(b.requested_words, a.requested_words) << "trial " << trial;
-    EXPECT_EQ(b.drained_words, a.drained_words) << "trial " << trial;
-    for (Tensor t : kAllTensors) {
-      EXPECT_EQ(b.l1.tensor[t].reads, a.l1.tensor[t].reads) << "trial " << trial;
-      EXPECT_EQ(b.l1.tensor[t].writes, a.l1.tensor[t].writes) << "trial " << trial;
-    }
+    expect_same_counts(copies.pe.stats_through(copies.cycle),
+                       repeated.pe.stats_through(repeated.cycle), trial);
   }
   // Both ways of finding the step before a repeat are exercised.
   EXPECT_GT(queued_repeats, 100);
