@@ -603,14 +603,17 @@ void Controller::handle_reduction() {
 }
 
 void Controller::handle_pes() {
-  // A PE asleep since before the last commit published nothing new (sim/DESIGN.md, "Quiet
-  // PEs"); it needs a visit only if a word reached it or its partial sums' queue freed room.
+  // A PE that published nothing at its last commit (no request, no partial sum, no step newly
+  // gone through: a quiet PE asleep, sim/DESIGN.md "Quiet PEs", or a busy one between its
+  // requests) needs a visit only if a word reached it or its partial sums' queue freed room.
   if (port_changed_.size() != c_.pes.size()) port_changed_.assign(c_.pes.size(), 1);
   for (const std::uint32_t p : c_.distribution.pe_ports_changed()) port_changed_[p] = 1;
   for (const std::uint32_t p : c_.reduction.pe_ports_changed()) port_changed_[p] = 1;
   for (std::size_t p = 0; p < c_.pes.size(); ++p) {
     Pe& pe = c_.pes[p];
-    if (pe.asleep() && port_changed_[p] == 0) continue;
+    if (port_changed_[p] == 0 && pe.requests().empty() && pe.drained().empty() &&
+        pe.scanned_through() == scanned_seen_[p])
+      continue;
     port_changed_[p] = 0;
     const auto at = static_cast<std::int64_t>(p);
     pe.take_spent_steps(spare_steps_);

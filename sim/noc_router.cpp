@@ -97,8 +97,15 @@ void Router::prime(std::size_t input, RouterContext& ctx) {
 void Router::absorb(std::size_t input, RouterContext& ctx) {
   const Flit f = head(input, ctx);
   const std::uint32_t expected = inputs_[input].expected;  // found by prime for this head
-  const auto [it, fresh] = merges_.try_emplace(MergeKey{f.tag, f.group});
-  Partial& p = it->second;
+  const MergeKey key{f.tag, f.group};
+  std::size_t at = merges_.size();
+  while (at > 0 && !(merges_[at - 1].first == key)) --at;
+  const bool fresh = at == 0;
+  if (fresh) {
+    merges_.emplace_back(key, Partial{});
+    at = merges_.size();
+  }
+  Partial& p = merges_[at - 1].second;
   if (fresh) {
     p.first_injected = f.injected_cycle;
     ++ctx.open_reductions;
@@ -114,7 +121,8 @@ void Router::absorb(std::size_t input, RouterContext& ctx) {
     finished_.push_back(Flit{p.sum, f.tag, f.group, p.contributions, p.first_injected});
     add_load(ctx, node_, 1);
     --ctx.open_reductions;
-    merges_.erase(it);
+    merges_[at - 1] = merges_.back();  // the list's order means nothing
+    merges_.pop_back();
   }
   pop(input, ctx);
 }

@@ -6,7 +6,7 @@
 // in-network addition of partial sums. Plain C++; used by sim/noc.hpp.
 
 #include <cstdint>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "sim/noc_groups.hpp"
@@ -85,11 +85,6 @@ class Router {
     GroupId group;
     bool operator==(const MergeKey&) const = default;
   };
-  struct MergeKeyHash {
-    std::size_t operator()(const MergeKey& k) const {
-      return std::hash<std::uint64_t>{}(k.tag * 0x9E3779B97F4A7C15ull ^ k.group);
-    }
-  };
   struct Partial {
     std::int64_t sum = 0;
     std::uint32_t count = 0;
@@ -148,7 +143,9 @@ class Router {
   std::vector<std::uint32_t> touched_;
   std::uint64_t round_ = 0;
   RingQueue<Flit> finished_;  // sums complete at this node, waiting for the output
-  std::unordered_map<MergeKey, Partial, MergeKeyHash> merges_;
+  // Sums open at this node: a handful at a time, so a flat list searched from its end beats a
+  // hash map's node per sum.
+  std::vector<std::pair<MergeKey, Partial>> merges_;
   std::size_t max_open_ = 0;
 };
 
