@@ -258,6 +258,7 @@ void Controller::push(PendingStep& s) {
     c_.pes[p].push_step(std::move(s.steps[i]));
     pushed_[p].push_back(t);
   }
+  handed_steps_ = handed_steps_ || !s.pes.empty();
   next_stage_index_ = t + 1;
   ++progress_;
 }
@@ -706,7 +707,9 @@ void Controller::inject_distribution() {
 }
 
 void Controller::check_finished() {
-  if (finished_ || !flushed_) return;
+  // A PE handed a step this cycle is not done before its next evaluation, even when it began and
+  // finished a repeat at once (Pe::push_step).
+  if (finished_ || !flushed_ || handed_steps_) return;
   for (const Pe& pe : c_.pes)
     if (!pe.done()) return;
   if (!reductions_.empty() || !parked_sums_.empty()) return;
@@ -740,6 +743,7 @@ void Controller::check_finished() {
 
 void Controller::before_cycle(std::int64_t /*cycle*/) {
   progress_ = 0;
+  handed_steps_ = false;
   handle_dram();
   handle_l2();
   handle_reduction();

@@ -174,6 +174,7 @@ class Controller {
   std::int64_t in_l2_entries_ = 0;
   bool plan_done_ = false;
   bool flushed_ = false;
+  bool handed_steps_ = false;  // push() handed some PE a step in this cycle
   bool written_back_ = false;
   bool finished_ = false;
 

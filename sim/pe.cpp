@@ -121,7 +121,24 @@ void Pe::push_repeat(PeStep step) {
   q.same_as_before[0] = q.same_as_before[1] = true;
   queued_lists_.push_back(q);
   steps_.push_back(std::move(step));
+  if (parked()) {
+    // The next evaluation would begin and finish the repeat and do nothing else (sim/DESIGN.md,
+    // "Repeated steps"): done here, the PE needs no evaluation for it.
+    begin_step();
+    finish_step();
+    return;
+  }
   wake();
+}
+
+// Idle with nothing under way, and the repeat just queued (alone) has no MAC (it repeats
+// current_'s): no step (the last one finished), no word arrived or waiting for room, no partial
+// sum to send. Asleep, such a PE counts its cycles as idle, which is what an evaluation that only
+// begins and finishes the repeat counts.
+bool Pe::parked() const {
+  return skip_quiet_ && !has_current_ && steps_.size() == 1 && current_.macs.empty() &&
+         inbox_words_.empty() && waiting_.empty() && drain_.empty() &&
+         (!asleep_ || last_kind_ == CycleKind::Idle);
 }
 
 // Copies a queued tile's input and weight lists to the end of queued_words_.

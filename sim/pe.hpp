@@ -131,6 +131,7 @@ class Pe {
   };
 
   void push_repeat(PeStep step);
+  bool parked() const;
   void begin_step();
   void finish_step();
   void acquire_waiting();
