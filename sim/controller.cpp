@@ -51,14 +51,6 @@ Controller::Controller(const Layer& layer, const ResolvedMapping& mapping, const
 // ---------------------------------------------------------------------------------------------
 // Steps
 
-namespace {
-
-bool same_macs(const MacBox& a, const MacBox& b) {
-  return a.range == b.range || (a.empty() && b.empty());
-}
-
-}  // namespace
-
 bool Controller::build_next() {
   if (plan_done_) return false;
   if (!plan_.next(view_)) {
@@ -99,8 +91,11 @@ bool Controller::build_next() {
     const TileRanges ranges = tiles_.ranges(slot.chunks, slot.box);
     // A PE idle through array steps (an idle unit of a spatial map keeps the stationary
     // tensor's tile) gets the same step again: a repeat, which neither side lists word by word.
-    const bool repeat = options_.repeat_steps && last.valid && same_macs(slot.box, last.box) &&
-                        ranges.same_words(last.ranges);
+    // The same MACs: boxes equal, or both empty (no MAC: slot.macs is the box's volume).
+    const bool no_mac = slot.macs == 0;
+    const bool same_macs = no_mac ? last.no_mac : !last.no_mac && slot.box.range == last.box.range;
+    const bool repeat =
+        options_.repeat_steps && last.valid && same_macs && ranges.same_words(last.ranges);
     if (repeat) {
       step.repeat = true;
       next_.entries += last.entries;
@@ -119,7 +114,7 @@ bool Controller::build_next() {
       tiles_.build(ranges, slot.box, step);
       stats_.max_l1_tile_words = std::max(stats_.max_l1_tile_words, step.tile.size());
       last = LastTile{ranges, slot.box,
-                      step.tile.size() + static_cast<std::int64_t>(step.macs.size()), true};
+                      step.tile.size() + static_cast<std::int64_t>(step.macs.size()), no_mac, true};
       next_.entries += last.entries;
       list_words(step.tile);
       listed = &last.ranges;
@@ -612,9 +607,12 @@ void Controller::handle_pes() {
   for (const std::uint32_t p : c_.reduction.pe_ports_changed()) port_changed_[p] = 1;
   for (std::size_t p = 0; p < c_.pes.size(); ++p) {
     Pe& pe = c_.pes[p];
-    if (port_changed_[p] == 0 && pe.requests().empty() && pe.drained().empty() &&
-        pe.scanned_through() == scanned_seen_[p])
+    if (port_changed_[p] == 0 && pe.requests().empty() && pe.drained().empty()) {
+      // Nothing reached it or left it; its drain credits stand (they change with its reduction
+      // port or its partial sums only). At most some steps newly gone through (a parked PE).
+      if (pe.scanned_through() != scanned_seen_[p]) note_scanned(p, pe.scanned_through());
       continue;
+    }
     port_changed_[p] = 0;
     const auto at = static_cast<std::int64_t>(p);
     pe.take_spent_steps(spare_steps_);
@@ -636,12 +634,7 @@ void Controller::handle_pes() {
         request_read(key, step, std::span<const std::int64_t>(&at, 1));
       ++progress_;
     }
-    for (const std::int64_t scanned = pe.scanned_through(); scanned_seen_[p] < scanned;) {
-      const std::int64_t step = array_step_of(p, ++scanned_seen_[p]);
-      if (step < 0) continue;
-      const std::int64_t phase = step - oldest_step_;
-      if (--phase_pending_[static_cast<std::size_t>(phase)] == 0) close_phase(step);
-    }
+    note_scanned(p, pe.scanned_through());
     for (const Word& w : pe.drained()) {
       DrainTicket& ticket = tickets_[p].front();
       if (ticket.output != w.key.index || w.key.tensor != Tensor::Output)
@@ -662,6 +655,17 @@ void Controller::handle_pes() {
   // end of a run nothing is built while the PEs keep handing steps back).
   const std::size_t keep = c_.pes.size() * static_cast<std::size_t>(options_.lookahead_steps + 1);
   if (spare_steps_.size() > keep) spare_steps_.resize(keep);
+}
+
+// PE p has gone through its steps up to `scanned` (its numbering): each array step whose PEs
+// all have closes its multicast phase.
+void Controller::note_scanned(std::size_t p, std::int64_t scanned) {
+  while (scanned_seen_[p] < scanned) {
+    const std::int64_t step = array_step_of(p, ++scanned_seen_[p]);
+    if (step < 0) continue;
+    const std::int64_t phase = step - oldest_step_;
+    if (--phase_pending_[static_cast<std::size_t>(phase)] == 0) close_phase(step);
+  }
 }
 
 // The array step of a PE's step number (counted from 0 in push order); -1 for a flush.

@@ -115,6 +115,7 @@ class Controller {
     TileRanges ranges;
     MacBox box;
     std::int64_t entries = 0;
+    bool no_mac = false;  // box empty
     bool valid = false;
   };
   struct Reduction {
@@ -140,6 +141,7 @@ class Controller {
   void request_read(std::uint64_t key, std::int64_t step, std::span<const std::int64_t> pes);
   void issue_read(std::uint64_t key, std::int64_t step, std::span<const std::int64_t> pes);
   void close_phase(std::int64_t step);
+  void note_scanned(std::size_t pe, std::int64_t scanned);
   std::int64_t array_step_of(std::size_t pe, std::int64_t local) const;
   void accumulate(std::int64_t output, std::int64_t value);
   void retire_steps();

@@ -119,24 +119,24 @@ void Pe::push_repeat(PeStep step) {
   q.prefetched = 0;
   q.repeat = true;
   q.same_as_before[0] = q.same_as_before[1] = true;
-  queued_lists_.push_back(q);
-  steps_.push_back(std::move(step));
   if (parked()) {
     // The next evaluation would begin and finish the repeat and do nothing else (sim/DESIGN.md,
     // "Repeated steps"): done here, the PE needs no evaluation for it.
-    begin_step();
+    begin_repeat(q);
     finish_step();
     return;
   }
+  queued_lists_.push_back(q);
+  steps_.push_back(std::move(step));
   wake();
 }
 
-// Idle with nothing under way, and the repeat just queued (alone) has no MAC (it repeats
-// current_'s): no step (the last one finished), no word arrived or waiting for room, no partial
-// sum to send. Asleep, such a PE counts its cycles as idle, which is what an evaluation that only
-// begins and finishes the repeat counts.
+// Idle with nothing under way, for a repeat without MACs (it repeats current_'s): no step (the
+// last one finished), none queued, no word arrived or waiting for room, no partial sum to send.
+// Asleep, such a PE counts its cycles as idle, which is what an evaluation that only begins and
+// finishes the repeat counts.
 bool Pe::parked() const {
-  return skip_quiet_ && !has_current_ && steps_.size() == 1 && current_.macs.empty() &&
+  return skip_quiet_ && !has_current_ && steps_.empty() && current_.macs.empty() &&
          inbox_words_.empty() && waiting_.empty() && drain_.empty() &&
          (!asleep_ || last_kind_ == CycleKind::Idle);
 }
@@ -235,25 +235,9 @@ void Pe::erase_entry(std::uint64_t packed) {
   if (slot != WordIndex::kNone) free_slots_.push_back(slot);
 }
 
-// The replacement rule: the new step's words that are present stay, the others are requested
-// (outputs start as a zero partial sum), and every word the step does not hold leaves L1 --
-// partial sums into the drain queue, inputs and weights dropped.
-void Pe::begin_step() {
-  // A repeat holds what the step before it held (current_, its slots and entries, finished:
-  // every word present): nothing enters or leaves L1, no word is fetched ahead for it (the
-  // step before names all its words first), and current_ and its entries' step_serial_ stay.
-  const bool repeat = queued_lists_.front().repeat;
-  if (!repeat) {
-    // L1 holds exactly the previous tile's words and words fetched ahead, so the words that
-    // leave are among the previous tile's: walk its lists instead of the whole of L1.
-    std::swap(previous_tile_, current_.tile);
-    std::swap(previous_slot_, slot_);  // the previous tile's entries: no lookups to find them
-    // current_ now holds storage nobody needs (the tile before last, the last MAC list): keep
-    // it for the caller to refill (a few; tests that never take them do not accumulate them).
-    constexpr std::size_t kMaxSpent = 64;
-    if (spent_.size() < kMaxSpent && (current_.macs.capacity() > 0 || previous_tile_.size() > 0))
-      spent_.push_back(std::move(current_));
-  }
+// What beginning a step does whatever its tile: the queue's front (`lists`, taken off the
+// queue) becomes the current step; the prefetch pass starts again from the queue's front.
+void Pe::enter_step(const QueuedLists& lists, bool repeat) {
   // The queued steps the last prefetch pass went through entirely (every word held, in flight
   // or requested), renumbered for the queue without its front.
   // Only the steps it declared gone through (scanned_through_): past a doomed word the pass went
@@ -264,12 +248,8 @@ void Pe::begin_step() {
           ? std::min<std::size_t>(prefetch_step_ - 1, static_cast<std::size_t>(declared))
           : 0;
   covered_ = prefetch_step_ > 0 ? prefetch_step_ - 1 : 0;
-  if (!repeat) current_ = std::move(steps_.front());
-  steps_.pop_front();
-  const std::int64_t fetched_ahead = queued_lists_.front().prefetched;
-  prefetched_words_ -= fetched_ahead;
-  current_lists_ = queued_lists_.front();  // a repeat's are its step's
-  queued_lists_.pop_front();
+  prefetched_words_ -= lists.prefetched;
+  current_lists_ = lists;
   // Drop the copies of steps begun before current_ once they are half the array (amortized O(1)
   // per word).
   const std::size_t head = current_lists_.input;
@@ -286,21 +266,59 @@ void Pe::begin_step() {
   current_missing_ = 0;
   prefetch_step_ = 0;
   prefetch_doomed_ = false;
-  for (Tensor t : {Tensor::Input, Tensor::Weight}) kept_[t] = current_.tile.words[t];
+  // kept_ starts as the current tile (a repeat's is the step's before, which kept_ still is
+  // unless a prefetch pass intersected it).
+  if (!repeat || kept_narrowed_)
+    for (Tensor t : {Tensor::Input, Tensor::Weight}) kept_[t] = current_.tile.words[t];
+  kept_narrowed_ = false;
   prefetch_blocked_ = false;
   prefetch_tensor_ = 0;
   prefetch_index_ = 0;
   prefetch_prefix_ = 0;
   prefetch_room_ = kNoLimit;
-  if (repeat) {
-    if (fetched_ahead != 0)
-      throw std::logic_error(
-          fmt::format("PE {}: step {} repeats the step before it, yet {} words "
-                      "were fetched ahead for it",
-                      id_, stats_.steps - 1, fetched_ahead));
-    for (Tensor t : kAllTensors) evicted_[t].clear();
+}
+
+// A repeat holds what the step before it held (current_, its slots and entries, finished: every
+// word present): nothing enters or leaves L1, no word is fetched ahead for it (the step before
+// names all its words first), and current_ and its entries' step_serial_ stay.
+void Pe::begin_repeat(const QueuedLists& lists) {
+  enter_step(lists, true);
+  if (lists.prefetched != 0)
+    throw std::logic_error(
+        fmt::format("PE {}: step {} repeats the step before it, yet {} words "
+                    "were fetched ahead for it",
+                    id_, stats_.steps - 1, lists.prefetched));
+  for (Tensor t : kAllTensors) evicted_[t].clear();
+}
+
+// The replacement rule: the new step's words that are present stay, the others are requested
+// (outputs start as a zero partial sum), and every word the step does not hold leaves L1 --
+// partial sums into the drain queue, inputs and weights dropped.
+void Pe::begin_step() {
+  if (queued_lists_.front().repeat) {
+    const QueuedLists lists = queued_lists_.front();
+    steps_.pop_front();
+    queued_lists_.pop_front();
+    begin_repeat(lists);
     return;
   }
+  {
+    // L1 holds exactly the previous tile's words and words fetched ahead, so the words that
+    // leave are among the previous tile's: walk its lists instead of the whole of L1.
+    std::swap(previous_tile_, current_.tile);
+    std::swap(previous_slot_, slot_);  // the previous tile's entries: no lookups to find them
+    // current_ now holds storage nobody needs (the tile before last, the last MAC list): keep
+    // it for the caller to refill (a few; tests that never take them do not accumulate them).
+    constexpr std::size_t kMaxSpent = 64;
+    if (spent_.size() < kMaxSpent && (current_.macs.capacity() > 0 || previous_tile_.size() > 0))
+      spent_.push_back(std::move(current_));
+  }
+  current_ = std::move(steps_.front());
+  steps_.pop_front();
+  const QueuedLists lists = queued_lists_.front();
+  queued_lists_.pop_front();
+  enter_step(lists, false);
+  const std::int64_t fetched_ahead = lists.prefetched;
 
   std::int64_t claimed = 0;  // words fetched ahead for this step
   for (Tensor t : kAllTensors) {
@@ -406,6 +424,7 @@ void Pe::prefetch() {
   // the reserve only grows when a step begins).
   if (prefetch_blocked_ && (free_words() <= 0 || prefetch_room_ <= 0)) return;
   prefetch_blocked_ = false;
+  kept_narrowed_ = true;  // (conservatively: the pass may intersect it)
   if (known_prefix_ > 0) {
     if (prefetch_shortcuts_ && prefetch_step_ == 0 && prefetch_tensor_ == 0 && prefetch_index_ == 0)
       skip_known_prefix();

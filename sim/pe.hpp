@@ -207,6 +207,8 @@ class Pe {
     std::int64_t lo[2], hi[2];
     std::uint64_t sig[2];
   };
+  void begin_repeat(const QueuedLists& lists);
+  void enter_step(const QueuedLists& lists, bool repeat);
   // Bit (index mod 64) of every word: lists with disjoint signatures share no word. Tiles are
   // windows of nearby indices, so those a few positions apart have disjoint signatures even
   // where their index ranges overlap.
@@ -271,6 +273,7 @@ class Pe {
   // names (ascending; kept while the pass is not doomed): a current-tile word met later that is
   // not in it is dropped in between and asked for again.
   PerTensor<std::vector<std::int64_t>> kept_;
+  bool kept_narrowed_ = false;  // a prefetch pass ran since kept_ was last set to the tile
   std::size_t prefetch_tensor_ = 0;
   std::size_t prefetch_index_ = 0;
   // The reserve (sim/DESIGN.md, "Pe"): words fetched ahead stay until their step begins, so a

@@ -52,15 +52,6 @@ std::int64_t TileRanges::words(Tensor t) const {
   return words_of(range[t]);
 }
 
-bool TileRanges::same_words(const TileRanges& other) const {
-  const auto empty = [](const std::array<Interval, 4>& r) {
-    return r[0].empty() || r[1].empty() || r[2].empty() || r[3].empty();
-  };
-  for (Tensor t : kAllTensors)
-    if (range[t] != other.range[t] && !(empty(range[t]) && empty(other.range[t]))) return false;
-  return true;
-}
-
 TileBuilder::TileBuilder(const Layer& layer)
     : geometry_(layer), layout_(layer), stride_y_(layer.stride_y), stride_x_(layer.stride_x) {}
 

@@ -46,8 +46,16 @@ namespace metronome::sim {
 struct TileRanges {
   PerTensor<std::array<Interval, 4>> range;
   std::int64_t words(Tensor t) const;  // product of the lengths
-  // The same words of every tensor (ranges equal, or both empty).
-  bool same_words(const TileRanges& other) const;
+  // The same words of every tensor (ranges equal, or both empty). Inline: the controller asks it
+  // for every PE of every array step.
+  bool same_words(const TileRanges& other) const {
+    const auto empty = [](const std::array<Interval, 4>& r) {
+      return r[0].empty() || r[1].empty() || r[2].empty() || r[3].empty();
+    };
+    for (Tensor t : kAllTensors)
+      if (range[t] != other.range[t] && !(empty(range[t]) && empty(other.range[t]))) return false;
+    return true;
+  }
 };
 
 class TileBuilder {
