@@ -27,7 +27,7 @@ struct Corpus {
   Hardware hardware;
   std::map<std::string, Mapping> dataflows;  // by file stem
   Layer vgg16_conv1_2;
-  Layer mid;  // 64x64 3x3 on 28x28 (padded to 30x30), as tests/sim/step_plan_test.cpp
+  Layer mid;    // 64x64 3x3 on 28x28 (padded to 30x30), as tests/sim/step_plan_test.cpp
   Layer small;  // 64x64 3x3 on 7x7 (padded to 9x9): a whole simulation in seconds
 
   Corpus() {

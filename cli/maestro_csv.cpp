@@ -28,7 +28,8 @@ std::vector<CsvColumn> maestro_csv_columns(const std::vector<Job>& jobs, const H
   // The metronome tensor behind MAESTRO's tensor name for the record `index`.
   // Which records are GEMM layers (shared by the columns, not a copy of `jobs` each).
   auto gemm_flags = std::make_shared<std::vector<bool>>();
-  for (const Job& job : jobs) gemm_flags->push_back(job.layer && job.layer->type == LayerType::Gemm);
+  for (const Job& job : jobs)
+    gemm_flags->push_back(job.layer && job.layer->type == LayerType::Gemm);
   const auto tensor_of = [gemm_flags](std::size_t index, Tensor maestro_name) {
     const bool gemm = index < gemm_flags->size() && (*gemm_flags)[index];
     if (!gemm || maestro_name == Tensor::Output) return maestro_name;

@@ -4,8 +4,8 @@
 // tensor (L2): 9 bytes per tensor word instead of a hash map's ~60-100 bytes per word held
 // (measured: L2's two maps were ~100 MB of a 280 MB run holding 884 k words).
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -26,9 +26,7 @@ class DenseWords {
     const Column& c = columns_[k.tensor];
     return i < c.present.size() && c.present[i] ? &columns_[k.tensor].values[i] : nullptr;
   }
-  const V* find(std::uint64_t packed) const {
-    return const_cast<DenseWords*>(this)->find(packed);
-  }
+  const V* find(std::uint64_t packed) const { return const_cast<DenseWords*>(this)->find(packed); }
   // The value of `packed`, value-initialized when inserted (second: inserted).
   std::pair<V*, bool> try_emplace(std::uint64_t packed) {
     const WordKey k = unpack_key(packed);

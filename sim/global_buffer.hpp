@@ -132,7 +132,7 @@ class GlobalBuffer {
 
   // Dense per-tensor arrays (sim/dense_words.hpp): every word sent to a PE is a lookup in both,
   // and L2 holds a large share of the tensors (hash maps cost ~100 bytes per word held).
-  DenseWordSet owned_;         // ownership, updated at submission
+  DenseWordSet owned_;             // ownership, updated at submission
   DenseWords<std::int64_t> data_;  // values, updated at service
   std::vector<L2Request> inbox_;
   std::vector<Bank> bank_;

@@ -42,7 +42,7 @@ namespace metronome::sim {
 
 // What one PE does in one array step.
 struct PeSlot {
-  bool active = false;    // false: no step for this PE (chunks stale, box empty)
+  bool active = false;  // false: no step for this PE (chunks stale, box empty)
   // Active, and the chunks differ from the PE's previous active step of this walk (always true in
   // its first active step after construction or reset()). When false and active, chunks, box and
   // macs are those of the PE's previous active step: whatever a consumer derived from them (tile,

@@ -30,7 +30,9 @@ std::string layer_label(const Layer& layer) {
   return "layer " + quote(layer.name);
 }
 
-std::size_t to_size(std::int64_t v) { return static_cast<std::size_t>(v); }
+std::size_t to_size(std::int64_t v) {
+  return static_cast<std::size_t>(v);
+}
 
 }  // namespace
 
@@ -52,8 +54,8 @@ TensorLayout::TensorLayout(const Layer& layer) {
 
 std::int64_t tensor_value(std::uint64_t seed, Tensor t, std::int64_t index) {
   const std::uint64_t tensor = static_cast<std::uint64_t>(t);
-  const std::uint64_t z = splitmix64_mix(seed + (tensor << 62) +
-                                         (static_cast<std::uint64_t>(index) + 1) * kGamma);
+  const std::uint64_t z =
+      splitmix64_mix(seed + (tensor << 62) + (static_cast<std::uint64_t>(index) + 1) * kGamma);
   return static_cast<std::int64_t>(z >> 60) - 8;
 }
 
@@ -108,7 +110,7 @@ void reference_output(const Layer& layer, const LayerTensors& tensors,
   const TensorLayout L(layer);
   const bool ds = layer.type == LayerType::DsConv;
   const std::int64_t n_size = layer.size[Dim::N];
-  const std::int64_t k_size = output_channels(layer);  // output channels
+  const std::int64_t k_size = output_channels(layer);       // output channels
   const std::int64_t c_size = ds ? 1 : layer.size[Dim::C];  // reduction channels per output
   const std::int64_t r_size = layer.size[Dim::R], s_size = layer.size[Dim::S];
   const std::int64_t oy_size = layer.out_rows(), ox_size = layer.out_cols();
@@ -159,8 +161,8 @@ FunctionalCheck compare_outputs(const Layer& layer, const std::vector<std::int64
     return {false, fmt::format("fail: the reference output has {} words, the layer's output {}",
                                expected.size(), words)};
   if (got.size() != expected.size())
-    return {false, fmt::format("fail: output has {} words, expected {}", got.size(),
-                               expected.size())};
+    return {false,
+            fmt::format("fail: output has {} words, expected {}", got.size(), expected.size())};
   std::size_t first = expected.size();
   std::int64_t mismatches = 0;
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -176,10 +178,10 @@ FunctionalCheck compare_outputs(const Layer& layer, const std::vector<std::int64
   const std::int64_t oy = idx % L.output_k / L.output_y;
   const std::int64_t ox = idx % L.output_y;
   const char* channel = layer.type == LayerType::DsConv ? "c" : "k";
-  return {false, fmt::format("fail: output[n={},{}={},y'={},x'={}] expected {} got {} ({} of {} "
-                             "output words differ)",
-                             n, channel, k, oy, ox, expected[first], got[first], mismatches,
-                             words)};
+  return {false,
+          fmt::format("fail: output[n={},{}={},y'={},x'={}] expected {} got {} ({} of {} "
+                      "output words differ)",
+                      n, channel, k, oy, ox, expected[first], got[first], mismatches, words)};
 }
 
 }  // namespace metronome::sim

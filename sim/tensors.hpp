@@ -35,14 +35,12 @@ struct TensorLayout {
   TensorLayout() = default;
 
   // Input[n][c][y][x]; y, x are padded coordinates (0 <= y < Y).
-  std::int64_t input_index(std::int64_t n, std::int64_t c, std::int64_t y,
-                           std::int64_t x) const {
+  std::int64_t input_index(std::int64_t n, std::int64_t c, std::int64_t y, std::int64_t x) const {
     return n * input_n + c * input_c + y * input_y + x;
   }
   // Weight[k][c][r][s]; for DSCONV the filter is selected by the channel c alone (k is ignored:
   // weight_k is 0), so Weight[C][R][S].
-  std::int64_t weight_index(std::int64_t k, std::int64_t c, std::int64_t r,
-                            std::int64_t s) const {
+  std::int64_t weight_index(std::int64_t k, std::int64_t c, std::int64_t r, std::int64_t s) const {
     return k * weight_k + c * weight_c + r * weight_r + s;
   }
   // Output[n][k][y'][x']; for DSCONV pass the channel c as k (Output[N][C][Y'][X']).
@@ -75,8 +73,9 @@ LayerTensors make_tensors(const Layer& layer, std::uint64_t seed);
 // DSCONV (K == 1 or K == C): out[n][c][oy][ox] = sum_{r,s} in[n][c][..][..] * w[c][r][s].
 // `out` is resized to the output's words and overwritten; std::logic_error when the input or
 // weight vector does not have the layer's size. Loop order n, k, y', c, r, s, x' over a
-// uint64 output-row accumulator (innermost contiguous, weight hoisted): VGG16 conv1_2 (64x64x3x3 on 226x226, 1.85 G MACs)
-// takes about 0.75 s single-threaded in the release build (measured, see tensors.cpp).
+// uint64 output-row accumulator (innermost contiguous, weight hoisted): VGG16 conv1_2 (64x64x3x3 on
+// 226x226, 1.85 G MACs) takes about 0.75 s single-threaded in the release build (measured, see
+// tensors.cpp).
 void reference_output(const Layer& layer, const LayerTensors& tensors,
                       std::vector<std::int64_t>& out);
 

@@ -46,7 +46,7 @@ constexpr std::string_view dim_name(Dim d) {
 }
 
 constexpr std::string_view map_dim_name(MapDim d) {
-  constexpr std::array<std::string_view, kNumMapDims> names = {"N", "K", "C", "R", "S",
+  constexpr std::array<std::string_view, kNumMapDims> names = {"N", "K", "C",  "R", "S",
                                                                "Y", "X", "Y'", "X'"};
   return names[static_cast<std::size_t>(d)];
 }
@@ -68,9 +68,13 @@ constexpr Dim base_dim(MapDim d) {
   }
 }
 
-constexpr bool is_output_dim(MapDim d) { return d == MapDim::YOut || d == MapDim::XOut; }
+constexpr bool is_output_dim(MapDim d) {
+  return d == MapDim::YOut || d == MapDim::XOut;
+}
 
-constexpr MapDim as_map_dim(Dim d) { return static_cast<MapDim>(d); }
+constexpr MapDim as_map_dim(Dim d) {
+  return static_cast<MapDim>(d);
+}
 
 // Layer types. Unsupported covers types metronome reads but does not model (e.g. TRCONV).
 enum class LayerType : std::uint8_t { Conv, DsConv, Gemm, Unsupported };

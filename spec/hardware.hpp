@@ -42,19 +42,19 @@ struct Hardware {
   std::int64_t word_bytes = 1;  // bytes per data word
 
   struct Pe {
-    std::int64_t count = 256;          // processing elements
-    std::int64_t macs_per_cycle = 1;   // per PE
-    std::int64_t l1_bytes = 512;       // scratchpad per PE
+    std::int64_t count = 256;         // processing elements
+    std::int64_t macs_per_cycle = 1;  // per PE
+    std::int64_t l1_bytes = 512;      // scratchpad per PE
   } pe;
 
   struct L2 {
-    std::int64_t bytes = 1048576;              // global buffer
+    std::int64_t bytes = 1048576;  // global buffer
     std::int64_t banks = 16;
-    double words_per_bank_per_cycle = 2;       // kUnlimited allowed
+    double words_per_bank_per_cycle = 2;  // kUnlimited allowed
   } l2;
 
   struct Dram {
-    double words_per_cycle = 16;     // off-chip bandwidth; kUnlimited allowed
+    double words_per_cycle = 16;  // off-chip bandwidth; kUnlimited allowed
     std::int64_t latency_cycles = 100;
   } dram;
 

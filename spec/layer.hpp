@@ -19,8 +19,8 @@ namespace metronome {
 struct Layer {
   std::string name;
   LayerType type = LayerType::Conv;
-  std::string type_text;           // the type as written, e.g. "TRCONV" for an unsupported one
-  PerDim<std::int64_t> size;       // Y and X include padding on both sides
+  std::string type_text;      // the type as written, e.g. "TRCONV" for an unsupported one
+  PerDim<std::int64_t> size;  // Y and X include padding on both sides
   std::int64_t stride_y = 1;
   std::int64_t stride_x = 1;
   std::int64_t pad_y = 0;

@@ -48,7 +48,7 @@ struct Mapping {
   // Layer types the dataflow serves, from a `// serves: CONV DSCONV` comment line in a
   // dataflow file; empty means every type. Other types get a "not applicable" record.
   std::vector<LayerType> serves;
-  std::string serves_note;  // the rest of that comment line: why, for the record's note
+  std::string serves_note;           // the rest of that comment line: why, for the record's note
   std::vector<MappingLevel> levels;  // top first; never empty
 };
 

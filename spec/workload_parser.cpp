@@ -54,7 +54,6 @@ constexpr bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-
 std::string describe(const Token& t) {
   if (t.kind == TokKind::End) return "end of file";
   return quote(t.text);

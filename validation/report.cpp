@@ -661,9 +661,15 @@ std::size_t Comparisons::count_jobs(bool JobComparison::*flag) const {
   return n;
 }
 
-std::size_t Comparisons::failed_jobs() const { return count_jobs(&JobComparison::failed); }
-std::size_t Comparisons::invalid_jobs() const { return count_jobs(&JobComparison::invalid); }
-std::size_t Comparisons::missing_jobs() const { return count_jobs(&JobComparison::missing); }
+std::size_t Comparisons::failed_jobs() const {
+  return count_jobs(&JobComparison::failed);
+}
+std::size_t Comparisons::invalid_jobs() const {
+  return count_jobs(&JobComparison::invalid);
+}
+std::size_t Comparisons::missing_jobs() const {
+  return count_jobs(&JobComparison::missing);
+}
 
 void write_summary(std::ostream& out, const Comparisons& cs) {
   if (cs.per_variant.size() == 1) {

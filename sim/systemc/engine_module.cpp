@@ -3,7 +3,6 @@
 #include <cstdlib>
 #include <exception>
 #include <stdexcept>
-
 #include <systemc>
 
 namespace metronome::sim {
@@ -47,8 +46,7 @@ bool elaborated = false;
 }  // namespace
 
 void run_systemc(Engine& engine) {
-  if (elaborated)
-    throw std::logic_error("run_systemc: SystemC allows one simulation per process");
+  if (elaborated) throw std::logic_error("run_systemc: SystemC allows one simulation per process");
   elaborated = true;
   // SystemC's banner would land on stdout, in front of tables and JSON.
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);

@@ -14,7 +14,9 @@
 namespace metronome::sim {
 namespace {
 
-std::uint64_t key(Tensor t, std::int64_t i) { return pack_key({t, i}); }
+std::uint64_t key(Tensor t, std::int64_t i) {
+  return pack_key({t, i});
+}
 
 TEST(DenseWords, InsertFindEraseLikeAMap) {
   DenseWords<std::int64_t> words;

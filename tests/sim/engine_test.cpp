@@ -4,6 +4,8 @@
 // the order of two TemporalMaps changes both the same way. Also: the output is right, MACs are
 // exact, runs are deterministic, and bad buffer sizes are refused.
 
+#include "sim/engine.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "sim/engine.hpp"
 #include "sim/simulate.hpp"
 #include "sim/step_plan.hpp"
 #include "sim/tensors.hpp"
@@ -68,8 +69,9 @@ SimRun run(const Layer& layer, const Mapping& mapping, const Hardware& hw) {
 
 // Weight stationary over K, sliding windows walked with Y' and X' (the order under test).
 std::string sliding(const char* first, const char* second) {
-  return std::string("SpatialMap(1,1) K;\nTemporalMap(4,4) C;\nTemporalMap(Sz(R),Sz(R)) R;\n"
-                     "TemporalMap(Sz(S),Sz(S)) S;\nTemporalMap(1,1) ") +
+  return std::string(
+             "SpatialMap(1,1) K;\nTemporalMap(4,4) C;\nTemporalMap(Sz(R),Sz(R)) R;\n"
+             "TemporalMap(Sz(S),Sz(S)) S;\nTemporalMap(1,1) ") +
          first + ";\nTemporalMap(1,1) " + second + ";\n";
 }
 
@@ -121,13 +123,12 @@ TEST(Engine, LibraryDataflowsOnEveryTopology) {
   layers.push_back(dw);
   for (const char* name : {"kcp_ws", "ckp_ws", "rs", "tpu_ws", "xp_ws", "yxp_os"}) {
     const Mapping mapping = load_dataflow(dir + name + ".m");
-    for (Topology topology : {Topology::Bus, Topology::Crossbar, Topology::Tree, Topology::Mesh,
-                              Topology::Systolic}) {
+    for (Topology topology :
+         {Topology::Bus, Topology::Crossbar, Topology::Tree, Topology::Mesh, Topology::Systolic}) {
       const Hardware hw = machine(64, topology);
       for (const Layer& layer : layers) {
-        const std::string what = std::string(name) + " on " +
-                                 std::string(topology_name(topology)) + ", layer K" +
-                                 std::to_string(layer.size[Dim::K]);
+        const std::string what = std::string(name) + " on " + std::string(topology_name(topology)) +
+                                 ", layer K" + std::to_string(layer.size[Dim::K]);
         const SimRun r = run(layer, mapping, hw);
         const auto fills =
             set_difference_fills(layer, resolve_mapping(mapping, layer, hw.pe.count));

@@ -50,8 +50,7 @@ std::vector<std::int64_t> reference(const Layer& layer, const LayerTensors& t) {
 std::vector<std::int64_t> naive(const Layer& l, const LayerTensors& t) {
   const bool ds = l.type == LayerType::DsConv;
   const std::int64_t N = l.size[Dim::N], K = l.size[Dim::K], C = l.size[Dim::C];
-  const std::int64_t R = l.size[Dim::R], S = l.size[Dim::S], Y = l.size[Dim::Y],
-                     X = l.size[Dim::X];
+  const std::int64_t R = l.size[Dim::R], S = l.size[Dim::S], Y = l.size[Dim::Y], X = l.size[Dim::X];
   const std::int64_t OY = l.out_rows(), OX = l.out_cols();
   const std::int64_t OK = ds ? C : K;
   std::vector<std::int64_t> out(static_cast<std::size_t>(N * OK * OY * OX), 0);
@@ -68,8 +67,8 @@ std::vector<std::int64_t> naive(const Layer& l, const LayerTensors& t) {
               for (std::int64_t s = 0; s < S; ++s) {
                 const std::int64_t y = oy * l.stride_y + r, x = ox * l.stride_x + s;
                 const std::int64_t wi = ds ? (c * R + r) * S + s : ((k * C + c) * R + r) * S + s;
-                acc += static_cast<std::uint64_t>(in[static_cast<std::size_t>(
-                           ((n * C + c) * Y + y) * X + x)]) *
+                acc += static_cast<std::uint64_t>(
+                           in[static_cast<std::size_t>(((n * C + c) * Y + y) * X + x)]) *
                        static_cast<std::uint64_t>(w[static_cast<std::size_t>(wi)]);
               }
           }
@@ -82,8 +81,8 @@ std::vector<std::int64_t> naive(const Layer& l, const LayerTensors& t) {
 TEST(Tensors, Reference1x1Conv) {
   const Layer l = conv(2, 2, 1, 1, 1, 2);
   LayerTensors t;
-  t.words[Tensor::Input] = {1, 2, 3, 4};     // c0: [1 2], c1: [3 4]
-  t.words[Tensor::Weight] = {1, -1, 2, 0};   // k0: [1 -1], k1: [2 0]
+  t.words[Tensor::Input] = {1, 2, 3, 4};    // c0: [1 2], c1: [3 4]
+  t.words[Tensor::Weight] = {1, -1, 2, 0};  // k0: [1 -1], k1: [2 0]
   EXPECT_EQ(reference(l, t), (std::vector<std::int64_t>{-2, -2, 2, 4}));
 }
 
@@ -104,7 +103,7 @@ TEST(Tensors, Reference3x3Stride2Padded) {
 
 TEST(Tensors, ReferenceDepthwise) {
   LayerTensors t;
-  t.words[Tensor::Input] = {1, 2, 3, 4, 5, 6, 7, 8};  // c0 [[1 2][3 4]], c1 [[5 6][7 8]]
+  t.words[Tensor::Input] = {1, 2, 3, 4, 5, 6, 7, 8};   // c0 [[1 2][3 4]], c1 [[5 6][7 8]]
   t.words[Tensor::Weight] = {1, 0, 0, 1, 1, 1, 1, 1};  // c0 identity diagonal, c1 all ones
   // K == C and K == 1 both mean one filter per channel, Weight[C][R][S].
   for (std::int64_t k : {2, 1}) {
@@ -223,8 +222,7 @@ TEST(Tensors, RefusesHugeLayers) {
     EXPECT_EQ(e.where().line, 12);
     EXPECT_NE(what.find("net.m:12"), std::string::npos) << what;
     EXPECT_NE(what.find("'huge'"), std::string::npos) << what;
-    EXPECT_NE(what.find(std::to_string(l.tensor_words(Tensor::Input))), std::string::npos)
-        << what;
+    EXPECT_NE(what.find(std::to_string(l.tensor_words(Tensor::Input))), std::string::npos) << what;
     EXPECT_NE(what.find(std::to_string(kMaxTensorWords)), std::string::npos) << what;
   }
 }
@@ -247,10 +245,10 @@ TEST(Tensors, CompareOutputsMessages) {
   at(1, 0, 1, 2) = 1000;  // first in row-major order
   const FunctionalCheck bad = compare_outputs(l, expected, got);
   EXPECT_FALSE(bad.pass);
-  EXPECT_EQ(bad.message, "fail: output[n=1,k=0,y'=1,x'=2] expected " +
-                             std::to_string(expected[static_cast<std::size_t>(
-                                 L.output_index(1, 0, 1, 2))]) +
-                             " got 1000 (2 of 48 output words differ)");
+  EXPECT_EQ(bad.message,
+            "fail: output[n=1,k=0,y'=1,x'=2] expected " +
+                std::to_string(expected[static_cast<std::size_t>(L.output_index(1, 0, 1, 2))]) +
+                " got 1000 (2 of 48 output words differ)");
 
   got.pop_back();
   const FunctionalCheck size = compare_outputs(l, expected, got);

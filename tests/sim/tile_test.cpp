@@ -44,8 +44,8 @@ Layer conv(std::int64_t k, std::int64_t c, std::int64_t r, std::int64_t s, std::
 }
 
 Mapping library_dataflow(const std::string& name) {
-  const std::filesystem::path file = std::filesystem::path(__FILE__).parent_path() /
-                                     "../../configs/dataflows" / (name + ".m");
+  const std::filesystem::path file =
+      std::filesystem::path(__FILE__).parent_path() / "../../configs/dataflows" / (name + ".m");
   return load_dataflow(file.string());
 }
 
@@ -62,8 +62,7 @@ PerTensor<std::int64_t> table_tile_words(const LayerGeometry& g, const UnitChunk
   w[Tensor::Weight] = (g.channel_tied() ? kc.length() : k.length() * c.length()) *
                       u.chunk[Dim::R].length() * u.chunk[Dim::S].length();
   w[Tensor::Output] = u.chunk[Dim::N].length() * out_channel.length() *
-                      g.fitting_outputs(u, Dim::Y).length() *
-                      g.fitting_outputs(u, Dim::X).length();
+                      g.fitting_outputs(u, Dim::Y).length() * g.fitting_outputs(u, Dim::X).length();
   return w;
 }
 
@@ -75,9 +74,8 @@ struct WalkTotals {
 
 // Builds every active PE's step of the walk and checks it; accumulates the MACs through the
 // tile positions into `out` (wrapping arithmetic, as the PE does).
-void walk_and_check(const Layer& layer, const ResolvedMapping& mapping,
-                    const LayerTensors& tensors, std::vector<std::int64_t>& out,
-                    WalkTotals& totals) {
+void walk_and_check(const Layer& layer, const ResolvedMapping& mapping, const LayerTensors& tensors,
+                    std::vector<std::int64_t>& out, WalkTotals& totals) {
   StepPlan plan(layer, mapping);
   const TileBuilder builder(layer);
   const LayerGeometry& g = builder.geometry();
@@ -332,7 +330,8 @@ TEST(Tile, DepthwiseWeightAndOutputTiles) {
   EXPECT_EQ(ws.words[Tensor::Weight].size(), 9u);
   EXPECT_EQ(ws.words[Tensor::Weight].front(), 2 * 9);
   EXPECT_EQ(ws.words[Tensor::Input].size(), 2u * 25);  // Cc, needed by a MAC or not
-  EXPECT_EQ(ws.words[Tensor::Output], (std::vector<std::int64_t>{18, 19, 20, 21, 22, 23, 24, 25, 26}));
+  EXPECT_EQ(ws.words[Tensor::Output],
+            (std::vector<std::int64_t>{18, 19, 20, 21, 22, 23, 24, 25, 26}));
   // K == 1: Weight[C][R][S] over Cc; nothing when Kc is empty (an idle unit).
   const Layer single = conv(1, 4, 3, 3, 5, 5, 1, LayerType::DsConv);
   const TileBuilder s(single);

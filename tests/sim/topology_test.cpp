@@ -2,14 +2,13 @@
 // counts, every PE is reachable both ways, routes have the hop counts and hop sequences that
 // sim/DESIGN.md ("Network-on-chip") documents, written out by hand here.
 
-#include "spec/noc_topology.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "spec/error.hpp"
+#include "spec/noc_topology.hpp"
 
 namespace metronome::sim {
 namespace {

@@ -161,10 +161,12 @@ TEST(HardwareYaml, DefaultsComeFromTheHeader) {
 TEST(HardwareYaml, WrongValues) {
   auto e = expect_error(
       [] { parse_hardware_yaml("name: edge\nword_bytes: 1\npe: { count: abc }\n", "edge.yaml"); });
-  EXPECT_STREQ(e.what(),
-               "edge.yaml:3: pe.count: 'abc' is not an integer (expected a positive integer up to 1048576)");
+  EXPECT_STREQ(
+      e.what(),
+      "edge.yaml:3: pe.count: 'abc' is not an integer (expected a positive integer up to 1048576)");
   e = expect_error([] { parse_hardware_yaml("pe:\n  count: 0\n", "h.yaml"); });
-  EXPECT_STREQ(e.what(), "h.yaml:2: pe.count: 0 is out of range (expected a positive integer up to 1048576)");
+  EXPECT_STREQ(e.what(),
+               "h.yaml:2: pe.count: 0 is out of range (expected a positive integer up to 1048576)");
   e = expect_error([] { parse_hardware_yaml("pe:\n  macs_per_cycle: -3\n", "h.yaml"); });
   EXPECT_CONTAINS(e.what(), "h.yaml:2: pe.macs_per_cycle: -3 is out of range");
   e = expect_error([] { parse_hardware_yaml("pe:\n  count: 2.5\n", "h.yaml"); });
@@ -188,16 +190,17 @@ TEST(HardwareYaml, WrongValues) {
   e = expect_error([] { parse_hardware_yaml("dram:\n  words_per_cycle: inf\n", "h.yaml"); });
   EXPECT_CONTAINS(e.what(), "'inf' is not a number");
   e = expect_error([] { parse_hardware_yaml("energy_pj:\n  mac: -1\n", "h.yaml"); });
-  EXPECT_CONTAINS(
-      e.what(),
-      "h.yaml:2: energy_pj.mac: -1 is out of range (expected a number of picojoules from 0 to 1e+09)");
+  EXPECT_CONTAINS(e.what(),
+                  "h.yaml:2: energy_pj.mac: -1 is out of range (expected a number of picojoules "
+                  "from 0 to 1e+09)");
   e = expect_error(
       [] { parse_hardware_yaml("noc:\n  distribution:\n    multicast: maybe\n", "h.yaml"); });
   EXPECT_STREQ(e.what(),
                "h.yaml:3: noc.distribution.multicast: 'maybe' is not a boolean (expected true or "
                "false)");
   e = expect_error([] { parse_hardware_yaml("pe:\n  count: [1, 2]\n", "h.yaml"); });
-  EXPECT_CONTAINS(e.what(), "h.yaml:2: pe.count: a list given (expected a positive integer up to 1048576)");
+  EXPECT_CONTAINS(e.what(),
+                  "h.yaml:2: pe.count: a list given (expected a positive integer up to 1048576)");
   e = expect_error([] { parse_hardware_yaml("pe: 5\n", "h.yaml"); });
   EXPECT_CONTAINS(e.what(),
                   "h.yaml:1: pe: a scalar given (expected a mapping with keys count, "
@@ -407,7 +410,8 @@ TEST(HardwareYaml, SanityLimitsNameTheLine) {
       {"pe:\n  count: 2000000\n", "h.yaml:2: pe.count: 2000000 is out of range"},
       {"pe:\n  macs_per_cycle: 9223372036854775807\n", "h.yaml:2: pe.macs_per_cycle:"},
       {"dram:\n  latency_cycles: 9223372036854775807\n", "h.yaml:2: dram.latency_cycles:"},
-      {"dram:\n  words_per_cycle: 1e-300\n", "h.yaml:2: dram.words_per_cycle: 1e-300 is out of range"},
+      {"dram:\n  words_per_cycle: 1e-300\n",
+       "h.yaml:2: dram.words_per_cycle: 1e-300 is out of range"},
       {"noc:\n  distribution:\n    hop_latency: 4611686018427387904\n",
        "h.yaml:3: noc.distribution.hop_latency:"},
       {"energy_pj:\n  l1_read: 1e300\n", "h.yaml:2: energy_pj.l1_read: 1e300 is out of range"},

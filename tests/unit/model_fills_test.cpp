@@ -125,11 +125,10 @@ TEST(ModelFills, EdgeChunksFoldsAndDepthwise) {
 TEST(ModelFills, PlainFoldWithAShortLastChunk) {
   // K = 20 in chunks of 3 over 8 units: 6 whole chunks, one of 2, one unit idle; C in chunks of 4
   // over 3 units below (the fold's short chunk and idle unit are unit classes of their own).
-  const ResolvedMapping m{
-      "k_fold",
-      {{8, {smap(MapDim::K, 3, 3), tmap(MapDim::C, 5, 5)}},
-       {3, {smap(MapDim::C, 2, 2), tmap(MapDim::K, 1, 1)}}},
-      24};
+  const ResolvedMapping m{"k_fold",
+                          {{8, {smap(MapDim::K, 3, 3), tmap(MapDim::C, 5, 5)}},
+                           {3, {smap(MapDim::C, 2, 2), tmap(MapDim::K, 1, 1)}}},
+                          24};
   expect_same(conv(20, 10, 1, 1, 3, 3, 1), m, "K fold with a short chunk");
   expect_same(conv(23, 7, 1, 1, 2, 2, 1), m, "K fold, C short too");
 }

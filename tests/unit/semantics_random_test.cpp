@@ -696,8 +696,8 @@ void run_case(const Case& c, BatchStats& stats) {
     if (three.compute_cycles != expected) {
       ++stats.mismatches;
       if (stats.mismatches <= kMaxReportedMismatches)
-        ADD_FAILURE() << "compute cycles at 3 MACs/cycle: analyze_mapping "
-                      << three.compute_cycles << ", brute force " << expected << '\n'
+        ADD_FAILURE() << "compute cycles at 3 MACs/cycle: analyze_mapping " << three.compute_cycles
+                      << ", brute force " << expected << '\n'
                       << describe_case(c, resolved);
     }
   }

@@ -88,9 +88,9 @@ TEST(ValidationSuite, ShippedSuitesLoad) {
   EXPECT_EQ(full.jobs.size(), (13 + 53 + 52 + 5) * dataflows * 4);
   const std::vector<JobKey> keys = full.job_keys();
   EXPECT_EQ(std::set<JobKey>(keys.begin(), keys.end()).size(), full.jobs.size());
-  const ResolvedSuite mobilenet = load_suite(
-      std::string(METRONOME_SOURCE_DIR) + "/configs/validation/mobilenet-edge.yaml",
-      shipped_dirs());
+  const ResolvedSuite mobilenet =
+      load_suite(std::string(METRONOME_SOURCE_DIR) + "/configs/validation/mobilenet-edge.yaml",
+                 shipped_dirs());
   EXPECT_EQ(mobilenet.jobs.size(), 21 * dataflows);
 }
 
