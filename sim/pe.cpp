@@ -295,28 +295,24 @@ void Pe::begin_repeat(const QueuedLists& lists) {
 // (outputs start as a zero partial sum), and every word the step does not hold leaves L1 --
 // partial sums into the drain queue, inputs and weights dropped.
 void Pe::begin_step() {
-  if (queued_lists_.front().repeat) {
-    const QueuedLists lists = queued_lists_.front();
+  const QueuedLists lists = queued_lists_.front();
+  queued_lists_.pop_front();
+  if (lists.repeat) {
     steps_.pop_front();
-    queued_lists_.pop_front();
     begin_repeat(lists);
     return;
   }
-  {
-    // L1 holds exactly the previous tile's words and words fetched ahead, so the words that
-    // leave are among the previous tile's: walk its lists instead of the whole of L1.
-    std::swap(previous_tile_, current_.tile);
-    std::swap(previous_slot_, slot_);  // the previous tile's entries: no lookups to find them
-    // current_ now holds storage nobody needs (the tile before last, the last MAC list): keep
-    // it for the caller to refill (a few; tests that never take them do not accumulate them).
-    constexpr std::size_t kMaxSpent = 64;
-    if (spent_.size() < kMaxSpent && (current_.macs.capacity() > 0 || previous_tile_.size() > 0))
-      spent_.push_back(std::move(current_));
-  }
+  // L1 holds exactly the previous tile's words and words fetched ahead, so the words that leave
+  // are among the previous tile's: walk its lists instead of the whole of L1.
+  std::swap(previous_tile_, current_.tile);
+  std::swap(previous_slot_, slot_);  // the previous tile's entries: no lookups to find them
+  // current_ now holds storage nobody needs (the tile before last, the last MAC list): keep it
+  // for the caller to refill (a few; tests that never take them do not accumulate them).
+  constexpr std::size_t kMaxSpent = 64;
+  if (spent_.size() < kMaxSpent && (current_.macs.capacity() > 0 || previous_tile_.size() > 0))
+    spent_.push_back(std::move(current_));
   current_ = std::move(steps_.front());
   steps_.pop_front();
-  const QueuedLists lists = queued_lists_.front();
-  queued_lists_.pop_front();
   enter_step(lists, false);
   const std::int64_t fetched_ahead = lists.prefetched;
 
