@@ -505,29 +505,21 @@ void Pe::prefetch() {
         std::max(scanned_through_, stats_.steps + static_cast<std::int64_t>(steps_.size()) - 1);
 }
 
-// The start of a pass over queued steps the previous pass went through entirely, done with
-// sorted-list merges instead of an L1 lookup per word, with the same outcome as the loop in
-// prefetch(): every word of those steps is in L1 except the inputs and weights the last
-// begin_step() evicted, which are requested again in scan order (first occurrence); the
-// "doomed" test (a current-tile word an earlier queued step does not name) uses the running
-// intersection of the current tile with the steps scanned so far. When the requests would not
-// all fit in L1 or would break the reserve, the pass is left to the loop (nothing done here).
+// The start of a pass over queued steps the previous pass went through entirely, with the same
+// outcome as the loop in prefetch() but no L1 lookup: every word of those steps is held or in
+// flight, so none is asked for, and the "doomed" test (a current-tile word an earlier queued step
+// does not name) becomes the running intersection of the current tile with them
+// (pass_known_prefix). No word is missing: one would be a word w that the step just begun, T,
+// dropped (w was in the previous tile) and that a declared step j names. A pass declares step j
+// only after going through the steps before it, T among them, which does not name w; at step j,
+// w was a current-tile word missing from the pass's running intersection, or held as fetched
+// ahead for a step before T and dropped at T: either way the pass was doomed there and declared
+// nothing from j on (a repeat at j names the words of step j - 1, so the same holds for it).
+// Until 2026-11-27 this looked for such words in every declared step (find_evicted_hits, ~10 %
+// of an rs run); it never found one in the tests, the 519-record oracle or an instrumented run.
 void Pe::skip_known_prefix() {
   const std::size_t known = std::min(known_prefix_, steps_.size());
-  find_evicted_hits(known);
-  if (static_cast<std::int64_t>(hits_.size()) > free_words() || !hits_leave_room()) return;
   pass_known_prefix(known);
-  for (const PrefetchHit& hit : hits_) {
-    const WordKey key{hit.tensor, hit.index};
-    if (const auto [slot, inserted] = emplace_entry(pack_key(key)); inserted)
-      pool_[slot] = Entry{0, kPrefetched, State::InFlight,
-                          stats_.steps + static_cast<std::int64_t>(hit.queued)};
-    next_requests_.push_back(key);
-    next_request_steps_.push_back(stats_.steps + static_cast<std::int64_t>(hit.queued));
-    ++stats_.requested_words[hit.tensor];
-    ++queued_lists_[hit.queued].prefetched;
-    ++prefetched_words_;
-  }
   for (std::size_t j = 0; j < known; ++j) pass_step(j);
   prefetch_step_ = known;
   prefetch_doomed_ = false;
@@ -577,29 +569,6 @@ bool Pe::dropped_between(const WordKey& key, std::size_t from, std::size_t to) c
     if (!std::binary_search(words.begin(), words.end(), key.index)) return true;
   }
   return false;
-}
-
-// hits_ := (queued step, tensor, word) of the first occurrence in the first `known` queued
-// steps of each evicted input or weight, in scan order. Evicted words are few: each is looked
-// for by binary search in the steps whose index range holds it (most are not, as tiles slide),
-// instead of merging every queued list.
-void Pe::find_evicted_hits(std::size_t known) {
-  constexpr std::array<Tensor, 2> kFetched{Tensor::Input, Tensor::Weight};
-  hits_.clear();
-  for (Tensor t : kFetched)
-    for (const std::int64_t gone : evicted_[t])
-      for (std::size_t j = 0; j < known; ++j) {
-        if (!queued_may_meet(j, t, std::span<const std::int64_t>(&gone, 1),
-                             signature(std::span<const std::int64_t>(&gone, 1))))
-          continue;
-        const std::span<const std::int64_t> words = queued(j, t);
-        if (!std::binary_search(words.begin(), words.end(), gone)) continue;
-        hits_.push_back(PrefetchHit{j, t, gone});
-        break;
-      }
-  std::sort(hits_.begin(), hits_.end(), [](const PrefetchHit& a, const PrefetchHit& b) {
-    return std::tuple(a.queued, a.tensor, a.index) < std::tuple(b.queued, b.tensor, b.index);
-  });
 }
 
 // Goes through the first `known` queued steps: scanned_through_ and kept_, the running
@@ -654,21 +623,6 @@ std::int64_t Pe::slack(std::size_t j, std::int64_t fetched_through_j) const {
 void Pe::pass_step(std::size_t j) {
   prefetch_prefix_ += queued_lists_[j].prefetched;
   prefetch_room_ = std::min(prefetch_room_, slack(j, prefetch_prefix_));
-}
-
-// Whether skip_known_prefix's requests (hits_, in queued-step order) keep the reserve of every
-// step of the known prefix (at the start of a pass).
-bool Pe::hits_leave_room() const {
-  if (hits_.empty()) return true;
-  const auto n_hits = static_cast<std::int64_t>(hits_.size());
-  std::int64_t through = 0;  // words fetched ahead for steps 0..j, the hits included
-  std::size_t h = 0;
-  for (std::size_t j = 0; j < std::min(known_prefix_, steps_.size()); ++j) {
-    through += queued_lists_[j].prefetched;
-    for (; h < hits_.size() && hits_[h].queued == j; ++h) ++through;
-    if (slack(j, through) < n_hits) return false;
-  }
-  return true;
 }
 
 // The prefetch cursor leaves queued step j: the reserve (pass_step) and, while the pass is not

@@ -138,7 +138,6 @@ class Pe {
   void prefetch();
   void skip_known_prefix();
   bool refetch_evicted(std::size_t j);
-  void find_evicted_hits(std::size_t known);
   void pass_known_prefix(std::size_t known);
   void keep_named(std::size_t j, Tensor t);
   void leave_step(std::size_t j);
@@ -263,12 +262,6 @@ class Pe {
   bool prefetch_shortcuts_ = true;
   std::int64_t refetched_steps_ = 0;
   PerTensor<std::vector<std::int64_t>> evicted_;  // inputs/weights the last begin_step dropped
-  struct PrefetchHit {
-    std::size_t queued;
-    Tensor tensor;
-    std::int64_t index;
-  };
-  std::vector<PrefetchHit> hits_;  // scratch of skip_known_prefix
   // The current tile's inputs and weights that every queued step the prefetch pass went through
   // names (ascending; kept while the pass is not doomed): a current-tile word met later that is
   // not in it is dropped in between and asked for again.
@@ -284,7 +277,6 @@ class Pe {
   std::int64_t prefetch_room_ = 0;     // words the cursor's step may still fetch ahead
   std::int64_t slack(std::size_t j, std::int64_t fetched_through_j) const;
   void pass_step(std::size_t j);
-  bool hits_leave_room() const;
 
   std::vector<Word> inbox_words_;
 
