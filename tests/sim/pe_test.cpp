@@ -488,6 +488,9 @@ TEST(Pe, PrefetchShortcutsChangeNothing) {
     return random_subset(rng, n, offset);
   };
   std::int64_t refetched = 0;
+  // Words a step drops that a later step names again (within the lookahead), the case the
+  // shortcut skips without looking (sim/pe.cpp, skip_known_prefix): the trials must be full of it.
+  std::int64_t dropped_and_named_again = 0;
   for (int trial = 0; trial < 300; ++trial) {
     std::vector<PeStep> steps;
     std::int64_t largest = 0;
@@ -509,6 +512,19 @@ TEST(Pe, PrefetchShortcutsChangeNothing) {
       largest = std::max(largest, s.tile.size());
       steps.push_back(std::move(s));
     }
+    for (std::size_t i = 1; i < steps.size(); ++i)
+      for (Tensor t : {Tensor::Input, Tensor::Weight})
+        for (const std::int64_t w : steps[i - 1].tile.words[t]) {
+          const auto names = [&](const PeStep& s) {
+            return std::binary_search(s.tile.words[t].begin(), s.tile.words[t].end(), w);
+          };
+          if (names(steps[i])) continue;
+          for (std::size_t j = i + 1; j < std::min(steps.size(), i + 16); ++j)
+            if (names(steps[j])) {
+              ++dropped_and_named_again;
+              break;
+            }
+        }
     const Hardware hw = pe_hw(1 + trial % 2, largest + trial % 25);
     PeBench scan(hw), shortcut(hw);
     scan.pe.set_prefetch_shortcuts(false);
@@ -532,6 +548,8 @@ TEST(Pe, PrefetchShortcutsChangeNothing) {
     refetched += shortcut.pe.refetched_steps();
   }
   EXPECT_GT(refetched, 1000) << "the shortcut was hardly taken: the test would not see a change";
+  EXPECT_GT(dropped_and_named_again, 1000)
+      << "few dropped words come back: a shortcut that loses them would not be seen";
 }
 
 // A step handed again as a repeat (PeStep::repeat, no lists) behaves as a copy of it: over random
