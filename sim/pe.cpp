@@ -7,7 +7,6 @@
 #include <functional>
 #include <limits>
 #include <stdexcept>
-#include <tuple>
 #include <utility>
 
 #include "sim/bandwidth.hpp"
@@ -128,6 +127,17 @@ void Pe::push_repeat(PeStep step) {
   }
   queued_lists_.push_back(q);
   steps_.push_back(std::move(step));
+  if (asleep_ && has_current_ && !current_complete()) {
+    // Asleep, its step waiting for words: the evaluation a wake would cause does nothing but
+    // the prefetch pass over the repeat, which asks for no word (sim/DESIGN.md, "Waiting
+    // repeats"). Done here, the PE sleeps on.
+    const std::size_t asked = next_requests_.size();
+    prefetch();
+    if (next_requests_.size() != asked)
+      throw std::logic_error(fmt::format("PE {}: a repeated step asked for a word", id_));
+    ++repeats_passed_asleep_;
+    return;
+  }
   wake();
 }
 
@@ -371,6 +381,31 @@ void Pe::begin_step() {
         evicted_[t].push_back(index);  // ascending, as the tile list
       erase_entry(pack_key(key));
     }
+  }
+}
+
+// The repeats at the queue's front, right after a step without MACs began and finished in this
+// evaluation: each would begin and finish at once too (nothing to compute, every word present),
+// and as no prefetch pass ran since the last enter_step, beginning one would reset nothing that
+// is not reset already (the cursor is at 0, so no known prefix; kept_ not narrowed; the queued
+// words' head the same, a repeat sharing the lists of the step before). Only the counts move.
+void Pe::finish_queued_repeats() {
+  while (!steps_.empty() && queued_lists_.front().repeat) {
+    const QueuedLists& lists = queued_lists_.front();
+    if (lists.prefetched != 0)
+      throw std::logic_error(
+          fmt::format("PE {}: step {} repeats the step before it, yet {} words "
+                      "were fetched ahead for it",
+                      id_, stats_.steps, lists.prefetched));
+    current_lists_ = lists;
+    queued_lists_.pop_front();
+    steps_.pop_front();
+    ++stats_.steps;
+    ++steps_completed_;
+    scanned_through_ = std::max(scanned_through_, stats_.steps - 1);
+    known_prefix_ = covered_ = 0;
+    for (Tensor t : kAllTensors) evicted_[t].clear();
+    ++repeats_finished_at_once_;
   }
 }
 
@@ -634,9 +669,8 @@ void Pe::leave_step(std::size_t j) {
 }
 
 Pe::Progress Pe::progress() const {
-  return {step_serial_,    steps_completed_, waiting_words_, current_missing_, scanned_through_,
-          prefetch_room_,  prefetch_prefix_, next_mac_,      prefetch_step_,   prefetch_tensor_,
-          prefetch_index_, known_prefix_,    has_current_,   prefetch_doomed_, prefetch_blocked_};
+  return {step_serial_,     steps_completed_, waiting_words_,
+          current_missing_, next_mac_,        has_current_};
 }
 
 PeStats Pe::stats_through(std::int64_t cycle) const {
@@ -678,7 +712,9 @@ void Pe::evaluate(std::int64_t cycle) {
   if (current_complete()) finish_step();
   while (!has_current_ && !steps_.empty()) {
     begin_step();
-    if (current_complete()) finish_step();
+    if (!current_complete()) break;
+    finish_step();
+    if (skip_quiet_ && current_.macs.empty()) finish_queued_repeats();
   }
 
   for (; drain_credits_ > 0 && !drain_.empty(); --drain_credits_) {
@@ -695,7 +731,8 @@ void Pe::evaluate(std::int64_t cycle) {
   stats_.macs += done_macs;
   last_kind_ = count_cycle(done_macs);
   // Quiet: the rest of this evaluation (after the words that arrived were stored) changed
-  // nothing, so the next would do the same, and every later one until an input changes.
+  // nothing but maybe the prefetch pass, which asked for no word, so the next evaluation would
+  // change nothing, nor would any later one until an input changes.
   quiet_ = skip_quiet_ && done_macs == 0 && next_requests_.empty() && next_drained_.empty() &&
            progress() == before;
 }

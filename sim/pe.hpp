@@ -78,9 +78,11 @@ class Pe {
 
   // --- quiet cycles (sim/DESIGN.md, "Quiet PEs") ---
   // With skipping on, a PE whose evaluation changed nothing once the words that arrived were
-  // stored (no MAC, no request, no partial sum sent, no step begun or finished, the prefetch pass
-  // unmoved) falls asleep at its commit: it would do exactly the same in every later cycle until
-  // deliver(), push_step() or add_drain_credits() changes its inputs, and those wake it. An engine
+  // stored (no MAC, no request, no partial sum sent, no step begun or finished, no word acquired;
+  // the prefetch pass may have moved without asking for a word, and then the next pass does
+  // nothing) falls asleep at its commit: the next evaluation would change nothing, nor would any
+  // later one until deliver(), push_step() or add_drain_credits() changes its inputs, and those
+  // wake it (a repeat pushed while it waits for words is passed over at once, asleep). An engine
   // evaluates and commits only PEs that are not asleep; the cycles a PE slept are counted, in the
   // category of its last evaluated cycle, when it is next evaluated or at settle(). Off wakes the
   // PE (it is evaluated every cycle from then on).
@@ -95,6 +97,10 @@ class Pe {
   // refetch_evicted went through.
   void set_prefetch_shortcuts(bool on) { prefetch_shortcuts_ = on; }
   std::int64_t refetched_steps() const { return refetched_steps_; }
+  // Repeats passed over asleep (push_step, a PE waiting for words) and finished without
+  // beginning them one by one (a run of them behind a step without MACs): for the tests.
+  std::int64_t repeats_passed_asleep() const { return repeats_passed_asleep_; }
+  std::int64_t repeats_finished_at_once() const { return repeats_finished_at_once_; }
   // Counts the cycles slept before `cycle` (the first cycle not yet evaluated) into stats(); the
   // PE sleeps on.
   void settle(std::int64_t cycle);
@@ -149,11 +155,14 @@ class Pe {
   CycleKind count_cycle(std::int64_t macs_done);
   static void count_cycles(PeStats& stats, CycleKind kind, std::int64_t cycles);
   // What evaluate() may change, compared before and after to tell a quiet cycle.
+  // What an evaluation can move besides the prefetch pass (whose fields are left out: a pass
+  // that asked for no word ended at the queue's end or blocked for room, so the next pass does
+  // nothing; sim/DESIGN.md, "Quiet PEs").
   struct Progress {
     std::uint64_t step_serial;
-    std::int64_t steps_completed, waiting_words, current_missing, scanned_through, room, prefix;
-    std::size_t next_mac, prefetch_step, prefetch_tensor, prefetch_index, known_prefix;
-    bool has_current, doomed, blocked;
+    std::int64_t steps_completed, waiting_words, current_missing;
+    std::size_t next_mac;
+    bool has_current;
     bool operator==(const Progress&) const = default;
   };
   Progress progress() const;
@@ -208,6 +217,7 @@ class Pe {
   };
   void begin_repeat(const QueuedLists& lists);
   void enter_step(const QueuedLists& lists, bool repeat);
+  void finish_queued_repeats();
   // Bit (index mod 64) of every word: lists with disjoint signatures share no word. Tiles are
   // windows of nearby indices, so those a few positions apart have disjoint signatures even
   // where their index ranges overlap.
@@ -261,6 +271,7 @@ class Pe {
   std::size_t covered_ = 0;
   bool prefetch_shortcuts_ = true;
   std::int64_t refetched_steps_ = 0;
+  std::int64_t repeats_passed_asleep_ = 0, repeats_finished_at_once_ = 0;
   PerTensor<std::vector<std::int64_t>> evicted_;  // inputs/weights the last begin_step dropped
   // The current tile's inputs and weights that every queued step the prefetch pass went through
   // names (ascending; kept while the pass is not doomed): a current-tile word met later that is

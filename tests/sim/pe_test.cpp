@@ -564,7 +564,7 @@ TEST(Pe, RepeatedStepsChangeNothing) {
   const auto subset = [&](std::int64_t n, std::int64_t offset) {
     return random_subset(rng, n, offset);
   };
-  std::int64_t repeats = 0, queued_repeats = 0;
+  std::int64_t repeats = 0, queued_repeats = 0, passed_asleep = 0, finished_at_once = 0;
   for (int trial = 0; trial < 300; ++trial) {
     std::vector<PeStep> steps;
     std::vector<bool> repeat;
@@ -632,10 +632,15 @@ TEST(Pe, RepeatedStepsChangeNothing) {
     EXPECT_EQ(repeated.drained, copies.drained) << "trial " << trial;
     expect_same_counts(copies.pe.stats_through(copies.cycle),
                        repeated.pe.stats_through(repeated.cycle), trial);
+    passed_asleep += repeated.pe.repeats_passed_asleep();
+    finished_at_once += repeated.pe.repeats_finished_at_once();
   }
-  // Both ways of finding the step before a repeat are exercised.
+  // Both ways of finding the step before a repeat are exercised, and both shortcuts of a
+  // sleeping PE (a repeat passed over asleep, a run of repeats finished at once).
   EXPECT_GT(queued_repeats, 100);
   EXPECT_GT(repeats - queued_repeats, 100);
+  EXPECT_GT(passed_asleep, 100);
+  EXPECT_GT(finished_at_once, 100);
 }
 
 TEST(Pe, ARepeatNeedsAStepBeforeItAndNoLists) {
