@@ -293,12 +293,15 @@ void Pe::enter_step(const QueuedLists& lists, bool repeat) {
 // names all its words first), and current_ and its entries' step_serial_ stay.
 void Pe::begin_repeat(const QueuedLists& lists) {
   enter_step(lists, true);
-  if (lists.prefetched != 0)
-    throw std::logic_error(
-        fmt::format("PE {}: step {} repeats the step before it, yet {} words "
-                    "were fetched ahead for it",
-                    id_, stats_.steps - 1, lists.prefetched));
+  check_nothing_fetched_for_repeat(lists, stats_.steps - 1);
   for (Tensor t : kAllTensors) evicted_[t].clear();
+}
+
+void Pe::check_nothing_fetched_for_repeat(const QueuedLists& lists, std::int64_t step) const {
+  if (lists.prefetched != 0)
+    throw std::logic_error(fmt::format(
+        "PE {}: step {} repeats the step before it, yet {} words were fetched ahead for it", id_,
+        step, lists.prefetched));
 }
 
 // The replacement rule: the new step's words that are present stay, the others are requested
@@ -392,11 +395,7 @@ void Pe::begin_step() {
 void Pe::finish_queued_repeats() {
   while (!steps_.empty() && queued_lists_.front().repeat) {
     const QueuedLists& lists = queued_lists_.front();
-    if (lists.prefetched != 0)
-      throw std::logic_error(
-          fmt::format("PE {}: step {} repeats the step before it, yet {} words "
-                      "were fetched ahead for it",
-                      id_, stats_.steps, lists.prefetched));
+    check_nothing_fetched_for_repeat(lists, stats_.steps);
     current_lists_ = lists;
     queued_lists_.pop_front();
     steps_.pop_front();

@@ -154,10 +154,9 @@ class Pe {
   enum class CycleKind : std::uint8_t { Busy, WaitingForInput, OutputBackpressure, Idle };
   CycleKind count_cycle(std::int64_t macs_done);
   static void count_cycles(PeStats& stats, CycleKind kind, std::int64_t cycles);
-  // What evaluate() may change, compared before and after to tell a quiet cycle.
-  // What an evaluation can move besides the prefetch pass (whose fields are left out: a pass
-  // that asked for no word ended at the queue's end or blocked for room, so the next pass does
-  // nothing; sim/DESIGN.md, "Quiet PEs").
+  // What evaluate() may change, compared before and after to tell a quiet cycle, but the
+  // prefetch pass (whose fields are left out: a pass that asked for no word ended at the
+  // queue's end or blocked for room, so the next pass does nothing; sim/DESIGN.md, "Quiet PEs").
   struct Progress {
     std::uint64_t step_serial;
     std::int64_t steps_completed, waiting_words, current_missing;
@@ -218,6 +217,7 @@ class Pe {
   void begin_repeat(const QueuedLists& lists);
   void enter_step(const QueuedLists& lists, bool repeat);
   void finish_queued_repeats();
+  void check_nothing_fetched_for_repeat(const QueuedLists& lists, std::int64_t step) const;
   // Bit (index mod 64) of every word: lists with disjoint signatures share no word. Tiles are
   // windows of nearby indices, so those a few positions apart have disjoint signatures even
   // where their index ranges overlap.
