@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <utility>
 
@@ -42,10 +43,110 @@ Controller::Controller(const Layer& layer, const ResolvedMapping& mapping, const
   scanned_seen_.assign(pes, -1);
   tickets_.resize(pes);
   credits_.assign(pes, 0);
+  leader_.resize(pes);
+  for (std::size_t p = 0; p < pes; ++p) leader_[p] = static_cast<std::uint32_t>(p);
+  build_leader_ = leader_;
+  own_pes_ = leader_;
   for (Tensor t : kAllTensors) seen_in_step_[t].assign(tensors_.words[t].size(), 0);
   outputs_in_dram_.assign(tensors_.words[Tensor::Output].size(), 0);
   if (options_.lookahead_steps < 1) options_.lookahead_steps = 1;
   if (options_.dram_burst_words < 1) options_.dram_burst_words = 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs of identical PEs
+
+void Controller::enable_pe_runs(bool on) {
+  if (on == runs_) return;
+  if (started_) throw std::logic_error("controller: runs of PEs switched after the start");
+  if (on && !c_.distribution.express())
+    throw std::logic_error("controller: runs of PEs need express distribution");
+  runs_ = on;
+  for (std::size_t p = 0; p < leader_.size(); ++p) leader_[p] = static_cast<std::uint32_t>(p);
+  build_runs_.clear();
+  own_pes_ = leader_;
+  if (on) {
+    // At the start every PE is in the same state; a run also needs its words delivered in the
+    // same cycles, so PEs at different depths of the distribution tree begin new runs.
+    const auto n = static_cast<std::size_t>(plan_.pe_count());
+    for (std::size_t p = 1; p < n; ++p)
+      if (c_.distribution.express_offset(static_cast<std::int64_t>(p)) ==
+          c_.distribution.express_offset(static_cast<std::int64_t>(leader_[p - 1])))
+        leader_[p] = leader_[p - 1];
+    for (std::size_t q = 0; q < n;) {
+      std::size_t e = q + 1;
+      while (e < n && leader_[e] == q) ++e;
+      if (e - q > 1)
+        build_runs_.emplace_back(static_cast<std::uint32_t>(q), static_cast<std::uint32_t>(e));
+      q = e;
+    }
+    run_ranges_.resize(n);
+    run_ranges_at_.assign(n, 0);
+  }
+  build_leader_ = leader_;
+  own_pes_.clear();
+  for (std::size_t p = 0; p < leader_.size(); ++p)
+    if (leader_[p] == p) own_pes_.push_back(static_cast<std::uint32_t>(p));
+}
+
+// Whether PE b would be handed the same step as PE a (its neighbour in a run), and both steps
+// are ones a run can share: no MAC and no output (a run holds no values of its own).
+// `a_shareable`: a's step is known to have no output (set once found).
+bool Controller::same_run_step(std::size_t a, std::size_t b, bool& a_shareable) {
+  const PeSlot& x = view_.pes[a];
+  const PeSlot& y = view_.pes[b];
+  if (x.active != y.active) return false;
+  if (!x.active) return true;  // neither has a step
+  if (x.macs != 0 || y.macs != 0) return false;
+  // Unchanged since their last step, when they were in one run: still the same, still no output.
+  if (!x.changed && !y.changed) return true;
+  // The same chunks and box: the same tile (the ranges depend on nothing else).
+  // (Bytewise: Interval is two int64_t, no padding; the memberwise == costs ~3x as much here.)
+  static_assert(sizeof(Interval) == 2 * sizeof(std::int64_t));
+  if (a_shareable && std::memcmp(&x.chunks.chunk, &y.chunks.chunk, sizeof(x.chunks.chunk)) == 0 &&
+      std::memcmp(&x.box.range, &y.box.range, sizeof(x.box.range)) == 0)
+    return true;
+  const auto ranges = [&](std::size_t p) -> const TileRanges& {
+    if (run_ranges_at_[p] != run_ranges_stamp_) {
+      run_ranges_[p] = tiles_.ranges(view_.pes[p].chunks, view_.pes[p].box);
+      run_ranges_at_[p] = run_ranges_stamp_;
+    }
+    return run_ranges_[p];
+  };
+  const TileRanges& rx = ranges(a);
+  a_shareable = rx.words(Tensor::Output) == 0;
+  return a_shareable && rx.same_words(ranges(b));
+}
+
+// Before a step is built: a run whose PEs would be handed different steps, or steps with MACs or
+// outputs, splits where neighbours differ. The new runs take effect when the step is pushed.
+void Controller::split_runs() {
+  if (++run_ranges_stamp_ == 0) {
+    std::fill(run_ranges_at_.begin(), run_ranges_at_.end(), 0);
+    run_ranges_stamp_ = 1;
+  }
+  runs_scratch_.clear();
+  for (const auto& [q, e] : build_runs_) {
+    std::uint32_t first = q;
+    const auto close = [&](std::uint32_t end) {
+      if (first != q) {
+        next_.new_runs.emplace_back(first, end);
+        // Its steps so far were q's: the repeat test compares with q's last step.
+        last_tile_[first] = last_tile_[q];
+        for (std::uint32_t m = first; m < end; ++m) build_leader_[m] = first;
+      }
+      if (end - first > 1) runs_scratch_.emplace_back(first, end);
+    };
+    bool shareable = false;  // the step of p - 1 (p's of the last pair found the same)
+    for (std::uint32_t p = q + 1; p < e; ++p) {
+      if (same_run_step(p - 1, p, shareable)) continue;
+      close(p);
+      first = p;
+      shareable = false;
+    }
+    close(e);
+  }
+  std::swap(build_runs_, runs_scratch_);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -62,6 +163,9 @@ bool Controller::build_next() {
   next_.steps.clear();
   next_.words.clear();
   next_.entries = 0;
+  next_.followers = 0;
+  next_.new_runs.clear();
+  if (!build_runs_.empty()) split_runs();
   if (++step_stamp_ == 0) {  // wrapped: forget every stamp
     for (Tensor t : kAllTensors) std::fill(seen_in_step_[t].begin(), seen_in_step_[t].end(), 0);
     step_stamp_ = 1;
@@ -82,9 +186,17 @@ bool Controller::build_next() {
     }
   };
   const TileRanges* listed = nullptr;  // the words of the last PE listed
+  std::int64_t leader_entries = 0;     // of the last PE given a step (a run's first PE)
   for (std::size_t p = 0; p < view_.pes.size(); ++p) {
     const PeSlot& slot = view_.pes[p];
     if (!slot.active) continue;
+    if (build_leader_[p] != p) {
+      // Its step is its run's first PE's: no step of its own; the L2 lookahead counts it still.
+      next_.entries += leader_entries;
+      ++next_.followers;
+      continue;
+    }
+    const std::int64_t entries_before = next_.entries;
     next_.pes.push_back(static_cast<std::int64_t>(p));
     PeStep& step = next_.steps.emplace_back();
     LastTile& last = last_tile_[p];
@@ -119,6 +231,7 @@ bool Controller::build_next() {
       list_words(step.tile);
       listed = &last.ranges;
     }
+    leader_entries = next_.entries - entries_before;
   }
   stats_.max_l2_step_words =
       std::max(stats_.max_l2_step_words, static_cast<std::int64_t>(next_.words.size()));
@@ -223,6 +336,17 @@ void Controller::stage_l2(PendingStep& s) {
 
 void Controller::push(PendingStep& s) {
   const std::int64_t t = s.index;
+  // Runs that begin at this step: their first PE takes the state it shared so far (that of its
+  // old run's first PE, who gets this step only below).
+  for (const auto& [first, end] : s.new_runs) {
+    const std::uint32_t old = leader_[first];
+    if (old != first) {
+      c_.pes[first].copy_state_from(c_.pes[old]);
+      own_pes_.insert(std::lower_bound(own_pes_.begin(), own_pes_.end(), first), first);
+    }
+    for (std::uint32_t m = first; m < end; ++m) leader_[m] = first;
+    ++run_stats_.splits;
+  }
   // Outputs a PE starts holding pin their L2 word; those it stops holding drain.
   std::vector<std::pair<std::int64_t, std::int64_t>> leaving;  // (output, pe)
   for (std::size_t i = 0; i < s.pes.size(); ++i) {
@@ -245,14 +369,24 @@ void Controller::push(PendingStep& s) {
   }
   register_drains(leaving);
 
-  step_pending_.push_back(static_cast<std::int64_t>(s.pes.size()));
-  phase_pending_.push_back(static_cast<std::int64_t>(s.pes.size()));
+  const auto pes = static_cast<std::int64_t>(s.pes.size()) + s.followers;
+  step_pending_.push_back(pes);
+  phase_pending_.push_back(pes);
   phase_requests_.emplace_back();
+  std::int64_t followers = 0;
   for (std::size_t i = 0; i < s.pes.size(); ++i) {
     const auto p = static_cast<std::size_t>(s.pes[i]);
     c_.pes[p].push_step(std::move(s.steps[i]));
     pushed_[p].push_back(t);
+    if (s.followers == 0) continue;
+    for (std::size_t f = p + 1; f < leader_.size() && leader_[f] == p; ++f, ++followers)
+      pushed_[f].push_back(t);
   }
+  if (followers != s.followers)
+    throw std::logic_error(
+        fmt::format("controller: array step {} built for {} followers, pushed to {}", t,
+                    s.followers, followers));
+  run_stats_.followed_steps += followers;
   handed_steps_ = handed_steps_ || !s.pes.empty();
   next_stage_index_ = t + 1;
   ++progress_;
@@ -300,8 +434,9 @@ void Controller::flush() {
 }
 
 void Controller::retire_steps() {
+  const bool followers = own_pes_.size() != c_.pes.size();
   for (std::size_t p = 0; p < c_.pes.size(); ++p) {
-    const std::int64_t done = c_.pes[p].steps_completed();
+    const std::int64_t done = c_.pes[followers ? leader_[p] : p].steps_completed();
     while (completed_seen_[p] < done) {
       const std::int64_t t = pushed_[p].front();
       pushed_[p].pop_front();
@@ -598,6 +733,24 @@ void Controller::handle_reduction() {
   }
 }
 
+// The requests PE p published at its last commit (`pe`: its state, its run's first PE's for a
+// follower).
+void Controller::take_requests(std::size_t p, const Pe& pe) {
+  const auto at = static_cast<std::int64_t>(p);
+  const std::span<const WordKey> requests = pe.requests();
+  const std::span<const std::int64_t> request_steps = pe.request_steps();
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const std::uint64_t key = pack_key(requests[i]);
+    const std::int64_t step = array_step_of(p, request_steps[i]);
+    const std::int64_t phase = step - oldest_step_;
+    if (multicast_ && phase >= 0 && phase_pending_[static_cast<std::size_t>(phase)] > 0)
+      phase_requests_[static_cast<std::size_t>(phase)].emplace_back(key, at);
+    else
+      request_read(key, step, std::span<const std::int64_t>(&at, 1));
+    ++progress_;
+  }
+}
+
 void Controller::handle_pes() {
   // A PE that published nothing at its last commit (no request, no partial sum, no step newly
   // gone through: a quiet PE asleep, sim/DESIGN.md "Quiet PEs", or a busy one between its
@@ -605,35 +758,42 @@ void Controller::handle_pes() {
   if (port_changed_.size() != c_.pes.size()) port_changed_.assign(c_.pes.size(), 1);
   for (const std::uint32_t p : c_.distribution.pe_ports_changed()) port_changed_[p] = 1;
   for (const std::uint32_t p : c_.reduction.pe_ports_changed()) port_changed_[p] = 1;
+  const bool followers = own_pes_.size() != c_.pes.size();
   for (std::size_t p = 0; p < c_.pes.size(); ++p) {
+    if (followers && leader_[p] != p) {
+      // A follower (its run's first PE was visited just before it): most cycles nothing reached
+      // the run and nothing left it.
+      if (leader_visited_ || port_changed_[p] != 0) {
+        visit_follower(p, leader_[p]);
+      } else if (const std::int64_t s = c_.pes[leader_[p]].scanned_through();
+                 s != scanned_seen_[p]) {
+        note_scanned(p, s);
+      }
+      continue;
+    }
     Pe& pe = c_.pes[p];
+    // The first PE of a run: what it receives, its followers must receive too.
+    const bool leads = followers && p + 1 < leader_.size() && leader_[p + 1] == p;
     if (port_changed_[p] == 0 && pe.requests().empty() && pe.drained().empty()) {
       // Nothing reached it or left it; its drain credits stand (they change with its reduction
       // port or its partial sums only). At most some steps newly gone through (a parked PE).
       if (pe.scanned_through() != scanned_seen_[p]) note_scanned(p, pe.scanned_through());
+      if (leads) leader_visited_ = false;
       continue;
     }
     port_changed_[p] = 0;
     const auto at = static_cast<std::int64_t>(p);
     pe.take_spent_steps(spare_steps_);
+    if (leads) leader_words_.clear();
     while (const Delivery* d = c_.distribution.peek(at)) {
-      pe.deliver(Word{unpack_key(d->tag), d->value});
+      const Word word{unpack_key(d->tag), d->value};
+      pe.deliver(word);
+      if (leads) leader_words_.push_back(word);
       unuse_group(c_.distribution, distribution_users_, d->group, 1);
       c_.distribution.pop(at);
       ++progress_;
     }
-    const std::span<const WordKey> requests = pe.requests();
-    const std::span<const std::int64_t> request_steps = pe.request_steps();
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-      const std::uint64_t key = pack_key(requests[i]);
-      const std::int64_t step = array_step_of(p, request_steps[i]);
-      const std::int64_t phase = step - oldest_step_;
-      if (multicast_ && phase >= 0 && phase_pending_[static_cast<std::size_t>(phase)] > 0)
-        phase_requests_[static_cast<std::size_t>(phase)].emplace_back(key, at);
-      else
-        request_read(key, step, std::span<const std::int64_t>(&at, 1));
-      ++progress_;
-    }
+    if (!pe.requests().empty()) take_requests(p, pe);
     note_scanned(p, pe.scanned_through());
     for (const Word& w : pe.drained()) {
       DrainTicket& ticket = tickets_[p].front();
@@ -650,11 +810,59 @@ void Controller::handle_pes() {
       pe.add_drain_credits(give);
       credits_[p] += give;
     }
+    if (leads) {
+      leader_visited_ = true;
+      leader_give_ = give;
+    }
   }
   // Spare step storage: enough to refill every PE's lookahead; more only holds memory (at the
   // end of a run nothing is built while the PEs keep handing steps back).
   const std::size_t keep = c_.pes.size() * static_cast<std::size_t>(options_.lookahead_steps + 1);
   if (spare_steps_.size() > keep) spare_steps_.resize(keep);
+}
+
+// A follower is visited as its own PE would be, in its place in PE order, with its run's first
+// PE's state: the same requests (so it joins the same reads: only its run's PEs come between
+// them), steps gone through and credits. What reaches it must be what reached that PE in this
+// cycle; anything else is a fault of the runs, not of the layer.
+void Controller::visit_follower(std::size_t p, std::size_t leader) {
+  const Pe& pe = c_.pes[leader];
+  const bool visited = port_changed_[p] != 0 || !pe.requests().empty() || !pe.drained().empty();
+  if (visited != leader_visited_)
+    throw std::logic_error(fmt::format(
+        "controller: PE {} and PE {}, whose state it shares, were not visited alike", p, leader));
+  if (!visited) {
+    if (pe.scanned_through() != scanned_seen_[p]) note_scanned(p, pe.scanned_through());
+    return;
+  }
+  port_changed_[p] = 0;
+  const auto at = static_cast<std::int64_t>(p);
+  std::size_t i = 0;
+  while (const Delivery* d = c_.distribution.peek(at)) {
+    if (i >= leader_words_.size() || !(leader_words_[i] == Word{unpack_key(d->tag), d->value}))
+      throw std::logic_error(fmt::format(
+          "controller: PE {} received {}, not what PE {}, whose state it shares, received", p,
+          word_name(unpack_key(d->tag)), leader));
+    ++i;
+    unuse_group(c_.distribution, distribution_users_, d->group, 1);
+    c_.distribution.pop(at);
+    ++progress_;
+  }
+  if (i != leader_words_.size())
+    throw std::logic_error(
+        fmt::format("controller: PE {} received {} words, PE {}, whose state it shares, {}", p, i,
+                    leader, leader_words_.size()));
+  if (!pe.requests().empty()) take_requests(p, pe);
+  note_scanned(p, pe.scanned_through());
+  if (!pe.drained().empty())
+    throw std::logic_error(fmt::format("controller: PE {} drained in a run", leader));
+  const std::int64_t give = c_.reduction.injection_space(at) - credits_[p];
+  if (give != leader_give_)
+    throw std::logic_error(
+        fmt::format("controller: PE {} would be given {} drain credits, PE {}, whose state it "
+                    "shares, {}",
+                    p, give, leader, leader_give_));
+  if (give > 0) credits_[p] += give;
 }
 
 // PE p has gone through its steps up to `scanned` (its numbering): each array step whose PEs
@@ -714,8 +922,8 @@ void Controller::check_finished() {
   // A PE handed a step this cycle is not done before its next evaluation, even when it began and
   // finished a repeat at once (Pe::push_step).
   if (finished_ || !flushed_ || handed_steps_) return;
-  for (const Pe& pe : c_.pes)
-    if (!pe.done()) return;
+  for (std::size_t p = 0; p < c_.pes.size(); ++p)
+    if (!c_.pes[leader_[p]].done()) return;
   if (!reductions_.empty() || !parked_sums_.empty()) return;
   if (!written_back_) {
     // Every partial sum is in: write the outputs L2 holds back to DRAM.
@@ -746,6 +954,7 @@ void Controller::check_finished() {
 }
 
 void Controller::before_cycle(std::int64_t /*cycle*/) {
+  started_ = true;
   progress_ = 0;
   handed_steps_ = false;
   handle_dram();
@@ -765,8 +974,10 @@ void Controller::before_cycle(std::int64_t /*cycle*/) {
 
 std::string Controller::describe_waits() const {
   std::int64_t busy_pes = 0, queued = 0;
-  for (const Pe& pe : c_.pes)
+  for (std::size_t p = 0; p < c_.pes.size(); ++p) {
+    const Pe& pe = c_.pes[leader_[p]];
     if (!pe.done()) ++busy_pes, queued += pe.queued_steps();
+  }
   const std::int64_t phase_waits = phase_pending_.empty() ? 0 : phase_pending_.front();
   const std::size_t phase_requests = phase_requests_.empty() ? 0 : phase_requests_.front().size();
   return fmt::format(

@@ -49,6 +49,13 @@ struct ControllerOptions {
   bool repeat_steps = true;
 };
 
+// How much runs of identical PEs saved (sim/DESIGN.md, "Runs of identical PEs"); not part of a
+// record (the records are the same with runs off), for tests and measurements.
+struct PeRunStats {
+  std::int64_t followed_steps = 0;  // PE steps a follower took as its run's first PE's
+  std::int64_t splits = 0;          // runs begun after the start (a copy of a PE's state each)
+};
+
 struct ControllerStats {
   std::int64_t array_steps = 0;           // steps the plan yielded
   std::int64_t empty_steps = 0;           // of which no PE performs a MAC
@@ -86,6 +93,17 @@ class Controller {
   std::string describe_waits() const;
 
   const ControllerStats& stats() const { return stats_; }
+
+  // Runs of identical PEs (sim/DESIGN.md, "Runs of identical PEs"): a PE that would be handed the
+  // same steps and words as the PE before it shares its state, and the engine evaluates only the
+  // first PE of each run. Needs express distribution (every word reaches the run's PEs in the
+  // same cycle); only before the first before_cycle(). The records are the same on or off.
+  void enable_pe_runs(bool on);
+  // Per PE, the PE whose state it shares (itself unless it follows another).
+  std::span<const std::uint32_t> pe_leaders() const { return leader_; }
+  // The PEs that hold their own state (not followers), ascending: those the engine evaluates.
+  std::span<const std::uint32_t> own_pes() const { return own_pes_; }
+  const PeRunStats& pe_run_stats() const { return run_stats_; }
   // The output tensor as it stands in DRAM (complete once done()).
   const std::vector<std::int64_t>& dram_output() const { return tensors_.words[Tensor::Output]; }
 
@@ -108,6 +126,10 @@ class Controller {
     std::vector<std::uint64_t> words;  // working set, packed keys, distinct (not sorted)
     // Tile words + MACs of its PE steps (a repeat's: those of the step it repeats).
     std::int64_t entries = 0;
+    // Runs of identical PEs: PEs whose step is their run's first PE's (not in `pes`), and the
+    // runs [first, end) that begin at this step.
+    std::int64_t followers = 0;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> new_runs;
   };
   // A PE's last step built: the next is a repeat (PeStep::repeat) if it has the same words and
   // MACs.
@@ -129,6 +151,10 @@ class Controller {
   void unuse_group(Network& net, GroupUsers& users, GroupId g, std::int64_t uses);
 
   bool build_next();
+  void split_runs();
+  bool same_run_step(std::size_t a, std::size_t b, bool& a_shareable);
+  void visit_follower(std::size_t p, std::size_t leader);
+  void take_requests(std::size_t p, const Pe& pe);
   bool try_stage_l2();
   bool try_push();
   void stage_l2(PendingStep& s);
@@ -216,6 +242,25 @@ class Controller {
   std::vector<char> port_changed_;  // handle_pes: PEs whose network ports changed (1 = visit)
   std::vector<RingQueue<DrainTicket>> tickets_;
   std::vector<std::int64_t> credits_;  // drain credits given, not used
+
+  // Runs of identical PEs (sim/DESIGN.md, "Runs of identical PEs"). leader_: as the PEs run
+  // (a run's first PE holds the state); build_leader_: as the steps are built (runs split when
+  // built and take effect when pushed, PendingStep::new_runs). build_runs_: the runs of more
+  // than one PE as built, [first, end).
+  bool runs_ = false;
+  bool started_ = false;
+  std::vector<std::uint32_t> leader_;
+  std::vector<std::uint32_t> build_leader_;
+  std::vector<std::uint32_t> own_pes_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> build_runs_, runs_scratch_;
+  std::vector<TileRanges> run_ranges_;        // scratch of split_runs: ranges per PE, when computed
+  std::vector<std::uint32_t> run_ranges_at_;  // the split_runs call that computed them
+  std::uint32_t run_ranges_stamp_ = 0;
+  // What the last visited first PE of a run received this cycle, for its followers to compare.
+  std::vector<Word> leader_words_;
+  std::int64_t leader_give_ = 0;
+  bool leader_visited_ = false;
+  PeRunStats run_stats_;
 
   // Reads.
   // An L2 read's tag is a slot of read_pes_ (the PEs it is for), reused once L2 has answered:

@@ -70,6 +70,11 @@ void Engine::set_observer(CycleObserver* observer) {
     else
       distribution_.enable_express(0);  // off
   }
+  // Runs need every PE's state to be its own only for an observer that reads it cycle by cycle
+  // (the progress line reads MAC counts: a follower has none, as it would on its own).
+  const bool runs = options_.pe_runs && !options_.cycle_exact && distribution_.express() &&
+                    (observer_ == nullptr || !observer_->samples_pe_cycles());
+  controller_->enable_pe_runs(runs);
   if (observer_) observer_->start(*this);
 }
 
@@ -99,18 +104,31 @@ void Engine::cycle() {
   l2_.evaluate(cycle_);
   distribution_.evaluate(cycle_);
   reduction_.evaluate(cycle_);
-  for (Pe& pe : pes_) {
-    if (pe.asleep()) continue;  // a sleeping PE does no MAC
+  // A follower (a PE whose state is its run's first PE's) is not evaluated.
+  const std::span<const std::uint32_t> own = controller_->own_pes();
+  const auto evaluate = [&](Pe& pe) {
+    if (pe.asleep()) return;  // a sleeping PE does no MAC
     const std::int64_t before = pe.stats().macs;
     pe.evaluate(cycle_);
     macs_ += pe.stats().macs - before;
+  };
+  const bool all_own = own.size() == pes_.size();
+  if (all_own) {
+    for (Pe& pe : pes_) evaluate(pe);
+  } else {
+    for (const std::uint32_t p : own) evaluate(pes_[p]);
   }
   dram_.commit();
   l2_.commit();
   distribution_.commit();
   reduction_.commit();
-  for (Pe& pe : pes_)
-    if (!pe.asleep()) pe.commit();
+  if (all_own) {
+    for (Pe& pe : pes_)
+      if (!pe.asleep()) pe.commit();
+  } else {
+    for (const std::uint32_t p : own)
+      if (!pes_[p].asleep()) pes_[p].commit();
+  }
   if (observer_) observer_->on_cycle(*this, cycle_);
 
   // The watchdog: a cycle makes progress when the controller moved something (a delivery, an
@@ -135,8 +153,10 @@ void Engine::cycle() {
 EngineCounts Engine::counts() const {
   EngineCounts c;
   c.cycles = cycle_;
-  for (const Pe& pe : pes_) {
-    const PeStats s = pe.stats_through(cycle_);  // with the cycles it slept
+  const std::span<const std::uint32_t> leader = controller_->pe_leaders();
+  for (std::size_t p = 0; p < pes_.size(); ++p) {
+    // A follower's counts are its run's first PE's, as its own would have been.
+    const PeStats s = pes_[leader[p]].stats_through(cycle_);  // with the cycles it slept
     c.macs += s.macs;
     add(c.l1, s.l1);
     c.pe_totals.macs += s.macs;

@@ -58,6 +58,10 @@ struct SimOptions {
   // repeat (PeStep::repeat); records are identical either way (tested), only faster. Tracing (an
   // observer) evaluates every cycle too.
   bool cycle_exact = false;
+  // Runs of identical PEs share one PE's state (Controller::enable_pe_runs; sim/DESIGN.md, "Runs
+  // of identical PEs"), when cycle_exact is off, the distribution network is express and no
+  // observer samples the PEs' cycles. Off only to compare (the records are the same).
+  bool pe_runs = true;
   // Not owned; attached to the engine at construction (Engine::set_observer). With none, the
   // engine pays one null-pointer check per cycle.
   CycleObserver* observer = nullptr;
@@ -102,10 +106,13 @@ class Engine {
 
   // Attaches `observer` (nullptr detaches) and calls its start(); see CycleObserver.
   void set_observer(CycleObserver* observer);
-  // Read-only views of the cores, for observers.
+  // Read-only views of the cores, for observers. With runs of identical PEs on (SimOptions::
+  // pe_runs), a follower's state is its run's first PE's (controller().pe_leaders()), not the
+  // PE object of its own index, which holds no MAC.
   const Hardware& hardware() const { return hw_; }
   const std::vector<Pe>& pes() const { return pes_; }
   const Network& distribution() const { return distribution_; }
+  const Controller& controller() const { return *controller_; }
   const Network& reduction() const { return reduction_; }
   const GlobalBuffer& l2() const { return l2_; }
   const Dram& dram() const { return dram_; }

@@ -110,6 +110,10 @@ class Network {
   // those of the word-by-word network (tested). Call while idle().
   bool enable_express(std::int64_t max_injected_per_cycle);
   bool express() const { return express_; }
+  // With express on: the cycles from a word leaving L2 to its delivery at PE `pe`.
+  std::int64_t express_offset(std::int64_t pe) const {
+    return pe_offset_[static_cast<std::size_t>(pe)];
+  }
 
   // The PEs whose port changed at the last commit (distribution: words delivered to or taken
   // from its ejection queue; reduction: words put into or taken from its injection queue), in

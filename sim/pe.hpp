@@ -56,6 +56,14 @@ class Pe {
 
   std::int64_t id() const { return id_; }
   std::int64_t capacity_words() const { return capacity_words_; }
+  // Takes `other`'s whole state, keeping its own id: a PE that had received exactly what `other`
+  // received would be in that state (sim/DESIGN.md, "Runs of identical PEs").
+  void copy_state_from(const Pe& other) {
+    const std::int64_t id = id_;
+    *this = other;
+    id_ = id;
+    spent_.clear();  // storage only
+  }
 
   // --- between cycles (seen by the next evaluate) ---
   // Queues a step. Throws InputError when its tile exceeds the L1 capacity (naming the numbers),

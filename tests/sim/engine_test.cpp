@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "sim/step_plan.hpp"
 #include "sim/tensors.hpp"
 #include "sim/tile.hpp"
+#include "spec/metrics.hpp"
 #include "spec/workload_parser.hpp"
 #include "tests/sim/engine_testbench.hpp"
 
@@ -226,6 +228,73 @@ TEST(Engine, TightL2StillComputesTheRightOutput) {
   EXPECT_GT(r.counts.controller.output_refetch_words, 0);
   EXPECT_EQ(r.counts.dram.traffic.tensor[Tensor::Output].reads,
             r.counts.controller.output_refetch_words);
+}
+
+// Runs of identical PEs (sim/DESIGN.md, "Runs of identical PEs"): a PE handed the same steps as
+// its neighbour shares its state and is not evaluated. The record is the same with runs off and
+// with --cycle-exact; and the runs are there where PEs idle alike (xp_ws and yxp_os on layers
+// narrower than the array), and not where every PE differs or words reach PEs in different
+// cycles (no express distribution).
+TEST(Engine, RunsOfIdenticalPesChangeNothing) {
+  const std::string dir = std::string(METRONOME_SOURCE_DIR) + "/configs/dataflows/";
+  Hardware hw;  // edge-256's defaults on 64 PEs: express distribution (32-word links, 32 reads)
+  hw.pe.count = 64;
+  Layer dw = conv_layer(1, 6, 3, 6, 6);
+  dw.type = LayerType::DsConv;
+  struct Case {
+    Layer layer;
+    const char* dataflow;
+    bool runs;  // some PEs follow others
+  };
+  const std::vector<Case> cases = {
+      {conv_layer(4, 3, 3, 9, 12), "xp_ws", true},    // 10 of 64 PEs busy, 54 hold the weights
+      {conv_layer(6, 5, 1, 7, 7), "xp_ws", true},     // 1-MAC steps: the idle PEs wait for words
+      {conv_layer(4, 6, 3, 9, 9, 2), "xp_ws", true},  // strided
+      {dw, "xp_ws", true},
+      {conv_layer(3, 4, 3, 6, 11), "yxp_os", true},  // 4 of 8 clusters busy
+      {conv_layer(6, 5, 3, 8, 9), "kcp_ws", false},  // every PE's step differs
+      {conv_layer(6, 5, 3, 8, 9), "rs", false},
+  };
+  std::int64_t followed = 0;
+  for (const Case& c : cases) {
+    const Mapping mapping = load_dataflow(dir + c.dataflow + ".m");
+    const std::string what = std::string(c.dataflow) + ", layer K" +
+                             std::to_string(c.layer.size[Dim::K]) + " C" +
+                             std::to_string(c.layer.size[Dim::C]);
+    const auto record = [&](bool runs, bool cycle_exact) {
+      SimOptions options;
+      options.pe_runs = runs;
+      options.cycle_exact = cycle_exact;
+      nlohmann::json j = to_json(simulate_layer(c.layer, mapping, hw, options));
+      j.erase("wall_seconds");
+      j.erase("sim_cycles_per_second");
+      return j;
+    };
+    const nlohmann::json with_runs = record(true, false);
+    EXPECT_EQ(with_runs["functional_check"], "pass") << what;
+    EXPECT_EQ(with_runs, record(false, false)) << what;
+    EXPECT_EQ(with_runs, record(false, true)) << what;
+
+    Engine engine(c.layer, resolve_mapping(mapping, c.layer, hw.pe.count), hw, SimOptions{});
+    run_plain(engine);
+    const PeRunStats& stats = engine.controller().pe_run_stats();
+    if (c.runs) {
+      EXPECT_GT(stats.followed_steps, 500) << what;
+    } else {
+      EXPECT_EQ(stats.followed_steps, 0) << what;
+    }
+    followed += stats.followed_steps;
+  }
+  EXPECT_GT(followed, 20000);
+
+  // Words reach a mesh's PEs in different cycles: no runs.
+  Hardware mesh = hw;
+  mesh.noc.distribution.topology = Topology::Mesh;
+  const Layer narrow = conv_layer(4, 3, 3, 9, 12);
+  Engine engine(narrow, resolve_mapping(load_dataflow(dir + "xp_ws.m"), narrow, mesh.pe.count),
+                mesh, SimOptions{});
+  run_plain(engine);
+  EXPECT_EQ(engine.controller().pe_run_stats().followed_steps, 0);
 }
 
 }  // namespace

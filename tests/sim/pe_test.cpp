@@ -643,6 +643,58 @@ TEST(Pe, RepeatedStepsChangeNothing) {
   EXPECT_GT(finished_at_once, 100);
 }
 
+// Runs of identical PEs (sim/DESIGN.md): a PE that leaves a run takes the state of the PE it
+// followed, mid-run, and from then on must behave as that PE would have. Over random step
+// sequences: a PE given the state of another at a random cycle (and that PE's words in flight)
+// requests, drains and counts exactly what the original does from there on, and keeps its id.
+TEST(Pe, ACopiedStateCarriesOnAsTheOriginal) {
+  std::mt19937_64 rng(4242);
+  for (int trial = 0; trial < 100; ++trial) {
+    std::vector<PeStep> steps;
+    std::int64_t largest = 0;
+    for (int k = 0; k < 6 + trial % 17; ++k) {
+      PeStep s;
+      s.tile.words[Tensor::Weight] = random_subset(rng, 4, static_cast<std::int64_t>(rng() % 3));
+      s.tile.words[Tensor::Input] = random_subset(rng, 5, static_cast<std::int64_t>(rng() % 4));
+      s.tile.words[Tensor::Output] = random_subset(rng, 3, static_cast<std::int64_t>(rng() % 3));
+      const auto& w = s.tile.words;
+      for (std::size_t m = 0; m < rng() % 4; ++m)
+        s.macs.push_back({static_cast<std::uint32_t>(rng() % w[Tensor::Input].size()),
+                          static_cast<std::uint32_t>(rng() % w[Tensor::Weight].size()),
+                          static_cast<std::uint32_t>(rng() % w[Tensor::Output].size())});
+      largest = std::max(largest, s.tile.size());
+      steps.push_back(s);
+    }
+    const Hardware hw = pe_hw(1 + trial % 2, largest + trial % 5);
+    PeBench original(hw);
+    original.latency = 1 + trial % 4;
+    original.credits = [](std::int64_t c) { return c % 3 == 0 ? 1 : 0; };
+    original.pe.set_skip_quiet_cycles(trial % 2 == 0);
+    const std::size_t half = steps.size() / 2;
+    for (std::size_t i = 0; i < half; ++i) original.pe.push_step(steps[i]);
+    original.run(static_cast<std::int64_t>(rng() % 40));
+
+    PeBench copy = original;  // the bench's words in flight and logs
+    Pe fresh(hw, 7);
+    fresh.copy_state_from(original.pe);
+    copy.pe = fresh;
+    EXPECT_EQ(copy.pe.id(), 7);
+    const std::size_t logged = original.request_log.size();
+    for (PeBench* b : {&original, &copy}) {
+      for (std::size_t i = half; i < steps.size(); ++i) b->pe.push_step(steps[i]);
+      b->pe.push_flush();
+      b->run_until_done(5000);
+    }
+    ASSERT_GT(original.request_log.size(), logged) << "trial " << trial;
+    EXPECT_EQ(copy.cycle, original.cycle) << "trial " << trial;
+    EXPECT_EQ(copy.request_log, original.request_log) << "trial " << trial;
+    EXPECT_EQ(copy.scanned_log, original.scanned_log) << "trial " << trial;
+    EXPECT_EQ(copy.drained, original.drained) << "trial " << trial;
+    expect_same_counts(original.pe.stats_through(original.cycle), copy.pe.stats_through(copy.cycle),
+                       trial);
+  }
+}
+
 TEST(Pe, ARepeatNeedsAStepBeforeItAndNoLists) {
   Pe pe(pe_hw(1, 16));
   PeStep r;
