@@ -47,6 +47,7 @@ Controller::Controller(const Layer& layer, const ResolvedMapping& mapping, const
   for (std::size_t p = 0; p < pes; ++p) leader_[p] = static_cast<std::uint32_t>(p);
   build_leader_ = leader_;
   own_pes_ = leader_;
+  run_size_.assign(pes, 1);
   for (Tensor t : kAllTensors) seen_in_step_[t].assign(tensors_.words[t].size(), 0);
   outputs_in_dram_.assign(tensors_.words[Tensor::Output].size(), 0);
   if (options_.lookahead_steps < 1) options_.lookahead_steps = 1;
@@ -85,8 +86,11 @@ void Controller::enable_pe_runs(bool on) {
   }
   build_leader_ = leader_;
   own_pes_.clear();
-  for (std::size_t p = 0; p < leader_.size(); ++p)
+  run_size_.assign(leader_.size(), 0);
+  for (std::size_t p = 0; p < leader_.size(); ++p) {
     if (leader_[p] == p) own_pes_.push_back(static_cast<std::uint32_t>(p));
+    ++run_size_[leader_[p]];
+  }
 }
 
 // Whether PE b would be handed the same step as PE a (its neighbour in a run), and both steps
@@ -126,6 +130,7 @@ void Controller::split_runs() {
     run_ranges_stamp_ = 1;
   }
   runs_scratch_.clear();
+  const bool end_all = view_.index == options_.end_runs_at_step;
   for (const auto& [q, e] : build_runs_) {
     std::uint32_t first = q;
     const auto close = [&](std::uint32_t end) {
@@ -139,7 +144,7 @@ void Controller::split_runs() {
     };
     bool shareable = false;  // the step of p - 1 (p's of the last pair found the same)
     for (std::uint32_t p = q + 1; p < e; ++p) {
-      if (same_run_step(p - 1, p, shareable)) continue;
+      if (!end_all && same_run_step(p - 1, p, shareable)) continue;
       close(p);
       first = p;
       shareable = false;
@@ -342,9 +347,15 @@ void Controller::push(PendingStep& s) {
     const std::uint32_t old = leader_[first];
     if (old != first) {
       c_.pes[first].copy_state_from(c_.pes[old]);
+      // A follower's steps pushed, finished and gone through are its first PE's (kept there).
+      pushed_[first] = pushed_[old];
+      completed_seen_[first] = completed_seen_[old];
+      scanned_seen_[first] = scanned_seen_[old];
       own_pes_.insert(std::lower_bound(own_pes_.begin(), own_pes_.end(), first), first);
     }
     for (std::uint32_t m = first; m < end; ++m) leader_[m] = first;
+    run_size_[old] -= end - first;
+    run_size_[first] = end - first;
     ++run_stats_.splits;
   }
   // Outputs a PE starts holding pin their L2 word; those it stops holding drain.
@@ -378,9 +389,7 @@ void Controller::push(PendingStep& s) {
     const auto p = static_cast<std::size_t>(s.pes[i]);
     c_.pes[p].push_step(std::move(s.steps[i]));
     pushed_[p].push_back(t);
-    if (s.followers == 0) continue;
-    for (std::size_t f = p + 1; f < leader_.size() && leader_[f] == p; ++f, ++followers)
-      pushed_[f].push_back(t);
+    followers += run_size_[p] - 1;
   }
   if (followers != s.followers)
     throw std::logic_error(
@@ -434,15 +443,15 @@ void Controller::flush() {
 }
 
 void Controller::retire_steps() {
-  const bool followers = own_pes_.size() != c_.pes.size();
-  for (std::size_t p = 0; p < c_.pes.size(); ++p) {
-    const std::int64_t done = c_.pes[followers ? leader_[p] : p].steps_completed();
+  // A run's steps finish together: its first PE's count for all its PEs.
+  for (const std::uint32_t p : own_pes_) {
+    const std::int64_t done = c_.pes[p].steps_completed();
     while (completed_seen_[p] < done) {
       const std::int64_t t = pushed_[p].front();
       pushed_[p].pop_front();
       ++completed_seen_[p];
       if (t < 0) continue;
-      --step_pending_[static_cast<std::size_t>(t - oldest_step_)];
+      step_pending_[static_cast<std::size_t>(t - oldest_step_)] -= run_size_[p];
       stats_.max_drift_steps = std::max(stats_.max_drift_steps, t - oldest_step_);
       ++progress_;
     }
@@ -741,7 +750,7 @@ void Controller::take_requests(std::size_t p, const Pe& pe) {
   const std::span<const std::int64_t> request_steps = pe.request_steps();
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const std::uint64_t key = pack_key(requests[i]);
-    const std::int64_t step = array_step_of(p, request_steps[i]);
+    const std::int64_t step = array_step_of(leader_[p], request_steps[i]);
     const std::int64_t phase = step - oldest_step_;
     if (multicast_ && phase >= 0 && phase_pending_[static_cast<std::size_t>(phase)] > 0)
       phase_requests_[static_cast<std::size_t>(phase)].emplace_back(key, at);
@@ -763,17 +772,15 @@ void Controller::handle_pes() {
     if (followers && leader_[p] != p) {
       // A follower (its run's first PE was visited just before it): most cycles nothing reached
       // the run and nothing left it.
-      if (leader_visited_ || port_changed_[p] != 0) {
-        visit_follower(p, leader_[p]);
-      } else if (const std::int64_t s = c_.pes[leader_[p]].scanned_through();
-                 s != scanned_seen_[p]) {
-        note_scanned(p, s);
-      }
+      if (leader_visited_ || port_changed_[p] != 0) visit_follower(p, leader_[p]);
+      if (p + 1 == leader_.size() || leader_[p + 1] != leader_[p])
+        note_followers_scanned(leader_[p]);
       continue;
     }
     Pe& pe = c_.pes[p];
     // The first PE of a run: what it receives, its followers must receive too.
     const bool leads = followers && p + 1 < leader_.size() && leader_[p + 1] == p;
+    if (leads) run_scanned_from_ = scanned_seen_[p];
     if (port_changed_[p] == 0 && pe.requests().empty() && pe.drained().empty()) {
       // Nothing reached it or left it; its drain credits stand (they change with its reduction
       // port or its partial sums only). At most some steps newly gone through (a parked PE).
@@ -823,18 +830,16 @@ void Controller::handle_pes() {
 
 // A follower is visited as its own PE would be, in its place in PE order, with its run's first
 // PE's state: the same requests (so it joins the same reads: only its run's PEs come between
-// them), steps gone through and credits. What reaches it must be what reached that PE in this
-// cycle; anything else is a fault of the runs, not of the layer.
+// them) and credits; its steps pushed, finished and gone through are counted at its first PE
+// (run_size_), whose bookkeeping it takes when it leaves. What reaches it must be what reached
+// that PE in this cycle; anything else is a fault of the runs, not of the layer.
 void Controller::visit_follower(std::size_t p, std::size_t leader) {
   const Pe& pe = c_.pes[leader];
   const bool visited = port_changed_[p] != 0 || !pe.requests().empty() || !pe.drained().empty();
   if (visited != leader_visited_)
     throw std::logic_error(fmt::format(
         "controller: PE {} and PE {}, whose state it shares, were not visited alike", p, leader));
-  if (!visited) {
-    if (pe.scanned_through() != scanned_seen_[p]) note_scanned(p, pe.scanned_through());
-    return;
-  }
+  if (!visited) return;
   port_changed_[p] = 0;
   const auto at = static_cast<std::int64_t>(p);
   std::size_t i = 0;
@@ -853,7 +858,6 @@ void Controller::visit_follower(std::size_t p, std::size_t leader) {
         fmt::format("controller: PE {} received {} words, PE {}, whose state it shares, {}", p, i,
                     leader, leader_words_.size()));
   if (!pe.requests().empty()) take_requests(p, pe);
-  note_scanned(p, pe.scanned_through());
   if (!pe.drained().empty())
     throw std::logic_error(fmt::format("controller: PE {} drained in a run", leader));
   const std::int64_t give = c_.reduction.injection_space(at) - credits_[p];
@@ -873,6 +877,19 @@ void Controller::note_scanned(std::size_t p, std::int64_t scanned) {
     if (step < 0) continue;
     const std::int64_t phase = step - oldest_step_;
     if (--phase_pending_[static_cast<std::size_t>(phase)] == 0) close_phase(step);
+  }
+}
+
+// The followers of the run PE p leads went through the steps p went through in this cycle
+// (from run_scanned_from_): counted after the last of them, where the last would have counted
+// them, so that a phase closes after their requests joined it, as it would have.
+void Controller::note_followers_scanned(std::size_t p) {
+  for (std::int64_t local = run_scanned_from_ + 1; local <= scanned_seen_[p]; ++local) {
+    const std::int64_t step = array_step_of(p, local);
+    if (step < 0) continue;
+    const std::int64_t phase = step - oldest_step_;
+    if ((phase_pending_[static_cast<std::size_t>(phase)] -= run_size_[p] - 1) == 0)
+      close_phase(step);
   }
 }
 

@@ -47,6 +47,8 @@ struct ControllerOptions {
   // (PeStep::repeat) instead of the lists again; the same records either way (tested through
   // --cycle-exact, which turns it off, and Pe.RepeatedStepsChangeNothing).
   bool repeat_steps = true;
+  // For tests: every run of identical PEs ends at this array step (-1: never).
+  std::int64_t end_runs_at_step = -1;
 };
 
 // How much runs of identical PEs saved (sim/DESIGN.md, "Runs of identical PEs"); not part of a
@@ -168,6 +170,7 @@ class Controller {
   void issue_read(std::uint64_t key, std::int64_t step, std::span<const std::int64_t> pes);
   void close_phase(std::int64_t step);
   void note_scanned(std::size_t pe, std::int64_t scanned);
+  void note_followers_scanned(std::size_t pe);
   std::int64_t array_step_of(std::size_t pe, std::int64_t local) const;
   void accumulate(std::int64_t output, std::int64_t value);
   void retire_steps();
@@ -252,6 +255,10 @@ class Controller {
   std::vector<std::uint32_t> leader_;
   std::vector<std::uint32_t> build_leader_;
   std::vector<std::uint32_t> own_pes_;
+  // Per first PE of a run, the PEs of its run: its steps pushed, finished and gone through
+  // (pushed_, completed_seen_, scanned_seen_) count for all of them.
+  std::vector<std::uint32_t> run_size_;
+  std::int64_t run_scanned_from_ = 0;  // handle_pes: the visited first PE's scanned_seen_ before
   std::vector<std::pair<std::uint32_t, std::uint32_t>> build_runs_, runs_scratch_;
   std::vector<TileRanges> run_ranges_;        // scratch of split_runs: ranges per PE, when computed
   std::vector<std::uint32_t> run_ranges_at_;  // the split_runs call that computed them

@@ -51,6 +51,7 @@ Engine::Engine(const Layer& layer, const ResolvedMapping& mapping, const Hardwar
   copts.capacity = options.capacity;
   copts.lookahead_steps = options.lookahead_steps;
   copts.repeat_steps = !options.cycle_exact;
+  copts.end_runs_at_step = options.end_runs_at_step;
   controller_ = std::make_unique<Controller>(
       layer, mapping, hw, tensors_, Controller::Cores{dram_, l2_, distribution_, reduction_, pes_},
       copts);

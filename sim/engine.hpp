@@ -62,6 +62,9 @@ struct SimOptions {
   // of identical PEs"), when cycle_exact is off, the distribution network is express and no
   // observer samples the PEs' cycles. Off only to compare (the records are the same).
   bool pe_runs = true;
+  // For tests: every run ends at this array step (its PEs each take the shared state), so that
+  // runs also end in the middle of a run of steps, not only at the first (-1: never).
+  std::int64_t end_runs_at_step = -1;
   // Not owned; attached to the engine at construction (Engine::set_observer). With none, the
   // engine pays one null-pointer check per cycle.
   CycleObserver* observer = nullptr;

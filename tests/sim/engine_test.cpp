@@ -261,10 +261,11 @@ TEST(Engine, RunsOfIdenticalPesChangeNothing) {
     const std::string what = std::string(c.dataflow) + ", layer K" +
                              std::to_string(c.layer.size[Dim::K]) + " C" +
                              std::to_string(c.layer.size[Dim::C]);
-    const auto record = [&](bool runs, bool cycle_exact) {
+    const auto record = [&](bool runs, bool cycle_exact, std::int64_t end_runs_at = -1) {
       SimOptions options;
       options.pe_runs = runs;
       options.cycle_exact = cycle_exact;
+      options.end_runs_at_step = end_runs_at;
       nlohmann::json j = to_json(simulate_layer(c.layer, mapping, hw, options));
       j.erase("wall_seconds");
       j.erase("sim_cycles_per_second");
@@ -274,6 +275,9 @@ TEST(Engine, RunsOfIdenticalPesChangeNothing) {
     EXPECT_EQ(with_runs["functional_check"], "pass") << what;
     EXPECT_EQ(with_runs, record(false, false)) << what;
     EXPECT_EQ(with_runs, record(false, true)) << what;
+    // Runs ending mid-layer: their PEs take the shared state and bookkeeping from there.
+    for (std::int64_t step : {1, 7, 40})
+      EXPECT_EQ(with_runs, record(true, false, step)) << what << ", runs ending at step " << step;
 
     Engine engine(c.layer, resolve_mapping(mapping, c.layer, hw.pe.count), hw, SimOptions{});
     run_plain(engine);
