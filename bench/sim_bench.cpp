@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/engine.hpp"
 #include "sim/simulate.hpp"
 #include "sim/step_plan.hpp"
 #include "spec/hardware.hpp"
@@ -166,6 +167,39 @@ BENCHMARK_CAPTURE(BM_SimulateLayer, small_yxp_os, std::string("yxp_os"))
 BENCHMARK_CAPTURE(BM_SimulateLayer, small_rs, std::string("rs"))
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// Issue 4's speed layer itself: VGG16 conv1_2 with kcp_ws on edge-256. The whole layer takes
+// about half an hour at today's speed (7.2 M cycles), so one iteration runs its first `cycles`
+// cycles through the engine's plain loop; building the engine (tensors, reference data) is not
+// timed, and no functional check runs (the layer does not finish). Counters as BM_SimulateLayer.
+void BM_SimulateVgg16Conv2Prefix(benchmark::State& state) {
+  const Corpus& c = corpus();
+  const std::int64_t cycles = state.range(0);
+  const ResolvedMapping resolved =
+      resolve_mapping(c.dataflows.at("kcp_ws"), c.vgg16_conv1_2, c.hardware.pe.count);
+  std::int64_t macs = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    sim::Engine engine(c.vgg16_conv1_2, resolved, c.hardware, sim::SimOptions{});
+    state.ResumeTiming();
+    for (std::int64_t i = 0; i < cycles && !engine.done(); ++i) engine.cycle();
+    state.PauseTiming();
+    if (engine.done()) state.SkipWithError("the layer finished inside the prefix");
+    macs += engine.counts().macs;
+    state.ResumeTiming();
+  }
+  state.counters["sim_cycles"] = static_cast<double>(cycles);
+  state.counters["cycles/s"] =
+      benchmark::Counter(static_cast<double>(cycles) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+  state.counters["MACs/s"] =
+      benchmark::Counter(static_cast<double>(macs), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_SimulateVgg16Conv2Prefix)
+    ->Arg(200000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1);
 
 }  // namespace
 

@@ -330,6 +330,12 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   const std::size_t last_shared_cut = top_level.first_spatial < 0
                                           ? top_level.directives.size()
                                           : static_cast<std::size_t>(top_level.first_spatial);
+  // Holding a whole tensor, L2 holds the words some PE tile names (the simulator fetches no
+  // other): fewer than the tensor where strided windows skip rows or columns. A tensor no loop
+  // outside the cut splits is whole at that cut: fetched once, kept throughout.
+  const PerTensor<std::int64_t>& named =
+      once(a.tile_union, [&] { return union_of_pe_tiles(geometry, plans); });
+  PerTensor<std::int64_t> whole_volume{};
   // The first iteration holds full chunks, so its tiles are the largest at every cut.
   UnitChunks first_iteration = geometry.whole_layer();
   for (std::size_t cut = 0; cut <= last_shared_cut && !placed; ++cut) {
@@ -340,19 +346,19 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     }
     UnitChunks finished = first_iteration;
     geometry.finish_level(finished);
-    // Holding everything, L2 holds the words some PE tile names (the simulator fetches no
-    // other): fewer than the tensors where strided windows skip rows or columns.
-    const PerTensor<std::int64_t>* named =
-        cut == 0 ? &once(a.tile_union, [&] { return union_of_pe_tiles(geometry, plans); })
-                 : nullptr;
+    PerTensor<bool> whole{};
     std::int64_t footprint = 0;
-    for (Tensor t : kAllTensors)
-      footprint += named ? (*named)[t] : TileShape::coordinates(geometry, finished, t).volume();
+    for (Tensor t : kAllTensors) {
+      const std::int64_t volume = TileShape::coordinates(geometry, finished, t).volume();
+      if (cut == 0) whole_volume[t] = volume;
+      whole[t] = volume == whole_volume[t];
+      footprint += whole[t] ? named[t] : volume;
+    }
     if (footprint > hw.l2_words()) continue;
     placed = true;
     l2_required = footprint;
-    if (named) {  // each word comes once
-      dram_fill = *named;
+    if (cut == 0) {  // each word comes once
+      dram_fill = named;
       break;
     }
     LevelPlan outer = top_level;
@@ -362,7 +368,7 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     auto held_at = a.cut_fills.find(cut);
     if (held_at == a.cut_fills.end())
       held_at = a.cut_fills.emplace(cut, count_fills(geometry, {outer}, 1)).first;
-    for (Tensor t : kAllTensors) dram_fill[t] = held_at->second.words[t];
+    for (Tensor t : kAllTensors) dram_fill[t] = whole[t] ? named[t] : held_at->second.words[t];
   }
   // Past the top level's first SpatialMap its units hold different chunks: per iteration of the
   // outer loops L2 holds the union of the units' chunks, and DRAM sends the words some unit newly
@@ -382,10 +388,6 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
               .first;
     }
     const LayerAnalysis::CutUnion& held = held_at->second;
-    // Inputs need the exact count (the share of identical tiles misses overlapping windows), and
-    // chunks without gaps: the cut's chunks are intervals, which on a strided axis hold the rows
-    // or columns its steps skip unless every window spans the stride.
-    if (!held.words.exact[Tensor::Input] || skips_inputs(geometry, top_level, cut)) continue;
     // Words of a tensor L2 newly holds: the multicast count where it is exact, else the fill
     // count over the top level's identical-tile share (as section 3 counts what L2 sends:
     // weights of depth-wise layers; outputs, where units that reduce hold one tile).
@@ -394,21 +396,28 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
       if (held.words.exact[t]) return first ? held.words.classes.front()[t] : held.words.words[t];
       return (first ? held.fills.classes.front().words[t] : held.fills.words[t]) / top_share[t];
     };
+    // A tensor whose words all come in the first iteration is whole at this cut: L2 keeps the
+    // words some PE tile names, once (gaps of strided windows do not matter then).
+    PerTensor<bool> whole{};
+    for (Tensor t : kAllTensors) whole[t] = held_words(t, true) == held_words(t, false);
+    // Split inputs need the exact count (the share of identical tiles misses overlapping
+    // windows), and chunks without gaps: the cut's chunks are intervals, which on a strided axis
+    // hold the rows or columns its steps skip unless every window spans the stride.
+    if (!whole[Tensor::Input] &&
+        (!held.words.exact[Tensor::Input] || skips_inputs(geometry, top_level, cut)))
+      continue;
     // The first iteration holds full chunks: its union is the largest.
-    const std::int64_t footprint = held_words(Tensor::Input, true) +
-                                   held_words(Tensor::Weight, true) +
-                                   held_words(Tensor::Output, true);
+    std::int64_t footprint = 0;
+    for (Tensor t : kAllTensors) footprint += whole[t] ? named[t] : held_words(t, true);
     if (footprint > hw.l2_words()) continue;
     placed = true;
     l2_required = footprint;
-    for (Tensor t : kAllTensors) dram_fill[t] = held_words(t, false);
+    for (Tensor t : kAllTensors) dram_fill[t] = whole[t] ? named[t] : held_words(t, false);
   }
   if (!placed) {
     const FillCounts& top = once(a.top_fills, [&] { return count_fills(geometry, plans, 1); });
     const PerTensor<std::int64_t>& top_share = share_by_depth.front();
     // Every word some tile names comes at least once.
-    const PerTensor<std::int64_t>& named =
-        once(a.tile_union, [&] { return union_of_pe_tiles(geometry, plans); });
     for (Tensor t : kAllTensors) {
       dram_fill[t] = std::max(named[t], top.words[t] / top_share[t]);
       l2_required += top.max_tile[t] * top.leaves / top_share[t];

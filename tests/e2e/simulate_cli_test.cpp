@@ -253,6 +253,41 @@ TEST(SimulateCli, DramTrafficEqualsTheModelsOnAStridedLayerWhoseWindowsSpanTheSt
   EXPECT_EQ(model["buffer_words_required"]["l2"], 84);
 }
 
+// A 1x1 stride-2 layer (ResNet-50 res5a_branch1 in miniature, tpu_ws's leading K map) whose
+// tensors do not fit L2 together (36 input words some window reads, 32 weights, 72 outputs in
+// 100 words): past the K map no directive splits the inputs, so L2 holds them whole (once, the 36
+// words the windows read, not the 144 of the strided chunks) next to one K fold's weights and
+// outputs (62 words), and every output is written once. The simulator's L2 does the same. (Before,
+// the stride's gaps made the model skip that cut and fall back to per-step fills: 144 input reads,
+// 288 output writes.)
+TEST(SimulateCli, DramTrafficEqualsTheModelsWhenAStridedLayersInputsAreWholeAtTheCut) {
+  TempDir dir;
+  const std::string workload = dir.write("whole.m", R"(Network whole { Layer pw2 {
+  Type: CONV Stride { X: 2, Y: 2 } Dimensions { N: 1, K: 8, C: 4, R: 1, S: 1, Y: 6, X: 6 }
+  Dataflow { SpatialMap(1,1) K; TemporalMap(1,1) C; TemporalMap(1,1) Y'; TemporalMap(1,1) X'; }
+} })");
+  const std::string hardware = dir.write("small-l2.yaml", R"(name: small-l2
+word_bytes: 1
+pe: { count: 2, macs_per_cycle: 1, l1_bytes: 1024 }
+l2: { bytes: 100, banks: 16, words_per_bank_per_cycle: unlimited }
+dram: { words_per_cycle: unlimited, latency_cycles: 0 }
+noc:
+  distribution: { topology: crossbar, link_words_per_cycle: unlimited, hop_latency: 0 }
+  reduction: { topology: crossbar, link_words_per_cycle: unlimited, hop_latency: 0 }
+)");
+  const nlohmann::json sim = run_json({"simulate", workload, "--hw", hardware});
+  const nlohmann::json model = run_json({"model", workload, "--hw", hardware});
+  ASSERT_EQ(sim.size(), 1u);
+  ASSERT_EQ(model.size(), 1u);
+  ASSERT_EQ(sim[0]["status"], "ok") << sim[0]["note"];
+  EXPECT_EQ(model[0]["traffic"]["dram"], sim[0]["traffic"]["dram"]);
+  EXPECT_EQ(model[0]["traffic"]["dram"]["input"]["reads"], 36);
+  EXPECT_EQ(model[0]["traffic"]["dram"]["output"]["reads"], 0);
+  EXPECT_EQ(model[0]["traffic"]["dram"]["output"]["writes"], 72);
+  EXPECT_EQ(model[0]["buffer_words_required"]["l2"], 62);
+  EXPECT_EQ(model[0]["runtime_cycles"], sim[0]["runtime_cycles"]);
+}
+
 TEST(SimulateCli, RerunsGiveIdenticalRecords) {
   const std::string workload = source_path("configs/networks/small.m");
   const std::vector<std::string> args = {"simulate", workload, "--dataflow",

@@ -280,13 +280,20 @@ TEST(Engine, RunsOfIdenticalPesChangeNothing) {
       EXPECT_EQ(with_runs, record(true, false, step)) << what << ", runs ending at step " << step;
 
     Engine engine(c.layer, resolve_mapping(mapping, c.layer, hw.pe.count), hw, SimOptions{});
+    const std::size_t runs_at_start = engine.controller().own_pes().size();
     run_plain(engine);
     const PeRunStats& stats = engine.controller().pe_run_stats();
+    // Runs never merge, and each split begins one run.
+    const std::size_t runs_at_end = engine.controller().own_pes().size();
+    EXPECT_EQ(runs_at_end, runs_at_start + static_cast<std::size_t>(stats.splits)) << what;
     if (c.runs) {
       EXPECT_GT(stats.followed_steps, 500) << what;
+      EXPECT_LT(runs_at_end, static_cast<std::size_t>(hw.pe.count)) << what;
     } else {
       EXPECT_EQ(stats.followed_steps, 0) << what;
+      EXPECT_EQ(runs_at_end, static_cast<std::size_t>(hw.pe.count)) << what;
     }
+    EXPECT_GT(stats.splits, 0) << what;
     followed += stats.followed_steps;
   }
   EXPECT_GT(followed, 20000);
