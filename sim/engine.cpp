@@ -113,23 +113,23 @@ void Engine::cycle() {
     pe.evaluate(cycle_);
     macs_ += pe.stats().macs - before;
   };
+  // Every PE holding its own state (no run of identical PEs left): a plain walk, no index list.
   const bool all_own = own.size() == pes_.size();
-  if (all_own) {
-    for (Pe& pe : pes_) evaluate(pe);
-  } else {
-    for (const std::uint32_t p : own) evaluate(pes_[p]);
-  }
+  const auto for_own_pes = [&](const auto& f) {
+    if (all_own) {
+      for (Pe& pe : pes_) f(pe);
+    } else {
+      for (const std::uint32_t p : own) f(pes_[p]);
+    }
+  };
+  for_own_pes(evaluate);
   dram_.commit();
   l2_.commit();
   distribution_.commit();
   reduction_.commit();
-  if (all_own) {
-    for (Pe& pe : pes_)
-      if (!pe.asleep()) pe.commit();
-  } else {
-    for (const std::uint32_t p : own)
-      if (!pes_[p].asleep()) pes_[p].commit();
-  }
+  for_own_pes([](Pe& pe) {
+    if (!pe.asleep()) pe.commit();
+  });
   if (observer_) observer_->on_cycle(*this, cycle_);
 
   // The watchdog: a cycle makes progress when the controller moved something (a delivery, an
