@@ -485,10 +485,13 @@ constexpr double kWritebackCycles = pipeline::kWritebackCycles;
 constexpr double kWordBudget = double{1 << 22};
 // Transitions sampled per class.
 constexpr int kSamples = 8;
-// Steps whose requests share L2's banks, in windows of staged steps: the reads of the steps
-// staged ahead of the oldest unfinished one, and the partial sums of as many steps before it
-// (drained as those finish). model/README.md 5b gives the error with 1, 2 and 4.
-constexpr double kBankWindows = 2;
+// Steps whose bank loads a sample walks, in lookaheads: every bank serves its own FIFO and may
+// run up to a lookahead ahead of the slowest, so a hotspot that moves from bank to bank within a
+// few lookaheads costs what the busiest bank serves over many (model/README.md 5b gives the error
+// with walks of 2, 4, 8, 16 and 32 lookaheads).
+constexpr double kBankWindows = 16;
+// Largest tile (words of inputs and weights of one PE) whose stops are looked for along a window.
+constexpr std::int64_t kReachWords = 128;
 // First-touch tables (DRAM) are built when a group's loops have at most this many index tuples
 // times PEs, and its coordinates at most this many points.
 constexpr double kFirstTouchBudget = double{1 << 24};
@@ -625,6 +628,8 @@ class Estimator {
     std::vector<double> dist, red;            // words per link
     std::vector<double> banks_in, banks_out;  // L2 reads, accumulates per bank
     std::vector<double> fluid;  // distribution: busy cycles of every FIFO and link, word by word
+    // Per step of the bank window (steps x banks): reads and accumulates.
+    std::vector<std::vector<double>> window_in, window_out;
     double in_latency = 0, out_latency = 0;
     bool any_in = false, any_out = false;
 
@@ -644,13 +649,18 @@ class Estimator {
         for (double& x : *v) x *= in;
       for (std::vector<double>* v : {&red, &banks_out})
         for (double& x : *v) x *= out;
+      for (auto& step : window_in)
+        for (double& x : step) x *= in;
+      for (auto& step : window_out)
+        for (double& x : step) x *= out;
     }
   };
 
   // L2's view of the steps in flight: the controller keeps several steps in flight and every
-  // bank serves its own FIFO, so a bank one step leaves idle works for the steps beside it. A
-  // sampled transition stands for the window of steps that begins with it, each moving the same
-  // pattern of words translated by `offsets[k][t]` flat indices (k = 0: the sample itself).
+  // bank serves its own FIFO, so a bank one step leaves idle works for the steps beside it, up to
+  // a lookahead ahead of the slowest. A sampled transition stands for the window of steps that
+  // begins with it, each moving the same pattern of words translated by `offsets[k][t]` flat
+  // indices (k = 0: the sample itself).
   struct BankWindow {
     std::vector<PerTensor<std::int64_t>> offsets;
   };
@@ -692,8 +702,9 @@ class Estimator {
     return shifts;
   }
 
-  // The window of steps in flight that begins with the transition from loop indices `before` to
-  // `after`: it and the next window() - 1 steps in odometer order (fewer at the end of the walk).
+  // The window of steps that begins with the transition from loop indices `before` to `after`:
+  // it and the next kBankWindows x window() - 1 steps in odometer order (fewer at the end of the
+  // walk).
   // Inputs and weights arrive with each step's new tiles (offsets between the after-states);
   // partial sums leave from each step's old tiles (offsets between the before-states, the
   // previous step's after-state).
@@ -792,14 +803,28 @@ class Estimator {
         const std::int64_t tensor_words = sizes[0] * sizes[1] * sizes[2] * sizes[3];
         const auto bank_count = static_cast<std::int64_t>(banks.size());
         std::vector<double> counted(banks.size(), 0.0);
+        std::vector<std::vector<double>>& steps = out ? l.window_out : l.window_in;
+        steps.resize(window.offsets.size(), std::vector<double>(banks.size(), 0.0));
+        std::vector<double> step(banks.size());
         double inside = 0;
-        for (const auto& packet : traffic.packets)
-          for (const PerTensor<std::int64_t>& offset : window.offsets) {
-            const std::int64_t flat = packet.first + offset[t];
+        for (std::size_t k = 0; k < window.offsets.size(); ++k) {
+          std::fill(step.begin(), step.end(), 0.0);
+          double step_inside = 0;
+          for (const auto& packet : traffic.packets) {
+            const std::int64_t flat = packet.first + window.offsets[k][t];
             if (flat < 0 || flat >= tensor_words) continue;
-            counted[static_cast<std::size_t>(l2_bank_of(flat, bank_count))] += 1;
-            inside += 1;
+            step[static_cast<std::size_t>(l2_bank_of(flat, bank_count))] += 1;
+            step_inside += 1;
           }
+          if (step_inside <= 0) continue;
+          const double step_share =
+              static_cast<double>(traffic.packets.size()) * scale / step_inside;
+          for (std::size_t b = 0; b < banks.size(); ++b) {
+            counted[b] += step[b];
+            steps[k][b] += step[b] * step_share;
+          }
+          inside += step_inside;
+        }
         const double share = static_cast<double>(traffic.packets.size()) * scale / inside;
         for (std::size_t b = 0; b < banks.size(); ++b) banks[b] += counted[b] * share;
       } else {
@@ -882,6 +907,93 @@ class Estimator {
     return busiest / bank_rate;
   }
 
+  // How far each step of a window lets the reads of the steps after it go to L2 (model/README.md
+  // 5b): a step's multicast reads wait until every PE has gone through it, and a PE does not go
+  // through a queued step that names again a word it holds and an earlier queued step drops
+  // (a sliding window's next row). From the first working PE's tile of inputs and weights,
+  // translated along the window as its words are: reach[c] = c + the steps to the first such
+  // step after c, at most a lookahead. Empty (no stop) for tiles of more than kReachWords words.
+  std::vector<std::size_t> window_reach(const std::vector<UnitChunks>& after,
+                                        const BankWindow& walk) const {
+    const std::size_t steps = walk.offsets.size();
+    const auto lag = static_cast<std::size_t>(window());
+    std::vector<std::pair<std::size_t, std::int64_t>> tile;  // (tensor, flat index), sorted
+    for (const UnitChunks& pe : after) {
+      for (Tensor t : {Tensor::Input, Tensor::Weight}) {
+        const Tile box = TileShape::coordinates(in_.geometry, pe, t);
+        if (box.volume() > kReachWords) return {};
+        for_each_word(box, Tile{}, analysis_.sizes(t), [&](std::int64_t flat) {
+          tile.emplace_back(static_cast<std::size_t>(t), flat);
+        });
+      }
+      if (!tile.empty()) break;
+    }
+    if (tile.empty() || tile.size() > kReachWords) return {};
+    std::sort(tile.begin(), tile.end());
+    std::vector<std::size_t> reach(steps);
+    std::vector<char> dropped(tile.size());
+    for (std::size_t c = 0; c < steps; ++c) {
+      std::fill(dropped.begin(), dropped.end(), 0);
+      std::size_t distance = lag;
+      for (std::size_t k = 1; k < lag && c + k < steps && distance == lag; ++k) {
+        for (std::size_t i = 0; i < tile.size(); ++i) {
+          const auto [t, flat] = tile[i];
+          const auto tensor = static_cast<Tensor>(t);
+          const std::int64_t shift = walk.offsets[c + k][tensor] - walk.offsets[c][tensor];
+          const bool named =
+              std::binary_search(tile.begin(), tile.end(), std::make_pair(t, flat - shift));
+          if (named && dropped[i]) {
+            distance = k - 1;
+            break;
+          }
+          if (!named) dropped[i] = 1;
+        }
+      }
+      reach[c] = c + std::max<std::size_t>(1, distance);
+    }
+    return reach;
+  }
+
+  // Cycles per step of L2's banks over a window of steps (model/README.md 5b): every bank serves
+  // its own FIFO, and a bank may serve step s only once every bank has served step s - W (the
+  // controller hands step s to the PEs once step s - W has finished): F_b(s) = max(F_b(s - 1),
+  // T(s - W)) + load_b(s) / rate, T(s) = max_b F_b(s); returns T(last) / steps.
+  double coupled_bank_cycles(const std::vector<std::vector<double>>& in,
+                             const std::vector<std::vector<double>>& out,
+                             const std::vector<std::size_t>& reach, double in_scale,
+                             double out_scale) const {
+    const double bank_rate = hw_.l2.words_per_bank_per_cycle;
+    if (!limited(bank_rate)) return 0.0;
+    const std::size_t steps = std::max(in.size(), out.size());
+    const auto lag = static_cast<std::size_t>(window());
+    const std::size_t banks = static_cast<std::size_t>(std::max<std::int64_t>(1, hw_.l2.banks));
+    std::vector<double> finish(banks, 0.0), served(steps, 0.0);
+    for (std::size_t s = 0; s < steps; ++s) {
+      // Step s's reads go out once the first step within a lookahead before it whose reach
+      // covers s has been served (steps before the window: no stop assumed).
+      double gate = 0.0;
+      if (s >= lag || (s > 0 && s < reach.size() && reach[0] < s)) {
+        std::size_t c = s - 1;
+        for (std::size_t x = s >= lag ? s - lag : 0; x < s; ++x)
+          if (x >= reach.size() || reach[x] >= s) {
+            c = x;
+            break;
+          }
+        gate = served[c];
+      }
+      double t = 0;
+      for (std::size_t b = 0; b < banks; ++b) {
+        double load = 0;
+        if (s < in.size() && b < in[s].size()) load += in[s][b] * in_scale;
+        if (s < out.size() && b < out[s].size()) load += out[s][b] * out_scale;
+        finish[b] = std::max(finish[b], gate) + load / bank_rate;
+        t = std::max(t, finish[b]);
+      }
+      served[s] = t;
+    }
+    return steps > 0 ? served[steps - 1] / static_cast<double>(steps) : 0.0;
+  }
+
   ClassCost cost_of(const Loads& l) const {
     ClassCost c;
     double fluid = 0;
@@ -912,11 +1024,15 @@ class Estimator {
     const double out_words = class_words(c, Tensor::Output);
     const int samples = cls.loop < 0 ? 1 : kSamples;
     Loads sum;
-    // Per sample, the bank loads of its window: the steps in flight wait for their own busiest
-    // bank. (Summing the samples first would spread hotspots that different parts of the walk
-    // have on different banks: MobileNetV2 bneck4_1_dw x rs reads a 3-column window of every
-    // row, 30 words apart, which the interleaving puts on 4 banks for a whole column.)
+    // Per sample, the bank loads of every step of its window, walked as coupled bank FIFOs
+    // (coupled_bank_cycles). (Summing the samples first would spread hotspots that different
+    // parts of the walk have on different banks: MobileNetV2 bneck4_1_dw x rs reads a 3-column
+    // window of every row, 30 words apart, which the interleaving puts on 4 banks for a whole
+    // column.)
     std::vector<std::pair<std::vector<double>, std::vector<double>>> sample_banks;
+    std::vector<std::pair<std::vector<std::vector<double>>, std::vector<std::vector<double>>>>
+        sample_steps;
+    std::vector<std::vector<std::size_t>> sample_reach;
     double sampled_in = 0, sampled_out = 0, in_latency = 0, out_latency = 0;
     auto take = [&](const std::vector<UnitChunks>& before, const std::vector<UnitChunks>& after,
                     bool inputs, bool outputs, const BankWindow& window) {
@@ -928,6 +1044,8 @@ class Estimator {
       const Loads x = transition_loads(before, after, own, window);
       sum.add(x);
       sample_banks.emplace_back(x.banks_in, x.banks_out);
+      sample_steps.emplace_back(x.window_in, x.window_out);
+      sample_reach.push_back(window_reach(after, window));
       const double in = own[Tensor::Input] + own[Tensor::Weight];
       sampled_in += in;
       sampled_out += own[Tensor::Output];
@@ -961,8 +1079,14 @@ class Estimator {
     sum.any_out = sampled_out > 0;
     ClassCost cost = cost_of(sum);
     cost.bank = 0;
-    for (const auto& [in, out] : sample_banks)
-      cost.bank += busiest_bank(in, out, in_scale, out_scale);
+    for (std::size_t i = 0; i < sample_banks.size(); ++i) {
+      const auto& [in, out] = sample_banks[i];
+      const auto& [in_steps, out_steps] = sample_steps[i];
+      if (std::max(in_steps.size(), out_steps.size()) > 1)
+        cost.bank += coupled_bank_cycles(in_steps, out_steps, sample_reach[i], in_scale, out_scale);
+      else
+        cost.bank += busiest_bank(in, out, in_scale, out_scale);
+    }
     return cost;
   }
 

@@ -92,6 +92,14 @@ TEST(ValidationSuite, ShippedSuitesLoad) {
       load_suite(std::string(METRONOME_SOURCE_DIR) + "/configs/validation/mobilenet-edge.yaml",
                  shipped_dirs());
   EXPECT_EQ(mobilenet.jobs.size(), 21 * dataflows);
+  // Issue 4's acceptance run: every layer of every shipped network (small 5, AlexNet 5,
+  // MobileNetV2 52, ResNet-50 53, VGG16 13, BERT-base 8) x every library dataflow on edge-256.
+  const ResolvedSuite every =
+      load_suite(std::string(METRONOME_SOURCE_DIR) + "/configs/validation/every-layer-edge.yaml",
+                 shipped_dirs());
+  EXPECT_EQ(every.jobs.size(), (5 + 5 + 52 + 53 + 13 + 8) * dataflows);
+  const std::vector<JobKey> every_keys = every.job_keys();
+  EXPECT_EQ(std::set<JobKey>(every_keys.begin(), every_keys.end()).size(), every.jobs.size());
 }
 
 TEST(ValidationSuite, IdentityDependsOnJobsAndEnginesOnly) {
