@@ -955,9 +955,10 @@ class Estimator {
   }
 
   // Cycles per step of L2's banks over a window of steps (model/README.md 5b): every bank serves
-  // its own FIFO, and a bank may serve step s only once every bank has served step s - W (the
+  // its own FIFO, and a bank may serve step s only once every bank has served step g(s), the
+  // first step within a lookahead before s whose reach covers s (s - W without stops: the
   // controller hands step s to the PEs once step s - W has finished): F_b(s) = max(F_b(s - 1),
-  // T(s - W)) + load_b(s) / rate, T(s) = max_b F_b(s); returns T(last) / steps.
+  // T(g(s))) + load_b(s) / rate, T(s) = max_b F_b(s); returns T(last) / steps.
   double coupled_bank_cycles(const std::vector<std::vector<double>>& in,
                              const std::vector<std::vector<double>>& out,
                              const std::vector<std::size_t>& reach, double in_scale,
@@ -970,7 +971,7 @@ class Estimator {
     std::vector<double> finish(banks, 0.0), served(steps, 0.0);
     for (std::size_t s = 0; s < steps; ++s) {
       // Step s's reads go out once the first step within a lookahead before it whose reach
-      // covers s has been served (steps before the window: no stop assumed).
+      // covers s has been served; steps before the window (T = 0) reach as far as its first.
       double gate = 0.0;
       if (s >= lag || (s > 0 && s < reach.size() && reach[0] < s)) {
         std::size_t c = s - 1;
