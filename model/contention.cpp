@@ -11,6 +11,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <unordered_map>
 
 #include "model/pipeline.hpp"
 #include "spec/l2_banks.hpp"
@@ -626,7 +627,8 @@ class Estimator {
 
   struct Loads {
     std::vector<double> dist, red;            // words per link
-    std::vector<double> banks_in, banks_out;  // L2 reads, accumulates per bank
+    // L2 reads, accumulates per bank (transitions without a bank window; window_in/out else).
+    std::vector<double> banks_in, banks_out;
     std::vector<double> fluid;  // distribution: busy cycles of every FIFO and link, word by word
     // Per step of the bank window (steps x banks): reads and accumulates.
     std::vector<std::vector<double>> window_in, window_out;
@@ -737,7 +739,8 @@ class Estimator {
   }
 
   // Loads of one transition, each tensor scaled to `words` PE-summed words (its class average).
-  // With `window`, the bank loads are those of the steps in flight from it on, per step.
+  // With `window`, the bank loads are those of the steps in flight from it on, per step
+  // (window_in, window_out), and banks_in / banks_out stay empty for the tensors it covers.
   Loads transition_loads(const std::vector<UnitChunks>& before,
                          const std::vector<UnitChunks>& after, const PerTensor<double>& words,
                          const BankWindow& window) const {
@@ -757,13 +760,11 @@ class Estimator {
       const TreePlan* plan;
     };
     std::vector<Packet> packets;
-    std::vector<std::vector<TreePlan>> plans;  // per tensor, per group
-    plans.reserve(kNumTensors);
+    std::vector<const TreePlan*> plans;  // per group of the tensor at hand
     double sent_words = 0, scaled_words = 0;
     std::vector<double> bank_reads(l.banks_in.size(), 0.0);
     const double bank_rate = hw_.l2.words_per_bank_per_cycle;
     for (Tensor t : kAllTensors) {
-      plans.emplace_back();
       if (words[t] <= 0) continue;
       const bool out = t == Tensor::Output;
       const TensorTraffic traffic =
@@ -773,10 +774,8 @@ class Estimator {
       const double scale = words[t] / traffic.pe_words;
       if (!out && !traffic.packets.empty()) {
         // L2 serves each bank's reads in order; words enter the network as served.
-        std::vector<TreePlan>& mine = plans.back();
-        for (const TrafficGroup& g : traffic.groups)
-          mine.push_back(plan_tree(
-              dist_, multicast ? dist_.multicast_tree(g.pes) : dist_.route_from_l2(g.pes.front())));
+        plans.clear();
+        for (const TrafficGroup& g : traffic.groups) plans.push_back(&tree_plan(g.pes));
         for (const auto& [flat, group] : traffic.packets) {
           const auto bank = l2_bank_of(flat, static_cast<std::int64_t>(bank_reads.size()));
           double& reads = bank_reads[static_cast<std::size_t>(bank)];
@@ -785,7 +784,7 @@ class Estimator {
           reads += 1;
           packets.push_back(
               {cycle + static_cast<double>(bank) / static_cast<double>(bank_reads.size() + 1), flat,
-               &mine[group]});
+               plans[group]});
         }
         sent_words += traffic.pe_words;
         scaled_words += words[t];
@@ -802,31 +801,33 @@ class Estimator {
         const std::array<std::int64_t, 4>& sizes = analysis_.sizes(t);
         const std::int64_t tensor_words = sizes[0] * sizes[1] * sizes[2] * sizes[3];
         const auto bank_count = static_cast<std::int64_t>(banks.size());
-        std::vector<double> counted(banks.size(), 0.0);
         std::vector<std::vector<double>>& steps = out ? l.window_out : l.window_in;
         steps.resize(window.offsets.size(), std::vector<double>(banks.size(), 0.0));
-        std::vector<double> step(banks.size());
-        double inside = 0;
+        // Words per bank of each distinct translation (a tensor that stays put is counted once).
+        std::vector<std::vector<double>> counts;
+        std::vector<double> counted_inside;
+        std::unordered_map<std::int64_t, std::size_t> counted_at;
         for (std::size_t k = 0; k < window.offsets.size(); ++k) {
-          std::fill(step.begin(), step.end(), 0.0);
-          double step_inside = 0;
-          for (const auto& packet : traffic.packets) {
-            const std::int64_t flat = packet.first + window.offsets[k][t];
-            if (flat < 0 || flat >= tensor_words) continue;
-            step[static_cast<std::size_t>(l2_bank_of(flat, bank_count))] += 1;
-            step_inside += 1;
+          const std::int64_t offset = window.offsets[k][t];
+          const auto [at, fresh] = counted_at.emplace(offset, counts.size());
+          if (fresh) {
+            std::vector<double>& step = counts.emplace_back(banks.size(), 0.0);
+            double inside = 0;
+            for (const auto& packet : traffic.packets) {
+              const std::int64_t flat = packet.first + offset;
+              if (flat < 0 || flat >= tensor_words) continue;
+              step[static_cast<std::size_t>(l2_bank_of(flat, bank_count))] += 1;
+              inside += 1;
+            }
+            counted_inside.push_back(inside);
           }
+          const std::vector<double>& step = counts[at->second];
+          const double step_inside = counted_inside[at->second];
           if (step_inside <= 0) continue;
           const double step_share =
               static_cast<double>(traffic.packets.size()) * scale / step_inside;
-          for (std::size_t b = 0; b < banks.size(); ++b) {
-            counted[b] += step[b];
-            steps[k][b] += step[b] * step_share;
-          }
-          inside += step_inside;
+          for (std::size_t b = 0; b < banks.size(); ++b) steps[k][b] += step[b] * step_share;
         }
-        const double share = static_cast<double>(traffic.packets.size()) * scale / inside;
-        for (std::size_t b = 0; b < banks.size(); ++b) banks[b] += counted[b] * share;
       } else {
         for (std::size_t b = 0; b < banks.size(); ++b) banks[b] += traffic.bank_accesses[b] * scale;
       }
@@ -850,6 +851,18 @@ class Estimator {
       for (double& b : l.fluid) b *= scaled_words / sent_words;
     }
     return l;
+  }
+
+  // The distribution tree (or route, without multicast) of a group of PEs, planned once per
+  // evaluation: samples of a walk send to the same groups again and again.
+  const TreePlan& tree_plan(const std::vector<std::int64_t>& pes) const {
+    const auto found = tree_plans_.find(pes);
+    if (found != tree_plans_.end()) return found->second;
+    const bool multicast = hw_.noc.distribution.multicast;
+    return tree_plans_
+        .emplace(pes, plan_tree(dist_, multicast ? dist_.multicast_tree(pes)
+                                                 : dist_.route_from_l2(pes.front())))
+        .first->second;
   }
 
   // The simple model's rule for large transitions: PEs with identical tiles (before and after)
@@ -1030,10 +1043,14 @@ class Estimator {
     // parts of the walk have on different banks: MobileNetV2 bneck4_1_dw x rs reads a 3-column
     // window of every row, 30 words apart, which the interleaving puts on 4 banks for a whole
     // column.)
-    std::vector<std::pair<std::vector<double>, std::vector<double>>> sample_banks;
-    std::vector<std::pair<std::vector<std::vector<double>>, std::vector<std::vector<double>>>>
-        sample_steps;
-    std::vector<std::vector<std::size_t>> sample_reach;
+    struct SampleBanks {
+      std::vector<double> in, out;                         // without a bank window
+      std::vector<std::vector<double>> in_steps, out_steps;  // per step of its bank window
+      std::vector<std::size_t> reach;                      // window_reach
+    };
+    std::vector<SampleBanks> samples_banks;
+    // Unlimited banks cost nothing whatever their loads: no window to walk.
+    const bool banks_limited = limited(hw_.l2.words_per_bank_per_cycle);
     double sampled_in = 0, sampled_out = 0, in_latency = 0, out_latency = 0;
     auto take = [&](const std::vector<UnitChunks>& before, const std::vector<UnitChunks>& after,
                     bool inputs, bool outputs, const BankWindow& window) {
@@ -1044,9 +1061,9 @@ class Estimator {
       }
       const Loads x = transition_loads(before, after, own, window);
       sum.add(x);
-      sample_banks.emplace_back(x.banks_in, x.banks_out);
-      sample_steps.emplace_back(x.window_in, x.window_out);
-      sample_reach.push_back(window_reach(after, window));
+      samples_banks.push_back({x.banks_in, x.banks_out, x.window_in, x.window_out,
+                               window.offsets.size() > 1 ? window_reach(after, window)
+                                                         : std::vector<std::size_t>{}});
       const double in = own[Tensor::Input] + own[Tensor::Weight];
       sampled_in += in;
       sampled_out += own[Tensor::Output];
@@ -1058,7 +1075,8 @@ class Estimator {
     double analysed = 0;
     for (int m = 0; m < samples && analysed <= kWordBudget; ++m) {
       transition(cls.loop, (m + 0.5) / samples, before, after, &before_index, &after_index);
-      take(before, after, true, true, bank_window(before_index, after_index));
+      take(before, after, true, true,
+           banks_limited ? bank_window(before_index, after_index) : BankWindow{});
       analysed = sampled_in + sampled_out;
     }
     // Samples that move nothing of what the class moves (an edge case of the chosen indices):
@@ -1080,13 +1098,11 @@ class Estimator {
     sum.any_out = sampled_out > 0;
     ClassCost cost = cost_of(sum);
     cost.bank = 0;
-    for (std::size_t i = 0; i < sample_banks.size(); ++i) {
-      const auto& [in, out] = sample_banks[i];
-      const auto& [in_steps, out_steps] = sample_steps[i];
-      if (std::max(in_steps.size(), out_steps.size()) > 1)
-        cost.bank += coupled_bank_cycles(in_steps, out_steps, sample_reach[i], in_scale, out_scale);
+    for (const SampleBanks& x : samples_banks) {
+      if (std::max(x.in_steps.size(), x.out_steps.size()) > 1)
+        cost.bank += coupled_bank_cycles(x.in_steps, x.out_steps, x.reach, in_scale, out_scale);
       else
-        cost.bank += busiest_bank(in, out, in_scale, out_scale);
+        cost.bank += busiest_bank(x.in, x.out, in_scale, out_scale);
     }
     return cost;
   }
@@ -1376,6 +1392,7 @@ class Estimator {
   std::vector<double> dist_latency_, red_latency_;
   std::vector<std::int64_t> trips_;
   std::vector<PerTensor<std::int64_t>> loop_shifts_;  // per loop (bank windows)
+  mutable std::map<std::vector<std::int64_t>, TreePlan> tree_plans_;  // tree_plan's
   std::vector<ClassCost> costs_;
   ClassCost flush_;
   double egress_latency_ = 0;

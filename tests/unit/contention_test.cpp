@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -160,6 +161,16 @@ TEST(ContentionLoads, L2BanksSpreadStridedWalks) {
       ASSERT_EQ(l2_bank_of(i, banks), sum % banks) << i << " over " << banks << " banks";
     }
   }
+  // Sixteen banks sum the nibbles in parallel: the same banks up to the largest index.
+  for (int shift = 0; shift < 63; ++shift)
+    for (const std::int64_t delta : {-1, 0, 1, 12345}) {
+      const std::int64_t i = (std::int64_t{1} << shift) + delta;
+      if (i < 0) continue;
+      std::int64_t sum = 0;
+      for (std::int64_t rest = i; rest > 0; rest /= 16) sum += rest % 16;
+      ASSERT_EQ(l2_bank_of(i, 16), sum % 16) << i;
+    }
+  EXPECT_EQ(l2_bank_of(std::numeric_limits<std::int64_t>::max(), 16), (15 * 15 + 7) % 16);
 }
 
 // --- the whole estimate ----------------------------------------------------------------------
