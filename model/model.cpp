@@ -80,6 +80,28 @@ std::int64_t count_distinct(const std::vector<std::array<std::int64_t, 8>>& held
   return distinct;
 }
 
+// Outputs L2 still holds after the last partial sum (model/README.md section 5, O_end). L2 gives
+// up the least recently named word when it needs room, so it ends full of the words the end of
+// the walk named: the last iteration's tile (`tile`, per tensor) and, before it, the words each
+// earlier iteration newly named, outputs and inputs/weights in the proportion the walk names them
+// (`fill` - `tile` of each over the walk; a whole tensor is named again every iteration and
+// never pushed out).
+std::int64_t outputs_held_at_end(const PerTensor<std::int64_t>& tile,
+                                 const PerTensor<std::int64_t>& fill, std::int64_t output_words,
+                                 std::int64_t l2_words) {
+  std::int64_t footprint = 0;
+  for (Tensor t : kAllTensors) footprint += tile[t];
+  const double new_outputs =
+      static_cast<double>(std::max<std::int64_t>(0, fill[Tensor::Output] - tile[Tensor::Output]));
+  double new_operands = 0;
+  for (Tensor t : {Tensor::Input, Tensor::Weight})
+    new_operands += static_cast<double>(std::max<std::int64_t>(0, fill[t] - tile[t]));
+  const double room = static_cast<double>(std::max<std::int64_t>(0, l2_words - footprint));
+  const double older = new_outputs > 0 ? room * new_outputs / (new_outputs + new_operands) : 0.0;
+  return std::min(output_words,
+                  tile[Tensor::Output] + static_cast<std::int64_t>(std::floor(older)));
+}
+
 // Whether the input chunks of the top level's first `cut` directives may hold rows or columns no
 // window reads: on an axis whose stride exceeds 1, unless every window there spans the stride
 // (the filter is at least the stride and no directive before the cut splits it) and no directive
@@ -325,6 +347,7 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   // their chunks; if none fits there, L2 holds the current top-level step of every unit.
   PerTensor<std::int64_t> dram_fill;
   std::int64_t l2_required = 0;
+  PerTensor<std::int64_t> l2_tile{};  // per tensor, of the placed cut's footprint
   bool placed = false;
   const LevelPlan& top_level = plans.front();
   const std::size_t last_shared_cut = top_level.first_spatial < 0
@@ -348,13 +371,16 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     geometry.finish_level(finished);
     PerTensor<bool> whole{};
     std::int64_t footprint = 0;
+    PerTensor<std::int64_t> tile{};
     for (Tensor t : kAllTensors) {
       const std::int64_t volume = TileShape::coordinates(geometry, finished, t).volume();
       if (cut == 0) whole_volume[t] = volume;
       whole[t] = volume == whole_volume[t];
-      footprint += whole[t] ? named[t] : volume;
+      tile[t] = whole[t] ? named[t] : volume;
+      footprint += tile[t];
     }
     if (footprint > hw.l2_words()) continue;
+    l2_tile = tile;
     placed = true;
     l2_required = footprint;
     if (cut == 0) {  // each word comes once
@@ -408,8 +434,13 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
       continue;
     // The first iteration holds full chunks: its union is the largest.
     std::int64_t footprint = 0;
-    for (Tensor t : kAllTensors) footprint += whole[t] ? named[t] : held_words(t, true);
+    PerTensor<std::int64_t> tile{};
+    for (Tensor t : kAllTensors) {
+      tile[t] = whole[t] ? named[t] : held_words(t, true);
+      footprint += tile[t];
+    }
     if (footprint > hw.l2_words()) continue;
+    l2_tile = tile;
     placed = true;
     l2_required = footprint;
     for (Tensor t : kAllTensors) dram_fill[t] = whole[t] ? named[t] : held_words(t, false);
@@ -485,10 +516,12 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   // write-back of the outputs follows the last partial sum: read out of the L2 banks and sent
   // over the DRAM channel, whichever is slower. The first words wait for DRAM's latency and so
   // does the last write-back.
-  // Only the outputs L2 still holds wait for the end (at most what it holds, the placed tiles'
-  // footprint); partial sums an L2 too small for them gave up went to DRAM during the layer.
-  const std::int64_t final_outputs = std::min(
-      {tensor_words[Tensor::Output], std::max<std::int64_t>(l2_required, 1), hw.l2_words()});
+  // Only the outputs L2 still holds wait for the end; partial sums an L2 too small for them gave
+  // up went to DRAM during the layer.
+  const std::int64_t final_outputs =
+      placed ? outputs_held_at_end(l2_tile, dram_fill, tensor_words[Tensor::Output], hw.l2_words())
+             : std::min({tensor_words[Tensor::Output], std::max<std::int64_t>(l2_required, 1),
+                         hw.l2_words()});
   const double output_words = static_cast<double>(final_outputs);
   const double dram_words =
       static_cast<double>(tr.dram.reads()) + static_cast<double>(tr.dram.writes()) - output_words;
