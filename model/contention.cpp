@@ -626,7 +626,7 @@ class Estimator {
   }
 
   struct Loads {
-    std::vector<double> dist, red;            // words per link
+    std::vector<double> dist, red;  // words per link
     // L2 reads, accumulates per bank (transitions without a bank window; window_in/out else).
     std::vector<double> banks_in, banks_out;
     std::vector<double> fluid;  // distribution: busy cycles of every FIFO and link, word by word
@@ -1044,9 +1044,9 @@ class Estimator {
     // window of every row, 30 words apart, which the interleaving puts on 4 banks for a whole
     // column.)
     struct SampleBanks {
-      std::vector<double> in, out;                         // without a bank window
+      std::vector<double> in, out;                           // without a bank window
       std::vector<std::vector<double>> in_steps, out_steps;  // per step of its bank window
-      std::vector<std::size_t> reach;                      // window_reach
+      std::vector<std::size_t> reach;                        // window_reach
     };
     std::vector<SampleBanks> samples_banks;
     // Unlimited banks cost nothing whatever their loads: no window to walk.
@@ -1061,9 +1061,9 @@ class Estimator {
       }
       const Loads x = transition_loads(before, after, own, window);
       sum.add(x);
-      samples_banks.push_back({x.banks_in, x.banks_out, x.window_in, x.window_out,
-                               window.offsets.size() > 1 ? window_reach(after, window)
-                                                         : std::vector<std::size_t>{}});
+      samples_banks.push_back(
+          {x.banks_in, x.banks_out, x.window_in, x.window_out,
+           window.offsets.size() > 1 ? window_reach(after, window) : std::vector<std::size_t>{}});
       const double in = own[Tensor::Input] + own[Tensor::Weight];
       sampled_in += in;
       sampled_out += own[Tensor::Output];
@@ -1391,7 +1391,7 @@ class Estimator {
   NocTopology dist_, red_;
   std::vector<double> dist_latency_, red_latency_;
   std::vector<std::int64_t> trips_;
-  std::vector<PerTensor<std::int64_t>> loop_shifts_;  // per loop (bank windows)
+  std::vector<PerTensor<std::int64_t>> loop_shifts_;                  // per loop (bank windows)
   mutable std::map<std::vector<std::int64_t>, TreePlan> tree_plans_;  // tree_plan's
   std::vector<ClassCost> costs_;
   ClassCost flush_;
