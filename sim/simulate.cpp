@@ -75,6 +75,7 @@ void fill_counts(Metrics& m, const EngineCounts& c, const Hardware& hw) {
   x.stall_cycles.l2_bank_conflict = c.l2.conflict_cycles;
   x.stall_cycles.dram = c.controller.dram_wait_cycles;
   x.link_utilization = link_utilization(c.distribution, c.reduction);
+  x.max_drift_steps = c.controller.max_drift_steps;
 }
 
 }  // namespace

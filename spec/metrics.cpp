@@ -217,6 +217,7 @@ J record_json(const Metrics& m) {
       links["busiest"] = nullptr;
     }
     j["link_utilization"] = std::move(links);
+    j["max_drift_steps"] = int_or_null<J>(s.max_drift_steps, costs);
 
     j["functional_check"] = s.functional_check.empty() ? J(nullptr) : J(s.functional_check);
     j["wall_seconds"] = real_or_null<J>(s.wall_seconds, true);
@@ -371,6 +372,7 @@ Metrics read_record(const nlohmann::json& j, const SourceLocation& where) {
         s.link_utilization.busiest.emplace_back(e.at("link").get<std::string>(), utilization);
       }
     }
+    read_int(j, "max_drift_steps", s.max_drift_steps);  // absent in records before 2026-11-28
     if (auto it = j.find("functional_check"); it != j.end() && !it->is_null())
       s.functional_check = it->get<std::string>();
     read_real(j, "wall_seconds", s.wall_seconds);

@@ -92,6 +92,9 @@ struct LinkUtilization {
 struct SimExtras {
   StallCycles stall_cycles;
   LinkUtilization link_utilization;
+  // Most array steps a PE ran ahead of the slowest (siblings drift apart as far as the lookahead
+  // and their buffers allow).
+  std::int64_t max_drift_steps = 0;
   std::string functional_check;  // "pass" or "fail: ..."
   double wall_seconds = 0;
   double sim_cycles_per_second = 0;

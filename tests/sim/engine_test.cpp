@@ -157,6 +157,29 @@ TEST(Engine, RunsAreDeterministic) {
   EXPECT_EQ(a.counts.distribution.link_words, b.counts.distribution.link_words);
 }
 
+// Siblings drift apart as far as the controller's lookahead allows, and the run reports how far
+// (max_drift_steps): PEs with a short step (the clipped last C tile leaves some idle) run ahead of
+// the others up to lookahead - 1 steps past the oldest unfinished one.
+TEST(Engine, DriftIsCountedAndBoundedByTheLookahead) {
+  const Layer layer = conv_layer(2, 70, 3, 6, 6);  // C tiles of 64 and 6 channels
+  const Hardware hw = machine(64, Topology::Mesh);
+  const Mapping mapping =
+      load_dataflow(std::string(METRONOME_SOURCE_DIR) + "/configs/dataflows/kcp_ws.m");
+  const ResolvedMapping resolved = resolve_mapping(mapping, layer, hw.pe.count);
+  std::vector<std::int64_t> drift;
+  for (const std::int64_t lookahead : {2, 4, 16}) {
+    SimOptions options;
+    options.lookahead_steps = lookahead;
+    Engine engine(layer, resolved, hw, options);
+    run_plain(engine);
+    drift.push_back(engine.counts().controller.max_drift_steps);
+    EXPECT_LE(drift.back(), lookahead - 1) << "lookahead " << lookahead;
+  }
+  EXPECT_GT(drift[0], 0);
+  EXPECT_LT(drift[0], drift[1]);
+  EXPECT_LT(drift[1], drift[2]);
+}
+
 TEST(Engine, MulticastSendsEachWordOncePerStep) {
   // Every PE of the cluster needs the same input window: with multicast L2 reads it once.
   const Layer layer = conv_layer(8, 4, 3, 10, 7);

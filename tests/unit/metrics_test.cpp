@@ -61,6 +61,7 @@ Metrics sim_record() {
   s.link_utilization.mean = 0.25;
   s.link_utilization.max = 0.875;
   s.link_utilization.busiest = {{"l2->r0", 0.875}, {"r0->pe3", 0.5}};
+  s.max_drift_steps = 7;
   s.functional_check = "pass";
   s.wall_seconds = 1.5;
   s.sim_cycles_per_second = 823044.5;
@@ -170,6 +171,7 @@ TEST(Metrics, SimFields) {
   EXPECT_DOUBLE_EQ(j["link_utilization"]["max"].get<double>(), 0.875);
   ASSERT_EQ(j["link_utilization"]["busiest"].size(), 2u);
   EXPECT_EQ(j["link_utilization"]["busiest"][0]["link"], "l2->r0");
+  EXPECT_EQ(j["max_drift_steps"], 7);
   EXPECT_EQ(j["functional_check"], "pass");
   EXPECT_DOUBLE_EQ(j["wall_seconds"].get<double>(), 1.5);
   EXPECT_DOUBLE_EQ(j["sim_cycles_per_second"].get<double>(), 823044.5);
@@ -202,10 +204,23 @@ TEST(Metrics, JsonRoundTrip) {
     if (m.sim) {
       EXPECT_EQ(back.sim->stall_cycles.dram, m.sim->stall_cycles.dram);
       EXPECT_EQ(back.sim->link_utilization.busiest, m.sim->link_utilization.busiest);
+      EXPECT_EQ(back.sim->max_drift_steps, m.sim->max_drift_steps);
       EXPECT_EQ(back.sim->functional_check, m.sim->functional_check);
       EXPECT_EQ(back.sim->sim_cycles_per_second, m.sim->sim_cycles_per_second);
     }
   }
+}
+
+// Simulator records written before max_drift_steps existed (validation/runs/ keeps some) still
+// read, as a drift of 0.
+TEST(Metrics, SimRecordsWithoutDriftStillRead) {
+  nlohmann::json j = to_json(sim_record());
+  EXPECT_EQ(from_json(j).sim->max_drift_steps, 7);
+  j.erase("max_drift_steps");
+  const Metrics back = from_json(j);
+  ASSERT_TRUE(back.sim.has_value());
+  EXPECT_EQ(back.sim->max_drift_steps, 0);
+  EXPECT_EQ(back.sim->functional_check, "pass");
 }
 
 TEST(Metrics, NocModelFieldRoundTripsAndDefaultsForOldRecords) {
@@ -311,11 +326,12 @@ TEST(Metrics, CsvColumns) {
                            "link_utilization.mean",
                            "link_utilization.max",
                            "link_utilization.busiest",
+                           "max_drift_steps",
                            "functional_check",
                            "wall_seconds",
                            "sim_cycles_per_second"})
     EXPECT_TRUE(has(name)) << name;
-  EXPECT_EQ(columns.size(), 8u + 3u + 18u + 3u + 2u + 6u + 7u + 4u + 3u + 3u);
+  EXPECT_EQ(columns.size(), 8u + 3u + 18u + 3u + 2u + 6u + 7u + 4u + 3u + 1u + 3u);
 }
 
 TEST(Metrics, CsvRows) {
@@ -338,7 +354,7 @@ TEST(Metrics, CsvRows) {
       << lines[2];
   // Model records leave the simulator columns empty; the sim record fills them.
   EXPECT_EQ(lines[1].substr(lines[1].size() - 9), ",,,,,,,,,");
-  EXPECT_NE(lines[3].find("\"(l2->r0,0.875) (r0->pe3,0.5)\",pass,1.5,823044.5"), std::string::npos)
+  EXPECT_NE(lines[3].find("\"(l2->r0,0.875) (r0->pe3,0.5)\",7,pass,1.5,823044.5"), std::string::npos)
       << lines[3];
 }
 
