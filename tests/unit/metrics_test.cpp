@@ -354,7 +354,8 @@ TEST(Metrics, CsvRows) {
       << lines[2];
   // Model records leave the simulator columns empty; the sim record fills them.
   EXPECT_EQ(lines[1].substr(lines[1].size() - 9), ",,,,,,,,,");
-  EXPECT_NE(lines[3].find("\"(l2->r0,0.875) (r0->pe3,0.5)\",7,pass,1.5,823044.5"), std::string::npos)
+  EXPECT_NE(lines[3].find("\"(l2->r0,0.875) (r0->pe3,0.5)\",7,pass,1.5,823044.5"),
+            std::string::npos)
       << lines[3];
 }
 
