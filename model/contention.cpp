@@ -803,30 +803,29 @@ class Estimator {
         const auto bank_count = static_cast<std::int64_t>(banks.size());
         std::vector<std::vector<double>>& steps = out ? l.window_out : l.window_in;
         steps.resize(window.offsets.size(), std::vector<double>(banks.size(), 0.0));
-        // Words per bank of each distinct translation (a tensor that stays put is counted once).
-        std::vector<std::vector<double>> counts;
-        std::vector<double> counted_inside;
-        std::unordered_map<std::int64_t, std::size_t> counted_at;
+        // Words per bank of each distinct translation (a tensor that stays put is counted once),
+        // and how many of the words stay inside the tensor.
+        struct Counted {
+          std::vector<double> per_bank;
+          double inside = 0;
+        };
+        std::unordered_map<std::int64_t, Counted> counted;
         for (std::size_t k = 0; k < window.offsets.size(); ++k) {
           const std::int64_t offset = window.offsets[k][t];
-          const auto [at, fresh] = counted_at.emplace(offset, counts.size());
+          const auto [at, fresh] = counted.try_emplace(offset);
+          Counted& c = at->second;
           if (fresh) {
-            std::vector<double>& step = counts.emplace_back(banks.size(), 0.0);
-            double inside = 0;
+            c.per_bank.assign(banks.size(), 0.0);
             for (const auto& packet : traffic.packets) {
               const std::int64_t flat = packet.first + offset;
               if (flat < 0 || flat >= tensor_words) continue;
-              step[static_cast<std::size_t>(l2_bank_of(flat, bank_count))] += 1;
-              inside += 1;
+              c.per_bank[static_cast<std::size_t>(l2_bank_of(flat, bank_count))] += 1;
+              c.inside += 1;
             }
-            counted_inside.push_back(inside);
           }
-          const std::vector<double>& step = counts[at->second];
-          const double step_inside = counted_inside[at->second];
-          if (step_inside <= 0) continue;
-          const double step_share =
-              static_cast<double>(traffic.packets.size()) * scale / step_inside;
-          for (std::size_t b = 0; b < banks.size(); ++b) steps[k][b] += step[b] * step_share;
+          if (c.inside <= 0) continue;
+          const double share = static_cast<double>(traffic.packets.size()) * scale / c.inside;
+          for (std::size_t b = 0; b < banks.size(); ++b) steps[k][b] += c.per_bank[b] * share;
         }
       } else {
         for (std::size_t b = 0; b < banks.size(); ++b) banks[b] += traffic.bank_accesses[b] * scale;
