@@ -472,6 +472,11 @@ struct ClassCost {
   double ingress_latency = 0;  // cycles from L2 to the farthest receiving PE
   double egress_latency = 0;   // cycles from the farthest draining PE to L2
   double link_words = 0;       // words per transition over all links (taps not counted)
+  // Per tensor: the busiest bank's share of the words the class reads, times the banks (1 when
+  // even). The words DRAM brings are written to the banks their reads then come from, so the
+  // same hotspot (model/README.md 5b).
+  PerTensor<double> fill_skew{{1.0, 1.0, 1.0}};
+  double bank_slack = 0;  // cycles per transition the average bank idles while the busiest works
 };
 
 // Pipeline cycles (model/pipeline.hpp), as doubles for the queueing arithmetic.
@@ -522,8 +527,13 @@ class Estimator {
     const std::size_t classes = in_.fills.classes.size();
     costs_.assign(classes, ClassCost{});
     loop_shifts_ = loop_shifts();
+    double steps = 1;
+    for (const std::int64_t t : trips_) steps *= static_cast<double>(t);
+    const double compute = static_cast<double>(in_.semantics.compute_cycles);
+    compute_per_step_ = compute / steps;
     for (std::size_t c = 0; c < classes; ++c) costs_[c] = class_cost(c);
     flush_ = flush_cost();
+    fill_slack_ = average_bank_slack();
     for (std::size_t c = 0; c < classes; ++c) {
       out.ingress_cycles.push_back(std::max(costs_[c].bank, costs_[c].network));
       out.egress_cycles.push_back(costs_[c].egress);
@@ -531,9 +541,6 @@ class Estimator {
       const double n = cls.loop < 0 ? 1.0 : static_cast<double>(cls.per_pe_count);
       out.link_words += n * costs_[c].link_words;
     }
-    double steps = 1;
-    for (const std::int64_t t : trips_) steps *= static_cast<double>(t);
-    const double compute = static_cast<double>(in_.semantics.compute_cycles);
     double done = 0;
     if (steps <= static_cast<double>(options_.max_walked_steps)) {
       build_first_touch();
@@ -634,6 +641,8 @@ class Estimator {
     std::vector<std::vector<double>> window_in, window_out;
     double in_latency = 0, out_latency = 0;
     bool any_in = false, any_out = false;
+    // Per tensor read (inputs, weights): L2 reads, and the busiest bank's reads times the banks.
+    PerTensor<double> reads{}, busiest_reads{};
 
     void add(const Loads& x) {
       auto plus = [](std::vector<double>& a, const std::vector<double>& b) {
@@ -772,6 +781,8 @@ class Estimator {
                       : identical_tiles(t, before, after, out ? in_network : multicast);
       if (traffic.pe_words <= 0) continue;
       const double scale = words[t] / traffic.pe_words;
+      // The tensor's reads per bank, over the bank window when there is one.
+      std::vector<double> tensor_banks = traffic.bank_accesses;
       if (!out && !traffic.packets.empty()) {
         // L2 serves each bank's reads in order; words enter the network as served.
         plans.clear();
@@ -810,6 +821,7 @@ class Estimator {
           double inside = 0;
         };
         std::unordered_map<std::int64_t, Counted> counted;
+        std::vector<double> window_banks(banks.size(), 0.0);
         for (std::size_t k = 0; k < window.offsets.size(); ++k) {
           const std::int64_t offset = window.offsets[k][t];
           const auto [at, fresh] = counted.try_emplace(offset);
@@ -825,10 +837,21 @@ class Estimator {
           }
           if (c.inside <= 0) continue;
           const double share = static_cast<double>(traffic.packets.size()) * scale / c.inside;
-          for (std::size_t b = 0; b < banks.size(); ++b) steps[k][b] += c.per_bank[b] * share;
+          for (std::size_t b = 0; b < banks.size(); ++b) {
+            steps[k][b] += c.per_bank[b] * share;
+            window_banks[b] += c.per_bank[b] * share;
+          }
         }
+        tensor_banks = window_banks;
       } else {
         for (std::size_t b = 0; b < banks.size(); ++b) banks[b] += traffic.bank_accesses[b] * scale;
+      }
+      if (!out) {
+        for (const double a : tensor_banks) {
+          l.reads[t] += a;
+          l.busiest_reads[t] = std::max(l.busiest_reads[t], a);
+        }
+        l.busiest_reads[t] *= static_cast<double>(tensor_banks.size());
       }
       for (std::size_t p = 0; p < traffic.pe_active.size(); ++p) {
         if (!traffic.pe_active[p]) continue;
@@ -966,21 +989,41 @@ class Estimator {
     return reach;
   }
 
-  // Cycles per step of L2's banks over a window of steps (model/README.md 5b): every bank serves
-  // its own FIFO, and a bank may serve step s only once every bank has served step g(s), the
-  // first step within a lookahead before s whose reach covers s (s - W without stops: the
-  // controller hands step s to the PEs once step s - W has finished): F_b(s) = max(F_b(s - 1),
-  // T(g(s))) + load_b(s) / rate, T(s) = max_b F_b(s); returns T(last) / steps.
+  // The classes' bank slack averaged over the steps: what the banks of some other part of the
+  // walk have to spare for the words DRAM brings long before they are read.
+  double average_bank_slack() const {
+    double slack = 0, count = 0;
+    for (std::size_t c = 0; c < costs_.size(); ++c) {
+      const TransitionClass& cls = in_.fills.classes[c];
+      const double n = cls.loop < 0 ? 1.0 : static_cast<double>(cls.per_pe_count);
+      slack += n * costs_[c].bank_slack;
+      count += n;
+    }
+    return count > 0 ? slack / count : 0.0;
+  }
+
+  // Cycles per step that L2's banks hold a window of steps up (model/README.md 5b). Every bank
+  // serves its own FIFO; the reads of step s go out at G(s) = max(T(g(s)), T(s - W) + round
+  // trip): once the first step within a lookahead before s whose reach covers s has been served
+  // (the stops), and once step s - W has been served, delivered, computed and retired and step s
+  // requested (the controller hands step s to the PEs once step s - W has finished). A bank's
+  // partial sums of step s queue behind its reads without waiting for G(s) (they come back later
+  // by themselves). F_b(s) = max(F_b(s - 1), G(s)) + reads_b(s) / rate, then + accumulates_b(s) /
+  // rate; T(s) = max(G(s), T(s - 1), F_b(s) of the banks step s reads). Returns only the cycles
+  // the banks themselves held the walk up, sum_s T(s) - max(G(s), T(s - 1)) plus the last
+  // accumulates, per step: the time spent waiting for G is the array walk's (walk(), which
+  // charges the round trip itself), and counting it here too charged it twice.
   double coupled_bank_cycles(const std::vector<std::vector<double>>& in,
                              const std::vector<std::vector<double>>& out,
                              const std::vector<std::size_t>& reach, double in_scale,
-                             double out_scale) const {
+                             double out_scale, double round_trip) const {
     const double bank_rate = hw_.l2.words_per_bank_per_cycle;
     if (!limited(bank_rate)) return 0.0;
     const std::size_t steps = std::max(in.size(), out.size());
     const auto lag = static_cast<std::size_t>(window());
     const std::size_t banks = static_cast<std::size_t>(std::max<std::int64_t>(1, hw_.l2.banks));
     std::vector<double> finish(banks, 0.0), served(steps, 0.0);
+    double busy = 0;  // cycles in which the banks, not the gate, held the walk up
     for (std::size_t s = 0; s < steps; ++s) {
       // Step s's reads go out once the first step within a lookahead before it whose reach
       // covers s has been served; steps before the window (T = 0) reach as far as its first.
@@ -994,17 +1037,25 @@ class Estimator {
           }
         gate = served[c];
       }
-      double t = 0;
+      if (s >= lag) gate = std::max(gate, served[s - lag] + round_trip);
+      const double from = std::max(gate, s > 0 ? served[s - 1] : 0.0);
+      double t = from;
       for (std::size_t b = 0; b < banks; ++b) {
-        double load = 0;
-        if (s < in.size() && b < in[s].size()) load += in[s][b] * in_scale;
-        if (s < out.size() && b < out[s].size()) load += out[s][b] * out_scale;
-        finish[b] = std::max(finish[b], gate) + load / bank_rate;
-        t = std::max(t, finish[b]);
+        const double reads = s < in.size() && b < in[s].size() ? in[s][b] * in_scale : 0.0;
+        const double writes = s < out.size() && b < out[s].size() ? out[s][b] * out_scale : 0.0;
+        if (reads > 0) {
+          finish[b] = std::max(finish[b], gate) + reads / bank_rate;
+          t = std::max(t, finish[b]);
+        }
+        finish[b] += writes / bank_rate;
       }
       served[s] = t;
+      busy += t - from;
     }
-    return steps > 0 ? served[steps - 1] / static_cast<double>(steps) : 0.0;
+    double last = 0;
+    for (const double f : finish) last = std::max(last, f);
+    if (steps > 0) busy += std::max(0.0, last - served[steps - 1]);
+    return steps > 0 ? busy / static_cast<double>(steps) : 0.0;
   }
 
   ClassCost cost_of(const Loads& l) const {
@@ -1051,6 +1102,7 @@ class Estimator {
     // Unlimited banks cost nothing whatever their loads: no window to walk.
     const bool banks_limited = limited(hw_.l2.words_per_bank_per_cycle);
     double sampled_in = 0, sampled_out = 0, in_latency = 0, out_latency = 0;
+    PerTensor<double> reads{}, busiest_reads{};
     auto take = [&](const std::vector<UnitChunks>& before, const std::vector<UnitChunks>& after,
                     bool inputs, bool outputs, const BankWindow& window) {
       PerTensor<double> own;
@@ -1060,6 +1112,10 @@ class Estimator {
       }
       const Loads x = transition_loads(before, after, own, window);
       sum.add(x);
+      for (Tensor t : kAllTensors) {
+        reads[t] += x.reads[t];
+        busiest_reads[t] += x.busiest_reads[t];
+      }
       samples_banks.push_back(
           {x.banks_in, x.banks_out, x.window_in, x.window_out,
            window.offsets.size() > 1 ? window_reach(after, window) : std::vector<std::size_t>{}});
@@ -1096,13 +1152,40 @@ class Estimator {
     sum.any_in = sampled_in > 0;
     sum.any_out = sampled_out > 0;
     ClassCost cost = cost_of(sum);
+    for (Tensor t : kAllTensors)
+      if (reads[t] > 0) cost.fill_skew[t] = busiest_reads[t] / reads[t];
     cost.bank = 0;
+    // The cycles from the banks serving a step to the PEs asking for the step a lookahead later
+    // (bank time excluded); each sample is walked at the class's loads per step (in_scale and
+    // out_scale spread the class over all samples) so that its bank time and this compare.
+    const double round_trip =
+        kRequestCycles + kDeliveryCycles + cost.ingress_latency + compute_per_step_ + kRetireCycles;
+    const auto n = static_cast<double>(samples_banks.size());
+    const double bank_rate = hw_.l2.words_per_bank_per_cycle;
+    const auto bank_count = static_cast<double>(std::max<std::int64_t>(1, hw_.l2.banks));
+    double mean_bank = 0;  // cycles per transition of the average bank
+    const auto words_of = [](const std::vector<double>& v) {
+      double w = 0;
+      for (const double x : v) w += x;
+      return w;
+    };
     for (const SampleBanks& x : samples_banks) {
-      if (std::max(x.in_steps.size(), x.out_steps.size()) > 1)
-        cost.bank += coupled_bank_cycles(x.in_steps, x.out_steps, x.reach, in_scale, out_scale);
-      else
+      const std::size_t steps = std::max(x.in_steps.size(), x.out_steps.size());
+      if (steps > 1) {
+        cost.bank += coupled_bank_cycles(x.in_steps, x.out_steps, x.reach, in_scale * n,
+                                         out_scale * n, round_trip) /
+                     n;
+        double words = 0;
+        for (const auto& v : x.in_steps) words += words_of(v) * in_scale;
+        for (const auto& v : x.out_steps) words += words_of(v) * out_scale;
+        mean_bank += words / static_cast<double>(steps);
+      } else {
         cost.bank += busiest_bank(x.in, x.out, in_scale, out_scale);
+        mean_bank += words_of(x.in) * in_scale + words_of(x.out) * out_scale;
+      }
     }
+    if (limited(bank_rate))
+      cost.bank_slack = std::max(0.0, cost.bank - mean_bank / (bank_count * bank_rate));
     return cost;
   }
 
@@ -1319,12 +1402,14 @@ class Estimator {
         prefetch = std::max(prefetch, finished[slot] + kRetireCycles);
       double ready = stage + kRequestCycles;
       double fetched = spread_per_step;
+      double filled = spread_per_step;  // the words DRAM brings, on their busiest bank x banks
       for (Tensor t : kAllTensors) {
         if (blocked[t] > 0 || dram_scale_[t] <= 0) continue;
         double words = dram_scale_[t];
         for (std::size_t g = 0; g < touches_[t].size(); ++g)
           words *= touches_[t][g].fresh[static_cast<std::size_t>(tuple[t][g])];
         fetched += words;
+        filled += words * cost.fill_skew[t];
       }
       if (fetched > 0) {
         dram = std::max(dram, prefetch) + (limited(dram_rate) ? fetched / dram_rate : 0.0);
@@ -1332,7 +1417,8 @@ class Estimator {
       }
       // L2's banks, then the network (tandem servers): banks also write the words DRAM brings.
       const double start = std::max(banks, ready);
-      banks = start + cost.bank + fetched / l2_rate;
+      const double fill = std::max(fetched / l2_rate, filled / l2_rate - fill_slack_);
+      banks = start + cost.bank + fill;
       served = std::max({served + cost.network, start + cost.network, banks});
       const double arrived = served + kDeliveryCycles + cost.ingress_latency;
       const double done = std::max(last, arrived) + compute_per_step;
@@ -1395,6 +1481,8 @@ class Estimator {
   std::vector<ClassCost> costs_;
   ClassCost flush_;
   double egress_latency_ = 0;
+  double compute_per_step_ = 0;  // the layer's compute cycles per array step
+  double fill_slack_ = 0;        // the classes' bank_slack, averaged over the steps
   std::vector<DimMask> loop_group_;
   PerTensor<std::vector<FirstTouch>> touches_;
   PerTensor<std::vector<char>> irrelevant_;
