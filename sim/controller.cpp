@@ -708,7 +708,7 @@ void Controller::handle_l2() {
       sort_pes(pes);
       const GroupId g = c_.distribution.group(pes);
       use_group(distribution_users_, g, static_cast<std::int64_t>(pes.size()));
-      to_distribute_.push_back(Send{g, r.value, key});
+      to_distribute_.push(c_.distribution.l2_queues_for(g), Send{g, r.value, key});
       pes.clear();  // the slot keeps its capacity for the next read
       free_reads_.push_back(tag);
       --open_reads_;
@@ -919,20 +919,14 @@ void Controller::unuse_group(Network& net, GroupUsers& users, GroupId g, std::in
 
 // Words L2 has read enter the distribution network in order, except that a word whose links
 // are full does not hold back the words behind it that take other links (L2 keeps a queue per
-// link where it has several); the scan gives up after kBlocked words that do not fit.
+// link where it has several).
 void Controller::inject_distribution() {
-  constexpr std::size_t kBlocked = 64;
-  std::size_t blocked = 0;
-  for (auto it = to_distribute_.begin(); it != to_distribute_.end() && blocked < kBlocked;) {
-    if (c_.distribution.injection_space(kL2Endpoint, it->group) <= 0) {
-      ++it;
-      ++blocked;
-      continue;
-    }
-    c_.distribution.inject(kL2Endpoint, it->group, it->value, it->key);
-    it = to_distribute_.erase(it);
-    ++progress_;
-  }
+  to_distribute_.drain(
+      [&](const Send& s) { return c_.distribution.injection_space(kL2Endpoint, s.group) > 0; },
+      [&](const Send& s) {
+        c_.distribution.inject(kL2Endpoint, s.group, s.value, s.key);
+        ++progress_;
+      });
 }
 
 void Controller::check_finished() {

@@ -26,6 +26,7 @@
 #include "sim/dram.hpp"
 #include "sim/global_buffer.hpp"
 #include "sim/noc.hpp"
+#include "sim/overtaking_queues.hpp"
 #include "sim/pe.hpp"
 #include "sim/ring_queue.hpp"
 #include "sim/step_plan.hpp"
@@ -291,7 +292,7 @@ class Controller {
     std::int64_t value;
     std::uint64_t key;
   };
-  std::deque<Send> to_distribute_;
+  OvertakingQueues<Send> to_distribute_;
 
   // DRAM.
   std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> bursts_;  // tag -> keys

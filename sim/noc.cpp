@@ -161,6 +161,14 @@ std::int64_t Network::injection_space(std::int64_t at, GroupId group) {
   return space;
 }
 
+const std::vector<std::uint32_t>& Network::l2_queues_for(GroupId group) {
+  if (l2_queues_ == 1 || direction_ == Direction::Reduction) {
+    queue_scratch_.assign(1, 0);
+    return queue_scratch_;
+  }
+  return l2_queues_of(group);
+}
+
 // The L2 queues (= L2's output ports) a word for `group` enters: the links its tree, or without
 // multicast its destinations' routes, take out of L2.
 const std::vector<std::uint32_t>& Network::l2_queues_of(GroupId group) {

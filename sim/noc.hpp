@@ -121,6 +121,10 @@ class Network {
   // injection space as before, which lets a caller skip it.
   std::span<const std::uint32_t> pe_ports_changed() const { return pe_ports_changed_; }
 
+  // The injection queues at L2 a word for `group` enters (distribution: its links out of L2, or
+  // {0} where L2 has one queue). Valid until the next call.
+  const std::vector<std::uint32_t>& l2_queues_for(GroupId group);
+
   // No word anywhere: injection queues, links, routers, partial sums, ejection queues.
   bool idle() const {
     return words_staged_ == 0 && ctx_.words_held == 0 && ctx_.open_reductions == 0;
