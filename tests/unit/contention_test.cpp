@@ -379,6 +379,17 @@ TEST(ContentionModel, BanksRunAheadOfAHotspotThatMoves) {
   EXPECT_GT(ratio, 1.0);
 }
 
+// The contention model's runtime of a shipped layer x dataflow on edge-256 is within
+// `tolerance` (a fraction) of the simulator's `simulated` cycles (measured with `metronome
+// simulate`, given in each test's comment).
+void expect_near_simulator(const char* network, const char* layer_name, const char* dataflow,
+                           double simulated, double tolerance) {
+  const auto [hw, mapping, layer] =
+      testing_layers::shipped_case(network, layer_name, dataflow, "edge-256");
+  EXPECT_NEAR(static_cast<double>(runtime(layer, mapping, hw, NocModel::Contention)), simulated,
+              tolerance * simulated);
+}
+
 // AlexNet conv3 (3x3, stride 1, 13 x 13 padded to 15 x 15, C 256, K 384) x kcp_ws on edge-256:
 // each step reads one new column of a 3-row window in 64 channels, rows 15 and channels 225 words
 // apart, so two thirds of a step's words sit on one bank, the next step's on the next. Spread over
@@ -388,11 +399,7 @@ TEST(ContentionModel, BanksRunAheadOfAHotspotThatMoves) {
 // 665,462 cycles; the walk without those stops gave 606,951 (-8.8 %), charging each window of 2
 // lookaheads its busiest bank 704,644 (+5.9 %).
 TEST(ContentionModel, ReadsWaitForTheStepsThatNameDroppedWordsAgain) {
-  const auto [hw, kcp, layer] =
-      testing_layers::shipped_case("alexnet", "conv3", "kcp_ws", "edge-256");
-  const double simulated = 665462;
-  EXPECT_NEAR(static_cast<double>(runtime(layer, kcp, hw, NocModel::Contention)), simulated,
-              0.05 * simulated);
+  expect_near_simulator("alexnet", "conv3", "kcp_ws", 665462, 0.05);
 }
 
 // AlexNet conv3 (3x3, 13 x 13 padded to 15 x 15, C 256, K 384) x tpu_ws on edge-256: one MAC per
@@ -402,26 +409,17 @@ TEST(ContentionModel, ReadsWaitForTheStepsThatNameDroppedWordsAgain) {
 // step's hotspot costs nearly its own busiest bank. The simulator: 848,320 cycles; letting the
 // banks run a whole lookahead ahead gave 725,222 (-14.5 %).
 TEST(ContentionModel, BanksRunAheadOnlyAsFarAsTheRoundTripLeaves) {
-  const auto [hw, tpu, layer] =
-      testing_layers::shipped_case("alexnet", "conv3", "tpu_ws", "edge-256");
-  const double simulated = 848320;
-  EXPECT_NEAR(static_cast<double>(runtime(layer, tpu, hw, NocModel::Contention)), simulated,
-              0.05 * simulated);
+  expect_near_simulator("alexnet", "conv3", "tpu_ws", 848320, 0.05);
 }
 
 // MobileNetV2 bneck2_1_project (1x1, 96 -> 24 channels, 56 x 56) x ckp_ws on edge-256: each step
 // reads 4 input words and accumulates 24 partial sums; on a 28 x 28 miniature of it the simulator
 // is only 3 % faster with unlimited bank bandwidth (20,246 against 20,942 cycles), so the round
-// trip, not the banks, paces the steps. The banks'
-// walk must not charge the time it waits for the round trip as bank time on top of the array
-// walk's own round trip: that gave 93,570 (+9.1 %) against the simulator's 85,764, and 89,400
-// (+4.2 %) with only the reads waiting for it.
+// trip, not the banks, paces the steps. The banks' walk must not charge the time it waits for the
+// round trip as bank time on top of the array walk's own round trip: that gave 93,570 (+9.1 %)
+// against the simulator's 85,764, and 89,400 (+4.2 %) with only the reads waiting for it.
 TEST(ContentionModel, BanksWaitingForTheRoundTripAreNotChargedTwice) {
-  const auto [hw, ckp, layer] =
-      testing_layers::shipped_case("mobilenet_v2", "bneck2_1_project", "ckp_ws", "edge-256");
-  const double simulated = 85764;
-  EXPECT_NEAR(static_cast<double>(runtime(layer, ckp, hw, NocModel::Contention)), simulated,
-              0.03 * simulated);
+  expect_near_simulator("mobilenet_v2", "bneck2_1_project", "ckp_ws", 85764, 0.03);
 }
 
 // MobileNetV2 bneck7_1_project (1x1, 960 -> 320 channels, 7 x 7) x ckp_ws on edge-256: each C
@@ -430,11 +428,7 @@ TEST(ContentionModel, BanksWaitingForTheRoundTripAreNotChargedTwice) {
 // reads them, while every step's 64 partial sums keep all banks busy. The simulator: 201,054
 // cycles; charging the fill at L2's whole bandwidth gave 174,107 (-13.4 %).
 TEST(ContentionModel, FillsFromDramLoadTheBanksTheirReadsComeFrom) {
-  const auto [hw, ckp, layer] =
-      testing_layers::shipped_case("mobilenet_v2", "bneck7_1_project", "ckp_ws", "edge-256");
-  const double simulated = 201054;
-  EXPECT_NEAR(static_cast<double>(runtime(layer, ckp, hw, NocModel::Contention)), simulated,
-              0.05 * simulated);
+  expect_near_simulator("mobilenet_v2", "bneck7_1_project", "ckp_ws", 201054, 0.05);
 }
 
 }  // namespace
