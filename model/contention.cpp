@@ -466,9 +466,9 @@ class FluidNetwork {
 // Per transition class: the cycles of its transfers
 
 struct ClassCost {
-  double bank = 0;             // cycles per transition: busiest L2 bank (reads, accumulates)
-  double network = 0;          // cycles per transition: busiest distribution link or FIFO
-  double egress = 0;           // cycles per transition: busiest reduction link
+  double bank = 0;     // cycles per transition the L2 banks hold the walk up (reads, accumulates)
+  double network = 0;  // cycles per transition: busiest distribution link or FIFO
+  double egress = 0;   // cycles per transition: busiest reduction link
   double ingress_latency = 0;  // cycles from L2 to the farthest receiving PE
   double egress_latency = 0;   // cycles from the farthest draining PE to L2
   double link_words = 0;       // words per transition over all links (taps not counted)
@@ -492,9 +492,9 @@ constexpr double kWordBudget = double{1 << 22};
 // Transitions sampled per class.
 constexpr int kSamples = 8;
 // Steps whose bank loads a sample walks, in lookaheads: every bank serves its own FIFO and may
-// run up to a lookahead ahead of the slowest, so a hotspot that moves from bank to bank within a
-// few lookaheads costs what the busiest bank serves over many (model/README.md 5b gives the error
-// with walks of 2, 4, 8, 16 and 32 lookaheads).
+// run up to a lookahead (less the round trip) ahead of the slowest, so a hotspot that moves from
+// bank to bank within a few lookaheads costs what the busiest bank serves over many
+// (model/README.md 5b gives the error with walks of 2, 4, 8, 16 and 32 lookaheads).
 constexpr double kBankWindows = 16;
 // Largest tile (words of inputs and weights of one PE) whose stops are looked for along a window.
 constexpr std::int64_t kReachWords = 128;
@@ -1008,11 +1008,11 @@ class Estimator {
   // (the stops), and once step s - W has been served, delivered, computed and retired and step s
   // requested (the controller hands step s to the PEs once step s - W has finished). A bank's
   // partial sums of step s queue behind its reads without waiting for G(s) (they come back later
-  // by themselves). F_b(s) = max(F_b(s - 1), G(s)) + reads_b(s) / rate, then + accumulates_b(s) /
-  // rate; T(s) = max(G(s), T(s - 1), F_b(s) of the banks step s reads). Returns only the cycles
-  // the banks themselves held the walk up, sum_s T(s) - max(G(s), T(s - 1)) plus the last
-  // accumulates, per step: the time spent waiting for G is the array walk's (walk(), which
-  // charges the round trip itself), and counting it here too charged it twice.
+  // by themselves). F_b(s) = max(F_b(s - 1), G(s)) + reads_b(s) / rate on the banks step s reads,
+  // T(s) = max(G(s), T(s - 1), those F_b(s)), and only then F_b(s) += accumulates_b(s) / rate.
+  // Returns only the cycles the banks themselves held the walk up, sum_s T(s) - max(G(s), T(s - 1))
+  // plus the last accumulates, per step: the time spent waiting for G is the array walk's (walk(),
+  // which charges the round trip itself), and counting it here too charged it twice.
   double coupled_bank_cycles(const std::vector<std::vector<double>>& in,
                              const std::vector<std::vector<double>>& out,
                              const std::vector<std::size_t>& reach, double in_scale,

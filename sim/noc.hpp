@@ -122,7 +122,8 @@ class Network {
   std::span<const std::uint32_t> pe_ports_changed() const { return pe_ports_changed_; }
 
   // The injection queues at L2 a word for `group` enters (distribution: its links out of L2, or
-  // {0} where L2 has one queue). Valid until the next call.
+  // {0} where L2 has one queue). Valid until the next call of this, injection_space(at, group) or
+  // inject (they share the storage).
   const std::vector<std::uint32_t>& l2_queues_for(GroupId group);
 
   // No word anywhere: injection queues, links, routers, partial sums, ejection queues.
