@@ -30,22 +30,32 @@ class OvertakingQueues {
   }
 
   // Hands `send` the oldest head for which `fits` holds, again and again, until no head fits.
-  // `fits` is asked afresh after every send (sending uses up room).
+  // `fits` is asked afresh after every send (sending uses up room); a FIFO whose head did not
+  // fit is not asked again in this call: its words all take the same links, and room only
+  // shrinks while `send` runs.
   template <typename Fits, typename Send>
   void drain(Fits&& fits, Send&& send) {
+    full_.assign(waiting_.size(), 0);
     for (;;) {
-      std::size_t best = waiting_.size();
-      for (std::size_t i = 0; i < waiting_.size(); ++i) {
-        const Entry& head = fifos_[waiting_[i]].front();
-        if (best < waiting_.size() && fifos_[waiting_[best]].front().order < head.order) continue;
-        if (fits(head.item)) best = i;
+      std::size_t oldest = waiting_.size();
+      for (std::size_t i = 0; i < waiting_.size(); ++i)
+        if (full_[i] == 0 &&
+            (oldest == waiting_.size() ||
+             fifos_[waiting_[i]].front().order < fifos_[waiting_[oldest]].front().order))
+          oldest = i;
+      if (oldest == waiting_.size()) return;
+      std::deque<Entry>& fifo = fifos_[waiting_[oldest]];
+      if (!fits(fifo.front().item)) {
+        full_[oldest] = 1;
+        continue;
       }
-      if (best == waiting_.size()) return;
-      std::deque<Entry>& fifo = fifos_[waiting_[best]];
       send(fifo.front().item);
       fifo.pop_front();
       --size_;
-      if (fifo.empty()) waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(best));
+      if (fifo.empty()) {
+        waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(oldest));
+        full_.erase(full_.begin() + static_cast<std::ptrdiff_t>(oldest));
+      }
     }
   }
 
@@ -60,6 +70,7 @@ class OvertakingQueues {
   std::map<std::vector<std::uint32_t>, std::size_t> fifo_of_;
   std::vector<std::deque<Entry>> fifos_;
   std::vector<std::size_t> waiting_;  // the FIFOs holding words
+  std::vector<char> full_;            // drain's scratch: waiting_[i]'s head did not fit
   std::uint64_t next_ = 0;
   std::size_t size_ = 0;
 };

@@ -67,5 +67,24 @@ TEST(OvertakingQueues, WordsTakingTheSameLinksKeepTheirOrder) {
   EXPECT_TRUE(q.empty());
 }
 
+TEST(OvertakingQueues, AFullQueueIsAskedOnceACycle) {
+  // Link 0 is full; ten words for link 1 go one by one. The link-0 queue's head is asked once,
+  // not once per word sent (room only shrinks within a cycle).
+  OvertakingQueues<Word> q;
+  for (int i = 0; i < 5; ++i) q.push({0}, Word{{0}, i});
+  for (int i = 5; i < 15; ++i) q.push({1}, Word{{1}, i});
+  int asked_for_link0 = 0;
+  std::vector<int> sent;
+  q.drain(
+      [&](const Word& w) {
+        if (w.links.front() == 0) ++asked_for_link0;
+        return w.links.front() == 1;
+      },
+      [&](const Word& w) { sent.push_back(w.id); });
+  EXPECT_EQ(sent, (std::vector<int>{5, 6, 7, 8, 9, 10, 11, 12, 13, 14}));
+  EXPECT_EQ(asked_for_link0, 1);
+  EXPECT_EQ(q.size(), 5u);
+}
+
 }  // namespace
 }  // namespace metronome::sim
