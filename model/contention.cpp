@@ -477,6 +477,13 @@ struct ClassCost {
   // same hotspot (model/README.md 5b).
   PerTensor<double> fill_skew{{1.0, 1.0, 1.0}};
   double bank_slack = 0;  // cycles per transition the average bank idles while the busiest works
+  // The costs of the transitions whose new tiles are edge chunks (a loop at a last index whose
+  // chunk is smaller, e.g. a clipped channel fold) and of the others: the class average would
+  // hide the full chunks' transfers under the compute (model/README.md 5b, "Edge chunks").
+  struct StepCost {
+    double bank = 0, network = 0, egress = 0, ingress_latency = 0, egress_latency = 0;
+  };
+  StepCost at_edge, inside;
 };
 
 // Pipeline cycles (model/pipeline.hpp), as doubles for the queueing arithmetic.
@@ -520,6 +527,7 @@ class Estimator {
       red_latency_.push_back(route_latency(red_, hw.noc.reduction, red_.route_to_l2(p)));
     }
     derive_trips();
+    find_edge_loops();
   }
 
   ContentionEstimate run() {
@@ -575,6 +583,33 @@ class Estimator {
       trips_[j] = std::max<std::int64_t>(1, std::llround(n / outer) + 1);
       outer *= static_cast<double>(trips_[j]);
     }
+  }
+
+  // Loops whose last index holds smaller chunks than their first (every other loop at 0): the
+  // array's tiles, all PEs and tensors, have fewer words there.
+  void find_edge_loops() {
+    edge_loop_.assign(loops_.size(), 0);
+    std::vector<UnitChunks> none, first, last;
+    state_.pe_chunks([](std::size_t, std::int64_t, std::size_t) { return std::int64_t{0}; }, first);
+    double first_words = 0;
+    for (Tensor t : kAllTensors) first_words += analysis_.pe_words(t, none, first);
+    for (std::size_t k = 0; k < loops_.size(); ++k) {
+      if (trips_[k] <= 1) continue;
+      state_.pe_chunks(
+          [k](std::size_t i, std::int64_t trips, std::size_t) {
+            return i == k ? std::max<std::int64_t>(0, trips - 1) : std::int64_t{0};
+          },
+          last);
+      double last_words = 0;
+      for (Tensor t : kAllTensors) last_words += analysis_.pe_words(t, none, last);
+      edge_loop_[k] = last_words < first_words ? 1 : 0;
+    }
+  }
+
+  bool at_edge(const std::vector<std::int64_t>& index) const {
+    for (std::size_t k = 0; k < index.size() && k < edge_loop_.size(); ++k)
+      if (edge_loop_[k] != 0 && index[k] == trips_[k] - 1) return true;
+    return false;
   }
 
   // The array before and after a transition in which loop `j` advances (j < 0: the first step,
@@ -1088,6 +1123,9 @@ class Estimator {
     const double out_words = class_words(c, Tensor::Output);
     const int samples = cls.loop < 0 ? 1 : kSamples;
     Loads sum;
+    std::array<Loads, 2> variant_sum;  // [edge]
+    std::array<double, 2> variant_in{}, variant_out{}, variant_in_latency{}, variant_out_latency{},
+        variant_samples{};
     // Per sample, the bank loads of every step of its window, walked as coupled bank FIFOs
     // (coupled_bank_cycles). (Summing the samples first would spread hotspots that different
     // parts of the walk have on different banks: MobileNetV2 bneck4_1_dw x rs reads a 3-column
@@ -1097,6 +1135,7 @@ class Estimator {
       std::vector<double> in, out;                           // without a bank window
       std::vector<std::vector<double>> in_steps, out_steps;  // per step of its bank window
       std::vector<std::size_t> reach;                        // window_reach
+      bool edge = false;                                     // its new tiles: edge chunks
     };
     std::vector<SampleBanks> samples_banks;
     // Unlimited banks cost nothing whatever their loads: no window to walk.
@@ -1104,7 +1143,7 @@ class Estimator {
     double sampled_in = 0, sampled_out = 0, in_latency = 0, out_latency = 0;
     PerTensor<double> reads{}, busiest_reads{};
     auto take = [&](const std::vector<UnitChunks>& before, const std::vector<UnitChunks>& after,
-                    bool inputs, bool outputs, const BankWindow& window) {
+                    bool inputs, bool outputs, const BankWindow& window, bool edge) {
       PerTensor<double> own;
       for (Tensor t : kAllTensors) {
         const bool wanted = t == Tensor::Output ? outputs : inputs;
@@ -1112,13 +1151,21 @@ class Estimator {
       }
       const Loads x = transition_loads(before, after, own, window);
       sum.add(x);
+      const std::size_t v = edge ? 1 : 0;
+      variant_sum[v].add(x);
+      variant_in[v] += own[Tensor::Input] + own[Tensor::Weight];
+      variant_out[v] += own[Tensor::Output];
+      variant_in_latency[v] += x.in_latency * (own[Tensor::Input] + own[Tensor::Weight]);
+      variant_out_latency[v] += x.out_latency * own[Tensor::Output];
+      ++variant_samples[v];
       for (Tensor t : kAllTensors) {
         reads[t] += x.reads[t];
         busiest_reads[t] += x.busiest_reads[t];
       }
       samples_banks.push_back(
           {x.banks_in, x.banks_out, x.window_in, x.window_out,
-           window.offsets.size() > 1 ? window_reach(after, window) : std::vector<std::size_t>{}});
+           window.offsets.size() > 1 ? window_reach(after, window) : std::vector<std::size_t>{},
+           edge});
       const double in = own[Tensor::Input] + own[Tensor::Weight];
       sampled_in += in;
       sampled_out += own[Tensor::Output];
@@ -1131,7 +1178,8 @@ class Estimator {
     for (int m = 0; m < samples && analysed <= kWordBudget; ++m) {
       transition(cls.loop, (m + 0.5) / samples, before, after, &before_index, &after_index);
       take(before, after, true, true,
-           banks_limited ? bank_window(before_index, after_index) : BankWindow{});
+           banks_limited ? bank_window(before_index, after_index) : BankWindow{},
+           at_edge(after_index));
       analysed = sampled_in + sampled_out;
     }
     // Samples that move nothing of what the class moves (an edge case of the chosen indices):
@@ -1141,8 +1189,8 @@ class Estimator {
     if (no_in || no_out) {
       std::vector<UnitChunks> none, first;
       transition(-1, 0, none, first);
-      if (no_in) take(none, first, true, false, BankWindow{});
-      if (no_out) take(first, none, false, true, BankWindow{});
+      if (no_in) take(none, first, true, false, BankWindow{}, false);
+      if (no_out) take(first, none, false, true, BankWindow{}, false);
     }
     const double in_scale = sampled_in > 0 ? in_words / sampled_in : 0.0;
     const double out_scale = sampled_out > 0 ? out_words / sampled_out : 0.0;
@@ -1169,23 +1217,53 @@ class Estimator {
       for (const double x : v) w += x;
       return w;
     };
+    double edge_bank = 0, edge_samples = 0;
     for (const SampleBanks& x : samples_banks) {
       const std::size_t steps = std::max(x.in_steps.size(), x.out_steps.size());
       if (steps > 1) {
-        cost.bank += coupled_bank_cycles(x.in_steps, x.out_steps, x.reach, in_scale * n,
-                                         out_scale * n, round_trip) /
-                     n;
+        const double held = coupled_bank_cycles(x.in_steps, x.out_steps, x.reach, in_scale * n,
+                                                out_scale * n, round_trip);
+        cost.bank += held / n;
+        if (x.edge) {
+          edge_bank += held;
+          ++edge_samples;
+        }
         double words = 0;
         for (const auto& v : x.in_steps) words += words_of(v) * in_scale;
         for (const auto& v : x.out_steps) words += words_of(v) * out_scale;
         mean_bank += words / static_cast<double>(steps);
       } else {
-        cost.bank += busiest_bank(x.in, x.out, in_scale, out_scale);
+        const double held = busiest_bank(x.in, x.out, in_scale, out_scale);
+        cost.bank += held;
+        if (x.edge) {
+          edge_bank += held * n;
+          ++edge_samples;
+        }
         mean_bank += words_of(x.in) * in_scale + words_of(x.out) * out_scale;
       }
     }
     if (limited(bank_rate))
       cost.bank_slack = std::max(0.0, cost.bank - mean_bank / (bank_count * bank_rate));
+    const auto step_cost = [](const ClassCost& x) {
+      return ClassCost::StepCost{x.bank, x.network, x.egress, x.ingress_latency, x.egress_latency};
+    };
+    cost.at_edge = cost.inside = step_cost(cost);
+    if (edge_samples > 0 && edge_samples < n) {
+      for (std::size_t v = 0; v < 2; ++v) {
+        // The mean of the variant's samples, unscaled: the class's scale (its average words per
+        // transition) would carry the other variant's words into this one.
+        Loads& l = variant_sum[v];
+        l.scale(1.0 / variant_samples[v], 1.0 / variant_samples[v]);
+        l.in_latency = variant_in[v] > 0 ? variant_in_latency[v] / variant_in[v] : 0.0;
+        l.out_latency = variant_out[v] > 0 ? variant_out_latency[v] / variant_out[v] : 0.0;
+        l.any_in = variant_in[v] > 0;
+        l.any_out = variant_out[v] > 0;
+        ClassCost::StepCost& x = v == 1 ? cost.at_edge : cost.inside;
+        x = step_cost(cost_of(l));
+        x.bank =
+            v == 1 ? edge_bank / edge_samples : (cost.bank * n - edge_bank) / (n - edge_samples);
+      }
+    }
     return cost;
   }
 
@@ -1367,6 +1445,10 @@ class Estimator {
                            hw_.l2.words_per_bank_per_cycle;
     double spread_per_step = 0;
     for (Tensor t : kAllTensors) spread_per_step += dram_spread_[t] / static_cast<double>(steps);
+    std::int64_t edges = 0;  // loops at an edge chunk (find_edge_loops)
+    const auto at_last = [&](std::size_t k, std::int64_t i) {
+      return k < edge_loop_.size() && edge_loop_[k] != 0 && i == trips_[k] - 1 ? 1 : 0;
+    };
     for (std::int64_t s = 0; s < steps; ++s) {
       // Advance the odometer: the loop that moves gives the transition class.
       int moved = -1;
@@ -1375,6 +1457,7 @@ class Estimator {
           const std::int64_t old = index[k];
           const std::int64_t now = old + 1 < trips_[k] ? old + 1 : 0;
           index[k] = now;
+          edges += at_last(k, now) - at_last(k, old);
           for (Tensor t : kAllTensors) {
             if (irrelevant_[t][k]) {
               blocked[t] += (now != 0) - (old != 0);
@@ -1418,12 +1501,13 @@ class Estimator {
       // L2's banks, then the network (tandem servers): banks also write the words DRAM brings.
       const double start = std::max(banks, ready);
       const double fill = std::max(fetched / l2_rate, filled / l2_rate - fill_slack_);
-      banks = start + cost.bank + fill;
-      served = std::max({served + cost.network, start + cost.network, banks});
-      const double arrived = served + kDeliveryCycles + cost.ingress_latency;
+      const ClassCost::StepCost& step = edges > 0 ? cost.at_edge : cost.inside;
+      banks = start + step.bank + fill;
+      served = std::max({served + step.network, start + step.network, banks});
+      const double arrived = served + kDeliveryCycles + step.ingress_latency;
       const double done = std::max(last, arrived) + compute_per_step;
-      if (s > 0) egress = std::max(egress, last + kDrainCycles) + cost.egress;
-      egress_latency_ = std::max(egress_latency_, cost.egress > 0 ? cost.egress_latency : 0.0);
+      if (s > 0) egress = std::max(egress, last + kDrainCycles) + step.egress;
+      egress_latency_ = std::max(egress_latency_, step.egress > 0 ? step.egress_latency : 0.0);
       finished[slot] = done;
       last = done;
     }
@@ -1476,6 +1560,7 @@ class Estimator {
   NocTopology dist_, red_;
   std::vector<double> dist_latency_, red_latency_;
   std::vector<std::int64_t> trips_;
+  std::vector<char> edge_loop_;                                       // find_edge_loops
   std::vector<PerTensor<std::int64_t>> loop_shifts_;                  // per loop (bank windows)
   mutable std::map<std::vector<std::int64_t>, TreePlan> tree_plans_;  // tree_plan's
   std::vector<ClassCost> costs_;
