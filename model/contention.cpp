@@ -606,9 +606,14 @@ class Estimator {
     }
   }
 
+  // Loop k at index i holds an edge chunk.
+  bool is_edge_index(std::size_t k, std::int64_t i) const {
+    return k < edge_loop_.size() && edge_loop_[k] != 0 && i == trips_[k] - 1;
+  }
+
   bool at_edge(const std::vector<std::int64_t>& index) const {
-    for (std::size_t k = 0; k < index.size() && k < edge_loop_.size(); ++k)
-      if (edge_loop_[k] != 0 && index[k] == trips_[k] - 1) return true;
+    for (std::size_t k = 0; k < index.size(); ++k)
+      if (is_edge_index(k, index[k])) return true;
     return false;
   }
 
@@ -1446,9 +1451,6 @@ class Estimator {
     double spread_per_step = 0;
     for (Tensor t : kAllTensors) spread_per_step += dram_spread_[t] / static_cast<double>(steps);
     std::int64_t edges = 0;  // loops at an edge chunk (find_edge_loops)
-    const auto at_last = [&](std::size_t k, std::int64_t i) {
-      return k < edge_loop_.size() && edge_loop_[k] != 0 && i == trips_[k] - 1 ? 1 : 0;
-    };
     for (std::int64_t s = 0; s < steps; ++s) {
       // Advance the odometer: the loop that moves gives the transition class.
       int moved = -1;
@@ -1457,7 +1459,7 @@ class Estimator {
           const std::int64_t old = index[k];
           const std::int64_t now = old + 1 < trips_[k] ? old + 1 : 0;
           index[k] = now;
-          edges += at_last(k, now) - at_last(k, old);
+          edges += int{is_edge_index(k, now)} - int{is_edge_index(k, old)};
           for (Tensor t : kAllTensors) {
             if (irrelevant_[t][k]) {
               blocked[t] += (now != 0) - (old != 0);
