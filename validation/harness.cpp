@@ -9,11 +9,13 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <sstream>
 
 #include "model/model.hpp"
+#include "validation/eta.hpp"
 #include "validation/results.hpp"
 
 namespace metronome::validation {
@@ -109,14 +111,14 @@ class Progress {
     }
     err_ << std::flush;
   }
-  void job_done(const JobKey& key, const std::string& detail, bool failed) {
+  // `eta`: seconds left (EtaEstimate), none while unknown.
+  void job_done(const JobKey& key, const std::string& detail, bool failed,
+                std::optional<double> eta) {
     ++done_;
     ++done_now_;
     if (failed) ++failed_;
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-    const std::size_t left = total_ - std::min(done_, total_);
-    const double eta = elapsed / static_cast<double>(done_now_) * static_cast<double>(left);
-    const std::string status = fmt::format("{} failed | ETA {}", failed_, format_duration(eta));
+    const std::string status =
+        fmt::format("{} failed | ETA {}", failed_, eta ? format_duration(*eta) : "?");
     if (tty_) {
       draw(fmt::format("[{}/{}] {:.0f}% | {} | last: {}", done_, total_, percent(), status,
                        key.str()));
@@ -239,6 +241,8 @@ Comparisons write_outputs(const std::string& out_dir, const Manifest& manifest,
 
 struct RunningJob {
   const ValidationJob* job = nullptr;
+  std::size_t work = 0;  // index into run_suite's pending work (and its EtaEstimate)
+  Clock::time_point started;
   std::optional<Metrics> model;  // this run's or an earlier run's model record
   std::string json_path;
   std::string stderr_path;
@@ -503,6 +507,11 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
                         : fmt::format(" in shard {} of {}", options.shard.str(), suite.jobs.size()),
                     options.parallel, dir);
     Progress progress(err, options.progress_tty, header, jobs.size(), jobs.size() - work.size());
+    std::vector<EtaEstimate::Job> eta_jobs;
+    for (const Work& w : work)
+      eta_jobs.push_back(
+          {suite.layer_of(*w.job).macs(), w.job->key.dataflow + " x " + w.job->key.hardware});
+    EtaEstimate eta(std::move(eta_jobs), options.parallel);
     ProcessPool pool(options.parallel);
     std::map<std::size_t, RunningJob> running;  // by job index
     const auto lookup = [&](const RecordKey& key) -> const Metrics* {
@@ -510,7 +519,9 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
       return it == known.end() ? nullptr : &it->second;
     };
     // The progress line of a finished job, from every record it has by now.
-    const auto finished = [&](const ValidationJob& job) {
+    const auto finished = [&](const ValidationJob& job, std::size_t work_index,
+                              Clock::time_point started) {
+      eta.finished(work_index, std::chrono::duration<double>(Clock::now() - started).count());
       std::vector<const Metrics*> models;
       bool failed = false;
       if (suite.runs(Engine::Model))
@@ -519,25 +530,30 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
           failed = failed || is_failed(models.back());
         }
       const Metrics* sim = lookup(sim_key(job.key));
-      progress.job_done(job.key, job_detail(models, sim), failed || is_failed(sim));
+      progress.job_done(job.key, job_detail(models, sim), failed || is_failed(sim),
+                        eta.remaining_seconds());
     };
 
     std::size_t next = 0;
     while (next < work.size() || pool.running() > 0) {
       while (next < work.size() && (pool.has_room() || !work[next].sim)) {
-        const Work& w = work[next++];
+        const std::size_t work_index = next++;
+        const Work& w = work[work_index];
         const ValidationJob& job = *w.job;
+        const Clock::time_point started = Clock::now();
         for (const ModelVariant* v : w.models) {
           Metrics m = run_model_job(suite, job, *v);
           appender.append(m);
           known[record_key(m)] = std::move(m);
         }
         if (!w.sim) {
-          finished(job);
+          finished(job, work_index, started);
           continue;
         }
         RunningJob r;
         r.job = &job;
+        r.work = work_index;
+        r.started = started;
         const std::string base = fmt::format("job{}", job.index);
         r.json_path = (fs::path(tmp_dir) / (base + ".json")).string();
         r.stderr_path = (fs::path(tmp_dir) / (base + ".stderr")).string();
@@ -569,7 +585,7 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
           fs::remove(fs::path(tmp_dir) / (base + ext), ec);
         appender.append(m);
         known[record_key(m)] = std::move(m);
-        finished(job);
+        finished(job, r.work, r.started);
         running.erase(it);
       }
     }
