@@ -1076,6 +1076,33 @@ class Estimator {
     return std::max(w, window());
   }
 
+  // Words of tensor t that a PE drops and is handed again (model/README.md, 5b, "Words met
+  // again"): the innermost loop outside t's tile with a loop of its tile inside it brings back
+  // the words it named `period` steps before, which the PE held for `held` steps (the loops
+  // inside its innermost moving loop of the tile) and dropped. A PE asks for a word it holds
+  // only once it has dropped it, so such a step's words go out once the step `window` = period
+  // - held + 1 before it has finished, not the lookahead's.
+  struct Refetch {
+    std::size_t loop = 0;
+    std::size_t window = 0;
+  };
+  std::optional<Refetch> refetch(Tensor t) const {
+    std::int64_t held = 1, period = 1;
+    bool moves = false;  // a loop of t's tile turns inside
+    for (std::size_t k = loops_.size(); k-- > 0;) {
+      if (trips_[k] <= 1) continue;
+      if (irrelevant_[t][k] == 0) {
+        moves = true;
+      } else if (moves) {
+        return Refetch{k, static_cast<std::size_t>(period - held + 1)};
+      } else {
+        held *= trips_[k];
+      }
+      period *= trips_[k];
+    }
+    return std::nullopt;
+  }
+
   // Walks every array step (model/README.md, 5b) and returns the cycle at which the last partial
   // sum has reached L2.
   double walk(std::int64_t steps, double compute_per_step) {
@@ -1096,6 +1123,9 @@ class Estimator {
     double spread_per_step = 0;
     for (Tensor t : kAllTensors) spread_per_step += dram_spread_[t] / static_cast<double>(steps);
     std::int64_t edges = 0;  // loops at an edge chunk (find_edge_loops)
+    std::vector<Refetch> refetches;
+    for (Tensor t : {Tensor::Input, Tensor::Weight})
+      if (const std::optional<Refetch> r = refetch(t); r && r->window < w) refetches.push_back(*r);
     for (std::int64_t s = 0; s < steps; ++s) {
       // Advance the odometer: the loop that moves gives the transition class.
       int moved = -1;
@@ -1128,6 +1158,10 @@ class Estimator {
       // PEs get step s once step s - W has finished; L2 fetches its words once s - W2 has.
       if (s >= static_cast<std::int64_t>(w))
         stage = std::max(stage, finished[(static_cast<std::size_t>(s) - w) % w2] + kRetireCycles);
+      for (const Refetch& r : refetches)
+        if (index[r.loop] > 0 && s >= static_cast<std::int64_t>(r.window))
+          stage = std::max(stage, finished[(static_cast<std::size_t>(s) - r.window) % w2] +
+                                      kRetireCycles);
       if (s >= static_cast<std::int64_t>(w2))
         prefetch = std::max(prefetch, finished[slot] + kRetireCycles);
       double ready = stage + kRequestCycles;
