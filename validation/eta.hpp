@@ -25,7 +25,8 @@ class EtaEstimate {
   // `parallel`: jobs that run at a time (at least 1).
   EtaEstimate(std::vector<Job> jobs, std::size_t parallel);
 
-  // Job `index` (into the constructor's list) finished after `seconds` of its own.
+  // Job `index` (into the constructor's list) finished after `seconds` of its own; a negative
+  // `seconds`: finished without running (nothing to learn its kind's speed from).
   void finished(std::size_t index, double seconds);
 
   // Seconds until every unfinished job has finished; none before a job with MACs has finished.

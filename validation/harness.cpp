@@ -521,7 +521,13 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
     // The progress line of a finished job, from every record it has by now.
     const auto finished = [&](const ValidationJob& job, std::size_t work_index,
                               Clock::time_point started) {
-      eta.finished(work_index, std::chrono::duration<double>(Clock::now() - started).count());
+      // A job refused at once (not applicable, invalid, unsupported) says nothing about speed.
+      const Metrics* simulated = lookup(sim_key(job.key));
+      const bool ran = simulated == nullptr ? !suite.runs(Engine::Sim)
+                                            : simulated->status == RecordStatus::Ok ||
+                                                  simulated->status == RecordStatus::Failed;
+      eta.finished(work_index,
+                   ran ? std::chrono::duration<double>(Clock::now() - started).count() : -1.0);
       std::vector<const Metrics*> models;
       bool failed = false;
       if (suite.runs(Engine::Model))

@@ -43,6 +43,15 @@ TEST(EtaEstimate, EachKindAtItsOwnSpeed) {
   EXPECT_DOUBLE_EQ(*eta.remaining_seconds(), 0.0);
 }
 
+// A job refused at once (a GEMM that xp_ws does not serve) would teach a speed near zero.
+TEST(EtaEstimate, AJobThatDidNotRunTeachesNoSpeed) {
+  EtaEstimate eta({{1000, "A"}, {1000, "A"}, {1000, "A"}}, 1);
+  eta.finished(0, -1.0);
+  EXPECT_FALSE(eta.remaining_seconds().has_value());
+  eta.finished(1, 4.0);
+  EXPECT_DOUBLE_EQ(*eta.remaining_seconds(), 4.0);
+}
+
 TEST(EtaEstimate, NoSuchJobIsAnError) {
   EtaEstimate eta({{1, "a"}}, 0);  // parallel 0 counts as 1
   EXPECT_THROW(eta.finished(1, 1.0), std::out_of_range);
