@@ -898,7 +898,9 @@ class Estimator {
       return ClassCost::StepCost{x.bank, x.network, x.egress, x.ingress_latency, x.egress_latency};
     };
     cost.at_edge = cost.inside = step_cost(cost);
-    if (edge_samples > 0 && edge_samples < n) {
+    // (A sample taken from the first step because the class's own moved nothing of a tensor is
+    // neither kind: then the class average serves both.)
+    if (!(no_in || no_out) && edge_samples > 0 && edge_samples < n) {
       for (std::size_t v = 0; v < 2; ++v) {
         // The mean of the variant's samples, unscaled: the class's scale (its average words per
         // transition) would carry the other variant's words into this one.
