@@ -165,7 +165,7 @@ bool Controller::build_next() {
   }
   next_.index = view_.index;
   next_.pes.clear();
-  next_.steps.clear();
+  next_.recipes.clear();
   next_.words.clear();
   next_.entries = 0;
   next_.followers = 0;
@@ -203,7 +203,6 @@ bool Controller::build_next() {
     }
     const std::int64_t entries_before = next_.entries;
     next_.pes.push_back(static_cast<std::int64_t>(p));
-    PeStep& step = next_.steps.emplace_back();
     LastTile& last = last_tile_[p];
     const TileRanges ranges = tiles_.ranges(slot.chunks, slot.box);
     // A PE idle through array steps (an idle unit of a spatial map keeps the stationary
@@ -213,8 +212,8 @@ bool Controller::build_next() {
     const bool same_macs = no_mac ? last.no_mac : !last.no_mac && slot.box.range == last.box.range;
     const bool repeat =
         options_.repeat_steps && last.valid && same_macs && ranges.same_words(last.ranges);
+    next_.recipes.push_back({ranges, slot.box, repeat});
     if (repeat) {
-      step.repeat = true;
       next_.entries += last.entries;
       // Its words are listed unless the last PE listed had the same (idle neighbours).
       if (listed == nullptr || !ranges.same_words(*listed)) {
@@ -223,17 +222,11 @@ bool Controller::build_next() {
         listed = &last.ranges;
       }
     } else {
-      if (!spare_steps_.empty()) {
-        step = std::move(spare_steps_.back());
-        spare_steps_.pop_back();
-        step.repeat = false;
-      }
-      tiles_.build(ranges, slot.box, step);
-      stats_.max_l1_tile_words = std::max(stats_.max_l1_tile_words, step.tile.size());
-      last = LastTile{ranges, slot.box,
-                      step.tile.size() + static_cast<std::int64_t>(step.macs.size()), no_mac, true};
+      tiles_.build_tile(ranges, step_tile_);
+      stats_.max_l1_tile_words = std::max(stats_.max_l1_tile_words, step_tile_.size());
+      last = LastTile{ranges, slot.box, step_tile_.size() + slot.box.volume(), no_mac, true};
       next_.entries += last.entries;
-      list_words(step.tile);
+      list_words(step_tile_);
       listed = &last.ranges;
     }
     leader_entries = next_.entries - entries_before;
@@ -307,7 +300,6 @@ bool Controller::try_push() {
   PendingStep& s = in_l2_.front();
   in_l2_entries_ -= s.entries;
   push(s);
-  s.steps.clear();  // moved to the PEs; keep the vectors' capacity
   spare_pending_.push_back(std::move(s));
   in_l2_.pop_front();
   return true;
@@ -358,12 +350,30 @@ void Controller::push(PendingStep& s) {
     run_size_[first] = end - first;
     ++run_stats_.splits;
   }
+  std::vector<PeStep>& steps = push_steps_;  // moved to the PEs below: empty again after
+  steps.resize(s.recipes.size());
+  for (std::size_t i = 0; i < s.recipes.size(); ++i) {
+    const PendingStep::Recipe& r = s.recipes[i];
+    PeStep& step = steps[i];
+    step.repeat = r.repeat;
+    if (r.repeat) {  // no lists, no MACs
+      for (Tensor tensor : kAllTensors) step.tile.words[tensor].clear();
+      step.macs.clear();
+      continue;
+    }
+    if (!spare_steps_.empty()) {
+      step = std::move(spare_steps_.back());
+      spare_steps_.pop_back();
+      step.repeat = false;
+    }
+    tiles_.build(r.ranges, r.box, step);
+  }
   // Outputs a PE starts holding pin their L2 word; those it stops holding drain.
   std::vector<std::pair<std::int64_t, std::int64_t>> leaving;  // (output, pe)
   for (std::size_t i = 0; i < s.pes.size(); ++i) {
-    if (s.steps[i].repeat) continue;  // the same outputs
+    if (steps[i].repeat) continue;  // the same outputs
     const std::int64_t p = s.pes[i];
-    const std::vector<std::int64_t>& now = s.steps[i].tile.words[Tensor::Output];
+    const std::vector<std::int64_t>& now = steps[i].tile.words[Tensor::Output];
     std::vector<std::int64_t>& before = held_outputs_[static_cast<std::size_t>(p)];
     auto a = before.begin();
     auto b = now.begin();
@@ -387,7 +397,7 @@ void Controller::push(PendingStep& s) {
   std::int64_t followers = 0;
   for (std::size_t i = 0; i < s.pes.size(); ++i) {
     const auto p = static_cast<std::size_t>(s.pes[i]);
-    c_.pes[p].push_step(std::move(s.steps[i]));
+    c_.pes[p].push_step(std::move(steps[i]));
     pushed_[p].push_back(t);
     followers += run_size_[p] - 1;
   }

@@ -124,8 +124,16 @@ class Controller {
   };
   struct PendingStep {  // the next array step, built but not yet staged
     std::int64_t index = -1;
-    std::vector<std::int64_t> pes;     // active PEs
-    std::vector<PeStep> steps;         // parallel to pes
+    std::vector<std::int64_t> pes;  // active PEs
+    // Parallel to pes: what each PE's step is made of. The step itself (tile lists, MACs) is
+    // built when it is pushed, up to the L2 lookahead later: built when staged, its lists went
+    // cold in between (sim/DESIGN.md, "Where a one-MAC step goes").
+    struct Recipe {
+      TileRanges ranges;
+      MacBox box;
+      bool repeat = false;
+    };
+    std::vector<Recipe> recipes;
     std::vector<std::uint64_t> words;  // working set, packed keys, distinct (not sorted)
     // Tile words + MACs of its PE steps (a repeat's: those of the step it repeats).
     std::int64_t entries = 0;
@@ -240,6 +248,8 @@ class Controller {
   std::vector<std::vector<std::int64_t>> held_outputs_;  // output tile of its last step
   std::vector<LastTile> last_tile_;
   WorkingSet repeat_tile_;  // scratch: a repeat's words, listed in its array step's working set
+  WorkingSet step_tile_;    // scratch: a step's words, listed in its array step's working set
+  std::vector<PeStep> push_steps_;               // scratch: an array step's PE steps, built by push
   std::vector<RingQueue<std::int64_t>> pushed_;  // array step of each pushed step
   std::vector<std::int64_t> completed_seen_;
   std::vector<std::int64_t> scanned_seen_;
