@@ -234,14 +234,27 @@ class Estimator {
   // array's tiles, all PEs and tensors, have fewer words there.
   void find_edge_loops() {
     edge_loop_.assign(loops_.size(), 0);
+    // A loop whose trip count differs between clusters or outer indices (nested tiling of one
+    // dimension that does not divide evenly) has no single last index: trips_ is an average,
+    // and an index past a cluster's own count idles it. Such loops are not split.
+    std::vector<char> uneven(loops_.size(), 0);
+    const auto note_trips = [&](std::size_t k, std::int64_t trips) {
+      if (k < trips_.size() && trips != trips_[k]) uneven[k] = 1;
+    };
     std::vector<UnitChunks> none, first, last;
-    state_.pe_chunks([](std::size_t, std::int64_t, std::size_t) { return std::int64_t{0}; }, first);
+    state_.pe_chunks(
+        [&](std::size_t k, std::int64_t trips, std::size_t) {
+          note_trips(k, trips);
+          return std::int64_t{0};
+        },
+        first);
     double first_words = 0;
     for (Tensor t : kAllTensors) first_words += analysis_.pe_words(t, none, first);
     for (std::size_t k = 0; k < loops_.size(); ++k) {
       if (trips_[k] <= 1) continue;
       state_.pe_chunks(
-          [k](std::size_t i, std::int64_t trips, std::size_t) {
+          [&](std::size_t i, std::int64_t trips, std::size_t) {
+            note_trips(i, trips);
             return i == k ? std::max<std::int64_t>(0, trips - 1) : std::int64_t{0};
           },
           last);
@@ -249,6 +262,8 @@ class Estimator {
       for (Tensor t : kAllTensors) last_words += analysis_.pe_words(t, none, last);
       edge_loop_[k] = last_words < first_words ? 1 : 0;
     }
+    for (std::size_t k = 0; k < loops_.size(); ++k)
+      if (uneven[k] != 0) edge_loop_[k] = 0;
   }
 
   // Loop k at index i holds an edge chunk.
@@ -791,6 +806,7 @@ class Estimator {
     // Unlimited banks cost nothing whatever their loads: no window to walk.
     const bool banks_limited = limited(hw_.l2.words_per_bank_per_cycle);
     double sampled_in = 0, sampled_out = 0, in_latency = 0, out_latency = 0;
+    int idle_samples = 0;  // samples that move nothing (an index past a cluster's own trips)
     PerTensor<double> reads{}, busiest_reads{};
     auto take = [&](const std::vector<UnitChunks>& before, const std::vector<UnitChunks>& after,
                     bool inputs, bool outputs, const BankWindow& window, bool edge) {
@@ -817,6 +833,7 @@ class Estimator {
            window.offsets.size() > 1 ? window_reach(after, window) : std::vector<std::size_t>{},
            edge});
       const double in = own[Tensor::Input] + own[Tensor::Weight];
+      if (in + own[Tensor::Output] <= 0) ++idle_samples;
       sampled_in += in;
       sampled_out += own[Tensor::Output];
       in_latency += x.in_latency * in;
@@ -899,8 +916,9 @@ class Estimator {
     };
     cost.at_edge = cost.inside = step_cost(cost);
     // (A sample taken from the first step because the class's own moved nothing of a tensor is
-    // neither kind: then the class average serves both.)
-    if (!(no_in || no_out) && edge_samples > 0 && edge_samples < n) {
+    // neither kind, and a sample that moves nothing would pull its kind's unscaled mean below
+    // the class's words: then the class average, scaled to them, serves both.)
+    if (!(no_in || no_out) && idle_samples == 0 && edge_samples > 0 && edge_samples < n) {
       for (std::size_t v = 0; v < 2; ++v) {
         // The mean of the variant's samples, unscaled: the class's scale (its average words per
         // transition) would carry the other variant's words into this one.
@@ -1162,8 +1180,8 @@ class Estimator {
         stage = std::max(stage, finished[(static_cast<std::size_t>(s) - w) % w2] + kRetireCycles);
       for (const Refetch& r : refetches)
         if (index[r.loop] > 0 && s >= static_cast<std::int64_t>(r.window))
-          stage = std::max(stage, finished[(static_cast<std::size_t>(s) - r.window) % w2] +
-                                      kRetireCycles);
+          stage = std::max(stage,
+                           finished[(static_cast<std::size_t>(s) - r.window) % w2] + kRetireCycles);
       if (s >= static_cast<std::int64_t>(w2))
         prefetch = std::max(prefetch, finished[slot] + kRetireCycles);
       double ready = stage + kRequestCycles;
