@@ -48,44 +48,22 @@ void ArrayState::apply_level(std::size_t l, const UnitChunks& entry, std::size_t
     const ResolvedDirective& d = p.directives[i];
     if (d.kind == MapKind::Temporal) {
       std::int64_t trips = 1;
-      for (const UnitChunks& u : units)
-        trips = std::max(
-            trips, chunk_count(geometry_.parent_interval(u, d.dim).length(), d.size, d.offset));
+      for (const UnitChunks& u : units) trips = std::max(trips, directive_chunks(geometry_, u, d));
       const std::int64_t index = choose(loop++, trips, entry_index);
-      for (UnitChunks& u : units) split(u, d, index);
+      for (UnitChunks& u : units) take_chunk(geometry_, u, d, index);
     } else if (fold >= 0) {
-      spread(units, d, fold, spread_units);
+      spread_chunks(geometry_, units, d, fold, spread_units);
     } else {
-      std::int64_t most = 1;
-      for (std::size_t j = i; j < p.directives.size(); ++j) {
-        const ResolvedDirective& s = p.directives[j];
-        if (s.kind != MapKind::Spatial) continue;
-        most = std::max(most, chunk_count(geometry_.parent_interval(units[0], s.dim).length(),
-                                          s.size, s.offset));
-      }
-      const std::int64_t folds = (most + spread_units - 1) / spread_units;
+      const std::int64_t folds = fold_count(geometry_, units[0], p.directives, i, spread_units);
       fold = choose(loop++, folds, entry_index);
       const UnitChunks shared = units[0];
       units.assign(static_cast<std::size_t>(spread_units), shared);
-      spread(units, d, fold, spread_units);
+      spread_chunks(geometry_, units, d, fold, spread_units);
     }
   }
   for (UnitChunks& u : units) geometry_.finish_level(u);
   for (std::int64_t k = 0; k < p.units; ++k)
     out.push_back(units[spread_units == 1 ? 0 : static_cast<std::size_t>(k)]);
-}
-
-void ArrayState::split(UnitChunks& u, const ResolvedDirective& d, std::int64_t index) const {
-  const Interval parent = geometry_.parent_interval(u, d.dim);
-  const std::int64_t n = chunk_count(parent.length(), d.size, d.offset);
-  geometry_.assign(
-      u, d.dim, index >= 0 && index < n ? chunk_at(parent, d.size, d.offset, index) : Interval{});
-}
-
-void ArrayState::spread(std::vector<UnitChunks>& units, const ResolvedDirective& d,
-                        std::int64_t fold, std::int64_t level_units) const {
-  for (std::size_t u = 0; u < units.size(); ++u)
-    split(units[u], d, fold * level_units + static_cast<std::int64_t>(u));
 }
 
 }  // namespace metronome::contention

@@ -39,9 +39,6 @@ class ArrayState {
  private:
   void apply_level(std::size_t l, const UnitChunks& entry, std::size_t entry_index,
                    const IndexChooser& choose, std::vector<UnitChunks>& out) const;
-  void split(UnitChunks& u, const ResolvedDirective& d, std::int64_t index) const;
-  void spread(std::vector<UnitChunks>& units, const ResolvedDirective& d, std::int64_t fold,
-              std::int64_t level_units) const;
 
   const LayerGeometry& geometry_;
   const std::vector<LevelPlan>& plans_;

@@ -357,8 +357,7 @@ class FillCounter {
     UnitChunks& n = scratch.new_unit;
     // Units past a side's chunk count are idle there: their states change at that unit.
     auto active = [&](const UnitChunks& shared, std::int64_t index) {
-      const std::int64_t chunks =
-          chunk_count(geometry_.parent_interval(shared, d.dim).length(), d.size, d.offset);
+      const std::int64_t chunks = directive_chunks(geometry_, shared, d);
       return std::clamp<std::int64_t>(chunks - index * units, 0, units);
     };
     const std::array<std::int64_t, 2> idle_from{active(old_shared, old_index) - 1,
@@ -462,33 +461,19 @@ class FillCounter {
 
   std::int64_t trips(const ResolvedDirective& d, bool is_fold, const std::vector<UnitChunks>& units,
                      const LevelPlan& p, std::size_t position) const {
-    if (is_fold) {
-      std::int64_t most = 1;
-      for (std::size_t j = position; j < p.directives.size(); ++j) {
-        const ResolvedDirective& s = p.directives[j];
-        if (s.kind != MapKind::Spatial) continue;
-        most = std::max(most, chunk_count(geometry_.parent_interval(units[0], s.dim).length(),
-                                          s.size, s.offset));
-      }
-      return (most + p.units - 1) / p.units;
-    }
+    if (is_fold) return fold_count(geometry_, units[0], p.directives, position, p.units);
     std::int64_t most = 1;
-    for (const UnitChunks& u : units)
-      most = std::max(most,
-                      chunk_count(geometry_.parent_interval(u, d.dim).length(), d.size, d.offset));
+    for (const UnitChunks& u : units) most = std::max(most, directive_chunks(geometry_, u, d));
     return most;
   }
 
   void split(UnitChunks& u, const ResolvedDirective& d, std::int64_t index) const {
-    const Interval parent = geometry_.parent_interval(u, d.dim);
-    const std::int64_t n = chunk_count(parent.length(), d.size, d.offset);
-    geometry_.assign(u, d.dim, index < n ? chunk_at(parent, d.size, d.offset, index) : Interval{});
+    take_chunk(geometry_, u, d, index);
   }
 
   void spread(std::vector<UnitChunks>& units, const ResolvedDirective& d, std::int64_t fold,
               std::int64_t level_units) const {
-    for (std::size_t u = 0; u < units.size(); ++u)
-      split(units[u], d, fold * level_units + static_cast<std::int64_t>(u));
+    spread_chunks(geometry_, units, d, fold, level_units);
   }
 
   void leaf(Cursor& c, const UnitChunks& old_state, const UnitChunks& new_state, bool unit0_path,

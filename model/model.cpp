@@ -363,9 +363,7 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   UnitChunks first_iteration = geometry.whole_layer();
   for (std::size_t cut = 0; cut <= last_shared_cut && !placed; ++cut) {
     if (cut > 0) {
-      const ResolvedDirective& d = top_level.directives[cut - 1];
-      const Interval parent = geometry.parent_interval(first_iteration, d.dim);
-      geometry.assign(first_iteration, d.dim, chunk_at(parent, d.size, d.offset, 0));
+      take_chunk(geometry, first_iteration, top_level.directives[cut - 1], 0);
     }
     UnitChunks finished = first_iteration;
     geometry.finish_level(finished);

@@ -179,9 +179,7 @@ class UnionCounter {
   }
 
   void split(UnitChunks& u, const ResolvedDirective& d, std::int64_t index) const {
-    const Interval parent = geometry_.parent_interval(u, d.dim);
-    const std::int64_t n = chunk_count(parent.length(), d.size, d.offset);
-    geometry_.assign(u, d.dim, index < n ? chunk_at(parent, d.size, d.offset, index) : Interval{});
+    take_chunk(geometry_, u, d, index);
   }
 
   // Trip count of a loop over the units side by side. They must agree, or the PEs' steps would
@@ -192,19 +190,8 @@ class UnionCounter {
     std::optional<std::int64_t> agreed;
     for (const State& s : states) {
       const UnitChunks& u = use_old ? s.old_chunks : s.new_chunks;
-      std::int64_t n = 1;
-      if (is_fold) {
-        for (std::size_t j = position; j < p.directives.size(); ++j) {
-          const ResolvedDirective& sm = p.directives[j];
-          if (sm.kind != MapKind::Spatial) continue;
-          const Interval parent = geometry_.parent_interval(u, sm.dim);
-          n = std::max(n, chunk_count(parent.length(), sm.size, sm.offset));
-        }
-        n = (n + p.units - 1) / p.units;
-      } else {
-        const Interval parent = geometry_.parent_interval(u, d.dim);
-        n = chunk_count(parent.length(), d.size, d.offset);
-      }
+      const std::int64_t n = is_fold ? fold_count(geometry_, u, p.directives, position, p.units)
+                                     : directive_chunks(geometry_, u, d);
       if (agreed && *agreed != n) aligned_ = false;
       agreed = std::max(agreed.value_or(1), n);
     }

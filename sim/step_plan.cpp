@@ -434,9 +434,7 @@ class StepPlan::Cursor {
     std::int64_t trips = 1;
     const std::size_t width = p.spread_in ? static_cast<std::size_t>(units_) : 1;
     for (std::size_t u = 0; u < width; ++u)
-      trips = std::max(trips,
-                       chunk_count(geometry_->parent_interval(states_[p.in + u], p.d.dim).length(),
-                                   p.d.size, p.d.offset));
+      trips = std::max(trips, directive_chunks(*geometry_, states_[p.in + u], p.d));
     return trips;
   }
 
@@ -447,10 +445,7 @@ class StepPlan::Cursor {
     for (std::size_t j = static_cast<std::size_t>(fold_pos_); j < pos_.size(); ++j) {
       const Pos& s = pos_[j];
       if (!s.spatial) continue;
-      most_chunks =
-          std::max(most_chunks,
-                   chunk_count(geometry_->parent_interval(states_[s.fold_src], s.d.dim).length(),
-                               s.d.size, s.d.offset));
+      most_chunks = std::max(most_chunks, directive_chunks(*geometry_, states_[s.fold_src], s.d));
     }
     return (most_chunks + units_ - 1) / units_;
   }
@@ -470,10 +465,7 @@ class StepPlan::Cursor {
 
   void split(UnitChunks& dst, const UnitChunks& src, const Pos& p, std::int64_t index) const {
     copy_state(dst, src, p.group, tied_);
-    const Interval parent = geometry_->parent_interval(dst, p.d.dim);
-    const std::int64_t n = chunk_count(parent.length(), p.d.size, p.d.offset);
-    geometry_->assign(dst, p.d.dim,
-                      index < n ? chunk_at(parent, p.d.size, p.d.offset, index) : Interval{});
+    take_chunk(*geometry_, dst, p.d, index);
   }
 
   void finish(GroupMask dirty, bool all_changed) {

@@ -678,14 +678,7 @@ class Coverage {
   // The fold count of a level's fold loop at `pos` (its first SpatialMap), from the chunks all
   // units share there.
   std::int64_t fold_count(const GroupLevel& here, std::size_t pos, const UnitChunks& u) const {
-    std::int64_t most_chunks = 1;
-    for (std::size_t j = pos; j < here.directives.size(); ++j) {
-      const ResolvedDirective& s = *here.directives[j];
-      if (s.kind != MapKind::Spatial) continue;
-      most_chunks = std::max(
-          most_chunks, chunk_count(geometry_.parent_interval(u, s.dim).length(), s.size, s.offset));
-    }
-    return (most_chunks + here.units - 1) / here.units;
+    return metronome::fold_count(geometry_, u, here.directives, pos, here.units);
   }
 
   // Lexicographically first coordinates (n,k,c,r,s,oy,ox) that are missing (count 0) or

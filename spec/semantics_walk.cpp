@@ -253,8 +253,7 @@ class LevelWalker {
     if (d.kind == MapKind::Temporal) {
       std::int64_t trips = 1;
       for (const UnitChunks& u : current)
-        trips = std::max(
-            trips, chunk_count(geometry_.parent_interval(u, d.dim).length(), d.size, d.offset));
+        trips = std::max(trips, directive_chunks(geometry_, u, d));
       return loop(
           pos, trips, state_period(geometry_, d.dim, d.offset), affected_dims(geometry_, d.dim),
           weight,
@@ -269,15 +268,7 @@ class LevelWalker {
       return step(pos + 1, fold, weight);
     }
     // The level's first SpatialMap: the fold loop. All units still hold the same chunks here.
-    std::int64_t most_chunks = 1;
-    for (std::size_t j = pos; j < directives_.size(); ++j) {
-      if (directives_[j]->kind != MapKind::Spatial) continue;
-      const ResolvedDirective& s = *directives_[j];
-      most_chunks = std::max(
-          most_chunks,
-          chunk_count(geometry_.parent_interval(current[0], s.dim).length(), s.size, s.offset));
-    }
-    const std::int64_t folds = (most_chunks + units_ - 1) / units_;
+    const std::int64_t folds = fold_count(geometry_, current[0], directives_, pos, units_);
     std::int64_t period = 1;
     DimMask changed = 0;
     for (std::size_t j = pos; j < directives_.size(); ++j) {
@@ -298,14 +289,11 @@ class LevelWalker {
   }
 
   void split(UnitChunks& u, const ResolvedDirective& d, std::int64_t index) const {
-    const Interval parent = geometry_.parent_interval(u, d.dim);
-    const std::int64_t n = chunk_count(parent.length(), d.size, d.offset);
-    geometry_.assign(u, d.dim, index < n ? chunk_at(parent, d.size, d.offset, index) : Interval{});
+    take_chunk(geometry_, u, d, index);
   }
 
   void spread(std::vector<UnitChunks>& units, const ResolvedDirective& d, std::int64_t fold) const {
-    for (std::size_t u = 0; u < units.size(); ++u)
-      split(units[u], d, fold * units_ + static_cast<std::int64_t>(u));
+    spread_chunks(geometry_, units, d, fold, units_);
   }
 
   const LayerGeometry& geometry_;
@@ -337,11 +325,7 @@ std::int64_t first_level_iteration_head(const LayerGeometry& geometry, const Lev
   shared.rows_from_outputs = shared.cols_from_outputs = false;
   // Temporal maps take index 0; SpatialMaps give unit u chunk u of fold 0.
   auto apply = [&](UnitChunks& unit, const ResolvedDirective& d, std::int64_t index) {
-    const Interval parent = geometry.parent_interval(unit, d.dim);
-    const std::int64_t n = chunk_count(parent.length(), d.size, d.offset);
-    geometry.assign(unit, d.dim,
-                    index < n ? chunk_at(parent, d.size, d.offset, index) : Interval{});
-    return index < n;
+    return take_chunk(geometry, unit, d, index);
   };
   const std::size_t first_spatial = level.first_spatial < 0
                                         ? level.directives.size()

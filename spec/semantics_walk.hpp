@@ -214,6 +214,54 @@ inline Interval LayerGeometry::parent_interval(const UnitChunks& u, MapDim d) co
   return u.chunk[base_dim(d)];
 }
 
+// How many chunks directive `d` cuts the unit's parent interval into.
+inline std::int64_t directive_chunks(const LayerGeometry& geometry, const UnitChunks& u,
+                                     const ResolvedDirective& d) {
+  return chunk_count(geometry.parent_interval(u, d.dim).length(), d.size, d.offset);
+}
+
+// Gives the unit chunk `index` of directive `d`; an index outside [0, chunks) leaves it idle (an
+// empty chunk). Returns whether the unit got a chunk.
+inline bool take_chunk(const LayerGeometry& geometry, UnitChunks& u, const ResolvedDirective& d,
+                       std::int64_t index) {
+  const Interval parent = geometry.parent_interval(u, d.dim);
+  const bool inside = index >= 0 && index < chunk_count(parent.length(), d.size, d.offset);
+  geometry.assign(u, d.dim, inside ? chunk_at(parent, d.size, d.offset, index) : Interval{});
+  return inside;
+}
+
+// A fold loop spreads a SpatialMap's chunks over the level's units: unit u of fold f takes chunk
+// f * level_units + u.
+inline void spread_chunks(const LayerGeometry& geometry, std::vector<UnitChunks>& units,
+                          const ResolvedDirective& d, std::int64_t fold, std::int64_t level_units) {
+  for (std::size_t u = 0; u < units.size(); ++u)
+    take_chunk(geometry, units[u], d, fold * level_units + static_cast<std::int64_t>(u));
+}
+
+namespace walk_detail {
+inline const ResolvedDirective& directive_ref(const ResolvedDirective& d) {
+  return d;
+}
+inline const ResolvedDirective& directive_ref(const ResolvedDirective* d) {
+  return *d;
+}
+}  // namespace walk_detail
+
+// The trip count of a level's fold loop, whose first SpatialMap is `directives[first]`: the most
+// chunks any of the SpatialMaps from there on cuts the units' shared chunks into, over the
+// level's units. `directives` holds ResolvedDirective or pointers to them.
+template <class Directives>
+std::int64_t fold_count(const LayerGeometry& geometry, const UnitChunks& shared,
+                        const Directives& directives, std::size_t first, std::int64_t units) {
+  std::int64_t most_chunks = 1;
+  for (std::size_t j = first; j < directives.size(); ++j) {
+    const ResolvedDirective& s = walk_detail::directive_ref(directives[j]);
+    if (s.kind == MapKind::Spatial)
+      most_chunks = std::max(most_chunks, directive_chunks(geometry, shared, s));
+  }
+  return (most_chunks + units - 1) / units;
+}
+
 // One level's directives, with the dimension chains that move together (docs/semantics.md).
 struct LevelPlan {
   std::int64_t units = 1;
