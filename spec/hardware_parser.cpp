@@ -23,6 +23,7 @@
 #include "spec/hardware.hpp"
 #include "spec/hardware_override.hpp"
 #include "spec/workload_parser.hpp"
+#include "spec/yaml_fields.hpp"
 
 namespace metronome {
 
@@ -45,90 +46,26 @@ std::string stem_of(const std::string& file_name) {
 // YAML: the keys, their value rules and their messages come from the field table
 // (spec/hardware_override.hpp), which the overrides of `metronome sweep` share.
 
-class YamlReader {
+class YamlReader : YamlFields {
  public:
-  explicit YamlReader(std::string file) : file_(std::move(file)) {}
+  explicit YamlReader(std::string file) : YamlFields(std::move(file), {"key", "under"}) {}
 
   Hardware read(const std::string& text);
 
  private:
-  using Handler = std::function<void(const std::string& key, const YAML::Node& value, int line)>;
-
-  static int line_of(const YAML::Node& n) {
-    const YAML::Mark m = n.Mark();
-    return m.line >= 0 ? m.line + 1 : 0;
-  }
-  [[noreturn]] void fail(int line, std::string problem, std::string expected) const {
-    throw InputError(SourceLocation{file_, line}, std::move(problem), std::move(expected));
-  }
-  static std::string kind_of(const YAML::Node& n) {
-    switch (n.Type()) {
-      case YAML::NodeType::Map:
-        return "a mapping";
-      case YAML::NodeType::Sequence:
-        return "a list";
-      case YAML::NodeType::Null:
-        return "no value";
-      default:
-        return "a scalar";
-    }
-  }
-
-  // Walks a mapping, refusing unknown and repeated keys.
-  void for_each(const YAML::Node& map, const std::string& path, int line,
-                const std::vector<std::string_view>& keys, const Handler& handler) const;
-  const std::string& scalar(const YAML::Node& v, const std::string& path, int line,
-                            const std::string& expected) const {
-    if (!v.IsScalar()) fail(line, fmt::format("{}: {} given", path, kind_of(v)), expected);
-    return v.Scalar();
-  }
   // Reads the mapping of `section` ("" for the top level) into `hw`: leaves by the field
   // table's rules, sub-sections recursively. Records each leaf's line in lines_.
   void section(const YAML::Node& v, const std::string& path, int line, Hardware& hw);
 
-  std::string file_;
   std::map<std::string, int, std::less<>> lines_;  // field -> line of its value
 };
-
-void YamlReader::for_each(const YAML::Node& map, const std::string& path, int line,
-                          const std::vector<std::string_view>& keys, const Handler& handler) const {
-  const std::string valid = fmt::format("{}", fmt::join(keys, ", "));
-  if (!map.IsMap())
-    fail(line,
-         path.empty() ? fmt::format("the top level is {}", kind_of(map))
-                      : fmt::format("{}: {} given", path, kind_of(map)),
-         fmt::format("a mapping with keys {}", valid));
-  std::map<std::string, int, std::less<>> seen;
-  for (const auto& kv : map) {
-    const int key_line = line_of(kv.first);
-    if (!kv.first.IsScalar())
-      fail(key_line,
-           path.empty() ? std::string("a top-level key that is not a name")
-                        : fmt::format("{}: a key that is not a name", path),
-           fmt::format("one of {}", valid));
-    const std::string& key = kv.first.Scalar();
-    const std::string full = path.empty() ? key : fmt::format("{}.{}", path, key);
-    if (std::find(keys.begin(), keys.end(), std::string_view(key)) == keys.end())
-      fail(key_line, fmt::format("unknown key {}", quote(full)),
-           path.empty() ? fmt::format("one of {}", valid)
-                        : fmt::format("one of {} under {}", valid, path));
-    if (auto it = seen.find(key); it != seen.end())
-      fail(key_line, fmt::format("{} given twice (first at line {})", full, it->second),
-           "each key once");
-    seen.emplace(key, key_line);
-    const int value_line = kv.second.IsNull() ? key_line : std::max(line_of(kv.second), key_line);
-    if (kv.second.IsNull())
-      fail(key_line, fmt::format("{}: no value", full), "a value after the colon");
-    handler(full, kv.second, value_line);
-  }
-}
 
 void YamlReader::section(const YAML::Node& v, const std::string& path, int line, Hardware& hw) {
   for_each(v, path, line, hardware_section_keys(path),
            [&](const std::string& key, const YAML::Node& value, int l) {
              if (const HardwareField* field = find_hardware_field(key)) {
                const std::string& s = scalar(value, key, l, field->expected);
-               parse_hardware_value(*field, hw, s, SourceLocation{file_, l});
+               parse_hardware_value(*field, hw, s, SourceLocation{file(), l});
                lines_[key] = l;
              } else {
                section(value, key, l, hw);
@@ -145,8 +82,8 @@ Hardware YamlReader::read(const std::string& text) {
          "valid YAML");
   }
   Hardware hw;
-  hw.where = SourceLocation{file_, 0};
-  if (const std::string stem = stem_of(file_); !stem.empty()) hw.name = stem;
+  hw.where = SourceLocation{file(), 0};
+  if (const std::string stem = stem_of(file()); !stem.empty()) hw.name = stem;
   if (root.IsNull())
     fail(1, "empty hardware description",
          fmt::format("a YAML mapping with keys {}", fmt::join(hardware_section_keys(""), ", ")));

@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "spec/workload_parser.hpp"
+#include "spec/yaml_fields.hpp"
 
 namespace metronome::validation {
 
@@ -69,45 +70,23 @@ struct Catalogue {
   std::vector<std::string_view> path_suffixes;  // a value ending in one of these is a path
 };
 
-class SuiteReader {
+class SuiteReader : YamlFields {
  public:
   SuiteReader(std::string file, const ConfigDirs& dirs, std::vector<std::string> extra_fields)
-      : file_(std::move(file)), dirs_(dirs), extra_fields_(std::move(extra_fields)) {
-    base_dir_ = fs::path(file_).parent_path();
+      : YamlFields(std::move(file), {"field", "in"}),
+        dirs_(dirs),
+        extra_fields_(std::move(extra_fields)) {
+    base_dir_ = fs::path(this->file()).parent_path();
   }
 
   ResolvedSuite read(const std::string& text);
 
  private:
-  using Handler = std::function<void(const std::string& key, const YAML::Node& value, int line)>;
-
-  static int line_of(const YAML::Node& n) {
-    const YAML::Mark m = n.Mark();
-    return m.line >= 0 ? m.line + 1 : 0;
-  }
-  [[noreturn]] void fail(int line, std::string problem, std::string expected = {}) const {
-    throw InputError(SourceLocation{file_, line}, std::move(problem), std::move(expected));
-  }
-  static std::string kind_of(const YAML::Node& n) {
-    switch (n.Type()) {
-      case YAML::NodeType::Map:
-        return "a mapping";
-      case YAML::NodeType::Sequence:
-        return "a list";
-      case YAML::NodeType::Null:
-        return "no value";
-      default:
-        return "a scalar";
-    }
-  }
-
-  void for_each(const YAML::Node& map, const std::string& path, int line,
-                const std::vector<std::string_view>& keys, const Handler& handler) const;
   const std::string& scalar(const YAML::Node& v, const std::string& path, int line,
                             const std::string& expected) const {
-    if (!v.IsScalar()) fail(line, fmt::format("{}: {} given", path, kind_of(v)), expected);
-    if (v.Scalar().empty()) fail(line, fmt::format("{}: empty", path), expected);
-    return v.Scalar();
+    const std::string& s = YamlFields::scalar(v, path, line, expected);
+    if (s.empty()) fail(line, fmt::format("{}: empty", path), expected);
+    return s;
   }
   // A list of scalars, or one scalar taken as a list of one. Calls `item(path[i], value, line)`.
   void scalars(const YAML::Node& v, const std::string& path, int line, const std::string& expected,
@@ -121,7 +100,6 @@ class SuiteReader {
   void read_dataflows(const YAML::Node& v, int line, ResolvedSuite& suite);
   void read_hardware(const YAML::Node& v, int line, ResolvedSuite& suite);
 
-  std::string file_;
   ConfigDirs dirs_;
   std::vector<std::string> extra_fields_;  // top-level fields the caller reads (passed over)
   fs::path base_dir_;
@@ -136,39 +114,6 @@ class SuiteReader {
   std::vector<int> dataflow_lines_;
   std::vector<int> hardware_lines_;
 };
-
-void SuiteReader::for_each(const YAML::Node& map, const std::string& path, int line,
-                           const std::vector<std::string_view>& keys,
-                           const Handler& handler) const {
-  std::string valid;
-  for (std::string_view k : keys) valid += (valid.empty() ? "" : ", ") + std::string(k);
-  if (!map.IsMap())
-    fail(line,
-         path.empty() ? fmt::format("the top level is {}", kind_of(map))
-                      : fmt::format("{}: {} given", path, kind_of(map)),
-         fmt::format("a mapping with fields {}", valid));
-  std::map<std::string, int, std::less<>> seen;
-  for (const auto& kv : map) {
-    const int key_line = line_of(kv.first);
-    if (!kv.first.IsScalar())
-      fail(key_line,
-           path.empty() ? std::string("a top-level field that is not a name")
-                        : fmt::format("{}: a field that is not a name", path),
-           fmt::format("one of {}", valid));
-    const std::string& key = kv.first.Scalar();
-    const std::string full = path.empty() ? key : fmt::format("{}.{}", path, key);
-    if (std::find(keys.begin(), keys.end(), std::string_view(key)) == keys.end())
-      fail(key_line, fmt::format("unknown field {}", quote(full)),
-           path.empty() ? fmt::format("one of {}", valid)
-                        : fmt::format("one of {} in {}", valid, path));
-    if (auto it = seen.find(key); it != seen.end())
-      fail(key_line, fmt::format("{} given twice (first at line {})", full, it->second),
-           "each field once");
-    seen.emplace(key, key_line);
-    if (kv.second.IsNull()) fail(key_line, fmt::format("{}: no value", full), "a value");
-    handler(full, kv.second, std::max(line_of(kv.second), key_line));
-  }
-}
 
 void SuiteReader::scalars(
     const YAML::Node& v, const std::string& path, int line, const std::string& expected,
@@ -367,7 +312,7 @@ ResolvedSuite SuiteReader::read(const std::string& text) {
   if (root.IsNull()) fail(1, "empty suite", "a YAML mapping with fields " + fields);
 
   ResolvedSuite suite;
-  suite.file = file_;
+  suite.file = file();
   bool has_networks = false, has_dataflows = false, has_hardware = false;
   for_each(root, "", 1, keys, [&](const std::string& key, const YAML::Node& v, int line) {
     if (std::find(extra_fields_.begin(), extra_fields_.end(), key) != extra_fields_.end()) {
@@ -397,7 +342,7 @@ ResolvedSuite SuiteReader::read(const std::string& text) {
       scalars(
           v, key, line, kModelsExpected,
           [&](const std::string& p, const std::string& value, int l) {
-            const ModelVariant variant = parse_model_variant(value, SourceLocation{file_, l}, p);
+            const ModelVariant variant = parse_model_variant(value, SourceLocation{file(), l}, p);
             if (auto it = chosen.find(variant); it != chosen.end())
               fail(l,
                    fmt::format("{}: model variant {} listed twice ({} at line {} is "

@@ -17,6 +17,7 @@
 
 #include "spec/hardware_override.hpp"
 #include "spec/workload_parser.hpp"
+#include "spec/yaml_fields.hpp"
 #include "validation/report.hpp"
 #include "validation/results.hpp"
 
@@ -628,10 +629,7 @@ SweepSpec parse_sweep_file(const std::string& text, const std::string& file_name
   spec.base = parse_suite(text, file_name, dirs, {"vary"});
   // parse_suite read the same text, so it is valid YAML with a mapping at the top.
   const YAML::Node root = YAML::Load(text);
-  const auto line_of = [](const YAML::Node& n) {
-    const YAML::Mark m = n.Mark();
-    return m.line >= 0 ? m.line + 1 : 0;
-  };
+  const auto line_of = &YamlFields::line_of;
   const auto at = [&](int line) { return SourceLocation{file_name, line}; };
   int vary_line = 0;
   YAML::Node vary;

@@ -225,6 +225,15 @@ TEST(ValidationSuite, ErrorsNameFileLineAndField) {
       {"name: x\nnetworks:\n  - network: tiny.m\n    layer: [A]\ndataflows: all\nhardware: "
        "[ideal]\n",
        4, "unknown field 'networks[0].layer'"},
+      {"name: x\nnetworks:\n  - network: tiny.m\n    layer: [A]\ndataflows: all\nhardware: "
+       "[ideal]\n",
+       4, " in networks[0])"},
+      {"name:\nnetworks: [tiny.m]\ndataflows: all\nhardware: [ideal]\n", 1,
+       "name: no value (expected a value after the colon)"},
+      {"name: x\n[a, b]: 1\nnetworks: [tiny.m]\ndataflows: all\nhardware: [ideal]\n", 2,
+       "a top-level field that is not a name (expected one of name, "},
+      {"name: x\nnetworks: [tiny.m]\ndataflows: all\nhardware: [ideal]\nname: y\n", 5,
+       "name given twice (first at line 1) (expected each field once)"},
       {"name: x\nnetworks: [missing.m]\ndataflows: all\nhardware: [ideal]\n", 2,
        "networks[0]: network file"},
       {"name: x\nnetworks: [nosuchnet]\ndataflows: all\nhardware: [ideal]\n", 2,
