@@ -33,18 +33,6 @@ bool ends_with(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Sorted stems of the regular files in `dir` with extension `extension` (e.g. ".m").
-std::vector<std::string> stems_in(const std::string& dir, const std::string& extension) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const fs::path& p = it->path();
-    if (p.extension() == extension && it->is_regular_file(ec)) names.push_back(p.stem().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 bool is_dataflow_path(const std::string& option) {
   return option.find('/') != std::string::npos || ends_with(option, ".m");
 }
@@ -64,7 +52,7 @@ std::string dataflow_library_dir() {
 }
 
 std::vector<std::string> library_dataflow_names() {
-  return stems_in(dataflow_library_dir(), ".m");
+  return validation::config_names(dataflow_library_dir(), ".m");
 }
 
 std::string resolve_hardware(const std::string& option) {
@@ -72,7 +60,7 @@ std::string resolve_hardware(const std::string& option) {
       ends_with(option, ".yml") || ends_with(option, ".m"))
     return option;
   const std::string dir = source_dir() + "/configs/hardware";
-  const std::vector<std::string> names = stems_in(dir, ".yaml");
+  const std::vector<std::string> names = validation::config_names(dir, ".yaml");
   if (std::find(names.begin(), names.end(), option) == names.end())
     throw UsageError(fmt::format(
         "--hw {}: no hardware of that name in {} (expected one of: {}; or a path to a .yaml or "

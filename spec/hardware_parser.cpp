@@ -74,13 +74,7 @@ void YamlReader::section(const YAML::Node& v, const std::string& path, int line,
 }
 
 Hardware YamlReader::read(const std::string& text) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    fail(e.mark.line >= 0 ? e.mark.line + 1 : 0, fmt::format("YAML syntax error: {}", e.msg),
-         "valid YAML");
-  }
+  const YAML::Node root = load(text);
   Hardware hw;
   hw.where = SourceLocation{file(), 0};
   if (const std::string stem = stem_of(file()); !stem.empty()) hw.name = stem;

@@ -29,6 +29,15 @@ void YamlFields::fail(int line, std::string problem, std::string expected) const
   throw InputError(SourceLocation{file_, line}, std::move(problem), std::move(expected));
 }
 
+YAML::Node YamlFields::load(const std::string& text) const {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    fail(e.mark.line >= 0 ? e.mark.line + 1 : 0, fmt::format("YAML syntax error: {}", e.msg),
+         "valid YAML");
+  }
+}
+
 void YamlFields::for_each(const YAML::Node& map, const std::string& path, int line,
                           const std::vector<std::string_view>& keys, const Handler& handler) const {
   std::string valid;

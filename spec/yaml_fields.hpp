@@ -32,6 +32,8 @@ class YamlFields {
   // "a mapping", "a list", "no value" or "a scalar".
   static std::string kind_of(const YAML::Node& n);
   [[noreturn]] void fail(int line, std::string problem, std::string expected = {}) const;
+  // The document in `text`; a syntax error is a problem at its line.
+  YAML::Node load(const std::string& text) const;
 
   // Calls `handler(path.key, value, line)` for each entry of the mapping `map` (at `path`, ""
   // for the top level, on `line`), refusing a non-mapping, keys that are not names, keys not in

@@ -49,18 +49,8 @@ std::vector<MetricDef> make_metrics() {
   return m;
 }
 
-// Markdown table cell: '|' and line breaks would break the table.
 std::string cell(std::string_view text) {
-  std::string out;
-  for (char ch : text) {
-    if (ch == '|')
-      out += "\\|";
-    else if (ch == '\n' || ch == '\r')
-      out += ' ';
-    else
-      out += ch;
-  }
-  return out;
+  return markdown_cell(text);
 }
 
 std::string group_digits(std::string digits) {
@@ -186,6 +176,19 @@ std::string_view metric_group_name(MetricGroup g) {
 const std::vector<MetricDef>& compared_metrics() {
   static const std::vector<MetricDef> metrics = make_metrics();
   return metrics;
+}
+
+std::string markdown_cell(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '|')
+      out += "\\|";
+    else if (ch == '\n' || ch == '\r')
+      out += ' ';
+    else
+      out += ch;
+  }
+  return out;
 }
 
 std::optional<double> error_percent(double model, double sim) {

@@ -37,6 +37,9 @@ const std::vector<MetricDef>& compared_metrics();
 
 std::optional<double> error_percent(double model, double sim);
 
+// Text for a Markdown table cell: '|' escaped, line breaks turned into spaces.
+std::string markdown_cell(std::string_view text);
+
 struct ErrorStats {
   std::size_t pairs = 0;      // defined errors added
   std::size_t undefined = 0;  // sim 0, model not 0

@@ -43,18 +43,6 @@ std::string some_names(const std::vector<std::string>& names, std::size_t shown 
   return out.empty() ? std::string("none") : out;
 }
 
-// Sorted stems of the regular files in `dir` whose names end in `extension`.
-std::vector<std::string> stems_in(const std::string& dir, const std::string& extension) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const fs::path& p = it->path();
-    if (p.extension() == extension && it->is_regular_file(ec)) names.push_back(p.stem().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 bool parse_real(std::string_view s, double& out) {
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   if (s.empty()) return false;
@@ -146,7 +134,7 @@ std::string SuiteReader::locate(const Catalogue& cat, const std::string& value,
            fmt::format("a {} name, or a path relative to the suite file", cat.what));
     return resolved;
   }
-  const std::vector<std::string> names = stems_in(cat.dir, cat.extension);
+  const std::vector<std::string> names = config_names(cat.dir, cat.extension);
   if (std::find(names.begin(), names.end(), value) == names.end())
     fail(line, fmt::format("{}: no {} named {} in {}", path, cat.what, quote(value), cat.dir),
          fmt::format("one of {}; or a path to a {} file", some_names(names), cat.extension));
@@ -255,7 +243,7 @@ void SuiteReader::read_dataflows(const YAML::Node& v, int line, ResolvedSuite& s
     dataflow_lines_.push_back(l);
   };
   if (v.IsScalar() && v.Scalar() == "all") {
-    const std::vector<std::string> names = stems_in(cat.dir, cat.extension);
+    const std::vector<std::string> names = config_names(cat.dir, cat.extension);
     if (names.empty()) fail(line, fmt::format("dataflows: all: no *.m dataflows in {}", cat.dir));
     for (const std::string& name : names)
       add("dataflows", (fs::path(cat.dir) / (name + cat.extension)).string(), line);
@@ -283,7 +271,7 @@ void SuiteReader::read_hardware(const YAML::Node& v, int line, ResolvedSuite& su
     hardware_lines_.push_back(l);
   };
   if (v.IsScalar() && v.Scalar() == "all") {
-    const std::vector<std::string> names = stems_in(cat.dir, cat.extension);
+    const std::vector<std::string> names = config_names(cat.dir, cat.extension);
     if (names.empty()) fail(line, fmt::format("hardware: all: no *.yaml files in {}", cat.dir));
     for (const std::string& name : names)
       add("hardware", (fs::path(cat.dir) / (name + cat.extension)).string(), line);
@@ -296,13 +284,7 @@ void SuiteReader::read_hardware(const YAML::Node& v, int line, ResolvedSuite& su
 }
 
 ResolvedSuite SuiteReader::read(const std::string& text) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    fail(e.mark.line >= 0 ? e.mark.line + 1 : 0, fmt::format("YAML syntax error: {}", e.msg),
-         "valid YAML");
-  }
+  const YAML::Node root = load(text);
   std::vector<std::string_view> keys = {"name",      "description",     "engines",
                                         "models",    "timeout_seconds", "networks",
                                         "dataflows", "hardware"};
@@ -417,6 +399,17 @@ struct Fnv1a {
 };
 
 }  // namespace
+
+std::vector<std::string> config_names(const std::string& dir, const std::string& extension) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& p = it->path();
+    if (p.extension() == extension && it->is_regular_file(ec)) names.push_back(p.stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 ConfigDirs config_dirs_under(const std::string& root) {
   const fs::path r(root);

@@ -25,6 +25,9 @@ struct ConfigDirs {
 };
 // configs/{networks,dataflows,hardware} under a repository root.
 ConfigDirs config_dirs_under(const std::string& root);
+// The NAMEs a config directory offers: sorted stems of its regular files whose extension is
+// `extension` (".m", ".yaml").
+std::vector<std::string> config_names(const std::string& dir, const std::string& extension);
 
 // The suite-independent identity of one job: the qualified layer name ("NETWORK/LAYER"), the
 // dataflow name and the hardware name, exactly as the records of the job spell them.

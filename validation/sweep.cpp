@@ -107,19 +107,6 @@ std::string csv_cell(const std::string& s) {
   return out + "\"";
 }
 
-std::string md_cell(const std::string& s) {
-  std::string out;
-  for (char ch : s) {
-    if (ch == '|')
-      out += "\\|";
-    else if (ch == '\n' || ch == '\r')
-      out += ' ';
-    else
-      out += ch;
-  }
-  return out;
-}
-
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   if (f) f << text;
@@ -461,7 +448,7 @@ std::vector<std::pair<std::string, std::vector<const Curve*>>> by_series(const A
 
 void write_knees_md(const std::string& path, const Sweep& s, const Analysis& a) {
   std::ostringstream o;
-  o << "# Knees and contention: sweep " << md_cell(s.suite.name) << "\n\n";
+  o << "# Knees and contention: sweep " << markdown_cell(s.suite.name) << "\n\n";
   if (!s.axis) {
     o << "No bandwidth field is varied, so there are no runtime-vs-bandwidth curves and no "
          "knees. Vary a words-per-cycle field with `unlimited` among its values, e.g. "
@@ -527,7 +514,7 @@ void write_knees_md(const std::string& path, const Sweep& s, const Analysis& a) 
         knees.empty() ? std::string("n/a") : knee_text(knees[(knees.size() - 1) / 2], a.max_finite);
     const std::string label = s.series ? series.substr(series.find('=') + 1) : std::string("all");
     o << fmt::format(
-        "| {} | {} | {} | {} | {} | {} | {} | {} |\n", md_cell(label), curves.size(),
+        "| {} | {} | {} | {} | {} | {} | {} | {} |\n", markdown_cell(label), curves.size(),
         count[static_cast<std::size_t>(Limit::Contention)],
         count[static_cast<std::size_t>(Limit::Bandwidth)],
         count[static_cast<std::size_t>(Limit::None)],
@@ -552,12 +539,12 @@ void write_knees_md(const std::string& path, const Sweep& s, const Analysis& a) 
             ? fmt::format("{:.2f}x", static_cast<double>(a.sim[*low]->runtime_cycles) / *t0)
             : "-";
     o << fmt::format(
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", md_cell(c.figure),
-        md_cell(s.series ? c.series.substr(c.series.find('=') + 1) : std::string("-")),
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", markdown_cell(c.figure),
+        markdown_cell(s.series ? c.series.substr(c.series.find('=') + 1) : std::string("-")),
         knee_text(c.sim_knee, a.max_finite), knee_text(c.model_knee, a.max_finite),
         t0 ? fmt::format("{:.0f}", *t0) : "-", slowdown,
         c.limit == Limit::None || c.limit == Limit::Unknown ? "-" : share_text(c.attribution),
-        limit_name(c.limit), md_cell(low ? busiest_text(a.sim[*low]) : "-"),
+        limit_name(c.limit), markdown_cell(low ? busiest_text(a.sim[*low]) : "-"),
         low ? stall_text(a.sim[*low]) : "-");
   }
   write_file(path, o.str());
