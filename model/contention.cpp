@@ -1143,6 +1143,9 @@ class Estimator {
     double spread_per_step = 0;
     for (Tensor t : kAllTensors) spread_per_step += dram_spread_[t] / static_cast<double>(steps);
     std::int64_t edges = 0;  // loops at an edge chunk (find_edge_loops)
+    // A word DRAM brings is written to its bank, then read: two accesses at the bank's rate.
+    const double bank_rate = hw_.l2.words_per_bank_per_cycle;
+    const double last_word_cycles = limited(bank_rate) ? 2.0 / bank_rate : 0.0;
     std::vector<Refetch> refetches;
     for (Tensor t : {Tensor::Input, Tensor::Weight})
       if (const std::optional<Refetch> r = refetch(t); r && r->window < w) refetches.push_back(*r);
@@ -1195,15 +1198,21 @@ class Estimator {
         fetched += words;
         filled += words * cost.fill_skew[t];
       }
+      // The step's DRAM words arrive one after the other from `begin + latency` on; the banks
+      // write each as it comes and read it out behind it, so their work overlaps the transfer
+      // and only the last word's write and read come after it (`last_word`).
+      double last_word = 0;
       if (fetched > 0) {
-        dram = std::max(dram, prefetch) + (limited(dram_rate) ? fetched / dram_rate : 0.0);
-        ready = std::max(ready, dram + dram_latency);
+        const double begin = std::max(dram, prefetch);
+        dram = begin + (limited(dram_rate) ? fetched / dram_rate : 0.0);
+        ready = std::max(ready, begin + dram_latency);
+        last_word = dram + dram_latency + last_word_cycles;
       }
       // L2's banks, then the network (tandem servers): banks also write the words DRAM brings.
       const double start = std::max(banks, ready);
       const double fill = std::max(fetched / l2_rate, filled / l2_rate - fill_slack_);
       const ClassCost::StepCost& step = edges > 0 ? cost.at_edge : cost.inside;
-      banks = start + step.bank + fill;
+      banks = std::max(start + step.bank + fill, last_word);
       served = std::max({served + step.network, start + step.network, banks});
       const double arrived = served + kDeliveryCycles + step.ingress_latency;
       const double done = std::max(last, arrived) + compute_per_step;
