@@ -43,6 +43,12 @@ const JobKey kA2{"net/A", "kcp_ws", "mesh-64"};
 const JobKey kA3{"net/A", "rs", "ideal"};
 const JobKey kA4{"net/A", "rs", "mesh-64"};
 
+TEST(MarkdownCell, EscapesBarsAndFlattensLineBreaks) {
+  EXPECT_EQ(markdown_cell("a|b"), "a\\|b");
+  EXPECT_EQ(markdown_cell("one\r\ntwo\nthree"), "one  two three");
+  EXPECT_EQ(markdown_cell("plain"), "plain");
+}
+
 TEST(ValidationReport, ErrorPercent) {
   EXPECT_DOUBLE_EQ(*error_percent(110, 100), 10.0);
   EXPECT_DOUBLE_EQ(*error_percent(90, 100), -10.0);

@@ -39,6 +39,18 @@ InputError suite_error(const std::string& text) {
   return InputError(SourceLocation{}, "none");
 }
 
+TEST(ConfigNames, SortedStemsOfRegularFilesWithTheExtension) {
+  TempDir dir;
+  dir.write("b.m", "");
+  dir.write("a.m", "");
+  dir.write("c.yaml", "");
+  dir.write("notes.txt", "");
+  std::filesystem::create_directory(dir.path() / "sub.m");  // a directory is not a config
+  EXPECT_EQ(config_names(dir.path().string(), ".m"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(config_names(dir.path().string(), ".yaml"), (std::vector<std::string>{"c"}));
+  EXPECT_TRUE(config_names((dir.path() / "missing").string(), ".m").empty());
+}
+
 TEST(ValidationSuite, ParsesNamesPathsAndListsJobsInOrder) {
   TempDir dir;
   const ResolvedSuite s = load_suite(write_tiny_suite(dir), shipped_dirs());
