@@ -49,10 +49,6 @@ std::vector<MetricDef> make_metrics() {
   return m;
 }
 
-std::string cell(std::string_view text) {
-  return markdown_cell(text);
-}
-
 std::string group_digits(std::string digits) {
   std::size_t start = digits.empty() || digits[0] != '-' ? 0 : 1;
   std::string out;
@@ -373,8 +369,9 @@ void write_failures(std::ostream& out, const std::vector<const Comparison*>& cs)
         const std::string engine = engine_label(c, m.engine, with_variant);
         if (m.status == RecordStatus::Failed) {
           add(rows, seen_rows,
-              fmt::format("| {} | {} | {} | {} | failed | {} |", cell(j.key.layer),
-                          cell(j.key.dataflow), cell(j.key.hardware), engine, cell(m.note)));
+              fmt::format("| {} | {} | {} | {} | failed | {} |", markdown_cell(j.key.layer),
+                          markdown_cell(j.key.dataflow), markdown_cell(j.key.hardware), engine,
+                          markdown_cell(m.note)));
         } else if (m.status == RecordStatus::InvalidMapping) {
           std::string what =
               fmt::format("{} missing MACs, {} duplicated MACs", m.missing_macs, m.duplicated_macs);
@@ -382,8 +379,9 @@ void write_failures(std::ostream& out, const std::vector<const Comparison*>& cs)
           if (!m.first_duplicated.empty())
             what += ", first duplicated " + m.first_duplicated.front().str();
           add(rows, seen_rows,
-              fmt::format("| {} | {} | {} | {} | invalid_mapping | {} |", cell(j.key.layer),
-                          cell(j.key.dataflow), cell(j.key.hardware), engine, cell(what)));
+              fmt::format("| {} | {} | {} | {} | invalid_mapping | {} |",
+                          markdown_cell(j.key.layer), markdown_cell(j.key.dataflow),
+                          markdown_cell(j.key.hardware), engine, markdown_cell(what)));
         }
       }
       if (j.disagree) {
@@ -391,9 +389,9 @@ void write_failures(std::ostream& out, const std::vector<const Comparison*>& cs)
         const Metrics& sim = c.records[*j.sim];
         add(rows, seen_rows,
             fmt::format("| {} | {} | {} | both | engines disagree | {} {}, sim {} |",
-                        cell(j.key.layer), cell(j.key.dataflow), cell(j.key.hardware),
-                        engine_label(c, Engine::Model, with_variant), status_name(model.status),
-                        status_name(sim.status)));
+                        markdown_cell(j.key.layer), markdown_cell(j.key.dataflow),
+                        markdown_cell(j.key.hardware), engine_label(c, Engine::Model, with_variant),
+                        status_name(model.status), status_name(sim.status)));
       }
       if (j.missing) {
         std::string which;
@@ -404,15 +402,17 @@ void write_failures(std::ostream& out, const std::vector<const Comparison*>& cs)
         add(rows, seen_rows,
             fmt::format("| {} | {} | {} | {} | missing | no record (job not run yet, or "
                         "its shard not merged) |",
-                        cell(j.key.layer), cell(j.key.dataflow), cell(j.key.hardware), which));
+                        markdown_cell(j.key.layer), markdown_cell(j.key.dataflow),
+                        markdown_cell(j.key.hardware), which));
       }
       // Jobs not compared for a reason that is not a failure (e.g. GEMM under xp_ws).
       if (j.compared || j.failed || j.invalid || j.disagree || j.missing) continue;
       const Metrics& m = c.records[j.model ? *j.model : *j.sim];
       if (m.status == RecordStatus::Ok) continue;  // e.g. a one-engine suite
       add(skipped, seen_skipped,
-          fmt::format("| {} | {} | {} | {} | {} |", cell(j.key.layer), cell(j.key.dataflow),
-                      cell(j.key.hardware), status_name(m.status), cell(m.note)));
+          fmt::format("| {} | {} | {} | {} | {} |", markdown_cell(j.key.layer),
+                      markdown_cell(j.key.dataflow), markdown_cell(j.key.hardware),
+                      status_name(m.status), markdown_cell(m.note)));
     }
   }
   out << "## Invalid mappings and failures\n\n";
@@ -446,10 +446,10 @@ void write_statistics(std::ostream& out, const Comparison& c, const std::string&
         by_dataflow ? "dataflow" : "hardware");
     out << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     const auto row = [&](const GroupSummary& g, const std::string& name) {
-      out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cell(name),
-                         g.jobs, g.compared, g.failed, stats_mape(g.runtime), stats_max(g.runtime),
-                         stats_mape(g.groups[1]), stats_mape(g.groups[2]), stats_mape(g.groups[3]),
-                         stats_mape(g.groups[4]));
+      out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                         markdown_cell(name), g.jobs, g.compared, g.failed, stats_mape(g.runtime),
+                         stats_max(g.runtime), stats_mape(g.groups[1]), stats_mape(g.groups[2]),
+                         stats_mape(g.groups[3]), stats_mape(g.groups[4]));
     };
     for (const GroupSummary& g : groups) row(g, by_dataflow ? g.dataflow : g.hardware);
     row(c.overall, "**all**");
@@ -474,7 +474,7 @@ void write_statistics(std::ostream& out, const Comparison& c, const std::string&
     std::string worst_job = "-";
     if (s.worst_job) {
       const JobKey& k = c.jobs[*s.worst_job].key;
-      worst_job = cell(k.str());
+      worst_job = markdown_cell(k.str());
     }
     out << fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", defs[i].name, s.pairs,
                        stats_mape(s), stats_max(s), s.pairs ? fmt::format("{:+.2f}", s.worst) : "-",
@@ -519,12 +519,13 @@ void write_pairs(std::ostream& out, const Comparison& c, const std::string& h2) 
       if (total > listed) metrics_off += fmt::format(", ... ({} in all)", total);
       const std::string direction = direction_text(j);
       out << fmt::format(
-          "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cell(j.key.layer),
-          cell(j.key.dataflow), cell(j.key.hardware),
+          "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", markdown_cell(j.key.layer),
+          markdown_cell(j.key.dataflow), markdown_cell(j.key.hardware),
           value_text(static_cast<double>(model.runtime_cycles), true),
           value_text(static_cast<double>(sim.runtime_cycles), true),
           error_text(j.runtime_error()) + (direction.empty() ? "" : " (" + direction + ")"),
-          cell(metrics_off), cell(stall_text(sim)), cell(links_text(sim)));
+          markdown_cell(metrics_off), markdown_cell(stall_text(sim)),
+          markdown_cell(links_text(sim)));
     }
     out << '\n';
   }
@@ -543,8 +544,8 @@ void write_pairs(std::ostream& out, const Comparison& c, const std::string& h2) 
     for (const MetricError& e : j.errors) {
       if (e.model == 0 && e.sim == 0) continue;
       const MetricDef& def = defs[e.metric];
-      out << fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", cell(j.key.layer),
-                         cell(j.key.dataflow), cell(j.key.hardware), def.name,
+      out << fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", markdown_cell(j.key.layer),
+                         markdown_cell(j.key.dataflow), markdown_cell(j.key.hardware), def.name,
                          value_text(e.model, def.integer), value_text(e.sim, def.integer),
                          error_text(e.error));
     }
@@ -578,8 +579,8 @@ void write_variant_groups(std::ostream& out, const Comparisons& cs, const char* 
                                              : failed_in_group(cs, "", g0.hardware);
     out << fmt::format(
         "| {} | {} | {} |",
-        overall ? std::string("**all**") : cell(by_dataflow ? g0.dataflow : g0.hardware), g0.jobs,
-        failed);
+        overall ? std::string("**all**") : markdown_cell(by_dataflow ? g0.dataflow : g0.hardware),
+        g0.jobs, failed);
     for (const Comparison& c : cs.per_variant) {
       const GroupSummary& g =
           overall ? c.overall : (by_dataflow ? c.by_dataflow : c.by_hardware)[gi];
@@ -611,8 +612,9 @@ void write_variant_runtimes(std::ostream& out, const Comparisons& cs) {
   };
   for (std::size_t ji = 0; ji < first.jobs.size(); ++ji) {
     const JobComparison& j0 = first.jobs[ji];
-    out << fmt::format("| {} | {} | {} | {} |", cell(j0.key.layer), cell(j0.key.dataflow),
-                       cell(j0.key.hardware), runtime(first, j0.sim));
+    out << fmt::format("| {} | {} | {} | {} |", markdown_cell(j0.key.layer),
+                       markdown_cell(j0.key.dataflow), markdown_cell(j0.key.hardware),
+                       runtime(first, j0.sim));
     for (const Comparison& c : cs.per_variant) {
       const JobComparison& j = c.jobs[ji];
       out << fmt::format(" {} | {} |", runtime(c, j.model),
@@ -724,7 +726,7 @@ void write_legend(std::ostream& out, std::size_t stray_records) {
 void write_report(std::ostream& out, const Comparison& c) {
   std::size_t records = c.records.size();
 
-  out << "# Validation report: suite " << cell(c.suite_name) << "\n\n";
+  out << "# Validation report: suite " << markdown_cell(c.suite_name) << "\n\n";
   out << fmt::format(
       "Suite identity `{}`. {} jobs (layer x dataflow x hardware), {} records, {} "
       "jobs compared (both engines `ok`), {} with a failed record, {} with an "
@@ -746,7 +748,7 @@ void write_report(std::ostream& out, const Comparisons& cs) {
     return;
   }
   const Comparison& first = cs.per_variant.front();
-  out << "# Validation report: suite " << cell(first.suite_name) << "\n\n";
+  out << "# Validation report: suite " << markdown_cell(first.suite_name) << "\n\n";
   std::string variants, compared;
   for (const Comparison& c : cs.per_variant) {
     variants += (variants.empty() ? "" : ", ") + code(c.variant);
