@@ -11,6 +11,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "model/array_state.hpp"
@@ -172,7 +173,9 @@ class Estimator {
       red_latency_.push_back(route_latency(red_, hw.noc.reduction, red_.route_to_l2(p)));
     }
     derive_trips();
+    group_loops();
     find_edge_loops();
+    bound_uneven_trips();
   }
 
   ContentionEstimate run() {
@@ -182,6 +185,8 @@ class Estimator {
     loop_shifts_ = loop_shifts();
     double steps = 1;
     for (const std::int64_t t : trips_) steps *= static_cast<double>(t);
+    // With uneven loops trips_ holds their largest trip counts: the steps are the semantics'.
+    if (any_uneven()) steps = static_cast<double>(std::max<std::int64_t>(1, in_.semantics.steps));
     const double compute = static_cast<double>(in_.semantics.compute_cycles);
     compute_per_step_ = compute / steps;
     for (std::size_t c = 0; c < classes; ++c) costs_[c] = class_cost(c);
@@ -237,14 +242,16 @@ class Estimator {
     // A loop whose trip count differs between clusters or outer indices (nested tiling of one
     // dimension that does not divide evenly) has no single last index: trips_ is an average,
     // and an index past a cluster's own count idles it. Such loops are not split.
-    std::vector<char> uneven(loops_.size(), 0);
+    uneven_.assign(loops_.size(), 0);
+    first_trips_.assign(loops_.size(), 1);
     const auto note_trips = [&](std::size_t k, std::int64_t trips) {
-      if (k < trips_.size() && trips != trips_[k]) uneven[k] = 1;
+      if (k < trips_.size() && trips != trips_[k]) uneven_[k] = 1;
     };
     std::vector<UnitChunks> none, first, last;
     state_.pe_chunks(
         [&](std::size_t k, std::int64_t trips, std::size_t) {
           note_trips(k, trips);
+          if (k < first_trips_.size()) first_trips_[k] = std::max(first_trips_[k], trips);
           return std::int64_t{0};
         },
         first);
@@ -263,7 +270,102 @@ class Estimator {
       edge_loop_[k] = last_words < first_words ? 1 : 0;
     }
     for (std::size_t k = 0; k < loops_.size(); ++k)
-      if (uneven[k] != 0) edge_loop_[k] = 0;
+      if (uneven_[k] != 0) edge_loop_[k] = 0;
+  }
+
+  bool any_uneven() const {
+    return std::any_of(uneven_.begin(), uneven_.end(), [](char u) { return u != 0; });
+  }
+
+  // Each loop's dimension group (dimension_groups: the dimensions whose chunks move together);
+  // a loop's trip count depends only on the indices of the outer loops of its group.
+  void group_loops() {
+    const std::vector<DimMask> groups = dimension_groups(in_.geometry, in_.plans);
+    loop_group_.assign(loops_.size(), 0);
+    for (std::size_t i = 0; i < loops_.size(); ++i)
+      for (const DimMask g : groups)
+        if (g & dim_bit(loops_[i].dim)) loop_group_[i] = g;
+  }
+
+  // With an uneven loop (model/README.md 5b, "Uneven loops") the averaged trips_ would walk
+  // other steps than the array's: the walk asks trips_at for the uneven loops' trips at each
+  // outer state, and trips_ holds every loop's largest count (even loops: their count at the
+  // first state; uneven ones: the most over the states of their group's outer loops) to size the
+  // walk's tables. When those states are too many to list the averaged counts stay.
+  void bound_uneven_trips() {
+    if (!any_uneven()) return;
+    constexpr std::int64_t kMaxStates = std::int64_t{1} << 16;
+    trip_cache_.assign(loops_.size(), {});
+    for (std::size_t k = 0; k < loops_.size(); ++k) {
+      if (uneven_[k] == 0) {
+        trips_[k] = first_trips_[k];
+        continue;
+      }
+      std::vector<std::size_t> outer;  // the outer loops of k's group
+      std::int64_t states = 1;
+      for (std::size_t i = 0; i < k; ++i)
+        if (loop_group_[i] == loop_group_[k]) {
+          outer.push_back(i);
+          states *= trips_[i];
+          if (states > kMaxStates) break;
+        }
+      if (states > kMaxStates) {
+        uneven_.assign(loops_.size(), 0);
+        derive_trips();
+        trip_cache_.clear();
+        return;
+      }
+      std::vector<std::int64_t> index(loops_.size(), 0);
+      std::int64_t most = 1;
+      for (std::int64_t flat = 0; flat < states; ++flat) {
+        std::int64_t rest = flat;
+        for (std::size_t m = outer.size(); m-- > 0;) {
+          index[outer[m]] = rest % trips_[outer[m]];
+          rest /= trips_[outer[m]];
+        }
+        most = std::max(most, trips_at(k, index));
+      }
+      trips_[k] = most;
+    }
+    edge_loop_.assign(loops_.size(), 0);  // every step at its class average (README)
+  }
+
+  // Every loop's trip count at the state `index`.
+  std::vector<std::int64_t> live_trips(const std::vector<std::int64_t>& index) const {
+    std::vector<std::int64_t> trips = trips_;
+    refresh_trips(static_cast<std::size_t>(-1), index, trips);
+    return trips;
+  }
+
+  // After loop `moved` advanced (size_t(-1): none), the uneven loops inside it start over at
+  // trip counts of their own.
+  void refresh_trips(std::size_t moved, const std::vector<std::int64_t>& index,
+                     std::vector<std::int64_t>& trips) const {
+    if (trip_cache_.empty()) return;
+    for (std::size_t k = moved + 1; k < loops_.size(); ++k)
+      if (uneven_[k] != 0) trips[k] = trips_at(k, index);
+  }
+
+  // Trip count of loop k when the outer loops sit at `index` (the most over the clusters; 0 when
+  // an outer loop's index lies past its own count there, so the state does not occur).
+  std::int64_t trips_at(std::size_t k, const std::vector<std::int64_t>& index) const {
+    if (k >= uneven_.size() || uneven_[k] == 0) return trips_[k];
+    std::vector<std::int64_t> key;
+    for (std::size_t i = 0; i < k; ++i)
+      if (loop_group_[i] == loop_group_[k]) key.push_back(index[i]);
+    auto [it, inserted] = trip_cache_[k].try_emplace(std::move(key), 0);
+    if (inserted) {
+      std::vector<UnitChunks> pes;
+      std::int64_t most = 0;
+      state_.pe_chunks(
+          [&](std::size_t i, std::int64_t trips, std::size_t) -> std::int64_t {
+            if (i == k) most = std::max(most, trips);
+            return i < k && loop_group_[i] == loop_group_[k] ? index[i] : 0;
+          },
+          pes);
+      it->second = most;
+    }
+    return it->second;
   }
 
   // Loop k at index i holds an edge chunk.
@@ -427,17 +529,19 @@ class Estimator {
       leave[Tensor::Output] += (after[k] - before[k]) * loop_shifts_[k][Tensor::Output];
     w.offsets.push_back(arrive);
     const auto steps = static_cast<std::size_t>(kBankWindows * window());
+    std::vector<std::int64_t> trips = live_trips(after);
     while (w.offsets.size() < steps) {
       PerTensor<std::int64_t> next = arrive;
       std::size_t k = loops_.size();
       for (; k-- > 0;) {
         const std::int64_t old = after[k];
-        const std::int64_t now = old + 1 < trips_[k] ? old + 1 : 0;
+        const std::int64_t now = old + 1 < trips[k] ? old + 1 : 0;
         after[k] = now;
         for (Tensor t : kAllTensors) next[t] += (now - old) * loop_shifts_[k][t];
         if (now != 0) break;
       }
       if (k == static_cast<std::size_t>(-1)) break;  // the walk's last step
+      refresh_trips(k, after, trips);
       PerTensor<std::int64_t> offset = next;
       offset[Tensor::Output] = leave[Tensor::Output];
       w.offsets.push_back(offset);
@@ -962,10 +1066,6 @@ class Estimator {
 
   void build_first_touch() {
     const std::vector<DimMask> groups = dimension_groups(in_.geometry, in_.plans);
-    loop_group_.assign(loops_.size(), 0);
-    for (std::size_t i = 0; i < loops_.size(); ++i)
-      for (const DimMask g : groups)
-        if (g & dim_bit(loops_[i].dim)) loop_group_[i] = g;
     for (Tensor t : kAllTensors) {
       touches_[t].clear();
       irrelevant_[t].assign(loops_.size(), 0);
@@ -1149,13 +1249,14 @@ class Estimator {
     std::vector<Refetch> refetches;
     for (Tensor t : {Tensor::Input, Tensor::Weight})
       if (const std::optional<Refetch> r = refetch(t); r && r->window < w) refetches.push_back(*r);
+    std::vector<std::int64_t> trips = live_trips(index);
     for (std::int64_t s = 0; s < steps; ++s) {
       // Advance the odometer: the loop that moves gives the transition class.
       int moved = -1;
       if (s > 0) {
         for (std::size_t k = loops_.size(); k-- > 0;) {
           const std::int64_t old = index[k];
-          const std::int64_t now = old + 1 < trips_[k] ? old + 1 : 0;
+          const std::int64_t now = old + 1 < trips[k] ? old + 1 : 0;
           index[k] = now;
           edges += int{is_edge_index(k, now)} - int{is_edge_index(k, old)};
           for (Tensor t : kAllTensors) {
@@ -1175,6 +1276,10 @@ class Estimator {
             break;
           }
         }
+        if (moved < 0)
+          throw std::logic_error(fmt::format(
+              "contention walk: the loops wrapped after {} of {} array steps", s, steps));
+        refresh_trips(static_cast<std::size_t>(moved), index, trips);
       }
       const ClassCost& cost = costs_[static_cast<std::size_t>(moved + 1)];
       const std::size_t slot = static_cast<std::size_t>(s) % w2;
@@ -1221,6 +1326,10 @@ class Estimator {
       finished[slot] = done;
       last = done;
     }
+    for (std::size_t k = 0; k < loops_.size(); ++k)
+      if (index[k] + 1 != trips[k])
+        throw std::logic_error(
+            fmt::format("contention walk: {} array steps end before the loops' last state", steps));
     egress = std::max(egress, last + kDrainCycles) + flush_.egress;
     const double out_latency = std::max(egress_latency_, flush_.egress_latency);
     return std::max(last, egress + kDeliveryCycles + out_latency);
@@ -1270,7 +1379,10 @@ class Estimator {
   NocTopology dist_, red_;
   std::vector<double> dist_latency_, red_latency_;
   std::vector<std::int64_t> trips_;
-  std::vector<char> edge_loop_;                                       // find_edge_loops
+  std::vector<char> edge_loop_;            // find_edge_loops
+  std::vector<char> uneven_;               // loops whose trips depend on outer indices
+  std::vector<std::int64_t> first_trips_;  // every loop's trips at the first state
+  mutable std::vector<std::map<std::vector<std::int64_t>, std::int64_t>> trip_cache_;  // trips_at
   std::vector<PerTensor<std::int64_t>> loop_shifts_;                  // per loop (bank windows)
   mutable std::map<std::vector<std::int64_t>, TreePlan> tree_plans_;  // tree_plan's
   std::vector<ClassCost> costs_;
