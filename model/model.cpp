@@ -121,6 +121,22 @@ bool skips_inputs(const LayerGeometry& geometry, const LevelPlan& top_level, std
   return false;
 }
 
+// No top-level directive before `cut` maps a strided axis, its output rows (columns) or its
+// filter: every iteration's input chunks span those axes whole, so the rows (columns) no window
+// reads are the same share of every iteration's chunks as of the whole input.
+bool strided_axes_whole(const LayerGeometry& geometry, const LevelPlan& top_level,
+                        std::size_t cut) {
+  for (const Dim axis : {Dim::Y, Dim::X}) {
+    if (geometry.stride(axis) == 1) continue;
+    const Dim window = axis == Dim::Y ? Dim::R : Dim::S;
+    for (std::size_t i = 0; i < cut && i < top_level.directives.size(); ++i) {
+      const Dim d = base_dim(top_level.directives[i].dim);
+      if (d == axis || d == window) return false;
+    }
+  }
+  return true;
+}
+
 // The chunks a map on `d` changes in a unit (assign, then finish_level): its own, and the input
 // rows (columns) where it moves output rows (columns) or the filter's window.
 DimMask chunks_set_by(MapDim d) {
@@ -427,21 +443,36 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     // Split inputs need the exact count (the share of identical tiles misses overlapping
     // windows), and chunks without gaps: the cut's chunks are intervals, which on a strided axis
     // hold the rows or columns its steps skip unless every window spans the stride.
-    if (!whole[Tensor::Input] &&
-        (!held.words.exact[Tensor::Input] || skips_inputs(geometry, top_level, cut)))
+    // Where the strided axes are whole in every iteration, the chunks' skipped rows and columns
+    // are the whole input's share: L2 holds (and DRAM sends) the named share of the chunks.
+    const bool gaps = skips_inputs(geometry, top_level, cut);
+    const bool named_share = gaps && strided_axes_whole(geometry, top_level, cut);
+    const auto input_words = [&](bool first) {
+      const std::int64_t chunks = held_words(Tensor::Input, first);
+      // (long double: a product of two word counts is exact below 2^64)
+      return named_share ? static_cast<std::int64_t>(std::llround(
+                               static_cast<long double>(chunks) * named[Tensor::Input] /
+                               static_cast<long double>(
+                                   std::max<std::int64_t>(1, whole_volume[Tensor::Input]))))
+                         : chunks;
+    };
+    if (!whole[Tensor::Input] && (!held.words.exact[Tensor::Input] || (gaps && !named_share)))
       continue;
     // The first iteration holds full chunks: its union is the largest.
     std::int64_t footprint = 0;
     PerTensor<std::int64_t> tile{};
     for (Tensor t : kAllTensors) {
-      tile[t] = whole[t] ? named[t] : held_words(t, true);
+      tile[t] = whole[t] ? named[t] : t == Tensor::Input ? input_words(true) : held_words(t, true);
       footprint += tile[t];
     }
     if (footprint > hw.l2_words()) continue;
     l2_tile = tile;
     placed = true;
     l2_required = footprint;
-    for (Tensor t : kAllTensors) dram_fill[t] = whole[t] ? named[t] : held_words(t, false);
+    for (Tensor t : kAllTensors)
+      dram_fill[t] = whole[t]             ? named[t]
+                     : t == Tensor::Input ? input_words(false)
+                                          : held_words(t, false);
   }
   if (!placed) {
     const FillCounts& top = once(a.top_fills, [&] { return count_fills(geometry, plans, 1); });

@@ -266,6 +266,14 @@ bool Controller::try_stage_l2() {
       return false;  // wait until its value is back in DRAM, then fetch it again
     }
   }
+  if (enforced && new_words > l2_capacity_ - l2_committed_) {
+    // Outputs this step names stay: L2 would write one back only to fetch it again, and the
+    // step, staged meanwhile, would find it gone when it is handed out. Naming them now (as
+    // stage_l2 does) leaves their entries in the eviction heap stale.
+    for (std::uint64_t key : next_.words)
+      if (tensor_of(key) == Tensor::Output)
+        if (DirEntry* e = dir_.find(key); e != nullptr) e->last_step = next_.index;
+  }
   if (enforced && new_words > l2_capacity_ - l2_committed_ &&
       !make_room(new_words - (l2_capacity_ - l2_committed_))) {
     const bool nothing_pending =
