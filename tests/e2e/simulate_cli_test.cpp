@@ -196,38 +196,47 @@ TEST(SimulateCli, IdealDramTrafficEqualsTheModelsOnStridedLayers) {
   EXPECT_GE(compared, 10);
 }
 
-// A layer K4 C2 3x3 on `extent` x `extent` (stride `stride`) under a top level whose SpatialMap
-// (K over 2 units) comes first, on two PEs with a 100-word L2 and nothing else limiting:
-// simulated and modelled. Returns {sim, model} records, the simulator's checked to have run.
-std::pair<nlohmann::json, nlohmann::json> run_rows_of_units(int extent, int stride) {
-  TempDir dir;
-  const std::string workload = (dir.path() / "rows.m").string();
-  const std::string hardware = (dir.path() / "small-l2.yaml").string();
-  {
-    std::ofstream out(workload);
-    out << "Network rows { Layer big { Type: CONV Stride { X: " << stride << ", Y: " << stride
-        << " }\n  Dimensions { N: 1, K: 4, C: 2, R: 3, S: 3, Y: " << extent << ", X: " << extent
-        << " }\n"
-           "  Dataflow { SpatialMap(1,1) K; TemporalMap(Sz(C),Sz(C)) C; TemporalMap(Sz(R),Sz(R)) "
-           "R;\n"
-           "    TemporalMap(Sz(S),Sz(S)) S; TemporalMap(1,1) Y'; TemporalMap(1,1) X'; } } }\n";
-    std::ofstream hw(hardware);
-    hw << "name: small-l2\nword_bytes: 1\n"
-          "pe: { count: 2, macs_per_cycle: 1, l1_bytes: 1024 }\n"
-          "l2: { bytes: 100, banks: 16, words_per_bank_per_cycle: unlimited }\n"
-          "dram: { words_per_cycle: unlimited, latency_cycles: 0 }\n"
-          "noc:\n"
-          "  distribution: { topology: crossbar, link_words_per_cycle: unlimited, hop_latency: 0 "
-          "}\n"
-          "  reduction: { topology: crossbar, link_words_per_cycle: unlimited, hop_latency: 0 }\n";
-  }
-  nlohmann::json sim = run_json({"simulate", workload, "--hw", hardware});
-  nlohmann::json model = run_json({"model", workload, "--hw", hardware});
+// Two PEs and an L2 of `bytes` one-byte words; nothing else limits.
+std::string two_pes_and_l2(TempDir& dir, int bytes) {
+  const std::string size = std::to_string(bytes);
+  return dir.write("l2-" + size + ".yaml",
+                   "name: l2-" + size +
+                       "\nword_bytes: 1\npe: { count: 2, macs_per_cycle: 1, l1_bytes: 1024 }\n"
+                       "l2: { bytes: " +
+                       size +
+                       ", banks: 16, words_per_bank_per_cycle: unlimited }\n"
+                       "dram: { words_per_cycle: unlimited, latency_cycles: 0 }\nnoc:\n"
+                       "  distribution: { topology: crossbar, link_words_per_cycle: unlimited, "
+                       "hop_latency: 0 }\n"
+                       "  reduction: { topology: crossbar, link_words_per_cycle: unlimited, "
+                       "hop_latency: 0 }\n");
+}
+
+// Both engines' records of one layer; the simulator's must be ok.
+std::pair<nlohmann::json, nlohmann::json> simulated_and_modelled(const std::string& workload,
+                                                                 const std::string& hardware) {
+  const nlohmann::json sim = run_json({"simulate", workload, "--hw", hardware});
+  const nlohmann::json model = run_json({"model", workload, "--hw", hardware});
   EXPECT_EQ(sim.size(), 1u);
   EXPECT_EQ(model.size(), 1u);
   if (sim.size() != 1u || model.size() != 1u) return {};
   EXPECT_EQ(sim[0]["status"], "ok") << sim[0]["note"];
   return {sim[0], model[0]};
+}
+
+// A layer K4 C2 3x3 on `extent` x `extent` (stride `stride`) under a top level whose SpatialMap
+// (K over 2 units) comes first, on two PEs with a 100-word L2 and nothing else limiting:
+// simulated and modelled.
+std::pair<nlohmann::json, nlohmann::json> run_rows_of_units(int extent, int stride) {
+  TempDir dir;
+  const std::string s = std::to_string(stride), e = std::to_string(extent);
+  const std::string workload = dir.write(
+      "rows.m", "Network rows { Layer big { Type: CONV Stride { X: " + s + ", Y: " + s +
+                    " }\n  Dimensions { N: 1, K: 4, C: 2, R: 3, S: 3, Y: " + e + ", X: " + e +
+                    " }\n  Dataflow { SpatialMap(1,1) K; TemporalMap(Sz(C),Sz(C)) C; "
+                    "TemporalMap(Sz(R),Sz(R)) R;\n    TemporalMap(Sz(S),Sz(S)) S; "
+                    "TemporalMap(1,1) Y'; TemporalMap(1,1) X'; } } }\n");
+  return simulated_and_modelled(workload, two_pes_and_l2(dir, 100));
 }
 
 // A layer L2 cannot hold whole: L2 keeps the two units' chunks of one output row (80 words of
@@ -254,103 +263,72 @@ TEST(SimulateCli, DramTrafficEqualsTheModelsOnAStridedLayerWhoseWindowsSpanTheSt
   EXPECT_EQ(model["buffer_words_required"]["l2"], 84);
 }
 
-// A 1x1 stride-2 layer (ResNet-50 res5a_branch1 in miniature, tpu_ws's leading K map) whose
-// tensors do not fit L2 together (36 input words some window reads, 32 weights, 72 outputs in
-// 100 words): past the K map no directive splits the inputs, so L2 holds them whole (once, the 36
-// words the windows read, not the 144 of the strided chunks) next to one K fold's weights and
-// outputs (62 words), and every output is written once. The simulator's L2 does the same. (Before,
-// the stride's gaps made the model skip that cut and fall back to per-step fills: 144 input reads,
+// ResNet-50 res5a_branch1 in miniature for the L2 tests below: a 1x1 stride-2 layer (36 input
+// words some window reads of 144, 32 weights, 72 outputs) under `dataflow`.
+std::string strided_pointwise(TempDir& dir, const std::string& dataflow) {
+  return dir.write("pw2.m", R"(Network pw2 { Layer pw2 {
+  Type: CONV Stride { X: 2, Y: 2 } Dimensions { N: 1, K: 8, C: 4, R: 1, S: 1, Y: 6, X: 6 }
+  Dataflow { )" + dataflow + R"( }
+} })");
+}
+
+// The miniature with tpu_ws's leading K map, its tensors together larger than L2 (100 words):
+// past the K map no directive splits the inputs, so L2 holds them whole (once, the 36 words the
+// windows read, not the 144 of the strided chunks) next to one K fold's weights and outputs (62
+// words), and every output is written once. The simulator's L2 does the same. (Before, the
+// stride's gaps made the model skip that cut and fall back to per-step fills: 144 input reads,
 // 288 output writes.)
 TEST(SimulateCli, DramTrafficEqualsTheModelsWhenAStridedLayersInputsAreWholeAtTheCut) {
   TempDir dir;
-  const std::string workload = dir.write("whole.m", R"(Network whole { Layer pw2 {
-  Type: CONV Stride { X: 2, Y: 2 } Dimensions { N: 1, K: 8, C: 4, R: 1, S: 1, Y: 6, X: 6 }
-  Dataflow { SpatialMap(1,1) K; TemporalMap(1,1) C; TemporalMap(1,1) Y'; TemporalMap(1,1) X'; }
-} })");
-  const std::string hardware = dir.write("small-l2.yaml", R"(name: small-l2
-word_bytes: 1
-pe: { count: 2, macs_per_cycle: 1, l1_bytes: 1024 }
-l2: { bytes: 100, banks: 16, words_per_bank_per_cycle: unlimited }
-dram: { words_per_cycle: unlimited, latency_cycles: 0 }
-noc:
-  distribution: { topology: crossbar, link_words_per_cycle: unlimited, hop_latency: 0 }
-  reduction: { topology: crossbar, link_words_per_cycle: unlimited, hop_latency: 0 }
-)");
-  const nlohmann::json sim = run_json({"simulate", workload, "--hw", hardware});
-  const nlohmann::json model = run_json({"model", workload, "--hw", hardware});
-  ASSERT_EQ(sim.size(), 1u);
-  ASSERT_EQ(model.size(), 1u);
-  ASSERT_EQ(sim[0]["status"], "ok") << sim[0]["note"];
-  EXPECT_EQ(model[0]["traffic"]["dram"], sim[0]["traffic"]["dram"]);
-  EXPECT_EQ(model[0]["traffic"]["dram"]["input"]["reads"], 36);
-  EXPECT_EQ(model[0]["traffic"]["dram"]["output"]["reads"], 0);
-  EXPECT_EQ(model[0]["traffic"]["dram"]["output"]["writes"], 72);
-  EXPECT_EQ(model[0]["buffer_words_required"]["l2"], 62);
-  EXPECT_EQ(model[0]["runtime_cycles"], sim[0]["runtime_cycles"]);
+  const auto [sim, model] = simulated_and_modelled(
+      strided_pointwise(dir,
+                        "SpatialMap(1,1) K; TemporalMap(1,1) C; TemporalMap(1,1) Y'; "
+                        "TemporalMap(1,1) X';"),
+      two_pes_and_l2(dir, 100));
+  ASSERT_FALSE(sim.is_null());
+  EXPECT_EQ(model["traffic"]["dram"], sim["traffic"]["dram"]);
+  EXPECT_EQ(model["traffic"]["dram"]["input"]["reads"], 36);
+  EXPECT_EQ(model["traffic"]["dram"]["output"]["reads"], 0);
+  EXPECT_EQ(model["traffic"]["dram"]["output"]["writes"], 72);
+  EXPECT_EQ(model["buffer_words_required"]["l2"], 62);
+  EXPECT_EQ(model["runtime_cycles"], sim["runtime_cycles"]);
 }
 
-// The same layer with its input channels spread (ResNet-50 res5a_branch1 with ckp_ws in
-// miniature): past the C map each iteration holds two channels' 6x6 chunks, of which the 1x1
-// stride-2 windows read 3x3. Nothing before the cut maps rows, columns or the filter, so every
-// chunk skips the same share as the whole input: L2 holds 18 input words (not 72), 16 weights
-// and the 72 outputs, which no directive splits (106 words of 130: the simulator's L2 also holds
-// the words of the steps it stages ahead), and DRAM sends each input word once. The simulator's
-// L2 does the same. (Before, the stride's gaps made the model skip the cut and fall back to
-// per-step fills; on res5a_branch1 x ckp_ws x edge-256: 32 input reads and 255 output
-// write-backs per word, +244 % runtime against the simulator.)
+// The miniature with its input channels spread (res5a_branch1 with ckp_ws): past the C map each
+// iteration holds two channels' 6x6 chunks, of which the 1x1 stride-2 windows read 3x3. Nothing
+// before the cut maps rows, columns or the filter, so every chunk skips the same share as the
+// whole input: L2 holds 18 input words (not 72), 16 weights and the 72 outputs, which no
+// directive splits (106 words of 130: the simulator's L2 also holds the words of the steps it
+// stages ahead), and DRAM sends each input word once. The simulator's L2 does the same. (Before,
+// the stride's gaps made the model skip the cut and fall back to per-step fills; on res5a_branch1
+// x ckp_ws x edge-256: 32 input reads and 255 output write-backs per word, +244 % runtime against
+// the simulator.)
+const char* const kChannelsSpread =
+    "SpatialMap(1,1) C; TemporalMap(1,1) K; TemporalMap(1,1) Y'; TemporalMap(1,1) X';";
+
 TEST(SimulateCli, DramTrafficEqualsTheModelsWhenAStridedLayersChannelsAreSpread) {
   TempDir dir;
-  const std::string workload = dir.write("spread.m", R"(Network spread { Layer pw2 {
-  Type: CONV Stride { X: 2, Y: 2 } Dimensions { N: 1, K: 8, C: 4, R: 1, S: 1, Y: 6, X: 6 }
-  Dataflow { SpatialMap(1,1) C; TemporalMap(1,1) K; TemporalMap(1,1) Y'; TemporalMap(1,1) X'; }
-} })");
-  const std::string hardware = dir.write("small-l2.yaml", R"(name: small-l2
-word_bytes: 1
-pe: { count: 2, macs_per_cycle: 1, l1_bytes: 1024 }
-l2: { bytes: 130, banks: 16, words_per_bank_per_cycle: unlimited }
-dram: { words_per_cycle: unlimited, latency_cycles: 0 }
-noc:
-  distribution: { topology: crossbar, link_words_per_cycle: unlimited, hop_latency: 0 }
-  reduction: { topology: crossbar, link_words_per_cycle: unlimited, hop_latency: 0 }
-)");
-  const nlohmann::json sim = run_json({"simulate", workload, "--hw", hardware});
-  const nlohmann::json model = run_json({"model", workload, "--hw", hardware});
-  ASSERT_EQ(sim.size(), 1u);
-  ASSERT_EQ(model.size(), 1u);
-  ASSERT_EQ(sim[0]["status"], "ok") << sim[0]["note"];
-  EXPECT_EQ(model[0]["traffic"]["dram"], sim[0]["traffic"]["dram"]);
-  EXPECT_EQ(model[0]["traffic"]["dram"]["input"]["reads"], 36);
-  EXPECT_EQ(model[0]["traffic"]["dram"]["output"]["reads"], 0);
-  EXPECT_EQ(model[0]["traffic"]["dram"]["output"]["writes"], 72);
-  EXPECT_EQ(model[0]["buffer_words_required"]["l2"], 106);
+  const auto [sim, model] =
+      simulated_and_modelled(strided_pointwise(dir, kChannelsSpread), two_pes_and_l2(dir, 130));
+  ASSERT_FALSE(sim.is_null());
+  EXPECT_EQ(model["traffic"]["dram"], sim["traffic"]["dram"]);
+  EXPECT_EQ(model["traffic"]["dram"]["input"]["reads"], 36);
+  EXPECT_EQ(model["traffic"]["dram"]["output"]["reads"], 0);
+  EXPECT_EQ(model["traffic"]["dram"]["output"]["writes"], 72);
+  EXPECT_EQ(model["buffer_words_required"]["l2"], 106);
 }
 
-// The same layer on L2s of 100 to 125 words, too small to keep every output: L2 writes some
-// back and fetches them again. Making room for a step must not write back an output that step
-// names (it would be gone when the step is handed out): on 11 of these 26 sizes that ended the
-// run with "internal error: WordMap::at: no such key". Every size runs, computes the right
-// outputs, and writes back fewer outputs the more room there is.
+// The same on L2s of 100 to 125 words, too small to keep every output: L2 writes some back and
+// fetches them again. Making room for a step must not write back an output that step names (it
+// would be gone when the step is handed out): on 11 of these 26 sizes that ended the run with
+// "internal error: WordMap::at: no such key". Every size runs, computes the right outputs, and
+// writes back fewer outputs the more room there is.
 TEST(SimulateCli, MakingRoomForAStepKeepsTheOutputsItNames) {
   TempDir dir;
-  const std::string workload = dir.write("spread.m", R"(Network spread { Layer pw2 {
-  Type: CONV Stride { X: 2, Y: 2 } Dimensions { N: 1, K: 8, C: 4, R: 1, S: 1, Y: 6, X: 6 }
-  Dataflow { SpatialMap(1,1) C; TemporalMap(1,1) K; TemporalMap(1,1) Y'; TemporalMap(1,1) X'; }
-} })");
+  const std::string workload = strided_pointwise(dir, kChannelsSpread);
   std::int64_t previous_writes = std::numeric_limits<std::int64_t>::max();
   for (int bytes = 100; bytes <= 125; ++bytes) {
-    const std::string size = std::to_string(bytes);
-    const std::string hardware = dir.write(
-        "l2.yaml", "name: l2-" + size +
-                       "\nword_bytes: 1\npe: { count: 2, macs_per_cycle: 1, l1_bytes: 1024 }\n"
-                       "l2: { bytes: " +
-                       size +
-                       ", banks: 16, words_per_bank_per_cycle: unlimited }\n"
-                       "dram: { words_per_cycle: unlimited, latency_cycles: 0 }\nnoc:\n"
-                       "  distribution: { topology: crossbar, link_words_per_cycle: unlimited, "
-                       "hop_latency: 0 }\n"
-                       "  reduction: { topology: crossbar, link_words_per_cycle: unlimited, "
-                       "hop_latency: 0 }\n");
-    const nlohmann::json sim = run_json({"simulate", workload, "--hw", hardware});
+    const nlohmann::json sim = run_json({"simulate", workload, "--hw", two_pes_and_l2(dir, bytes)});
     ASSERT_EQ(sim.size(), 1u) << bytes;
     ASSERT_EQ(sim[0]["status"], "ok") << bytes << ": " << sim[0]["note"];
     EXPECT_EQ(sim[0]["functional_check"], "pass") << bytes;
