@@ -103,14 +103,26 @@ std::int64_t outputs_held_at_end(const PerTensor<std::int64_t>& tile,
 }
 
 // Whether the input chunks of the top level's first `cut` directives may hold rows or columns no
-// window reads: on an axis whose stride exceeds 1, unless every window there spans the stride
-// (the filter is at least the stride and no directive before the cut splits it) and no directive
-// before the cut maps the input rows or columns themselves.
+// window reads: on an axis whose stride exceeds 1, unless a directive before the cut cuts the
+// output rows (columns) one at a time and none maps the input rows (columns) themselves (a chunk
+// is one window), or every window there spans the stride (the filter is at least the stride and
+// no directive before the cut splits it) and no directive before the cut maps the input rows or
+// columns themselves.
 bool skips_inputs(const LayerGeometry& geometry, const LevelPlan& top_level, std::size_t cut) {
   for (const Dim axis : {Dim::Y, Dim::X}) {
     const std::int64_t stride = geometry.stride(axis);
     if (stride == 1) continue;
     const Dim window = axis == Dim::Y ? Dim::R : Dim::S;
+    // A chunk of one output row (column) holds one window's rows: no gap, whatever the stride.
+    const MapDim outputs = axis == Dim::Y ? MapDim::YOut : MapDim::XOut;
+    const MapDim inputs = axis == Dim::Y ? MapDim::Y : MapDim::X;
+    bool one_output = false, input_rows = false;
+    for (std::size_t i = 0; i < cut && i < top_level.directives.size(); ++i) {
+      const ResolvedDirective& d = top_level.directives[i];
+      one_output = one_output || (d.dim == outputs && d.size == 1);
+      input_rows = input_rows || d.dim == inputs;
+    }
+    if (one_output && !input_rows) continue;
     if (geometry.size(window) < stride) return true;
     for (std::size_t i = 0; i < cut && i < top_level.directives.size(); ++i) {
       const ResolvedDirective& d = top_level.directives[i];
