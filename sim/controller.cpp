@@ -523,6 +523,9 @@ bool Controller::make_room(std::int64_t words) {
         evictable_.pop();  // pushed again when its last partial sum arrives
         continue;
       }
+      // A staged step not yet handed out names it: its PEs will hold it (push pins it). The heap
+      // is ordered by step, so no later word may go either.
+      if (step >= next_stage_index_) return false;
       evictable_.pop();
       c_.l2.submit(L2Request{L2Op::Writeback, unpack_key(key), 0, key});
       e.state = Residency::WritingBack;

@@ -55,7 +55,7 @@ void GlobalBuffer::take_word(const WordKey& key, const char* why) {
   if (capacity_mode_ == BufferCapacity::Enforced && needed > capacity_words_)
     throw InputError(
         where_,
-        fmt::format("L2 (global buffer) is full: {} of {} needs {} words, L2 holds "
+        fmt::format("L2 (global buffer) is full: {} {} needs {} words, L2 holds "
                     "{} words (l2.bytes {} / word_bytes {})",
                     why, word_name(key), needed, capacity_words_, l2_bytes_, word_bytes_),
         "a mapping whose L2 working set fits, or --unbounded-buffers");

@@ -363,6 +363,58 @@ TEST(SimulateCli, MakingRoomForAStepKeepsTheOutputsItNames) {
   }
 }
 
+// Two cases found by a random search (2026-11-29, 14,000 small layers x dataflows x machines
+// with L2s near the layer's size): making room for one step wrote back an output that a step
+// staged earlier, not yet handed out, names; the step then pinned an entry on its way to DRAM,
+// and the run ended with "internal error: WordMap::at: no such key" when the step was handed out
+// (tpu_ws below, L2 of 288 words for 325 words of tensors) or when a partial sum came back
+// (the GEMM below on 22 to 26 words). Now the first runs, and the second is refused as the
+// working set plus the partial sums PEs hold exceed L2 (37 words), with exit 2.
+TEST(SimulateCli, MakingRoomKeepsTheOutputsOfStepsNotYetHandedOut) {
+  TempDir dir;
+  const std::string conv = dir.write("conv.m", R"(Network f { Layer l { Type: CONV
+  Stride { X: 1, Y: 1 } Dimensions { N: 1, K: 7, C: 2, R: 2, S: 2, Y: 10, X: 4 } } })");
+  const std::string conv_hw = dir.write("conv.yaml", R"(name: h
+word_bytes: 1
+pe: { count: 16, macs_per_cycle: 1, l1_bytes: 3 }
+l2: { bytes: 288, banks: 1, words_per_bank_per_cycle: 1 }
+dram: { words_per_cycle: 1, latency_cycles: 0 }
+noc:
+  distribution: { topology: crossbar, link_words_per_cycle: 1, hop_latency: 0, multicast: false }
+  reduction: { topology: crossbar, link_words_per_cycle: unlimited, hop_latency: 0, in_network: false }
+)");
+  const nlohmann::json sim = run_json({"simulate", conv, "--hw", conv_hw, "--dataflow", "tpu_ws"});
+  ASSERT_EQ(sim.size(), 1u);
+  EXPECT_EQ(sim[0]["status"], "ok") << sim[0]["note"];
+  EXPECT_EQ(sim[0]["functional_check"], "pass");
+
+  const std::string gemm = dir.write("gemm.m", R"(Network f { Layer l { Type: GEMM
+  Dimensions { M: 5, N: 4, K: 2 }
+  Dataflow { TemporalMap(1,1) K; SpatialMap(1,1) N; Cluster(2, P); SpatialMap(1,1) K; } } })");
+  for (int bytes = 22; bytes <= 27; ++bytes) {
+    const std::string gemm_hw =
+        dir.write("gemm.yaml",
+                  "name: h\nword_bytes: 1\npe: { count: 4, macs_per_cycle: 1, l1_bytes: 11 }\n"
+                  "l2: { bytes: " +
+                      std::to_string(bytes) +
+                      ", banks: 1, words_per_bank_per_cycle: 1 }\n"
+                      "dram: { words_per_cycle: 1, latency_cycles: 0 }\nnoc:\n"
+                      "  distribution: { topology: crossbar, link_words_per_cycle: unlimited, "
+                      "hop_latency: 0, multicast: false }\n"
+                      "  reduction: { topology: crossbar, link_words_per_cycle: 1, hop_latency: "
+                      "0, in_network: false }\n");
+    const RunResult r =
+        run_metronome({"simulate", gemm, "--hw", gemm_hw, "--json", "-"}, std::chrono::seconds(60));
+    if (bytes < 27) {
+      EXPECT_EQ(r.exit_status, 2) << bytes << ": " << r.describe();
+      EXPECT_TRUE(contains(r.err, "L2 must hold its working set")) << bytes << ": " << r.err;
+    } else {
+      EXPECT_EQ(r.exit_status, 0) << r.describe();
+      EXPECT_TRUE(contains(r.out, "\"functional_check\": \"pass\"")) << r.out;
+    }
+  }
+}
+
 TEST(SimulateCli, RerunsGiveIdenticalRecords) {
   const std::string workload = source_path("configs/networks/small.m");
   const std::vector<std::string> args = {"simulate", workload, "--dataflow",

@@ -295,7 +295,8 @@ TEST(GlobalBuffer, CapacityErrorsNameTheNumbers) {
     l2.submit({L2Op::Accumulate, {Tensor::Output, 0}, 1, 0});
     FAIL() << "no capacity error";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("output[0] needs 5 words, L2 holds 4 words "
+    EXPECT_NE(std::string(e.what()).find("is full: accumulating into output[0] needs 5 words, "
+                                         "L2 holds 4 words "
                                          "(l2.bytes 8 / word_bytes 2)"),
               std::string::npos)
         << e.what();
