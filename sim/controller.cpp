@@ -491,19 +491,16 @@ void Controller::retire_steps() {
 // rebuilding it from the directory when it outgrows it keeps its size bounded.
 void Controller::compact_evictable() {
   if (2 * evictable_.size() <= 3 * dir_.size() + 4096) return;
-  std::vector<HeapItem> live;
-  // Room up to the next compaction: the heap never reallocates (a doubling would hold two
-  // copies at once and leave the vector twice as large as needed).
-  live.reserve(dir_.size() * 3 / 2 + 4097);
-  dir_.for_each([&](std::uint64_t key, const DirEntry& e) {
-    const bool output = tensor_of(key) == Tensor::Output;
-    if (output ? (e.state == Residency::Resident && e.pins == 0)
-               : (e.state == Residency::Resident || e.state == Residency::Fetching))
-      live.emplace_back(e.last_step, key);
+  // Whatever the heap's layout, it pops its items in their (total) order, and equal items are
+  // identical, so what make_room sees does not depend on dir_'s order.
+  evictable_.refill([&](std::vector<EvictableHeap::Item>& live) {
+    dir_.for_each([&](std::uint64_t key, const DirEntry& e) {
+      const bool output = tensor_of(key) == Tensor::Output;
+      if (output ? (e.state == Residency::Resident && e.pins == 0)
+                 : (e.state == Residency::Resident || e.state == Residency::Fetching))
+        live.emplace_back(e.last_step, key);
+    });
   });
-  // No sort needed: whatever the heap's layout, it pops its items in their (total) order, and
-  // equal items are identical, so what make_room sees does not depend on dir_'s order.
-  evictable_ = decltype(evictable_)(std::greater<>(), std::move(live));
 }
 
 // Frees `words` words of L2 by the retention rule; false if it cannot yet.

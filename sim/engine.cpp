@@ -108,7 +108,7 @@ void Engine::cycle() {
   // A follower (a PE whose state is its run's first PE's) is not evaluated.
   const std::span<const std::uint32_t> own = controller_->own_pes();
   const auto evaluate = [&](Pe& pe) {
-    if (pe.asleep()) return;  // a sleeping PE does no MAC
+    if (pe.asleep_at(cycle_)) return;  // its MACs, if busy, are done when it is next evaluated
     const std::int64_t before = pe.stats().macs;
     pe.evaluate(cycle_);
     macs_ += pe.stats().macs - before;
@@ -127,14 +127,17 @@ void Engine::cycle() {
   l2_.commit();
   distribution_.commit();
   reduction_.commit();
-  for_own_pes([](Pe& pe) {
-    if (!pe.asleep()) pe.commit();
+  for_own_pes([&](Pe& pe) {
+    if (pe.asleep()) return;
+    pe.commit();
+    if (pe.asleep() && pe.due_at() != Pe::kNever) busy_until_ = std::max(busy_until_, pe.due_at());
   });
   if (observer_) observer_->on_cycle(*this, cycle_);
 
   // The watchdog: a cycle makes progress when the controller moved something (a delivery, an
   // L2 or DRAM completion, a request, an injection, a step) or a PE did a MAC.
-  bool moved = controller_->progress() > 0;
+  // (A busy PE asleep does MACs in every cycle before it is due.)
+  bool moved = controller_->progress() > 0 || cycle_ < busy_until_;
   if (!moved) {
     moved = macs_ != last_macs_;
     last_macs_ = macs_;

@@ -135,8 +135,9 @@ class Engine {
   std::unique_ptr<Controller> controller_;
   std::int64_t cycle_ = 0;
   std::int64_t last_progress_cycle_ = 0;
-  std::int64_t macs_ = 0;       // all PEs' MACs so far
-  std::int64_t last_macs_ = 0;  // macs_ at the last cycle the controller moved nothing
+  std::int64_t macs_ = 0;        // all PEs' MACs so far
+  std::int64_t busy_until_ = 0;  // a busy PE asleep is due at this cycle (Pe::asleep_at)
+  std::int64_t last_macs_ = 0;   // macs_ at the last cycle the controller moved nothing
   CycleObserver* observer_ = nullptr;
 };
 

@@ -127,7 +127,7 @@ void Pe::push_repeat(PeStep step) {
   }
   queued_lists_.push_back(q);
   steps_.push_back(std::move(step));
-  if (asleep_ && has_current_ && !current_complete()) {
+  if (asleep_ && !busy_sleep_ && has_current_ && !current_complete()) {
     // Asleep, its step waiting for words: the evaluation a wake would cause does nothing but
     // the prefetch pass over the repeat, which asks for no word (sim/DESIGN.md, "Waiting
     // repeats"). Done here, the PE sleeps on.
@@ -674,14 +674,31 @@ Pe::Progress Pe::progress() const {
 
 PeStats Pe::stats_through(std::int64_t cycle) const {
   PeStats s = stats_;
-  if (slept_ && cycle > asleep_from_) count_cycles(s, last_kind_, cycle - asleep_from_);
+  if (slept_ && cycle > asleep_from_) {
+    if (busy_sleep_) {
+      const std::int64_t n = macs_slept_through(cycle);
+      s.macs += n;
+      count_macs(s, n);
+    }
+    count_cycles(s, last_kind_, cycle - asleep_from_);
+  }
   return s;
 }
 
 void Pe::settle(std::int64_t cycle) {
   if (!slept_ || cycle <= asleep_from_) return;
+  if (busy_sleep_) {
+    const std::int64_t n =
+        compute_present(next_mac_ + static_cast<std::size_t>(macs_slept_through(cycle)));
+    stats_.macs += n;
+  }
   count_cycles(stats_, last_kind_, cycle - asleep_from_);
   asleep_from_ = cycle;
+}
+
+std::int64_t Pe::macs_slept_through(std::int64_t cycle) const {
+  const auto left = static_cast<std::int64_t>(current_.macs.size() - next_mac_);
+  return std::min(left, (cycle - asleep_from_) * macs_per_cycle_);
 }
 
 void Pe::evaluate(std::int64_t cycle) {
@@ -689,6 +706,8 @@ void Pe::evaluate(std::int64_t cycle) {
     settle(cycle);
     slept_ = false;
   }
+  asleep_ = busy_sleep_ = false;  // (a busy PE is evaluated when due, asleep)
+  due_at_ = kNever;
   evaluated_cycle_ = cycle;
   next_requests_.clear();
   next_request_steps_.clear();
@@ -734,6 +753,13 @@ void Pe::evaluate(std::int64_t cycle) {
   // change nothing, nor would any later one until an input changes.
   quiet_ = skip_quiet_ && done_macs == 0 && next_requests_.empty() && next_drained_.empty() &&
            progress() == before;
+  // Busy and otherwise quiet: every word of the step present (so no word waits for a slot and
+  // every MAC can run), MACs left, nothing asked for or sent. Until the last MAC, each evaluation
+  // would store no word, finish no step, drain nothing (credits or partial sums ran out here),
+  // acquire nothing and find the prefetch pass where this one left it (sim/DESIGN.md, "Busy
+  // PEs"): only the MACs move, which nothing outside the PE sees before the step ends.
+  busy_quiet_ = skip_quiet_ && done_macs > 0 && current_missing_ == 0 &&
+                next_mac_ < current_.macs.size() && next_requests_.empty() && next_drained_.empty();
 }
 
 // Up to macs_per_cycle MACs of the current step, in order, stopping at the first whose operands
@@ -742,35 +768,49 @@ std::int64_t Pe::compute() {
   const std::vector<PeMac>& macs = current_.macs;
   const std::size_t end =
       std::min(macs.size(), next_mac_ + static_cast<std::size_t>(macs_per_cycle_));
+  if (current_missing_ == 0) return compute_present(end);  // no checks per MAC
   // Entries by tile position (pool_ does not grow while MACs run).
   Entry* const pool = pool_.data();
   const std::uint32_t* in = slot_[Tensor::Input].data();
   const std::uint32_t* wt = slot_[Tensor::Weight].data();
   const std::uint32_t* out = slot_[Tensor::Output].data();
   const std::size_t first = next_mac_;
-  if (current_missing_ == 0) {  // every tile word present: no checks per MAC
-    for (; next_mac_ < end; ++next_mac_) {
-      const PeMac& m = macs[next_mac_];
-      Entry& o = pool[out[m.output]];
-      o.value = mac(o.value, pool[in[m.input]].value, pool[wt[m.weight]].value);
-    }
-  } else {
-    for (; next_mac_ < end; ++next_mac_) {
-      const PeMac& m = macs[next_mac_];
-      Entry& o = pool[out[m.output]];
-      const Entry& i = pool[in[m.input]];
-      const Entry& w = pool[wt[m.weight]];
-      if (i.state != State::Present || w.state != State::Present || o.state != State::Present)
-        break;
-      o.value = mac(o.value, i.value, w.value);
-    }
+  for (; next_mac_ < end; ++next_mac_) {
+    const PeMac& m = macs[next_mac_];
+    Entry& o = pool[out[m.output]];
+    const Entry& i = pool[in[m.input]];
+    const Entry& w = pool[wt[m.weight]];
+    if (i.state != State::Present || w.state != State::Present || o.state != State::Present) break;
+    o.value = mac(o.value, i.value, w.value);
   }
   const auto n = static_cast<std::int64_t>(next_mac_ - first);
-  stats_.l1.tensor[Tensor::Input].reads += n;
-  stats_.l1.tensor[Tensor::Weight].reads += n;
-  stats_.l1.tensor[Tensor::Output].reads += n;  // read-accumulate
-  stats_.l1.tensor[Tensor::Output].writes += n;
+  count_macs(stats_, n);
   return n;
+}
+
+// The current step's MACs up to position `end`, every tile word present.
+std::int64_t Pe::compute_present(std::size_t end) {
+  const std::vector<PeMac>& macs = current_.macs;
+  Entry* const pool = pool_.data();
+  const std::uint32_t* in = slot_[Tensor::Input].data();
+  const std::uint32_t* wt = slot_[Tensor::Weight].data();
+  const std::uint32_t* out = slot_[Tensor::Output].data();
+  const std::size_t first = next_mac_;
+  for (; next_mac_ < end; ++next_mac_) {
+    const PeMac& m = macs[next_mac_];
+    Entry& o = pool[out[m.output]];
+    o.value = mac(o.value, pool[in[m.input]].value, pool[wt[m.weight]].value);
+  }
+  const auto n = static_cast<std::int64_t>(next_mac_ - first);
+  count_macs(stats_, n);
+  return n;
+}
+
+void Pe::count_macs(PeStats& stats, std::int64_t macs) {
+  stats.l1.tensor[Tensor::Input].reads += macs;
+  stats.l1.tensor[Tensor::Weight].reads += macs;
+  stats.l1.tensor[Tensor::Output].reads += macs;  // read-accumulate
+  stats.l1.tensor[Tensor::Output].writes += macs;
 }
 
 Pe::CycleKind Pe::count_cycle(std::int64_t done_macs) {
@@ -814,6 +854,11 @@ void Pe::commit() {
   if (quiet_) {  // published nothing: asleep from the next cycle on
     asleep_ = slept_ = true;
     asleep_from_ = evaluated_cycle_ + 1;
+  } else if (busy_quiet_) {  // due at the cycle after its last MAC
+    asleep_ = slept_ = busy_sleep_ = true;
+    asleep_from_ = evaluated_cycle_ + 1;
+    const auto left = static_cast<std::int64_t>(current_.macs.size() - next_mac_);
+    due_at_ = asleep_from_ + (left + macs_per_cycle_ - 1) / macs_per_cycle_;
   }
 }
 

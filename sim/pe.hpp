@@ -6,6 +6,7 @@
 // replacement rule in sim/DESIGN.md ("Memories and PE cores").
 
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <utility>
 #include <vector>
@@ -99,6 +100,14 @@ class Pe {
     if (!on) wake();
   }
   bool asleep() const { return asleep_; }
+  // Asleep at `cycle`: not to be evaluated then. A PE busy with the MACs of a step whose words
+  // are all present, asking for nothing and sending nothing, sleeps through the cycles its MACs
+  // take (sim/DESIGN.md, "Busy PEs"): it is due again at the cycle after its last MAC, unless an
+  // input wakes it first; the MACs of the cycles slept are done when it is next evaluated.
+  bool asleep_at(std::int64_t cycle) const { return asleep_ && cycle < due_at_; }
+  // The cycle a busy PE asleep is due (kNever for a quiet one).
+  std::int64_t due_at() const { return asleep_ ? due_at_ : kNever; }
+  static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
   // The prefetch pass's shortcuts over queued steps the last pass went through (skip_known_prefix
   // and refetch_evicted in sim/pe.cpp; on by default). Off, the pass reads every queued step word
   // by word: the same requests in the same cycles (tested), slower. `refetched_steps()`: steps
@@ -159,6 +168,10 @@ class Pe {
   std::int64_t free_words() const;
   bool current_complete() const;
   std::int64_t compute();
+  std::int64_t compute_present(std::size_t end);
+  static void count_macs(PeStats& stats, std::int64_t macs);
+  // MACs a busy sleep from asleep_from_ has done by `cycle` (not yet performed).
+  std::int64_t macs_slept_through(std::int64_t cycle) const;
   enum class CycleKind : std::uint8_t { Busy, WaitingForInput, OutputBackpressure, Idle };
   CycleKind count_cycle(std::int64_t macs_done);
   static void count_cycles(PeStats& stats, CycleKind kind, std::int64_t cycles);
@@ -306,9 +319,12 @@ class Pe {
   PeStats stats_;
 
   bool skip_quiet_ = false;
-  bool quiet_ = false;   // the last evaluate() changed nothing
-  bool asleep_ = false;  // not evaluated until woken
-  bool slept_ = false;   // cycles from asleep_from_ on are not counted yet
+  bool quiet_ = false;            // the last evaluate() changed nothing
+  bool busy_quiet_ = false;       // the last evaluate() changed nothing but MACs, with more to come
+  bool busy_sleep_ = false;       // asleep busy: the cycles slept do MACs, performed at the wake
+  std::int64_t due_at_ = kNever;  // a busy sleep ends by this cycle
+  bool asleep_ = false;           // not evaluated until woken
+  bool slept_ = false;            // cycles from asleep_from_ on are not counted yet
   std::int64_t evaluated_cycle_ = 0;
   std::int64_t asleep_from_ = 0;
   CycleKind last_kind_ = CycleKind::Idle;

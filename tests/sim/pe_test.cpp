@@ -45,6 +45,7 @@ struct PeBench {
   // (cycle, scanned_through()) whenever the steps the PE declared gone through grew.
   std::vector<std::pair<std::int64_t, std::int64_t>> scanned_log;
   std::int64_t evaluations = 0;
+  std::int64_t busy_cycles_asleep = 0;  // cycles a busy PE slept through (its MACs done later)
 
   explicit PeBench(const Hardware& hw, BufferCapacity cap = BufferCapacity::Enforced)
       : pe(hw, 0, cap) {}
@@ -56,10 +57,12 @@ struct PeBench {
         in_flight.pop_front();
       }
       if (const std::int64_t c = credits(cycle); c > 0) pe.add_drain_credits(c);
-      if (!pe.asleep()) {  // as the engine: a sleeping PE is neither evaluated nor committed
-        pe.evaluate(cycle);
+      if (!pe.asleep_at(cycle)) {  // as the engine: a sleeping PE is neither evaluated nor
+        pe.evaluate(cycle);        // committed (a busy one until it is due)
         pe.commit();
         ++evaluations;
+      } else if (pe.due_at() != Pe::kNever) {
+        ++busy_cycles_asleep;
       }
       for (std::size_t r = 0; r < pe.requests().size(); ++r) {
         const WordKey& k = pe.requests()[r];
@@ -426,15 +429,17 @@ TEST(Pe, AnyL1ThatHoldsTheLargestTileFinishes) {
 }
 
 // A PE whose cycle changed nothing sleeps until a delivery, a step or drain credits wake it
-// (sim/DESIGN.md, "Quiet PEs"): over random steps, latencies and credit rates it publishes the
-// same requests and partial sums in the same cycles as a PE evaluated in every cycle, and ends
-// with the same counters, the cycles it slept counted like the one before.
+// (sim/DESIGN.md, "Quiet PEs"), and one whose cycle changed nothing but its MACs sleeps until its
+// step's last MAC is done ("Busy PEs"): over random steps, latencies and credit rates it
+// publishes the same requests and partial sums (values too) in the same cycles as a PE evaluated
+// in every cycle, and ends with the same counters, the cycles it slept counted like the one
+// before.
 TEST(Pe, SleepingThroughQuietCyclesChangesNothing) {
   std::mt19937_64 rng(77);
   const auto subset = [&](std::int64_t n, std::int64_t offset) {
     return random_subset(rng, n, offset);
   };
-  std::int64_t slept = 0;
+  std::int64_t slept = 0, slept_busy = 0;
   for (int trial = 0; trial < 200; ++trial) {
     std::vector<PeStep> steps;
     std::int64_t largest = 0;
@@ -470,8 +475,10 @@ TEST(Pe, SleepingThroughQuietCyclesChangesNothing) {
                        skipping.pe.stats_through(skipping.cycle), trial);
     EXPECT_EQ(every.evaluations, every.cycle);
     slept += skipping.cycle - skipping.evaluations;
+    slept_busy += skipping.busy_cycles_asleep;
   }
   EXPECT_GT(slept, 1000) << "the PEs hardly ever slept: the test would not see a miscount";
+  EXPECT_GT(slept_busy, 300) << "busy PEs hardly ever slept";
 }
 
 // The prefetch pass's shortcuts over the steps the last pass went through (sim/pe.cpp,
