@@ -112,6 +112,7 @@ void Engine::cycle() {
     const std::int64_t before = pe.stats().macs;
     pe.evaluate(cycle_);
     macs_ += pe.stats().macs - before;
+    if (pe.computed()) last_mac_cycle_ = cycle_;
   };
   // Every PE holding its own state (no run of identical PEs left): a plain walk, no index list.
   const bool all_own = own.size() == pes_.size();
@@ -135,12 +136,14 @@ void Engine::cycle() {
   if (observer_) observer_->on_cycle(*this, cycle_);
 
   // The watchdog: a cycle makes progress when the controller moved something (a delivery, an
-  // L2 or DRAM completion, a request, an injection, a step) or a PE did a MAC.
-  // (A busy PE asleep does MACs in every cycle before it is due.)
-  bool moved = controller_->progress() > 0 || cycle_ < busy_until_;
+  // L2 or DRAM completion, a request, an injection, a step) or when, the controller still, a PE
+  // did a MAC since the last cycle the controller was still. A busy PE asleep does a MAC in
+  // every cycle before it is due, so the rule does not depend on which PEs were evaluated.
+  if (cycle_ < busy_until_) last_mac_cycle_ = cycle_;
+  bool moved = controller_->progress() > 0;
   if (!moved) {
-    moved = macs_ != last_macs_;
-    last_macs_ = macs_;
+    moved = last_mac_cycle_ > last_still_cycle_;
+    last_still_cycle_ = cycle_;
   }
   if (moved) {
     last_progress_cycle_ = cycle_;

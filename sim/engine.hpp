@@ -135,9 +135,12 @@ class Engine {
   std::unique_ptr<Controller> controller_;
   std::int64_t cycle_ = 0;
   std::int64_t last_progress_cycle_ = 0;
-  std::int64_t macs_ = 0;        // all PEs' MACs so far
+  std::int64_t macs_ = 0;        // all PEs' MACs so far (a busy PE asleep adds its own late)
   std::int64_t busy_until_ = 0;  // a busy PE asleep is due at this cycle (Pe::asleep_at)
-  std::int64_t last_macs_ = 0;   // macs_ at the last cycle the controller moved nothing
+  // The watchdog's: the last cycle in which a PE did a MAC, and the last in which the controller
+  // moved nothing.
+  std::int64_t last_mac_cycle_ = -1;
+  std::int64_t last_still_cycle_ = -1;
   CycleObserver* observer_ = nullptr;
 };
 

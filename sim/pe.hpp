@@ -143,6 +143,8 @@ class Pe {
   bool holds(const WordKey& key) const;  // present in L1
   std::int64_t value(const WordKey& key) const;  // of a present word; uncounted
   const PeStats& stats() const { return stats_; }
+  // Its last evaluation did a MAC (of that cycle: not counting the MACs of a busy sleep it ended).
+  bool computed() const { return last_kind_ == CycleKind::Busy; }
 
  private:
   enum class State : std::uint8_t { Waiting, InFlight, Present };

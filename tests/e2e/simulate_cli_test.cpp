@@ -542,5 +542,68 @@ dram: { words_per_cycle: 16, latency_cycles: 5000 }
   EXPECT_EQ(ok.exit_status, 0) << ok.describe();
 }
 
+// A busy PE asleep does the MACs of the cycles it slept when it is next evaluated (sim/DESIGN.md,
+// "Busy PEs"); the watchdog must count them in their own cycles. This run's last MACs are
+// followed by a still stretch (a partial sum crossing 5-cycle hops of 1-word links to L2): with
+// every watchdog from 1 to 12 cycles it ends the same way with and without --cycle-exact, the
+// same record or the same stop message. (Before the fix a 6-cycle watchdog stopped only the
+// --cycle-exact run, and 4 and 5 stopped both at different cycles.)
+TEST(SimulateCli, TheWatchdogStopsARunInTheSameCycleWithBusyPesAsleep) {
+  TempDir dir;
+  const std::string layer = dir.write("layer.m", R"(Network t {
+  Layer L {
+    Type: CONV
+    Stride { X: 1, Y: 1 }
+    Dimensions { N: 1, K: 2, C: 3, R: 3, S: 5, Y: 6, X: 6 }
+    Dataflow {
+      SpatialMap(1,1) C;
+      TemporalMap(1,1) K;
+      TemporalMap(Sz(R),Sz(R)) R;
+      TemporalMap(Sz(S),Sz(S)) S;
+      TemporalMap(1,1) Y';
+      TemporalMap(1,1) X';
+    }
+  }
+}
+)");
+  const std::string hw = dir.write("hw.yaml", R"(name: h
+word_bytes: 1
+pe: { count: 2, macs_per_cycle: 2, l1_bytes: 512 }
+l2: { bytes: 65536, banks: 2, words_per_bank_per_cycle: 1 }
+dram: { words_per_cycle: 16, latency_cycles: 3 }
+noc:
+  distribution: { topology: mesh, link_words_per_cycle: 4, hop_latency: 1, multicast: true }
+  reduction:    { topology: tree, link_words_per_cycle: 1, hop_latency: 5, in_network: false }
+)");
+  int stopped = 0;
+  for (int watchdog = 1; watchdog <= 12; ++watchdog) {
+    RunResult runs[2];
+    nlohmann::json records[2];
+    for (int exact = 0; exact < 2; ++exact) {
+      const std::string json = (dir.path() / (std::to_string(exact) + ".json")).string();
+      std::vector<std::string> args = {
+          "simulate", layer, "--hw", hw, "--watchdog-cycles", std::to_string(watchdog),
+          "--json",   json};
+      if (exact == 1) args.push_back("--cycle-exact");
+      runs[exact] = run_metronome(args);
+      if (runs[exact].exit_status == 0) {
+        records[exact] = nlohmann::json::parse(read_file(json));
+        for (nlohmann::json& r : records[exact]) erase_wall_clock(r);
+      }
+    }
+    ASSERT_EQ(runs[0].exit_status, runs[1].exit_status) << "watchdog " << watchdog << ":\n"
+                                                        << runs[0].describe() << runs[1].describe();
+    if (runs[0].exit_status == 0) {
+      EXPECT_EQ(records[0], records[1]) << "watchdog " << watchdog;
+    } else {
+      ++stopped;
+      EXPECT_TRUE(contains(runs[0].err, "watchdog: no progress")) << runs[0].describe();
+      EXPECT_EQ(runs[0].err, runs[1].err) << "watchdog " << watchdog;
+    }
+  }
+  EXPECT_GE(stopped, 3) << "the watchdogs tried should stop some runs";
+  EXPECT_LE(stopped, 9) << "the watchdogs tried should let some runs finish";
+}
+
 }  // namespace
 }  // namespace metronome::e2e
