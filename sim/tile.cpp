@@ -32,6 +32,10 @@ void fill_product(const std::array<Interval, 4>& r, const std::array<std::int64_
         tensor_name(t), n));
   out.resize(static_cast<std::size_t>(n));
   if (n == 0) return;
+  if (n == 1) {  // most steps of one-MAC dataflows (tpu_ws): no loops
+    out[0] = r[0].lo * stride[0] + r[1].lo * stride[1] + r[2].lo * stride[2] + r[3].lo;
+    return;
+  }
   std::int64_t* p = out.data();
   const std::int64_t len = r[3].length();
   for (std::int64_t a = r[0].lo; a < r[0].hi; ++a)
@@ -91,6 +95,10 @@ void TileBuilder::build(const TileRanges& t, const MacBox& box, PeStep& out) con
   const std::int64_t volume = box.volume();
   out.macs.resize(static_cast<std::size_t>(volume));
   if (volume == 0) return;
+  if (volume == 1 && out.tile.size() == 3) {  // one word of each tensor: positions 0
+    out.macs[0] = PeMac{0, 0, 0};
+    return;
+  }
 
   const std::array<Interval, 4>& in = t.range[Tensor::Input];
   const std::array<Interval, 4>& wt = t.range[Tensor::Weight];
