@@ -689,7 +689,7 @@ void Pe::settle(std::int64_t cycle) {
   if (!slept_ || cycle <= asleep_from_) return;
   if (busy_sleep_) {
     const std::int64_t n =
-        compute_present(next_mac_ + static_cast<std::size_t>(macs_slept_through(cycle)));
+        run_macs<false>(next_mac_ + static_cast<std::size_t>(macs_slept_through(cycle)));
     stats_.macs += n;
   }
   count_cycles(stats_, last_kind_, cycle - asleep_from_);
@@ -765,10 +765,17 @@ void Pe::evaluate(std::int64_t cycle) {
 // Up to macs_per_cycle MACs of the current step, in order, stopping at the first whose operands
 // are not all present.
 std::int64_t Pe::compute() {
-  const std::vector<PeMac>& macs = current_.macs;
   const std::size_t end =
-      std::min(macs.size(), next_mac_ + static_cast<std::size_t>(macs_per_cycle_));
-  if (current_missing_ == 0) return compute_present(end);  // no checks per MAC
+      std::min(current_.macs.size(), next_mac_ + static_cast<std::size_t>(macs_per_cycle_));
+  // Every tile word present: no checks per MAC.
+  return current_missing_ == 0 ? run_macs<false>(end) : run_macs<true>(end);
+}
+
+// The current step's MACs up to position `end`, in order; `kCheck`: stopping at the first whose
+// operands are not all present.
+template <bool kCheck>
+std::int64_t Pe::run_macs(std::size_t end) {
+  const std::vector<PeMac>& macs = current_.macs;
   // Entries by tile position (pool_ does not grow while MACs run).
   Entry* const pool = pool_.data();
   const std::uint32_t* in = slot_[Tensor::Input].data();
@@ -780,26 +787,10 @@ std::int64_t Pe::compute() {
     Entry& o = pool[out[m.output]];
     const Entry& i = pool[in[m.input]];
     const Entry& w = pool[wt[m.weight]];
-    if (i.state != State::Present || w.state != State::Present || o.state != State::Present) break;
+    if constexpr (kCheck)
+      if (i.state != State::Present || w.state != State::Present || o.state != State::Present)
+        break;
     o.value = mac(o.value, i.value, w.value);
-  }
-  const auto n = static_cast<std::int64_t>(next_mac_ - first);
-  count_macs(stats_, n);
-  return n;
-}
-
-// The current step's MACs up to position `end`, every tile word present.
-std::int64_t Pe::compute_present(std::size_t end) {
-  const std::vector<PeMac>& macs = current_.macs;
-  Entry* const pool = pool_.data();
-  const std::uint32_t* in = slot_[Tensor::Input].data();
-  const std::uint32_t* wt = slot_[Tensor::Weight].data();
-  const std::uint32_t* out = slot_[Tensor::Output].data();
-  const std::size_t first = next_mac_;
-  for (; next_mac_ < end; ++next_mac_) {
-    const PeMac& m = macs[next_mac_];
-    Entry& o = pool[out[m.output]];
-    o.value = mac(o.value, pool[in[m.input]].value, pool[wt[m.weight]].value);
   }
   const auto n = static_cast<std::int64_t>(next_mac_ - first);
   count_macs(stats_, n);

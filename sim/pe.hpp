@@ -170,7 +170,8 @@ class Pe {
   std::int64_t free_words() const;
   bool current_complete() const;
   std::int64_t compute();
-  std::int64_t compute_present(std::size_t end);
+  template <bool kCheck>
+  std::int64_t run_macs(std::size_t end);
   static void count_macs(PeStats& stats, std::int64_t macs);
   // MACs a busy sleep from asleep_from_ has done by `cycle` (not yet performed).
   std::int64_t macs_slept_through(std::int64_t cycle) const;
