@@ -227,8 +227,8 @@ class Controller {
   std::int64_t l2_committed_ = 0;  // words L2 holds or will hold (fetching, reserved)
   std::int64_t writing_back_ = 0;  // outputs whose Writeback L2 has not answered yet
   // Candidates for eviction, (last_step, key), least first; stale items are skipped when met.
-  // A heap on a vector that compact_evictable refills in place: a new vector per compaction
-  // (tens of MB on large layers) cost page faults, ~9 % of a VGG16 conv1_2 run.
+  // A heap on a vector that compact_evictable refills in place, keeping its storage (a new
+  // vector per compaction, tens of MB on large layers, took fresh pages each time).
   class EvictableHeap {
    public:
     using Item = std::pair<std::int64_t, std::uint64_t>;
