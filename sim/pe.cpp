@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -276,11 +277,7 @@ void Pe::enter_step(const QueuedLists& lists, bool repeat) {
   current_missing_ = 0;
   prefetch_step_ = 0;
   prefetch_doomed_ = false;
-  // kept_ starts as the current tile (a repeat's is the step's before, which kept_ still is
-  // unless a prefetch pass intersected it).
-  if (!repeat || kept_narrowed_)
-    for (Tensor t : {Tensor::Input, Tensor::Weight}) kept_[t] = current_.tile.words[t];
-  kept_narrowed_ = false;
+  for (Tensor t : {Tensor::Input, Tensor::Weight}) kept_is_tile_[t] = true;  // (a repeat's too)
   prefetch_blocked_ = false;
   prefetch_tensor_ = 0;
   prefetch_index_ = 0;
@@ -390,7 +387,7 @@ void Pe::begin_step() {
 // The repeats at the queue's front, right after a step without MACs began and finished in this
 // evaluation: each would begin and finish at once too (nothing to compute, every word present),
 // and as no prefetch pass ran since the last enter_step, beginning one would reset nothing that
-// is not reset already (the cursor is at 0, so no known prefix; kept_ not narrowed; the queued
+// is not reset already (the cursor is at 0, so no known prefix; kept_ the tile; the queued
 // words' head the same, a repeat sharing the lists of the step before). Only the counts move.
 void Pe::finish_queued_repeats() {
   while (!steps_.empty() && queued_lists_.front().repeat) {
@@ -454,7 +451,6 @@ void Pe::prefetch() {
   // the reserve only grows when a step begins).
   if (prefetch_blocked_ && (free_words() <= 0 || prefetch_room_ <= 0)) return;
   prefetch_blocked_ = false;
-  kept_narrowed_ = true;  // (conservatively: the pass may intersect it)
   if (known_prefix_ > 0) {
     if (prefetch_shortcuts_ && prefetch_step_ == 0 && prefetch_tensor_ == 0 && prefetch_index_ == 0)
       skip_known_prefix();
@@ -485,7 +481,7 @@ void Pe::prefetch() {
       // The current tile's words are all held (entries stay until the next step begins): found
       // by merging with its list, sorted like `words`, instead of an L1 lookup each.
       const std::vector<std::int64_t>& tile = current_.tile.words[t];
-      const std::vector<std::int64_t>& kept = kept_[t];
+      const std::vector<std::int64_t>& kept = this->kept(t);
       std::size_t in_tile = 0, in_kept = 0;
       if (prefetch_index_ < words.size()) {
         const std::int64_t from = words[prefetch_index_];
@@ -619,13 +615,13 @@ void Pe::pass_known_prefix(std::size_t known) {
   // steps before its cursor, `known`, gone through first.)
   for (Tensor t : {Tensor::Input, Tensor::Weight}) {
     const std::vector<std::int64_t>& tile = current_.tile.words[t];
-    std::vector<std::int64_t>& kept = kept_[t];  // the current tile (begin_step)
     const std::uint64_t tile_sig = signature(tile);
     const int f = t == Tensor::Input ? 0 : 1;
-    for (std::size_t j = 0; j < known && !kept.empty(); ++j) {
+    for (std::size_t j = 0; j < known && !kept(t).empty(); ++j) {
       if (queued_lists_[j].same_as_before[f]) continue;  // as keep_named (shortcuts are on here)
       if (!queued_may_meet(j, t, tile, tile_sig)) {      // no tile word: none kept
-        kept.clear();
+        kept_[t].clear();
+        kept_is_tile_[t] = false;
         break;
       }
       keep_named(j, t);
@@ -638,11 +634,20 @@ void Pe::pass_known_prefix(std::size_t known) {
 // step's (a stationary tensor, a repeat) changes nothing.
 void Pe::keep_named(std::size_t j, Tensor t) {
   if (prefetch_shortcuts_ && queued_lists_[j].same_as_before[t == Tensor::Input ? 0 : 1]) return;
-  std::vector<std::int64_t>& kept = kept_[t];
+  const std::vector<std::int64_t>& kept = this->kept(t);
   const std::span<const std::int64_t> words = queued(j, t);
   // The same for the word-by-word pass (shortcuts off): nothing leaves a stationary intersection.
   if (kept.size() == words.size() && std::equal(words.begin(), words.end(), kept.begin())) return;
-  intersect_into(kept, words);
+  if (kept_is_tile_[t]) {  // narrowed for the first time since the step began: tile ∩ words
+    std::vector<std::int64_t>& out = kept_[t];
+    out.clear();
+    if (ranges_overlap(kept, words))
+      std::set_intersection(kept.begin(), kept.end(), words.begin(), words.end(),
+                            std::back_inserter(out));
+    kept_is_tile_[t] = false;
+    return;
+  }
+  intersect_into(kept_[t], words);
 }
 
 // Words queued step j may still see fetched ahead for later steps, given `fetched_through_j`

@@ -300,8 +300,13 @@ class Pe {
   // The current tile's inputs and weights that every queued step the prefetch pass went through
   // names (ascending; kept while the pass is not doomed): a current-tile word met later that is
   // not in it is dropped in between and asked for again.
+  // Until a pass narrows it, the intersection is the current tile itself (kept_is_tile_), read
+  // there instead of copied at every step (most passes never narrow it).
   PerTensor<std::vector<std::int64_t>> kept_;
-  bool kept_narrowed_ = false;  // a prefetch pass ran since kept_ was last set to the tile
+  PerTensor<bool> kept_is_tile_{};
+  const std::vector<std::int64_t>& kept(Tensor t) const {
+    return kept_is_tile_[t] ? current_.tile.words[t] : kept_[t];
+  }
   std::size_t prefetch_tensor_ = 0;
   std::size_t prefetch_index_ = 0;
   // The reserve (sim/DESIGN.md, "Pe"): words fetched ahead stay until their step begins, so a
