@@ -59,6 +59,9 @@ ValidateCommand::ValidateCommand(CLI::App& app) {
       ->type_name("I/N");
   command_->add_flag("--resume", resume_,
                      "Keep the records already in DIR/results.jsonl and run only the rest");
+  command_->add_flag("--smallest-first", smallest_first_,
+                     "Run the jobs in order of their MACs, fewest first, so that a run stopped "
+                     "early has finished the most jobs (the results do not depend on the order)");
   command_
       ->add_option("--merge", merge_,
                    "Join these shard output directories into one report in --out (put the "
@@ -81,10 +84,10 @@ int ValidateCommand::run(std::ostream& out, std::ostream& err) const {
   const validation::ConfigDirs dirs = shipped_config_dirs();
 
   if (!merge_.empty()) {
-    if (!shard_.empty() || resume_ || variant_.given())
+    if (!shard_.empty() || resume_ || smallest_first_ || variant_.given())
       throw UsageError(
-          "--merge joins finished shards: it takes no --shard, --resume, --semantics or "
-          "--noc-model (expected --merge DIR... [--out DIR])");
+          "--merge joins finished shards: it takes no --shard, --resume, --smallest-first, "
+          "--semantics or --noc-model (expected --merge DIR... [--out DIR])");
     std::optional<validation::ResolvedSuite> suite;
     if (!suite_.empty()) suite = validation::load_suite(suite_, dirs);
     validation::MergeOptions options;
@@ -98,6 +101,7 @@ int ValidateCommand::run(std::ostream& out, std::ostream& err) const {
   options.parallel = jobs_;
   if (!shard_.empty()) options.shard = validation::parse_shard(shard_, "--shard");
   options.resume = resume_;
+  options.smallest_first = smallest_first_;
   options.sim_command = sim_command_.empty()
                             ? std::vector<std::string>{self_executable(), "simulate"}
                             : split_words(sim_command_);

@@ -30,6 +30,7 @@ class ValidateCommand {
   std::size_t jobs_ = 1;
   std::string shard_;
   bool resume_ = false;
+  bool smallest_first_ = false;
   std::vector<std::string> merge_;
   std::string sim_command_;
   bool no_plots_ = false;

@@ -496,6 +496,10 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
     w.sim = suite.runs(Engine::Sim) && !known.count(sim_key(job.key));
     if (!w.models.empty() || w.sim) work.push_back(std::move(w));
   }
+  if (options.smallest_first)
+    std::stable_sort(work.begin(), work.end(), [&](const Work& a, const Work& b) {
+      return suite.layer_of(*a.job).macs() < suite.layer_of(*b.job).macs();
+    });
 
   {
     ResultsAppender appender(results_path);

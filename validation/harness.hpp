@@ -26,6 +26,9 @@ struct RunOptions {
   std::size_t parallel = 1;  // simulations at a time (--jobs)
   Shard shard;
   bool resume = false;
+  // Run the jobs in order of their MACs, fewest first (ties in suite order), so that a run
+  // stopped early has finished the most jobs. Records, report and tables do not depend on it.
+  bool smallest_first = false;
   // The simulate command line without the job's arguments: program (path, or name in PATH)
   // and leading arguments, e.g. {"/path/to/metronome", "simulate"}. Each job appends
   // WORKLOAD.m --hw HW --dataflow DATAFLOW --layer LAYER --json OUT.

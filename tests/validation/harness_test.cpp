@@ -99,6 +99,34 @@ TEST(ValidationHarness, RunsEveryJobThroughBothEngines) {
   }
 }
 
+// tiny.m's layer B has 4,608 MACs, A 10,368: B's jobs run first, and the outputs are the same.
+TEST(ValidationHarness, SmallestFirstRunsTheJobsWithFewestMacsFirstAndChangesNoOutput) {
+  TempDir dir;
+  const ResolvedSuite suite = load_suite(write_tiny_suite(dir), shipped_dirs());
+  ASSERT_LT(suite.layer_of(suite.jobs.back()).macs(), suite.layer_of(suite.jobs.front()).macs());
+  RunOptions in_order = options_for(dir.path() / "in_order");
+  RunOptions smallest = options_for(dir.path() / "smallest");
+  in_order.parallel = smallest.parallel = 1;  // records in the order the jobs ran
+  smallest.smallest_first = true;
+  ASSERT_EQ(run(suite, in_order).status, 0);
+  ASSERT_EQ(run(suite, smallest).status, 0);
+  const auto layers = [](const RunOptions& o) {
+    std::vector<std::string> seen;
+    for (const Metrics& m : read_results(o.out_dir + "/results.jsonl").records)
+      seen.push_back(m.layer);
+    return seen;
+  };
+  const std::vector<std::string> first = layers(in_order), second = layers(smallest);
+  ASSERT_EQ(first.size(), 16u);
+  ASSERT_EQ(second.size(), 16u);
+  EXPECT_EQ(first.front(), "tiny/A");
+  for (std::size_t i = 0; i < 16; ++i) EXPECT_EQ(second[i], i < 8 ? "tiny/B" : "tiny/A") << i;
+  for (const char* f : {"report.md", "results.csv"})
+    EXPECT_EQ(testing::read_file(in_order.out_dir + "/" + f),
+              testing::read_file(smallest.out_dir + "/" + f))
+        << f;
+}
+
 TEST(ValidationHarness, AFailingSimulatorGivesFailedRecordsAndTheSuiteGoesOn) {
   TempDir dir;
   const ResolvedSuite suite = load_suite(write_tiny_suite(dir), shipped_dirs());

@@ -168,6 +168,10 @@ TEST(ValidateCli, BadInputExitsWithStatus2) {
   r = run_metronome({"validate", "--merge", (dir.path() / "out").string(), "--shard", "1/2"});
   EXPECT_EQ(r.exit_status, 2) << r.describe();
   EXPECT_NE(r.err.find("--merge joins finished shards"), std::string::npos) << r.err;
+  r = run_metronome({"validate", "--merge", (dir.path() / "out").string(), "--smallest-first"});
+  EXPECT_EQ(r.exit_status, 2) << r.describe();
+  EXPECT_NE(r.err.find("it takes no --shard, --resume, --smallest-first"), std::string::npos)
+      << r.err;
 
   r = run_metronome(
       {"validate", "--merge", dir.path().string(), "--out", (dir.path() / "m").string()});
