@@ -167,6 +167,15 @@ BENCHMARK_CAPTURE(BM_SimulateLayer, small_yxp_os, std::string("yxp_os"))
 BENCHMARK_CAPTURE(BM_SimulateLayer, small_rs, std::string("rs"))
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK_CAPTURE(BM_SimulateLayer, small_ckp_ws, std::string("ckp_ws"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_SimulateLayer, small_tpu_ws, std::string("tpu_ws"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_SimulateLayer, small_xp_ws, std::string("xp_ws"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // Issue 4's speed layer itself: VGG16 conv1_2 with kcp_ws on edge-256. The whole layer takes
 // about half an hour at today's speed (7.2 M cycles), so one iteration runs its first `cycles`
