@@ -158,24 +158,15 @@ void BM_SimulateLayer(benchmark::State& state, const std::string& dataflow) {
   state.counters["MACs/s"] =
       benchmark::Counter(static_cast<double>(macs), benchmark::Counter::kIsRate);
 }
-BENCHMARK_CAPTURE(BM_SimulateLayer, small_kcp_ws, std::string("kcp_ws"))
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_SimulateLayer, small_yxp_os, std::string("yxp_os"))
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_SimulateLayer, small_rs, std::string("rs"))
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_SimulateLayer, small_ckp_ws, std::string("ckp_ws"))
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_SimulateLayer, small_tpu_ws, std::string("tpu_ws"))
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_SimulateLayer, small_xp_ws, std::string("xp_ws"))
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+// BM_SimulateLayer/small_<dataflow> for every library dataflow.
+const bool kSimulateLayerRegistered = [] {
+  for (const char* dataflow : {"kcp_ws", "yxp_os", "rs", "ckp_ws", "tpu_ws", "xp_ws"})
+    benchmark::RegisterBenchmark((std::string("BM_SimulateLayer/small_") + dataflow).c_str(),
+                                 BM_SimulateLayer, std::string(dataflow))
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  return true;
+}();
 
 // Issue 4's speed layer itself: VGG16 conv1_2 with kcp_ws on edge-256. The whole layer takes
 // about half an hour at today's speed (7.2 M cycles), so one iteration runs its first `cycles`
