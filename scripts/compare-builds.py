@@ -145,9 +145,9 @@ def main():
         directory = opts.keep or tmp
         os.makedirs(directory, exist_ok=True)
         machines = make_variants(directory)
-        todo = cases(machines, opts.quick)
+        runs = cases(machines, opts.quick)
         jobs = []
-        for i, (label, args) in enumerate(todo):
+        for i, (label, args) in enumerate(runs):
             jobs.append((label, "old", opts.old, args, f"{i}-old"))
             jobs.append((label, "new", opts.new, args, f"{i}-new"))
         with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
@@ -156,7 +156,7 @@ def main():
         for (label, which, *_), result in zip(jobs, results):
             by_label.setdefault(label, {})[which] = result
         lines, records, failed_both = [], 0, 0
-        for label, _ in todo:
+        for label, _ in runs:
             old, new = by_label[label]["old"], by_label[label]["new"]
             lines += differences(label, old, new)
             records += len(old) if isinstance(old, list) else 0
@@ -166,7 +166,7 @@ def main():
                 lines += differences(f"{label} vs default", base, new)
         for line in lines:
             print(line)
-        print(f"compare-builds: {len(todo)} runs, {records} records per binary, "
+        print(f"compare-builds: {len(runs)} runs, {records} records per binary, "
               f"{failed_both} runs refused by both, {len(lines)} differences")
         if any("one binary failed" in l for l in lines):
             return 2
