@@ -12,25 +12,14 @@
 #include <vector>
 
 #include "spec/hardware.hpp"
+#include "tests/unit/input_error_expectations.hpp"
 
 namespace metronome {
 namespace {
 
 namespace fs = std::filesystem;
 
-template <typename F>
-InputError expect_error(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no InputError thrown";
-  return InputError(SourceLocation{}, "none");
-}
-
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "in: " << (haystack)
+using testing_errors::expect_error;
 
 // Every field of two Hardware descriptions, as text (exact: the writer's numbers round-trip).
 void expect_same_fields(const Hardware& a, const Hardware& b) {

@@ -9,25 +9,14 @@
 #include <string>
 
 #include "spec/hardware.hpp"
+#include "tests/unit/input_error_expectations.hpp"
 
 namespace metronome {
 namespace {
 
 namespace fs = std::filesystem;
 
-template <typename F>
-InputError expect_error(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no InputError thrown";
-  return InputError(SourceLocation{}, "none");
-}
-
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "in: " << (haystack)
+using testing_errors::expect_error;
 
 constexpr const char* kEdge = R"(name: edge-256
 word_bytes: 1

@@ -13,26 +13,14 @@
 
 #include "spec/layer.hpp"
 #include "spec/mapping.hpp"
+#include "tests/unit/input_error_expectations.hpp"
 
 namespace metronome {
 namespace {
 
 namespace fs = std::filesystem;
 
-// Runs `f`, expecting an InputError; returns it for inspection.
-template <typename F>
-InputError expect_error(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no InputError thrown";
-  return InputError(SourceLocation{}, "none");
-}
-
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "in: " << (haystack)
+using testing_errors::expect_error;
 
 // A scratch directory per test, removed afterwards.
 class TempDir {

@@ -12,6 +12,7 @@
 
 #include "spec/hardware_override.hpp"
 #include "spec/workload_parser.hpp"
+#include "tests/unit/input_error_expectations.hpp"
 #include "tests/validation/validation_test_util.hpp"
 
 namespace metronome::validation {
@@ -24,19 +25,7 @@ using testing::TempDir;
 
 const std::string kStandIn = std::string(METRONOME_BINARY) + " model";
 
-template <typename F>
-InputError expect_error(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no InputError thrown";
-  return InputError(SourceLocation{}, "none");
-}
-
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "in: " << (haystack)
+using testing_errors::expect_error;
 
 // ---- --vary ------------------------------------------------------------------------------------
 
