@@ -28,26 +28,12 @@
 #include "spec/mapping.hpp"
 #include "spec/semantics.hpp"
 #include "spec/workload_parser.hpp"
+#include "tests/unit/test_layers.hpp"
 
 namespace metronome::sim {
 namespace {
 
-Layer conv(std::int64_t k, std::int64_t c, std::int64_t r, std::int64_t s, std::int64_t y,
-           std::int64_t x, std::int64_t stride = 1, LayerType type = LayerType::Conv) {
-  Layer l;
-  l.name = "L";
-  l.type = type;
-  l.size[Dim::N] = 1;
-  l.size[Dim::K] = k;
-  l.size[Dim::C] = c;
-  l.size[Dim::R] = r;
-  l.size[Dim::S] = s;
-  l.size[Dim::Y] = y;
-  l.size[Dim::X] = x;
-  l.stride_y = l.stride_x = stride;
-  l.validate();
-  return l;
-}
+using testing_layers::conv;
 
 ResolvedMapping resolve(const char* text, const Layer& layer, std::int64_t pes) {
   return resolve_mapping(parse_dataflow(text, "test.m"), layer, pes);

@@ -12,8 +12,10 @@
 
 namespace metronome::testing_layers {
 
+// Checked as the parser checks a layer (Layer::validate throws InputError).
 inline Layer conv(std::int64_t k, std::int64_t c, std::int64_t r, std::int64_t s, std::int64_t y,
-                  std::int64_t x, std::int64_t stride = 1, LayerType type = LayerType::Conv) {
+                  std::int64_t x, std::int64_t stride = 1, LayerType type = LayerType::Conv,
+                  std::int64_t pad = 0) {
   Layer l;
   l.name = "L";
   l.type = type;
@@ -25,6 +27,8 @@ inline Layer conv(std::int64_t k, std::int64_t c, std::int64_t r, std::int64_t s
   l.size[Dim::Y] = y;
   l.size[Dim::X] = x;
   l.stride_y = l.stride_x = stride;
+  l.pad_y = l.pad_x = pad;
+  l.validate();
   return l;
 }
 
