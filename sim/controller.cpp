@@ -277,7 +277,7 @@ bool Controller::try_stage_l2() {
   if (enforced && new_words > l2_capacity_ - l2_committed_ &&
       !make_room(new_words - (l2_capacity_ - l2_committed_))) {
     const bool nothing_pending =
-        in_l2_.empty() && oldest_step_ == next_.index && reductions_.empty();
+        in_l2_.empty() && oldest_step_ == next_.index && reductions_.size() == 0;
     if (nothing_pending)
       throw InputError(
           hw_where_,
@@ -377,7 +377,8 @@ void Controller::push(PendingStep& s) {
     tiles_.build(r.ranges, r.box, step);
   }
   // Outputs a PE starts holding pin their L2 word; those it stops holding drain.
-  std::vector<std::pair<std::int64_t, std::int64_t>> leaving;  // (output, pe)
+  std::vector<std::pair<std::int64_t, std::int64_t>>& leaving = leaving_;  // (output, pe)
+  leaving.clear();
   for (std::size_t i = 0; i < s.pes.size(); ++i) {
     if (steps[i].repeat) continue;  // the same outputs
     const std::int64_t p = s.pes[i];
@@ -420,11 +421,9 @@ void Controller::push(PendingStep& s) {
 }
 
 // Partial sums of one output that several PEs drop at the same transition form one reduction.
-void Controller::register_drains(
-    const std::vector<std::pair<std::int64_t, std::int64_t>>& leaving_in) {
-  std::vector<std::pair<std::int64_t, std::int64_t>> leaving = leaving_in;
+void Controller::register_drains(std::vector<std::pair<std::int64_t, std::int64_t>>& leaving) {
   std::sort(leaving.begin(), leaving.end());
-  std::vector<std::int64_t> group;
+  std::vector<std::int64_t>& group = drain_group_;
   for (std::size_t i = 0; i < leaving.size();) {
     const std::int64_t output = leaving[i].first;
     group.clear();
@@ -432,7 +431,8 @@ void Controller::register_drains(
       group.push_back(leaving[i].second);
     const GroupId g = c_.reduction.group(group);
     const std::uint64_t tag = next_tag_++;
-    reductions_[tag] = Reduction{output, static_cast<std::int64_t>(group.size()), g};
+    *reductions_.try_emplace(tag).first =
+        Reduction{output, static_cast<std::int64_t>(group.size()), g};
     use_group(reduction_users_, g, 1);
     for (std::int64_t p : group)
       tickets_[static_cast<std::size_t>(p)].push_back(DrainTicket{output, tag, g});
@@ -744,8 +744,11 @@ void Controller::handle_l2() {
 void Controller::handle_reduction() {
   while (const Delivery* d = c_.reduction.peek(kL2Endpoint)) {
     ++progress_;
-    auto it = reductions_.find(d->tag);
-    Reduction& r = it->second;
+    Reduction* found = reductions_.find(d->tag);
+    if (found == nullptr)
+      throw std::logic_error(
+          fmt::format("controller: a partial sum of no reduction (tag {})", d->tag));
+    Reduction& r = *found;
     accumulate(r.output, d->value);
     const std::uint64_t key = packed_output(r.output);
     DirEntry& e = dir_.at(key);
@@ -754,7 +757,7 @@ void Controller::handle_reduction() {
     r.remaining -= d->contributions;
     if (r.remaining <= 0) {
       unuse_group(c_.reduction, reduction_users_, r.group, 1);
-      reductions_.erase(it);
+      reductions_.erase(d->tag);
     }
     c_.reduction.pop(kL2Endpoint);
   }
@@ -953,7 +956,7 @@ void Controller::check_finished() {
   if (finished_ || !flushed_ || handed_steps_) return;
   for (std::size_t p = 0; p < c_.pes.size(); ++p)
     if (!c_.pes[leader_[p]].done()) return;
-  if (!reductions_.empty() || !parked_sums_.empty()) return;
+  if (reductions_.size() != 0 || !parked_sums_.empty()) return;
   if (!written_back_) {
     // Every partial sum is in: write the outputs L2 holds back to DRAM.
     std::vector<std::uint64_t> outputs;

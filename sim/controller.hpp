@@ -171,7 +171,8 @@ class Controller {
   bool try_push();
   void stage_l2(PendingStep& s);
   void push(PendingStep& s);
-  void register_drains(const std::vector<std::pair<std::int64_t, std::int64_t>>& leaving);
+  // Sorts `leaving` ((output, pe) pairs).
+  void register_drains(std::vector<std::pair<std::int64_t, std::int64_t>>& leaving);
   void flush();
   bool make_room(std::int64_t words);
   void compact_evictable();
@@ -337,7 +338,9 @@ class Controller {
   std::uint64_t next_burst_ = 0;
 
   // Reductions in flight, by tag.
-  std::unordered_map<std::uint64_t, Reduction> reductions_;
+  WordMap<Reduction> reductions_;  // by tag (tags are dense: a flat map, no node per sum)
+  std::vector<std::pair<std::int64_t, std::int64_t>> leaving_;  // push's scratch
+  std::vector<std::int64_t> drain_group_;                       // register_drains' scratch
   std::uint64_t next_tag_ = 0;
 
   // Words (distribution: deliveries; reduction: open reductions) still referring to a group;

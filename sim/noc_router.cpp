@@ -22,6 +22,7 @@ Router::Router(std::uint32_t node, bool is_l2, std::vector<std::uint32_t> in_lin
   inputs_.resize(n);
   eject_port_ = static_cast<std::uint32_t>(out_links_.size());
   const std::size_t ports = out_links_.size() + (eject_ != kNone ? 1 : 0);
+  single_port_ = ports == 1;
   rr_.assign(ports, 0);
   best_.resize(ports);
   open_round_.assign(ports, 0);
@@ -193,6 +194,21 @@ bool Router::single_bidder_round(std::size_t input, RouterContext& ctx) {
   return sent;
 }
 
+// allocate_round for a router with one output port: the port, when it can take a word, takes
+// it from the first bidding input in round-robin order from its priority pointer. Asked only
+// when some input bids, as allocate_round asks a port (the link's bandwidth is asked only in
+// the cycles a word waits for it). A bidding input's one copy is for this port (prime), and
+// no input is left primed to absorb (evaluate absorbs before the round).
+bool Router::single_port_round(RouterContext& ctx) {
+  constexpr std::uint32_t port = 0;
+  if (!port_ready(port, ctx)) return false;
+  const std::size_t n = input_count();
+  std::size_t i = rr_[port];
+  while (!inputs_[i].primed) i = i + 1 == n ? 0 : i + 1;
+  grant(i, 0, ctx);
+  return true;
+}
+
 [[gnu::always_inline]] inline void Router::grant(std::size_t input, std::size_t copy,
                                                  RouterContext& ctx) {
   Input& in = inputs_[input];
@@ -284,7 +300,10 @@ void Router::evaluate(RouterContext& ctx) {
       if (in.primed) ++bidders, bidder = i;
     }
     // Without bidders a round would grant nothing (most calls end so: every word went out).
-    if (bidders == 1 ? single_bidder_round(bidder, ctx) : bidders > 1 && allocate_round(ctx))
+    if (bidders == 0) continue;
+    if (single_port_   ? single_port_round(ctx)
+        : bidders == 1 ? single_bidder_round(bidder, ctx)
+                       : allocate_round(ctx))
       progress = true;
   }
   note_stalls(ctx);

@@ -113,6 +113,7 @@ class Router {
   void evaluate_single_input(RouterContext& ctx);
   bool allocate_round(RouterContext& ctx);
   bool single_bidder_round(std::size_t input, RouterContext& ctx);
+  bool single_port_round(RouterContext& ctx);
   void grant(std::size_t input, std::size_t copy, RouterContext& ctx);
   void note_stalls(RouterContext& ctx);
 
@@ -134,6 +135,9 @@ class Router {
   }
   std::size_t merge_input_;   // input index of the finished sums, or kNoInput
   std::uint32_t eject_port_;  // == out_links_.size()
+  // One output port (a link or the ejection port, numbered 0): every node of a tree's
+  // reduction network. Its rounds need no allocator (single_port_round).
+  bool single_port_ = false;
   std::vector<Input> inputs_;
   std::vector<std::uint32_t> rr_;  // per output port: the input that has priority next
   std::vector<Best> best_;
