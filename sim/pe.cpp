@@ -572,12 +572,21 @@ bool Pe::refetch_evicted(std::size_t j) {
     return std::binary_search(words.begin(), words.end(), index) &&
            find_entry(pack_key(WordKey{t, index})) == nullptr;
   };
-  for (Tensor t : {Tensor::Input, Tensor::Weight})
-    for (const std::int64_t gone : evicted_[t]) needed += named(t, gone) ? 1 : 0;
+  // Most queued steps name none of the evicted words (their lists' ranges or signatures tell):
+  // then no word needs looking up.
+  bool may_name[2];
+  for (Tensor t : {Tensor::Input, Tensor::Weight}) {
+    const std::vector<std::int64_t>& gone = evicted_[t];  // ascending
+    const bool may = queued_may_meet(j, t, gone, signature(gone));
+    may_name[t == Tensor::Input ? 0 : 1] = may;
+    if (!may) continue;
+    for (const std::int64_t index : gone) needed += named(t, index) ? 1 : 0;
+  }
   if (needed == 0) return true;
   if (free_words() < needed || prefetch_room_ < needed) return false;
   const std::int64_t step = stats_.steps + static_cast<std::int64_t>(j);
-  for (Tensor t : {Tensor::Input, Tensor::Weight})
+  for (Tensor t : {Tensor::Input, Tensor::Weight}) {
+    if (!may_name[t == Tensor::Input ? 0 : 1]) continue;
     for (const std::int64_t gone : evicted_[t]) {
       if (!named(t, gone)) continue;
       const WordKey key{t, gone};
@@ -589,6 +598,7 @@ bool Pe::refetch_evicted(std::size_t j) {
       next_request_steps_.push_back(step);
       ++stats_.requested_words[t];
     }
+  }
   return true;
 }
 
