@@ -30,6 +30,10 @@ class EtaEstimate {
   // `seconds`: finished without running (nothing to learn its kind's speed from).
   void finished(std::size_t index, double seconds);
 
+  // Job `index` is running and has done `fraction` (0 .. 1) of its MACs (its simulator's
+  // progress line): only the rest counts as left.
+  void progress(std::size_t index, double fraction);
+
   // Seconds until every unfinished job has finished; none before a job with MACs has finished.
   std::optional<double> remaining_seconds() const;
 
@@ -40,6 +44,7 @@ class EtaEstimate {
   };
   std::vector<Job> jobs_;
   std::vector<char> done_;
+  std::vector<double> fraction_done_;
   std::size_t parallel_;
   std::map<std::string, Rate> by_kind_;
   Rate all_;

@@ -34,6 +34,33 @@ std::string read_text(const std::string& path, bool& exists) {
   return s.str();
 }
 
+// How far a running simulation is, from the last progress line in its stderr
+// (cli/sim_progress.hpp: "metronome: progress: LABEL: 46.9 % of N MACs, ..., about 38 min left").
+struct ChildProgress {
+  double fraction = 0;  // of the layer's MACs
+  std::string text;     // "46.9 % of its MACs, about 38 min 45 s left"
+};
+std::optional<ChildProgress> child_progress(const std::string& stderr_path) {
+  std::ifstream in(stderr_path);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (line.rfind("metronome: progress: ", 0) == 0) last = line;
+  const std::size_t of = last.rfind(" % of ");
+  if (of == std::string::npos) return std::nullopt;
+  const std::size_t number = last.rfind(' ', of - 1);
+  if (number == std::string::npos) return std::nullopt;
+  ChildProgress p;
+  try {
+    p.fraction = std::stod(last.substr(number + 1, of - number - 1)) / 100.0;
+  } catch (const std::exception&) {
+    return std::nullopt;  // not a line of ours after all
+  }
+  p.text = last.substr(number + 1, of - number - 1) + " % of its MACs";
+  const std::size_t about = last.rfind(", about ");
+  if (about != std::string::npos && about > of) p.text += last.substr(about);
+  return p;
+}
+
 // The line of a child's stderr that says what went wrong: the first "metronome: " line that is
 // not a progress report (cli/sim_progress.hpp), else the last other non-empty line, else the
 // last progress report (how far a killed run got); at most 300 characters.
@@ -128,6 +155,32 @@ class Progress {
            << std::flush;
     }
   }
+  // How far the running simulations are: a line for each whose progress moved since it was
+  // last reported (on a terminal, the redrawn line names the first).
+  struct RunningReport {
+    std::string job;
+    ChildProgress progress;
+  };
+  void running(const std::vector<RunningReport>& jobs, std::optional<double> eta) {
+    if (jobs.empty()) return;
+    const std::string status =
+        fmt::format("{} failed | ETA {}", failed_, eta ? format_duration(*eta) : "?");
+    if (tty_) {
+      const std::string more =
+          jobs.size() > 1 ? fmt::format(" (+{} more)", jobs.size() - 1) : std::string();
+      draw(fmt::format("[{}/{}] {:.0f}% | {} | running: {} {:.0f}%{}", done_, total_, percent(),
+                       status, jobs.front().job, 100.0 * jobs.front().progress.fraction, more));
+      return;
+    }
+    for (const RunningReport& r : jobs) {
+      std::string& shown = shown_[r.job];
+      if (shown == r.progress.text) continue;
+      shown = r.progress.text;
+      err_ << fmt::format("metronome: validate: running {}: {} | {}\n", r.job, r.progress.text,
+                          status);
+    }
+    err_ << std::flush;
+  }
   void finish() {
     if (tty_ && drawn_) err_ << '\n';
     const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
@@ -155,6 +208,7 @@ class Progress {
   std::size_t failed_ = 0;
   Clock::time_point start_;
   bool drawn_ = false;
+  std::map<std::string, std::string> shown_;  // running job -> its progress last reported
 };
 
 // What a progress line says about a finished job: `models` has one record (or null) per model
@@ -544,6 +598,10 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
                         eta.remaining_seconds());
     };
 
+    const auto report_every =
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+            options.progress_tty ? std::min(5.0, options.running_report_seconds)
+                                 : options.running_report_seconds));
     std::size_t next = 0;
     while (next < work.size() || pool.running() > 0) {
       while (next < work.size() && (pool.has_room() || !work[next].sim)) {
@@ -577,7 +635,19 @@ int run_suite(const ResolvedSuite& suite, const RunOptions& options, std::ostrea
         pool.start(job.index, spec);
         running.emplace(job.index, std::move(r));
       }
-      for (const ChildResult& result : pool.wait()) {
+      const std::vector<ChildResult> ended = pool.wait(report_every);
+      if (ended.empty() && pool.running() > 0) {
+        std::vector<Progress::RunningReport> reports;
+        for (const auto& [index, r] : running) {
+          std::optional<ChildProgress> p = child_progress(r.stderr_path);
+          if (!p) continue;
+          eta.progress(r.work, p->fraction);
+          reports.push_back({r.job->key.str(), std::move(*p)});
+        }
+        progress.running(reports, eta.remaining_seconds());
+        continue;
+      }
+      for (const ChildResult& result : ended) {
         const auto it = running.find(result.tag);
         if (it == running.end()) continue;
         const RunningJob& r = it->second;

@@ -35,6 +35,10 @@ struct RunOptions {
   std::vector<std::string> sim_command;
   PlotOptions plots;
   bool progress_tty = false;  // redraw one progress line (else one line per finished job)
+  // How often the progress report says how far the running simulations are (their own
+  // progress lines, which a simulation prints every 30 s once it has run a few seconds);
+  // on a terminal the line is redrawn every 5 s at most.
+  double running_report_seconds = 300;
 };
 
 // Runs the suite's jobs of `options.shard`. Bad input (an output directory holding another

@@ -163,11 +163,13 @@ void ProcessPool::start(std::size_t tag, const ChildSpec& spec) {
   children_.push_back(Child{tag, pid, now, spec.timeout});
 }
 
-std::vector<ChildResult> ProcessPool::wait() {
+std::vector<ChildResult> ProcessPool::wait(
+    std::optional<std::chrono::steady_clock::duration> limit) {
   std::vector<ChildResult> done;
   done.swap(ready_);
   if (!done.empty() || children_.empty()) return done;
   auto pause = std::chrono::milliseconds(1);
+  const auto begun = std::chrono::steady_clock::now();
   for (;;) {
     const auto now = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < children_.size();) {
@@ -199,7 +201,7 @@ std::vector<ChildResult> ProcessPool::wait() {
         ++i;
       }
     }
-    if (!done.empty()) return done;
+    if (!done.empty() || (limit && now - begun >= *limit)) return done;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(20));
   }

@@ -48,8 +48,9 @@ class ProcessPool {
   // reported by the next wait() as a result with started = false.
   void start(std::size_t tag, const ChildSpec& spec);
   // Blocks until at least one child has ended (or timed out and been killed) and returns the
-  // ended ones; returns nothing when no child is running.
-  std::vector<ChildResult> wait();
+  // ended ones; returns nothing when no child is running, or when `limit` has passed first.
+  std::vector<ChildResult> wait(
+      std::optional<std::chrono::steady_clock::duration> limit = std::nullopt);
 
  private:
   struct Child {

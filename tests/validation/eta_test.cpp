@@ -59,5 +59,19 @@ TEST(EtaEstimate, NoSuchJobIsAnError) {
   EXPECT_DOUBLE_EQ(*eta.remaining_seconds(), 0.0);
 }
 
+// A running job's progress line says how much of it is done: only the rest is left.
+TEST(EtaEstimate, ARunningJobCountsWhatIsLeftOfIt) {
+  EtaEstimate eta({{100, "A"}, {1000, "A"}, {400, "A"}}, 1);
+  eta.finished(0, 1.0);  // 0.01 s per MAC
+  EXPECT_DOUBLE_EQ(*eta.remaining_seconds(), 14.0);
+  eta.progress(1, 0.25);
+  EXPECT_DOUBLE_EQ(*eta.remaining_seconds(), 7.5 + 4.0);
+  eta.progress(1, 2.0);  // clamped: all done
+  EXPECT_DOUBLE_EQ(*eta.remaining_seconds(), 4.0);
+  eta.finished(1, 10.0);
+  EXPECT_DOUBLE_EQ(*eta.remaining_seconds(), 4.0);
+  EXPECT_THROW(eta.progress(3, 0.5), std::out_of_range);
+}
+
 }  // namespace
 }  // namespace metronome::validation

@@ -182,6 +182,35 @@ TEST(ValidationHarness, AFailureNoteSkipsProgressLines) {
   EXPECT_GT(failed, 0);
 }
 
+// While simulations run, the report says how far each is from its progress lines, once per
+// change (a plain line each), and the suite's ETA counts only what is left of them.
+TEST(ValidationHarness, TheReportSaysHowFarRunningSimulationsAre) {
+  TempDir dir;
+  const ResolvedSuite suite = load_suite(write_tiny_suite(dir), shipped_dirs());
+  const fs::path out = dir.path() / "out";
+  RunOptions options =
+      options_for(out, {"/bin/sh", "-c",
+                        "echo 'metronome: progress: A x kcp_ws x ideal: 40.0 % of 1024 MACs, cycle "
+                        "9, 0.1 k cycles/s, 3 s elapsed, about 5 s left' >&2; sleep 1; exec " +
+                            std::string(METRONOME_BINARY) + " model \"$@\"",
+                        "sh"});
+  options.running_report_seconds = 0.1;
+  const Outcome r = run(suite, options);
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::size_t lines = 0;
+  for (std::size_t at = r.err.find("metronome: validate: running "); at != std::string::npos;
+       at = r.err.find("metronome: validate: running ", at + 1)) {
+    ++lines;
+    const std::string line = r.err.substr(at, r.err.find('\n', at) - at);
+    EXPECT_NE(line.find(": 40.0 % of its MACs, about 5 s left | 0 failed | ETA "),
+              std::string::npos)
+        << line;
+  }
+  // Each simulation's line once, however many reports ran during its second.
+  EXPECT_EQ(lines, suite.jobs.size()) << r.err;
+  expect_each_record_once(suite, out, suite.jobs);
+}
+
 TEST(ValidationHarness, TimeoutKillsAHungSimulation) {
   TempDir dir;
   const ResolvedSuite suite = load_suite(

@@ -108,6 +108,25 @@ TEST(ValidationProcess, PoolRunsChildrenConcurrentlyAndReturnsEach) {
   EXPECT_FALSE(r[0].started);
 }
 
+// A wait with a limit returns nothing once the limit has passed and the child runs on; the
+// next wait returns it.
+TEST(ValidationProcess, WaitWithALimitReturnsEmptyWhileTheChildRuns) {
+  ProcessPool pool(1);
+  pool.start(4, shell("sleep 0.6; exit 3"));
+  const auto start = Clock::now();
+  EXPECT_TRUE(pool.wait(std::chrono::milliseconds(100)).empty());
+  const double waited = std::chrono::duration<double>(Clock::now() - start).count();
+  EXPECT_GE(waited, 0.1);
+  EXPECT_LT(waited, 0.5);
+  EXPECT_EQ(pool.running(), 1u);
+  std::vector<ChildResult> r;
+  while (r.empty()) r = pool.wait(std::chrono::milliseconds(100));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].tag, 4u);
+  EXPECT_EQ(r[0].exit_status, 3);
+  EXPECT_EQ(pool.running(), 0u);
+}
+
 TEST(ValidationProcess, DestroyingThePoolKillsItsChildren) {
   const auto start = Clock::now();
   {
