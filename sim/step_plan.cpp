@@ -39,8 +39,10 @@ unsigned group_of(MapDim d, bool tied) {
   }
 }
 
-// The group's fields that the walk carries inside a level.
-void copy_state(UnitChunks& dst, const UnitChunks& src, unsigned g, bool tied) {
+// The group's fields that the walk carries inside a level; `bookkeeping` false: only those of
+// a finished chunk, as after finish_level a group's bookkeeping is constant (bounds empty, flags
+// false) and only these fields of finished chunks ever differ.
+void copy_group(UnitChunks& dst, const UnitChunks& src, unsigned g, bool tied, bool bookkeeping) {
   switch (g) {
     case kGroupN:
       dst.chunk[Dim::N] = src.chunk[Dim::N];
@@ -56,6 +58,7 @@ void copy_state(UnitChunks& dst, const UnitChunks& src, unsigned g, bool tied) {
       dst.chunk[Dim::Y] = src.chunk[Dim::Y];
       dst.chunk[Dim::R] = src.chunk[Dim::R];
       dst.out_rows = src.out_rows;
+      if (!bookkeeping) return;
       dst.row_bound = src.row_bound;
       dst.rows_from_outputs = src.rows_from_outputs;
       return;
@@ -63,57 +66,21 @@ void copy_state(UnitChunks& dst, const UnitChunks& src, unsigned g, bool tied) {
       dst.chunk[Dim::X] = src.chunk[Dim::X];
       dst.chunk[Dim::S] = src.chunk[Dim::S];
       dst.out_cols = src.out_cols;
+      if (!bookkeeping) return;
       dst.col_bound = src.col_bound;
       dst.cols_from_outputs = src.cols_from_outputs;
   }
 }
-
-bool equal_state(const UnitChunks& a, const UnitChunks& b, unsigned g, bool tied) {
-  switch (g) {
-    case kGroupN:
-      return a.chunk[Dim::N] == b.chunk[Dim::N];
-    case kGroupK:
-      return a.chunk[Dim::K] == b.chunk[Dim::K] && (!tied || a.chunk[Dim::C] == b.chunk[Dim::C]);
-    case kGroupC:
-      return tied || a.chunk[Dim::C] == b.chunk[Dim::C];
-    case kGroupY:
-      return a.chunk[Dim::Y] == b.chunk[Dim::Y] && a.chunk[Dim::R] == b.chunk[Dim::R] &&
-             a.out_rows == b.out_rows && a.row_bound == b.row_bound &&
-             a.rows_from_outputs == b.rows_from_outputs;
-    default:
-      return a.chunk[Dim::X] == b.chunk[Dim::X] && a.chunk[Dim::S] == b.chunk[Dim::S] &&
-             a.out_cols == b.out_cols && a.col_bound == b.col_bound &&
-             a.cols_from_outputs == b.cols_from_outputs;
-  }
+void copy_state(UnitChunks& dst, const UnitChunks& src, unsigned g, bool tied) {
+  copy_group(dst, src, g, tied, true);
 }
-
-// After finish_level a group's bookkeeping is constant (bounds empty, flags false): only these
-// fields of finished chunks ever differ.
 void copy_final(UnitChunks& dst, const UnitChunks& src, unsigned g, bool tied) {
-  switch (g) {
-    case kGroupN:
-      dst.chunk[Dim::N] = src.chunk[Dim::N];
-      return;
-    case kGroupK:
-      dst.chunk[Dim::K] = src.chunk[Dim::K];
-      if (tied) dst.chunk[Dim::C] = src.chunk[Dim::C];
-      return;
-    case kGroupC:
-      if (!tied) dst.chunk[Dim::C] = src.chunk[Dim::C];
-      return;
-    case kGroupY:
-      dst.chunk[Dim::Y] = src.chunk[Dim::Y];
-      dst.chunk[Dim::R] = src.chunk[Dim::R];
-      dst.out_rows = src.out_rows;
-      return;
-    default:
-      dst.chunk[Dim::X] = src.chunk[Dim::X];
-      dst.chunk[Dim::S] = src.chunk[Dim::S];
-      dst.out_cols = src.out_cols;
-  }
+  copy_group(dst, src, g, tied, false);
 }
 
-bool equal_final(const UnitChunks& a, const UnitChunks& b, unsigned g, bool tied) {
+// Whether a and b agree on the fields copy_group copies.
+bool equal_group(const UnitChunks& a, const UnitChunks& b, unsigned g, bool tied,
+                 bool bookkeeping) {
   switch (g) {
     case kGroupN:
       return a.chunk[Dim::N] == b.chunk[Dim::N];
@@ -123,11 +90,21 @@ bool equal_final(const UnitChunks& a, const UnitChunks& b, unsigned g, bool tied
       return tied || a.chunk[Dim::C] == b.chunk[Dim::C];
     case kGroupY:
       return a.chunk[Dim::Y] == b.chunk[Dim::Y] && a.chunk[Dim::R] == b.chunk[Dim::R] &&
-             a.out_rows == b.out_rows;
+             a.out_rows == b.out_rows &&
+             (!bookkeeping ||
+              (a.row_bound == b.row_bound && a.rows_from_outputs == b.rows_from_outputs));
     default:
       return a.chunk[Dim::X] == b.chunk[Dim::X] && a.chunk[Dim::S] == b.chunk[Dim::S] &&
-             a.out_cols == b.out_cols;
+             a.out_cols == b.out_cols &&
+             (!bookkeeping ||
+              (a.col_bound == b.col_bound && a.cols_from_outputs == b.cols_from_outputs));
   }
+}
+bool equal_state(const UnitChunks& a, const UnitChunks& b, unsigned g, bool tied) {
+  return equal_group(a, b, g, tied, true);
+}
+bool equal_final(const UnitChunks& a, const UnitChunks& b, unsigned g, bool tied) {
+  return equal_group(a, b, g, tied, false);
 }
 
 // The box coordinates a group determines (LayerGeometry::box, one group at a time; the group's
