@@ -84,14 +84,14 @@ class WordIndex {
     std::size_t size = 0;
 
     std::size_t home(Key key) const {
-      // Aligned runs of 8 consecutive keys (one cache line of narrow cells) stay together, at a
-      // place given by a Fibonacci hash of the rest (tensor included): a tile's runs of
-      // consecutive indices cost one cache line each, not one per word. Hashing whole keys
-      // with the identity (or keeping longer runs) would let dense key ranges of different
-      // tensors overlap in the table and probe through each other for thousands of cells.
-      const std::uint64_t run = (static_cast<std::uint64_t>(key) >> 3) * 0x9E3779B97F4A7C15ull;
-      const auto base = static_cast<std::size_t>(run >> (64 - bits)) & ~std::size_t{7};
-      return (base | static_cast<std::size_t>(key & 7)) & mask;
+      // A Fibonacci hash of the whole key (tensor included): consecutive indices land far
+      // apart and evenly, so probe runs stay short. Keeping aligned runs of 8 consecutive keys in
+      // one cache line (until 2026-11-29) saved lines on lookups of a tile's runs but made runs
+      // of different groups displace each other a block at a time: an rs layer spent ~350
+      // instructions per erase in its backward shift (sim/DESIGN.md, "Speed"). Hashing with
+      // the identity lets dense key ranges of different tensors probe through each other.
+      const std::uint64_t h = static_cast<std::uint64_t>(key) * 0x9E3779B97F4A7C15ull;
+      return static_cast<std::size_t>(h >> (64 - bits)) & mask;
     }
     std::uint32_t find(Key key) const {
       for (std::size_t i = home(key);; i = (i + 1) & mask) {
