@@ -112,8 +112,11 @@ Network::Network(NocTopology topology, const NetworkSpec& spec, Direction direct
     const int inject = down ? (v == l2 ? 0 : Router::kNone) : pe;
     const int eject = down ? pe : (v == l2 ? 0 : Router::kNone);
     router_of_node_[v] = static_cast<std::uint32_t>(routers_.size());
+    // Partial sums meet only where links come in: a leaf (a tree's PE) never adds, and with one
+    // input it takes the router's single-input path.
+    const bool merges = !down && spec_.in_network && !ins[v].empty();
     routers_.emplace_back(static_cast<std::uint32_t>(v), v == l2, ins[v], outs[v], inject, eject,
-                          !down && spec_.in_network, down && v == l2 ? l2_queues_ : 1);
+                          merges, down && v == l2 ? l2_queues_ : 1);
   }
   load_.assign(nodes, 0);
   ctx_.direction = direction_;
