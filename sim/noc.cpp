@@ -138,7 +138,8 @@ std::size_t Network::inject_index(std::int64_t at) const {
   return static_cast<std::size_t>(at);
 }
 
-std::size_t Network::eject_index(std::int64_t at) const {
+// eject_index's other cases: L2 in a reduction network, or a wrong endpoint.
+std::size_t Network::eject_index_checked(std::int64_t at) const {
   if (direction_ == Direction::Reduction) {
     if (at != kL2Endpoint) throw std::invalid_argument("reduction network: only L2 receives");
     return 0;
@@ -227,10 +228,6 @@ void Network::inject(std::int64_t at, GroupId group, std::int64_t value, std::ui
   dirty_injects_.push_back(static_cast<std::uint32_t>(i));
   ++words_injected_;
   ++words_staged_;
-}
-
-const Delivery* Network::peek(std::int64_t at) const {
-  return ejects_[eject_index(at)].peek();
 }
 
 void Network::pop(std::int64_t at) {

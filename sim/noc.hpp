@@ -92,7 +92,8 @@ class Network {
 
   // Sink side (PEs for distribution, kL2Endpoint for reduction): words the network delivered
   // up to the previous cycle, oldest first. pop() frees the slot from the next cycle on.
-  const Delivery* peek(std::int64_t at) const;
+  // (Inline: asked for every PE the controller visits, every cycle.)
+  const Delivery* peek(std::int64_t at) const { return ejects_[eject_index(at)].peek(); }
   void pop(std::int64_t at);
 
   void evaluate(std::int64_t cycle);
@@ -139,7 +140,12 @@ class Network {
  private:
   std::size_t inject_index(std::int64_t at) const;
   const std::vector<std::uint32_t>& l2_queues_of(GroupId group);
-  std::size_t eject_index(std::int64_t at) const;
+  std::size_t eject_index(std::int64_t at) const {
+    if (direction_ == Direction::Distribution && at >= 0 && at < topology_.pe_count())
+      return static_cast<std::size_t>(at);
+    return eject_index_checked(at);
+  }
+  std::size_t eject_index_checked(std::int64_t at) const;
   void evaluate_express(std::int64_t cycle);
   const std::vector<std::uint32_t>& express_links(GroupId group);
 
