@@ -36,63 +36,74 @@ GroupId GroupTable::add(const NocTopology& topology, std::span<const std::int64_
   }
   if (groups_.size() >= kNoGroup) throw std::length_error("network group: too many groups");
 
-  // Per node: tree out-ports, member flag, contributions meeting there.
-  struct Tmp {
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> ports;  // (output port, node it leads to)
-    std::uint32_t expected = 0;
-    bool member = false;
-  };
-  std::map<std::uint32_t, Tmp> nodes;
+  // The tree's edges (from, output port, to) and its nodes: L2's, every edge's ends, the PEs'.
   const bool down = direction_ == Direction::Distribution;
   const std::vector<std::size_t> tree =
       down ? topology.multicast_tree(key) : topology.reduction_tree(key);
-  nodes[static_cast<std::uint32_t>(topology.l2())];
+  std::vector<TreeEdge>& edges = edge_scratch_;
+  std::vector<std::uint32_t>& nodes = node_scratch_;
+  edges.clear();
+  nodes.clear();
+  nodes.push_back(static_cast<std::uint32_t>(topology.l2()));
   for (const std::size_t e : tree) {
     const auto from = static_cast<std::uint32_t>(topology.source(e));
     const auto to = static_cast<std::uint32_t>(topology.target(e));
-    nodes[from].ports.emplace_back(port_of_edge_[e], to);
-    ++nodes[to].expected;
+    edges.push_back({from, port_of_edge_[e], to});
+    nodes.push_back(from);
+    nodes.push_back(to);
   }
+  for (const std::int64_t p : key) nodes.push_back(static_cast<std::uint32_t>(topology.pe(p)));
+  std::sort(nodes.begin(), nodes.end());
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  // Each node's out-ports in (port, node it leads to) order, the nodes' runs in node order.
+  std::sort(edges.begin(), edges.end());
+  // Hops are stored in node order: a node's hop number is its rank.
+  std::vector<std::uint32_t>& rank_of = rank_scratch_;  // by node; valid for `nodes` only
+  if (rank_of.size() < topology.node_count()) rank_of.resize(topology.node_count());
+  for (std::size_t i = 0; i < nodes.size(); ++i) rank_of[nodes[i]] = static_cast<std::uint32_t>(i);
+  const auto rank = [&](std::uint32_t node) { return rank_of[node]; };
+  std::vector<std::uint32_t>& expected = expected_scratch_;  // contributions meeting at a node
+  expected.assign(nodes.size(), 0);
+  for (const TreeEdge& e : edges) ++expected[rank(e.to)];
+  std::vector<std::uint8_t>& member = member_scratch_;
+  member.assign(nodes.size(), 0);
   for (const std::int64_t p : key) {
-    Tmp& t = nodes[static_cast<std::uint32_t>(topology.pe(p))];
-    t.member = true;
-    ++t.expected;
+    const std::uint32_t r = rank(static_cast<std::uint32_t>(topology.pe(p)));
+    member[r] = 1;
+    ++expected[r];
   }
 
-  // Hops are stored in node order (the map's): a node's hop number is its rank.
-  std::map<std::uint32_t, std::uint32_t> rank;
-  for (const auto& entry : nodes)
-    rank.emplace(entry.first, static_cast<std::uint32_t>(rank.size()));
-  Group g;
-  g.pes = key;
-  g.hash = hash;
-  g.built = ++builds_;
-  g.hops.reserve(nodes.size());
-  g.nodes.reserve(nodes.size());
-  for (auto& [node, t] : nodes) {
-    std::sort(t.ports.begin(), t.ports.end());
-    GroupHop h;
-    h.node = node;
-    h.first_port = static_cast<std::uint32_t>(g.ports.size());
-    h.port_count = static_cast<std::uint32_t>(t.ports.size());
-    h.expected = down ? 0 : t.expected;
-    h.member = t.member;
-    for (const auto& [port, to] : t.ports) {
-      g.ports.push_back(port);
-      const auto r = rank.find(to);
-      g.port_hops.push_back(r == rank.end() ? kNoHop : r->second);
-    }
-    g.hops.push_back(h);
-    g.nodes.push_back(node);
-  }
+  // Built in place: a reused id's vectors keep their storage.
   GroupId id;
   if (!free_.empty()) {
     id = free_.back();
     free_.pop_back();
-    groups_[id] = std::move(g);
   } else {
     id = static_cast<GroupId>(groups_.size());
-    groups_.push_back(std::move(g));
+    groups_.emplace_back();
+  }
+  Group& g = groups_[id];
+  g.pes.assign(key.begin(), key.end());
+  g.hash = hash;
+  g.released = 0;
+  g.built = ++builds_;
+  g.hops.clear();
+  g.nodes.assign(nodes.begin(), nodes.end());
+  g.ports.clear();
+  g.port_hops.clear();
+  std::size_t next_edge = 0;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    GroupHop h;
+    h.node = nodes[i];
+    h.first_port = static_cast<std::uint32_t>(g.ports.size());
+    for (; next_edge < edges.size() && edges[next_edge].from == nodes[i]; ++next_edge) {
+      g.ports.push_back(edges[next_edge].port);
+      g.port_hops.push_back(rank(edges[next_edge].to));
+    }
+    h.port_count = static_cast<std::uint32_t>(g.ports.size()) - h.first_port;
+    h.expected = down ? 0 : expected[i];
+    h.member = member[i] != 0;
+    g.hops.push_back(h);
   }
   index_.emplace(hash, id);
   return id;
@@ -134,7 +145,9 @@ void GroupTable::forget(GroupId group) {
       index_.erase(it);
       break;
     }
-  groups_[group] = Group{};
+  Group& g = groups_[group];
+  g.pes.clear();  // marks the id free; the vectors keep their storage for the next build
+  g.released = 0;
   free_.push_back(group);
 }
 
