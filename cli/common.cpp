@@ -1,11 +1,15 @@
 #include "cli/common.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <system_error>
 
 #include "spec/error.hpp"
@@ -190,6 +194,62 @@ int report_records(const std::vector<Job>& jobs, const std::vector<Metrics>& rec
   return status;
 }
 
+CLI::Validator decimal_integer(std::uint64_t min, std::uint64_t max) {
+  const std::string expected = fmt::format("an integer from {} to {}", min, max);
+  return CLI::Validator(
+      [=](std::string& value) -> std::string {
+        std::uint64_t v = 0;
+        const char* end = value.data() + value.size();
+        const bool digits = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+          return c >= '0' && c <= '9';
+        });
+        if (!digits || std::from_chars(value.data(), end, v).ec != std::errc() || v < min ||
+            v > max)
+          return fmt::format("{} is not {}", quote(value), expected);
+        value = std::to_string(v);
+        return {};
+      },
+      fmt::format("{}..{}", min, max));
+}
+
+std::vector<std::string> simulator_command(const std::string& option) {
+  if (option.empty()) {
+    std::error_code ec;
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return {ec ? std::string("/proc/self/exe") : self.string(), "simulate"};
+  }
+  std::istringstream in(option);
+  std::vector<std::string> words;
+  for (std::string w; in >> w;) words.push_back(w);
+  if (words.empty())
+    throw UsageError("--sim-command: empty (expected a program and its leading arguments)");
+  const auto executable = [](const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
+  };
+  bool found = false;
+  if (words.front().find('/') != std::string::npos) {
+    found = executable(words.front());
+  } else if (const char* path = std::getenv("PATH")) {
+    std::istringstream dirs(path);
+    for (std::string dir; !found && std::getline(dirs, dir, ':');)
+      found = executable((dir.empty() ? std::string(".") : dir) + "/" + words.front());
+  }
+  if (!found)
+    throw UsageError(fmt::format(
+        "--sim-command: {} is not {}", quote(words.front()),
+        words.front().find('/') != std::string::npos ? "an executable file" : "a program on PATH"));
+  return words;
+}
+
+CLI::Validator non_empty() {
+  return CLI::Validator(
+      [](const std::string& value) -> std::string {
+        return value.empty() ? "empty (expected a value)" : "";
+      },
+      "");
+}
+
 void JobCommandOptions::add_to(CLI::App& command) {
   command.add_option("workload", workload, "MAESTRO .m workload (Network of Layers)")
       ->required()
@@ -199,16 +259,23 @@ void JobCommandOptions::add_to(CLI::App& command) {
           "--hw", hardware,
           "Hardware: a YAML (or MAESTRO .m) file, or the NAME of configs/hardware/NAME.yaml")
       ->type_name("FILE|NAME")
+      ->check(non_empty())
       ->capture_default_str();
   command
       .add_option("--dataflow", dataflow,
                   "Library dataflow NAME (configs/dataflows/NAME.m), a .m FILE, or all; "
                   "default: each layer's own Dataflow block")
-      ->type_name("NAME|FILE|all");
-  command.add_option("--layer", layer, "Evaluate only the layer named NAME")->type_name("NAME");
+      ->type_name("NAME|FILE|all")
+      ->check(non_empty());
+  command.add_option("--layer", layer, "Evaluate only the layer named NAME")
+      ->type_name("NAME")
+      ->check(non_empty());
   command.add_option("--json", json, "Write the records as a JSON array to F (- = stdout)")
-      ->type_name("F");
-  command.add_option("--csv", csv, "Write the records as CSV to F (- = stdout)")->type_name("F");
+      ->type_name("F")
+      ->check(non_empty());
+  command.add_option("--csv", csv, "Write the records as CSV to F (- = stdout)")
+      ->type_name("F")
+      ->check(non_empty());
 }
 
 void ModelVariantOptions::add_to(CLI::App& command) {

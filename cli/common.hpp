@@ -4,6 +4,7 @@
 // results and reporting invalid mappings on stderr.
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <stdexcept>
@@ -24,6 +25,19 @@ class UsageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// The check of an integer option (a CLI11 transform): decimal digits only (no sign, base prefix or
+// exponent), from `min` to `max`. It rewrites the value without leading zeros, as CLI11's
+// conversion would read "010" as octal 8.
+CLI::Validator decimal_integer(std::uint64_t min, std::uint64_t max);
+// The check of a name or path option: an empty value (`--layer ""`) is refused, not taken as
+// the option's absence.
+CLI::Validator non_empty();
+
+// The simulator command line of validate and sweep: this executable's `simulate` when `option`
+// (--sim-command) is empty, else its words (split at spaces). Throws UsageError when the program
+// is not an executable file (a path) or not on PATH (a bare name).
+std::vector<std::string> simulator_command(const std::string& option);
 
 // The repository root the binary was built from (configs/ lives there).
 std::string source_dir();

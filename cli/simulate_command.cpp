@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <ostream>
 #include <vector>
@@ -19,6 +20,9 @@ namespace {
 
 // A trace file, opened before anything is simulated so that an unwritable path fails fast.
 std::unique_ptr<std::ofstream> open_trace_file(const std::string& path, const char* what) {
+  if (path == "-")  // as --json - means stdout, a file named "-" would surprise
+    throw UsageError(
+        fmt::format("-: the {} goes to a file, not to stdout (expected a file name)", what));
   auto out = std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc);
   if (!*out) throw UsageError(fmt::format("{}: cannot write the {} file", path, what));
   return out;
@@ -36,6 +40,7 @@ SimulateCommand::SimulateCommand(CLI::App& app) {
                                 "Run the cycle-level simulator on every selected layer x dataflow");
   jobs_.add_to(*command_);
   command_->add_option("--seed", seed_, "Seed of the input and weight tensors")
+      ->transform(decimal_integer(0, std::numeric_limits<std::uint64_t>::max()))
       ->capture_default_str();
   command_->add_flag("--unbounded-buffers", unbounded_buffers_,
                      "Do not refuse working sets larger than L1 or L2; report the words used");
@@ -47,28 +52,31 @@ SimulateCommand::SimulateCommand(CLI::App& app) {
                      "record, slower)");
   command_
       ->add_option("--watchdog-cycles", watchdog_cycles_,
-                   "Stop a run (exit 1) after this many cycles without progress")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+                   "Stop a run (exit 1) after this many cycles without progress (default: 100000 "
+                   "plus the machine's longest latency, DRAM's and a word's way through each "
+                   "network)")
+      ->transform(decimal_integer(1, std::numeric_limits<std::int64_t>::max()));
   command_
       ->add_option("--trace", trace_,
                    "Write a Chrome trace (JSON; open it in Perfetto, ui.perfetto.dev) to F: per-PE "
                    "busy/waiting_for_input/output_backpressure/idle spans, per-link busy spans, "
                    "counters (MACs, words in the networks, L2 queue, DRAM). 1 us = 1 cycle; "
                    "several layers/dataflows become separate processes")
-      ->type_name("F.json");
+      ->type_name("F.json")
+      ->check(non_empty());
   command_
       ->add_option("--trace-max-events", trace_max_events_,
                    "Stop recording the --trace after this many span/counter events (the file "
                    "notes the cycle it stopped at)")
-      ->check(CLI::PositiveNumber)
+      ->transform(decimal_integer(1, std::numeric_limits<std::int64_t>::max()))
       ->capture_default_str();
   command_
       ->add_option("--vcd", vcd_,
                    "Write a VCD (value change dump, 1 ns = 1 cycle) to F: state of the first 64 "
                    "PEs, MACs, words delivered and in flight per network, L2 queue, DRAM busy; "
                    "several layers/dataflows follow one another in time")
-      ->type_name("F");
+      ->type_name("F")
+      ->check(non_empty());
 }
 
 int SimulateCommand::run(std::ostream& out, std::ostream& err) const {

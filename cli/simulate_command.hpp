@@ -28,9 +28,9 @@ class SimulateCommand {
   std::uint64_t seed_ = 1;
   bool unbounded_buffers_ = false;
   bool cycle_exact_ = false;
-  std::int64_t watchdog_cycles_ = 100000;
-  std::string trace_;  // --trace F.json: Chrome trace (sim/trace.hpp)
-  std::string vcd_;    // --vcd F
+  std::int64_t watchdog_cycles_ = 0;  // 0: the machine's default (SimOptions)
+  std::string trace_;                 // --trace F.json: Chrome trace (sim/trace.hpp)
+  std::string vcd_;                   // --vcd F
   std::int64_t trace_max_events_ = sim::kDefaultTraceMaxEvents;
 };
 

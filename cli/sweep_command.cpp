@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <ostream>
-#include <sstream>
 #include <thread>
 
 #include "cli/common.hpp"
@@ -16,20 +15,6 @@ namespace metronome::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// This executable, for the default simulate command line (as `metronome validate`).
-std::string self_executable() {
-  std::error_code ec;
-  const fs::path p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("/proc/self/exe") : p.string();
-}
-
-std::vector<std::string> split_words(const std::string& text) {
-  std::istringstream in(text);
-  std::vector<std::string> words;
-  for (std::string w; in >> w;) words.push_back(w);
-  return words;
-}
 
 // The files of the dataflows select_dataflows(option) loads, in the same order.
 std::vector<std::string> dataflow_files(const std::string& option) {
@@ -54,12 +39,14 @@ SweepCommand::SweepCommand(CLI::App& app) {
                          "Vary hardware fields and run the model and the simulator at every value "
                          "(validation/README.md, \"Sweeps and the NoC study\")");
   command_->add_option("workload", workload_, "MAESTRO .m workload (Network of Layers)")
-      ->type_name("WORKLOAD.m");
+      ->type_name("WORKLOAD.m")
+      ->check(non_empty());
   command_
       ->add_option("--suite", suite_,
                    "Sweep file: a validation suite with a `vary` field (instead of WORKLOAD.m, "
                    "--vary, --hw, --dataflow and --layer)")
-      ->type_name("SWEEP.yaml");
+      ->type_name("SWEEP.yaml")
+      ->check(non_empty());
   command_
       ->add_option("--vary", vary_,
                    "A hardware field by its dotted YAML name and its values, e.g. "
@@ -71,26 +58,32 @@ SweepCommand::SweepCommand(CLI::App& app) {
       ->add_option("--hw", hardware_,
                    "Base hardware: a YAML (or MAESTRO .m) file, or the NAME of "
                    "configs/hardware/NAME.yaml (default: edge-256)")
-      ->type_name("FILE|NAME");
+      ->type_name("FILE|NAME")
+      ->check(non_empty());
   command_
       ->add_option("--dataflow", dataflow_,
                    "Library dataflow NAME, a .m FILE, or all; default: each layer's own Dataflow "
                    "block")
-      ->type_name("NAME|FILE|all");
-  command_->add_option("--layer", layer_, "Sweep only the layer named NAME")->type_name("NAME");
+      ->type_name("NAME|FILE|all")
+      ->check(non_empty());
+  command_->add_option("--layer", layer_, "Sweep only the layer named NAME")
+      ->type_name("NAME")
+      ->check(non_empty());
   command_->add_option("--out", out_dir_, "Output directory")
       ->type_name("DIR")
+      ->check(non_empty())
       ->capture_default_str();
   command_->add_option("--jobs", jobs_, "Simulations run at a time (default: the number of cores)")
       ->type_name("N")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{4096}));
+      ->transform(decimal_integer(1, 4096));
   command_->add_flag("--resume", resume_,
                      "Keep the records already in DIR/results.jsonl and run only the rest");
   command_
       ->add_option("--sim-command", sim_command_,
                    "Simulator command line the job's arguments are appended to (words split at "
                    "spaces; default: this executable's `simulate`)")
-      ->type_name("\"PROGRAM ARGS\"");
+      ->type_name("\"PROGRAM ARGS\"")
+      ->check(non_empty());
   command_->add_flag("--no-plots", no_plots_, "Do not run the plot scripts");
   variant_.add_to(*command_);
 }
@@ -135,11 +128,7 @@ int SweepCommand::run(std::ostream& out, std::ostream& err) const {
   options.run.out_dir = out_dir_;
   options.run.parallel = jobs_;
   options.run.resume = resume_;
-  options.run.sim_command = sim_command_.empty()
-                                ? std::vector<std::string>{self_executable(), "simulate"}
-                                : split_words(sim_command_);
-  if (options.run.sim_command.empty())
-    throw UsageError("--sim-command: empty (expected a program and its leading arguments)");
+  options.run.sim_command = simulator_command(sim_command_);
   options.run.plots.enabled = !no_plots_;
   options.run.plots.script = source_dir() + "/validation/plots/plot_validation.py";
   options.run.progress_tty = ::isatty(STDERR_FILENO) == 1;

@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <ostream>
-#include <sstream>
 #include <thread>
 
 #include "cli/common.hpp"
@@ -14,20 +13,6 @@
 namespace metronome::cli {
 
 namespace {
-
-// This executable, for the default simulate command line.
-std::string self_executable() {
-  std::error_code ec;
-  const std::filesystem::path p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("/proc/self/exe") : p.string();
-}
-
-std::vector<std::string> split_words(const std::string& text) {
-  std::istringstream in(text);
-  std::vector<std::string> words;
-  for (std::string w; in >> w;) words.push_back(w);
-  return words;
-}
 
 validation::ConfigDirs shipped_config_dirs() {
   validation::ConfigDirs dirs = validation::config_dirs_under(source_dir());
@@ -48,13 +33,15 @@ ValidateCommand::ValidateCommand(CLI::App& app) {
       ->add_option("suite", suite_,
                    "Validation suite (default: configs/validation/quick.yaml); with --merge, "
                    "optional: the shards must be of this suite")
-      ->type_name("SUITE.yaml");
+      ->type_name("SUITE.yaml")
+      ->check(non_empty());
   command_->add_option("--out", out_dir_, "Output directory")
       ->type_name("DIR")
+      ->check(non_empty())
       ->capture_default_str();
   command_->add_option("--jobs", jobs_, "Simulations run at a time (default: the number of cores)")
       ->type_name("N")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{4096}));
+      ->transform(decimal_integer(1, 4096));
   command_->add_option("--shard", shard_, "Run every N-th job, starting with job I (1 <= I <= N)")
       ->type_name("I/N");
   command_->add_flag("--resume", resume_,
@@ -67,12 +54,14 @@ ValidateCommand::ValidateCommand(CLI::App& app) {
                    "Join these shard output directories into one report in --out (put the "
                    "suite, if any, before --merge)")
       ->type_name("DIR...")
+      ->check(non_empty())
       ->expected(1, 1 << 20);
   command_
       ->add_option("--sim-command", sim_command_,
                    "Simulator command line the job's arguments are appended to (words split at "
                    "spaces; default: this executable's `simulate`)")
-      ->type_name("\"PROGRAM ARGS\"");
+      ->type_name("\"PROGRAM ARGS\"")
+      ->check(non_empty());
   command_->add_flag("--no-plots", no_plots_, "Do not run validation/plots/plot_validation.py");
   variant_.add_to(*command_);
 }
@@ -102,11 +91,7 @@ int ValidateCommand::run(std::ostream& out, std::ostream& err) const {
   if (!shard_.empty()) options.shard = validation::parse_shard(shard_, "--shard");
   options.resume = resume_;
   options.smallest_first = smallest_first_;
-  options.sim_command = sim_command_.empty()
-                            ? std::vector<std::string>{self_executable(), "simulate"}
-                            : split_words(sim_command_);
-  if (options.sim_command.empty())
-    throw UsageError("--sim-command: empty (expected a program and its leading arguments)");
+  options.sim_command = simulator_command(sim_command_);
   options.plots = plots;
   options.progress_tty = ::isatty(STDERR_FILENO) == 1;
 

@@ -47,6 +47,15 @@ Engine::Engine(const Layer& layer, const ResolvedMapping& mapping, const Hardwar
       reduction_(NocTopology::build(hw.noc.reduction.topology, hw.pe.count, hw.noc.reduction.fat),
                  hw.noc.reduction, Direction::Reduction),
       pes_(make_pes(hw, options.capacity)) {
+  if (options_.watchdog_cycles == 0) {
+    // No route is longer than its network's node count.
+    const auto crossing = [](const Network& net, const NetworkSpec& spec) {
+      return spec.hop_latency * static_cast<std::int64_t>(net.topology().node_count());
+    };
+    options_.watchdog_cycles = SimOptions::kDefaultWatchdogCycles + hw.dram.latency_cycles +
+                               crossing(distribution_, hw.noc.distribution) +
+                               crossing(reduction_, hw.noc.reduction);
+  }
   ControllerOptions copts;
   copts.capacity = options.capacity;
   copts.lookahead_steps = options.lookahead_steps;

@@ -48,8 +48,11 @@ class CycleObserver {
 struct SimOptions {
   std::uint64_t seed = 1;  // of the input and weight tensors
   BufferCapacity capacity = BufferCapacity::Enforced;
-  // Cycles without any block making progress before the run is stopped as stuck.
-  std::int64_t watchdog_cycles = 100000;
+  // Cycles without any block making progress before the run is stopped as stuck; 0: the
+  // default, kDefaultWatchdogCycles plus the machine's longest latency (a word waits that long
+  // for DRAM or crosses a network that slowly without anything moving).
+  std::int64_t watchdog_cycles = 0;
+  static constexpr std::int64_t kDefaultWatchdogCycles = 100000;
   std::int64_t lookahead_steps = 16;
   // Evaluate every PE in every cycle, move every word router by router and hand every PE step
   // word by word (`--cycle-exact`). Otherwise a PE whose cycle changed nothing sleeps until its

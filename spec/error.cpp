@@ -25,6 +25,51 @@ InputError::InputError(SourceLocation where, std::string problem, std::string ex
 namespace {
 constexpr std::size_t kShownChars = 40;
 
+// Length of the well-formed UTF-8 sequence at text[i], or 0 (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF).
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > text.size() || byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  return n;
+}
+
+// Control characters and bytes that are not UTF-8 as \xNN; the rest as it is.
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t n = utf8_length(text, i);
+    if (n == 0 || c < 0x20 || c == 0x7F) {
+      out += fmt::format("\\x{:02x}", c);
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
 std::string_view head_of(std::string_view text) {
   std::size_t cut = kShownChars;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
@@ -32,14 +77,23 @@ std::string_view head_of(std::string_view text) {
 }
 }  // namespace
 
+bool is_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = utf8_length(text, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
 std::string shorten(std::string_view text) {
-  if (text.size() <= kShownChars) return std::string(text);
-  return fmt::format("{}... ({} characters)", head_of(text), text.size());
+  if (text.size() <= kShownChars) return printable(text);
+  return fmt::format("{}... ({} characters)", printable(head_of(text)), text.size());
 }
 
 std::string quote(std::string_view text) {
-  if (text.size() <= kShownChars) return fmt::format("'{}'", text);
-  return fmt::format("'{}...' ({} characters)", head_of(text), text.size());
+  if (text.size() <= kShownChars) return fmt::format("'{}'", printable(text));
+  return fmt::format("'{}...' ({} characters)", printable(head_of(text)), text.size());
 }
 
 std::int64_t checked_mul(std::int64_t a, std::int64_t b, const SourceLocation& where,

@@ -31,10 +31,13 @@ class InputError : public std::runtime_error {
 };
 
 // Input echoed in a message (names, keys, values) goes through these, so that a message stays
-// short whatever the file holds: TEXT (or 'TEXT'), or its first 40 characters (never cutting a
-// UTF-8 character) followed by "... (N characters)" when longer.
+// short and printable whatever the file holds: TEXT (or 'TEXT'), or its first 40 characters
+// (never cutting a UTF-8 character) followed by "... (N characters)" when longer; control
+// characters and bytes that are not UTF-8 are shown as \xNN.
 std::string shorten(std::string_view text);
 std::string quote(std::string_view text);
+// Whether `text` is well-formed UTF-8 (names end up in JSON, which must be).
+bool is_utf8(std::string_view text);
 
 // Overflow-checked arithmetic for sizes and counts; throws InputError naming `where`.
 std::int64_t checked_mul(std::int64_t a, std::int64_t b, const SourceLocation& where,

@@ -18,6 +18,7 @@ inline constexpr double kUnlimited = std::numeric_limits<double>::infinity();
 // Sanity limits, so that every count the engines derive fits in 64 bits and every run ends.
 inline constexpr std::int64_t kMaxPes = std::int64_t{1} << 20;            // PEs
 inline constexpr std::int64_t kMaxMacsPerCycle = std::int64_t{1} << 20;   // per PE
+inline constexpr std::int64_t kMaxL2Banks = std::int64_t{1} << 16;        // state per bank
 inline constexpr double kMinWordsPerCycle = 1.0 / 1024;                   // any bandwidth
 inline constexpr std::int64_t kMaxLatencyCycles = std::int64_t{1} << 32;  // any latency
 inline constexpr double kMaxEnergyPj = 1e9;                               // per event

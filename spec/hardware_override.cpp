@@ -97,7 +97,8 @@ std::vector<HardwareField> make_fields() {
       integer_field("pe.l1_bytes", 1, kNoMax, bytes,
                     [](H& h) -> std::int64_t& { return h.pe.l1_bytes; }),
       integer_field("l2.bytes", 1, kNoMax, bytes, [](H& h) -> std::int64_t& { return h.l2.bytes; }),
-      integer_field("l2.banks", 1, kNoMax, positive,
+      integer_field("l2.banks", 1, kMaxL2Banks,
+                    fmt::format("a positive integer up to {}", kMaxL2Banks),
                     [](H& h) -> std::int64_t& { return h.l2.banks; }),
       real_field("l2.words_per_bank_per_cycle", kBw,
                  [](H& h) -> double& { return h.l2.words_per_bank_per_cycle; }),
@@ -212,6 +213,8 @@ void parse_hardware_value(const HardwareField& field, Hardware& hw, std::string_
   switch (field.kind) {
     case HardwareFieldKind::Name:
       if (s.empty()) fail(fmt::format("{}: empty", name), "a non-empty name");
+      if (!is_utf8(s))
+        fail(fmt::format("{}: {} is not UTF-8 text", name, quote(s)), "a name in UTF-8");
       field.text(hw) = std::string(s);
       return;
     case HardwareFieldKind::Integer: {
@@ -318,6 +321,11 @@ std::optional<HardwareProblem> hardware_consistency_problem(const Hardware& hw) 
                            fmt::format("l2.bytes: {} is not a multiple of word_bytes ({})",
                                        hw.l2.bytes, hw.word_bytes),
                            "a whole number of words in L2"};
+  if (hw.l2.banks > hw.l2.bytes / hw.word_bytes)
+    return HardwareProblem{{"l2.banks", "l2.bytes"},
+                           fmt::format("l2.banks: {} banks for the L2's {} words", hw.l2.banks,
+                                       hw.l2.bytes / hw.word_bytes),
+                           "at most one bank per L2 word"};
   return std::nullopt;
 }
 

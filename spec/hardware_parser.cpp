@@ -14,6 +14,7 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string_view>
@@ -163,16 +164,17 @@ Hardware parse_hardware_yaml(const std::string& text, const std::string& file_na
 Hardware parse_hardware_maestro(const std::string& text, const std::string& file_name) {
   struct Key {
     std::string_view name;
-    std::int64_t min;
+    std::int64_t min, max;
     std::optional<std::int64_t> value;
     int line = 0;
   };
-  std::array<Key, 6> keys = {{{"num_pes", 1, {}, 0},
-                              {"l1_size_cstr", 1, {}, 0},
-                              {"l2_size_cstr", 1, {}, 0},
-                              {"noc_bw_cstr", 1, {}, 0},
-                              {"offchip_bw_cstr", 1, {}, 0},
-                              {"NoC_NumHops", 0, {}, 0}}};
+  constexpr std::int64_t kNoMax = std::numeric_limits<std::int64_t>::max();
+  std::array<Key, 6> keys = {{{"num_pes", 1, kMaxPes, {}, 0},
+                              {"l1_size_cstr", 1, kNoMax, {}, 0},
+                              {"l2_size_cstr", 1, kNoMax, {}, 0},
+                              {"noc_bw_cstr", 1, kNoMax, {}, 0},
+                              {"offchip_bw_cstr", 1, kNoMax, {}, 0},
+                              {"NoC_NumHops", 0, kMaxLatencyCycles, {}, 0}}};
   const auto fail = [&](int line, std::string problem, std::string expected) {
     throw InputError(SourceLocation{file_name, line}, std::move(problem), std::move(expected));
   };
@@ -224,12 +226,17 @@ Hardware parse_hardware_maestro(const std::string& text, const std::string& file
       case IntParse::Ok:
         break;
     }
-    if (v < it->min)
+    if (v < it->min || v > it->max)
       fail(line, fmt::format("{}: {} is out of range", it->name, v),
-           fmt::format("an integer >= {}", it->min));
+           it->max == kNoMax ? fmt::format("an integer >= {}", it->min)
+                             : fmt::format("an integer from {} to {}", it->min, it->max));
     it->value = v;
     it->line = line;
   }
+
+  if (std::none_of(keys.begin(), keys.end(), [](const Key& k) { return k.value.has_value(); }))
+    fail(std::max(line, 1), "empty hardware description (no key)",
+         fmt::format("`key: value` lines with keys {}", valid));
 
   constexpr std::int64_t kMaestroIntMax = INT_MAX;  // MAESTRO's "no constraint"
   Hardware hw;
@@ -242,6 +249,8 @@ Hardware parse_hardware_maestro(const std::string& text, const std::string& file
   // MAESTRO has no L2 bandwidth parameter (no key for it above) and does not limit L2 reads
   // and writes, so neither does metronome for its files.
   hw.l2.words_per_bank_per_cycle = kUnlimited;
+  // Nor banks: the default 16, or one per word of a smaller L2.
+  hw.l2.banks = std::min(hw.l2.banks, hw.l2.bytes / hw.word_bytes);
   // MAESTRO models no DRAM latency either (only the off-chip bandwidth).
   hw.dram.latency_cycles = 0;
   const double noc_bw = keys[3].value ? static_cast<double>(*keys[3].value) : kUnlimited;

@@ -42,6 +42,11 @@ struct MappingLevel {
   std::vector<Directive> directives;
 };
 
+// Cluster levels a dataflow may have: a level of more than one unit at least doubles the PEs
+// used (at most kMaxPes = 2^20), so real dataflows have a handful; the engines walk levels
+// recursively, and thousands of Cluster(1, P) lines would exhaust the stack.
+inline constexpr std::size_t kMaxMappingLevels = 64;
+
 struct Mapping {
   std::string name;  // dataflow name, e.g. "kcp_ws", or the layer's name for inline dataflows
   SourceLocation where;

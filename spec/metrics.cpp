@@ -243,14 +243,26 @@ E parse_name(const nlohmann::json& j, const char* key, const std::array<E, N>& a
                    "one of " + expected);
 }
 
-void read_int(const nlohmann::json& j, const char* key, std::int64_t& out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) out = it->get<std::int64_t>();
+// Every number of a record is a count, a coordinate, a time or a ratio: never negative.
+[[noreturn]] void negative_field(const char* key, const std::string& value,
+                                 const SourceLocation& where) {
+  throw InputError(where, fmt::format("\"{}\" in a result record is negative ({})", key, value),
+                   "a number >= 0");
 }
 
-void read_real(const nlohmann::json& j, const char* key, double& out) {
+void read_int(const nlohmann::json& j, const char* key, std::int64_t& out,
+              const SourceLocation& where) {
   auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) out = it->get<double>();
+  if (it == j.end() || it->is_null()) return;
+  out = it->get<std::int64_t>();
+  if (out < 0) negative_field(key, std::to_string(out), where);
+}
+
+void read_real(const nlohmann::json& j, const char* key, double& out, const SourceLocation& where) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return;
+  out = it->get<double>();
+  if (out < 0) negative_field(key, fmt::format("{}", out), where);
 }
 
 // The object at `key`, or an empty object when it is absent or null.
@@ -277,13 +289,13 @@ std::vector<MacCoordinate> read_coordinates(const nlohmann::json& j, const char*
                      "an array of {n, k, c, r, s, oy, ox} objects");
   for (const nlohmann::json& e : *it) {
     MacCoordinate m;
-    read_int(e, "n", m.n);
-    read_int(e, "k", m.k);
-    read_int(e, "c", m.c);
-    read_int(e, "r", m.r);
-    read_int(e, "s", m.s);
-    read_int(e, "oy", m.oy);
-    read_int(e, "ox", m.ox);
+    read_int(e, "n", m.n, where);
+    read_int(e, "k", m.k, where);
+    read_int(e, "c", m.c, where);
+    read_int(e, "r", m.r, where);
+    read_int(e, "s", m.s, where);
+    read_int(e, "oy", m.oy, where);
+    read_int(e, "ox", m.ox, where);
     out.push_back(m);
   }
   return out;
@@ -310,9 +322,9 @@ Metrics read_record(const nlohmann::json& j, const SourceLocation& where) {
     m.noc_model = NocModelName::Simple;  // a record from before the field existed
   if (auto it = j.find("note"); it != j.end() && !it->is_null()) m.note = it->get<std::string>();
 
-  read_int(j, "runtime_cycles", m.runtime_cycles);
-  read_int(j, "macs", m.macs);
-  read_real(j, "pe_utilization", m.pe_utilization);
+  read_int(j, "runtime_cycles", m.runtime_cycles, where);
+  read_int(j, "macs", m.macs, where);
+  read_real(j, "pe_utilization", m.pe_utilization, where);
 
   const nlohmann::json& traffic = object_at(j, "traffic", where);
   for (const LevelField& level : kLevels) {
@@ -320,34 +332,34 @@ Metrics read_record(const nlohmann::json& j, const SourceLocation& where) {
     for (Tensor t : kAllTensors) {
       const std::string tensor(tensor_name(t));
       const nlohmann::json& rw = object_at(per_tensor, tensor.c_str(), where);
-      read_int(rw, "reads", (m.traffic.*level.member).tensor[t].reads);
-      read_int(rw, "writes", (m.traffic.*level.member).tensor[t].writes);
+      read_int(rw, "reads", (m.traffic.*level.member).tensor[t].reads, where);
+      read_int(rw, "writes", (m.traffic.*level.member).tensor[t].writes, where);
     }
   }
 
   const nlohmann::json& noc = object_at(j, "noc", where);
-  read_int(noc, "ingress_words", m.noc.ingress_words);
-  read_int(noc, "egress_words", m.noc.egress_words);
-  read_real(noc, "multicast_factor", m.noc.multicast_factor);
+  read_int(noc, "ingress_words", m.noc.ingress_words, where);
+  read_int(noc, "egress_words", m.noc.egress_words, where);
+  read_real(noc, "multicast_factor", m.noc.multicast_factor, where);
 
   const nlohmann::json& buffers = object_at(j, "buffer_words_required", where);
-  read_int(buffers, "l1", m.buffer_words_required.l1);
-  read_int(buffers, "l2", m.buffer_words_required.l2);
+  read_int(buffers, "l1", m.buffer_words_required.l1, where);
+  read_int(buffers, "l2", m.buffer_words_required.l2, where);
 
   const nlohmann::json& energy = object_at(j, "energy_pj", where);
-  read_real(energy, "total", m.energy_pj.total);
-  read_real(energy, "mac", m.energy_pj.mac);
-  read_real(energy, "l1", m.energy_pj.l1);
-  read_real(energy, "l2", m.energy_pj.l2);
-  read_real(energy, "noc", m.energy_pj.noc);
-  read_real(energy, "dram", m.energy_pj.dram);
+  read_real(energy, "total", m.energy_pj.total, where);
+  read_real(energy, "mac", m.energy_pj.mac, where);
+  read_real(energy, "l1", m.energy_pj.l1, where);
+  read_real(energy, "l2", m.energy_pj.l2, where);
+  read_real(energy, "noc", m.energy_pj.noc, where);
+  read_real(energy, "dram", m.energy_pj.dram, where);
 
   if (auto it = j.find("valid_mapping"); it != j.end() && !it->is_null())
     m.valid_mapping = it->get<bool>();
-  read_int(j, "missing_macs", m.missing_macs);
-  read_int(j, "duplicated_macs", m.duplicated_macs);
-  read_int(j, "steps", m.steps);
-  read_int(j, "empty_steps", m.empty_steps);
+  read_int(j, "missing_macs", m.missing_macs, where);
+  read_int(j, "duplicated_macs", m.duplicated_macs, where);
+  read_int(j, "steps", m.steps, where);
+  read_int(j, "empty_steps", m.empty_steps, where);
   m.first_missing = read_coordinates(j, "first_missing", where);
   m.first_duplicated = read_coordinates(j, "first_duplicated", where);
 
@@ -358,25 +370,26 @@ Metrics read_record(const nlohmann::json& j, const SourceLocation& where) {
   if (sim) {
     SimExtras s;
     const nlohmann::json& stalls = object_at(j, "stall_cycles", where);
-    read_int(stalls, "waiting_for_input", s.stall_cycles.waiting_for_input);
-    read_int(stalls, "output_backpressure", s.stall_cycles.output_backpressure);
-    read_int(stalls, "l2_bank_conflict", s.stall_cycles.l2_bank_conflict);
-    read_int(stalls, "dram", s.stall_cycles.dram);
+    read_int(stalls, "waiting_for_input", s.stall_cycles.waiting_for_input, where);
+    read_int(stalls, "output_backpressure", s.stall_cycles.output_backpressure, where);
+    read_int(stalls, "l2_bank_conflict", s.stall_cycles.l2_bank_conflict, where);
+    read_int(stalls, "dram", s.stall_cycles.dram, where);
     const nlohmann::json& links = object_at(j, "link_utilization", where);
-    read_real(links, "mean", s.link_utilization.mean);
-    read_real(links, "max", s.link_utilization.max);
+    read_real(links, "mean", s.link_utilization.mean, where);
+    read_real(links, "max", s.link_utilization.max, where);
     if (auto it = links.find("busiest"); it != links.end() && !it->is_null()) {
       for (const nlohmann::json& e : *it) {
         double utilization = 0;
-        read_real(e, "utilization", utilization);
+        read_real(e, "utilization", utilization, where);
         s.link_utilization.busiest.emplace_back(e.at("link").get<std::string>(), utilization);
       }
     }
-    read_int(j, "max_drift_steps", s.max_drift_steps);  // absent in records before 2026-11-28
+    read_int(j, "max_drift_steps", s.max_drift_steps,
+             where);  // absent in records before 2026-11-28
     if (auto it = j.find("functional_check"); it != j.end() && !it->is_null())
       s.functional_check = it->get<std::string>();
-    read_real(j, "wall_seconds", s.wall_seconds);
-    read_real(j, "sim_cycles_per_second", s.sim_cycles_per_second);
+    read_real(j, "wall_seconds", s.wall_seconds, where);
+    read_real(j, "sim_cycles_per_second", s.sim_cycles_per_second, where);
     m.sim = std::move(s);
   }
   return m;
@@ -418,7 +431,7 @@ std::string cell_text(const nlohmann::ordered_json& v) {
       return out;
     }
     default:
-      return v.dump();
+      return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 }
 
@@ -510,7 +523,7 @@ Metrics from_json(const nlohmann::json& j, const SourceLocation& where) {
 void write_json(std::ostream& out, const std::vector<Metrics>& records) {
   nlohmann::ordered_json array = nlohmann::ordered_json::array();
   for (const Metrics& m : records) array.push_back(record_json<nlohmann::ordered_json>(m));
-  out << array.dump(2) << '\n';
+  out << array.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 std::vector<std::string> csv_columns() {

@@ -381,7 +381,7 @@ class Coverage {
     std::array<std::int64_t, kCoords> extent{};
     std::int64_t cells = 1;
     for (std::size_t i = 0; i < d; ++i) {
-      extent[i] = g.sizes[i] + 1;
+      extent[i] = add_or_throw(g.sizes[i], 1, "coverage table size");
       cells = mul_or_throw(cells, extent[i], "coverage table size");
     }
     check_table_size(g, cells);

@@ -118,6 +118,10 @@ class Lexer {
           ++pos_;
         }
         cur_ = Token{TokKind::Word, text_.substr(start, pos_ - start), line_};
+        if (!is_utf8(cur_.text))
+          throw InputError(SourceLocation{file_, line_},
+                           fmt::format("{} is not UTF-8 text", quote(cur_.text)),
+                           "names and numbers in UTF-8");
         return;
       }
     }
@@ -476,6 +480,9 @@ RawDataflow MParser::parse_directives(int line, bool braced) {
              "P, as in Cluster(64, P)");
       expect(')', "after Cluster(n, P");
       accept(';');
+      if (df.levels.size() >= kMaxMappingLevels)
+        fail(level.line, fmt::format("more than {} Cluster levels", kMaxMappingLevels - 1),
+             fmt::format("at most {} Cluster directives in a dataflow", kMaxMappingLevels - 1));
       df.levels.push_back(std::move(level));
     } else {
       fail(t.line, fmt::format("unknown directive {}", describe(t)), std::string(expected));
@@ -561,6 +568,10 @@ RawLayer MParser::parse_layer_body(const Token& name_token, int line) {
       next();
       accept(':');
       raw.type = expect_word("after Type:", "a layer type: CONV, DSCONV or GEMM");
+      for (std::string_view statement : {"Type", "Stride", "Padding", "Dimensions", "Dataflow"})
+        if (raw.type->text == statement)  // `Type:` left without its value
+          fail(raw.type_line, "Type: no value before " + std::string(statement),
+               "a layer type: CONV, DSCONV or GEMM");
       accept(';');
     } else if (word(t, "Stride")) {
       if (raw.stride) twice(t, raw.stride->line);
@@ -750,6 +761,7 @@ int MParser::parse_network(Workload& w) {
     int first_line = 0;
     std::vector<int> lines;          // of the later layers with the same name
     std::vector<std::string> names;  // what they were renamed to
+    int next_suffix = 2;             // NAME#k is taken for every k below it
   };
   std::map<std::string, Repeat, std::less<>> repeats;
   std::vector<std::string> repeat_order;
@@ -777,13 +789,15 @@ int MParser::parse_network(Workload& w) {
         // MAESTRO's own files repeat names (MobileNetV2, ResNet50, Transformer); they must
         // load, so later layers are renamed NAME#2, NAME#3, ... and one warning per repeated
         // name is recorded.
+        auto [dup, fresh] = repeats.try_emplace(layer.name, Repeat{it->second, {}, {}, 2});
+        if (fresh) repeat_order.push_back(layer.name);
+        // The smallest free suffix; those below next_suffix are all taken (names only come).
         std::string renamed;
-        for (int k = 2;; ++k) {
+        for (int& k = dup->second.next_suffix;; ++k) {
           renamed = fmt::format("{}#{}", layer.name, k);
           if (!seen.contains(renamed)) break;
         }
-        auto [dup, fresh] = repeats.try_emplace(layer.name, Repeat{it->second, {}, {}});
-        if (fresh) repeat_order.push_back(layer.name);
+        ++dup->second.next_suffix;
         dup->second.lines.push_back(layer_line);
         dup->second.names.push_back(renamed);
         layer.name = renamed;

@@ -1,9 +1,12 @@
 #include "spec/yaml_fields.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
 #include <map>
+#include <sstream>
+#include <string>
 
 namespace metronome {
 
@@ -29,9 +32,37 @@ void YamlFields::fail(int line, std::string problem, std::string expected) const
   throw InputError(SourceLocation{file_, line}, std::move(problem), std::move(expected));
 }
 
+namespace {
+// Ignores a document's events but where it starts: load() asks only whether a second document
+// follows (YAML::LoadAll never returns on some malformed text: it finds empty documents without
+// end).
+class DocumentStart : public YAML::EventHandler {
+ public:
+  int line = 0;  // 1-based, of the last document begun
+  void OnDocumentStart(const YAML::Mark& mark) override { line = mark.line + 1; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+}  // namespace
+
 YAML::Node YamlFields::load(const std::string& text) const {
   try {
-    return YAML::Load(text);
+    YAML::Node root = YAML::Load(text);
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStart start;
+    if (parser.HandleNextDocument(start) && parser.HandleNextDocument(start))
+      fail(start.line, "a second YAML document", "one document per file (no second `---`)");
+    return root;
   } catch (const YAML::Exception& e) {
     fail(e.mark.line >= 0 ? e.mark.line + 1 : 0, fmt::format("YAML syntax error: {}", e.msg),
          "valid YAML");

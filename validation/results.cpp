@@ -22,6 +22,12 @@ namespace {
 
 constexpr const char* kManifestFormat = "metronome-validation-manifest/1";
 
+// Compact JSON; text that is not UTF-8 (a path, say) is written with U+FFFD instead of failing.
+template <class Json>
+std::string json_text(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 std::string read_all(const std::string& path, bool& exists) {
   std::ifstream in(path, std::ios::binary);
   exists = static_cast<bool>(in);
@@ -99,7 +105,7 @@ std::string record_line(const Metrics& m) {
   // write_json keeps the schema's key order (docs/result-schema.md); one compact line of it.
   std::ostringstream array;
   write_json(array, {m});
-  return nlohmann::ordered_json::parse(array.str()).at(0).dump() + "\n";
+  return json_text(nlohmann::ordered_json::parse(array.str()).at(0)) + "\n";
 }
 
 void write_results(const std::string& path, const std::vector<Metrics>& records) {
@@ -169,14 +175,14 @@ void write_manifest(const std::string& path, const Manifest& m) {
   for (const auto& [key, value] : j.items()) {
     text += first ? "" : ",\n";
     first = false;
-    text += "  " + nlohmann::ordered_json(key).dump() + ": ";
+    text += "  " + json_text(nlohmann::ordered_json(key)) + ": ";
     if (key == "jobs") {
       text += "[";
       for (std::size_t i = 0; i < value.size(); ++i)
-        text += (i ? ",\n    " : "\n    ") + value[i].dump();
+        text += (i ? ",\n    " : "\n    ") + json_text(value[i]);
       text += value.empty() ? "]" : "\n  ]";
     } else {
-      text += value.dump();
+      text += json_text(value);
     }
   }
   text += "\n}\n";

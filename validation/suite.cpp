@@ -130,7 +130,9 @@ std::string SuiteReader::locate(const Catalogue& cat, const std::string& value,
     if (p.is_relative()) p = base_dir_ / p;
     const std::string resolved = p.lexically_normal().string();
     if (!fs::is_regular_file(resolved, ec))
-      fail(line, fmt::format("{}: {} file {} does not exist", path, cat.what, quote(resolved)),
+      fail(line,
+           fmt::format("{}: {} file {} {}", path, cat.what, quote(resolved),
+                       fs::is_directory(resolved, ec) ? "is a directory" : "does not exist"),
            fmt::format("a {} name, or a path relative to the suite file", cat.what));
     return resolved;
   }
@@ -296,6 +298,7 @@ ResolvedSuite SuiteReader::read(const std::string& text) {
   ResolvedSuite suite;
   suite.file = file();
   bool has_networks = false, has_dataflows = false, has_hardware = false;
+  int models_line = 0;  // of a `models` field
   for_each(root, "", 1, keys, [&](const std::string& key, const YAML::Node& v, int line) {
     if (std::find(extra_fields_.begin(), extra_fields_.end(), key) != extra_fields_.end()) {
       return;  // the caller's
@@ -319,6 +322,7 @@ ResolvedSuite SuiteReader::read(const std::string& text) {
               });
       suite.engines.assign(chosen.begin(), chosen.end());
     } else if (key == "models") {
+      models_line = line;
       std::map<ModelVariant, std::pair<std::string, int>> chosen;
       suite.models.clear();
       scalars(
@@ -380,8 +384,8 @@ ResolvedSuite SuiteReader::read(const std::string& text) {
       }
     }
   }
-  if (!suite.runs(Engine::Model) && suite.models != std::vector<ModelVariant>{ModelVariant{}})
-    fail(1, "the suite lists models but does not run the model engine",
+  if (!suite.runs(Engine::Model) && models_line > 0)
+    fail(models_line, "the suite lists models but does not run the model engine",
          "engines including model, or no models field");
   suite.identity = suite_identity(suite.job_keys(), suite.engines, suite.model_names());
   return suite;

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -540,6 +541,57 @@ dram: { words_per_cycle: 16, latency_cycles: 5000 }
   const RunResult ok = run_metronome({"simulate", source_path("configs/networks/small.m"),
                                       "--layer", "gemm", "--dataflow", "kcp_ws", "--hw", hw});
   EXPECT_EQ(ok.exit_status, 0) << ok.describe();
+}
+
+// The default watchdog allows for the machine's latencies: a DRAM that answers after 150,000
+// cycles (the parser accepts up to 2^32) is slow, not stuck.
+TEST(SimulateCli, TheDefaultWatchdogAllowsForTheMachinesLatencies) {
+  TempDir dir;
+  const std::string hw = dir.write("slower-dram.yaml", R"(name: slower-dram
+pe: { count: 64 }
+dram: { words_per_cycle: 16, latency_cycles: 150000 }
+)");
+  const nlohmann::json records = run_json({"simulate", source_path("configs/networks/small.m"),
+                                           "--layer", "gemm", "--dataflow", "kcp_ws", "--hw", hw});
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["status"], "ok") << records[0].dump();
+  EXPECT_EQ(records[0]["functional_check"], "pass");
+  EXPECT_GT(records[0]["runtime_cycles"].get<std::int64_t>(), 150000);
+}
+
+// Integer options take decimal digits in their range; an empty name or path is not an absent
+// option; traces go to files.
+TEST(SimulateCli, OptionValuesAreCheckedAsWritten) {
+  const std::string small = source_path("configs/networks/small.m");
+  const auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"simulate", small, "--layer", "gemm", "--dataflow", "kcp_ws"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_metronome(args);
+  };
+  const std::pair<std::vector<std::string>, std::string> bad[] = {
+      {{"--seed", "-1"}, "--seed: '-1' is not an integer from 0 to 18446744073709551615"},
+      {{"--seed", "0x10"}, "--seed: '0x10' is not an integer"},
+      {{"--seed", "18446744073709551616"}, "--seed: '18446744073709551616' is not an integer"},
+      {{"--watchdog-cycles", "0"}, "--watchdog-cycles: '0' is not an integer from 1 to"},
+      {{"--trace-max-events", "1e3"}, "--trace-max-events: '1e3' is not an integer"},
+      {{"--layer", ""}, "--layer: empty (expected a value)"},
+      {{"--json", ""}, "--json: empty (expected a value)"},
+      {{"--trace", "-"}, "the trace goes to a file, not to stdout"},
+  };
+  for (const auto& [extra, message] : bad) {
+    const RunResult r = run(extra);
+    EXPECT_EQ(r.exit_status, 2) << r.describe();
+    EXPECT_TRUE(contains(r.err, message)) << message << "\n" << r.describe();
+  }
+  // A leading zero is decimal, not octal: 010 is ten cycles.
+  TempDir dir;
+  const std::string hw = dir.write("slow-dram.yaml", R"(name: slow-dram
+pe: { count: 64 }
+dram: { words_per_cycle: 16, latency_cycles: 5000 }
+)");
+  const RunResult r = run({"--hw", hw, "--watchdog-cycles", "010"});
+  EXPECT_EQ(r.exit_status, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, "watchdog: no progress for 10 cycles")) << r.describe();
 }
 
 // A busy PE asleep does the MACs of the cycles it slept when it is next evaluated (sim/DESIGN.md,

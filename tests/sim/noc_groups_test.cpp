@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <vector>
 
 #include "sim/noc.hpp"
@@ -13,8 +14,9 @@ namespace metronome::sim {
 namespace {
 
 TEST(NocGroups, ReleasedGroupsAreRetainedThenForgottenAndTheirIdsReused) {
-  Network net(NocTopology::build(Topology::Tree, 256), testbench::net_spec(Topology::Tree, 4, 1),
-              Direction::Distribution);
+  constexpr auto kRetained = static_cast<std::int64_t>(GroupTable::kRetained);
+  Network net(NocTopology::build(Topology::Tree, 2 * kRetained + 100),
+              testbench::net_spec(Topology::Tree, 4, 1), Direction::Distribution);
   const GroupId a = net.group({0, 1, 2});
   const GroupId b = net.group({3, 4});
   EXPECT_NE(a, b);
@@ -24,8 +26,7 @@ TEST(NocGroups, ReleasedGroupsAreRetainedThenForgottenAndTheirIdsReused) {
   net.release_group(a);
   // kRetained groups released after `a` push it out of the retained ones; its id is then free.
   std::vector<GroupId> others;
-  for (std::int64_t i = 0; i < static_cast<std::int64_t>(GroupTable::kRetained); ++i)
-    others.push_back(net.group({10 + i, 100 + i}));
+  for (std::int64_t i = 0; i < kRetained; ++i) others.push_back(net.group({10 + i, 100 + i}));
   for (const GroupId g : others) EXPECT_NE(g, a);
   for (const GroupId g : others) net.release_group(g);
   const GroupId c = net.group({5, 6, 7});
@@ -38,7 +39,7 @@ TEST(NocGroups, ReleasedGroupsAreRetainedThenForgottenAndTheirIdsReused) {
   EXPECT_EQ(net.group_pes(again).front(), 0);
   // The groups released after `a` are still retained: the same ids.
   EXPECT_EQ(net.group({10, 100}), others.front());
-  EXPECT_EQ(net.group({73, 163}), others.back());
+  EXPECT_EQ(net.group({10 + kRetained - 1, 100 + kRetained - 1}), others.back());
 
   const GroupId single = net.group({4});
   net.release_group(single);  // single-PE groups stay

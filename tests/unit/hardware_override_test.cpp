@@ -34,7 +34,9 @@ std::string other_value(const HardwareField& f) {
     case HardwareFieldKind::Name:
       return "renamed";
     case HardwareFieldKind::Integer:
-      return f.name == "word_bytes" ? "2" : std::to_string(f.min + 7);
+      if (f.name == "word_bytes") return "2";
+      if (f.name == "l2.bytes") return "1031";  // at least a word per bank (16 by default)
+      return std::to_string(f.min + 7);
     case HardwareFieldKind::Bandwidth:
       return "3.25";
     case HardwareFieldKind::Energy:

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "spec/layer.hpp"
 #include "spec/mapping.hpp"
@@ -375,6 +376,22 @@ Layer A { Type: CONV Dimensions { K: 3, C: 1, R: 1, S: 1, Y: 1, X: 1 } Dataflow 
   EXPECT_STREQ(w.warnings[0].c_str(),
                "d.m:3: layer name 'A' (line 2) is used again 2 times (lines 3, 4); renamed 'A#2' "
                "to 'A#3' (layer names should be unique in a network)");
+}
+
+// A renamed layer takes the smallest NAME#k no layer has, also when the file names one so.
+TEST(WorkloadParser, RenamedLayersSkipNamesTheFileUses) {
+  const Workload w = parse_workload(R"(Network d {
+Layer A { Type: CONV Dimensions { K: 1, C: 1, R: 1, S: 1, Y: 1, X: 1 } }
+Layer A#3 { Type: CONV Dimensions { K: 1, C: 1, R: 1, S: 1, Y: 1, X: 1 } }
+Layer A { Type: CONV Dimensions { K: 1, C: 1, R: 1, S: 1, Y: 1, X: 1 } }
+Layer A#2 { Type: CONV Dimensions { K: 1, C: 1, R: 1, S: 1, Y: 1, X: 1 } }
+Layer A { Type: CONV Dimensions { K: 1, C: 1, R: 1, S: 1, Y: 1, X: 1 } }
+Layer A { Type: CONV Dimensions { K: 1, C: 1, R: 1, S: 1, Y: 1, X: 1 } }
+})",
+                                    "d.m");
+  std::vector<std::string> names;
+  for (const Layer& l : w.layers) names.push_back(l.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"A", "A#3", "A#2", "A#2#2", "A#4", "A#5"}));
 }
 
 TEST(WorkloadParser, MissingPieces) {

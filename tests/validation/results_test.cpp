@@ -94,6 +94,25 @@ TEST(ValidationResults, UnreadableLinesAndRepeatsAreHandled) {
   EXPECT_TRUE(read_results(path).clean());
 }
 
+// A record with a negative count (edited by hand, say) is dropped, not compared.
+TEST(ValidationResults, NegativeCountsAreNotRecords) {
+  TempDir dir;
+  std::string edited = record_line(record("n/B", Engine::Sim, 11));
+  const std::size_t at = edited.find("\"runtime_cycles\":11");
+  ASSERT_NE(at, std::string::npos) << edited;
+  edited.replace(at, 19, "\"runtime_cycles\":-11");
+  const std::string path =
+      dir.write("results.jsonl", record_line(record("n/A", Engine::Model, 10)) + edited);
+  const LoadedResults r = read_results(path);
+  ASSERT_EQ(r.records.size(), 1u);
+  EXPECT_EQ(r.records[0].layer, "n/A");
+  EXPECT_EQ(r.dropped_lines, 1u);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("\"runtime_cycles\" in a result record is negative (-11)"),
+            std::string::npos)
+      << r.warnings[0];
+}
+
 TEST(ValidationResults, ManifestRoundTrip) {
   TempDir dir;
   Manifest m;

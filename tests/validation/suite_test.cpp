@@ -284,7 +284,11 @@ TEST(ValidationSuite, ErrorsNameFileLineAndField) {
        2, "the contention NoC model applies to the exact semantics only"},
       {"name: x\nengines: [sim]\nmodels: [contention]\nnetworks: [tiny.m]\ndataflows: "
        "all\nhardware: [ideal]\n",
-       1, "lists models but does not run the model engine"},
+       3, "lists models but does not run the model engine"},
+      // Also when the list is the default's.
+      {"name: x\nengines: [sim]\nmodels: [simple]\nnetworks: [tiny.m]\ndataflows: "
+       "all\nhardware: [ideal]\n",
+       3, "lists models but does not run the model engine"},
       {"networks: [tiny.m]\ndataflows: all\nhardware: [ideal]\n", 1, "no name field"},
       {"name: x\ndataflows: all\nhardware: [ideal]\n", 1, "no networks field"},
       {"name: x\nnetworks: []\ndataflows: all\nhardware: [ideal]\n", 2, "empty list"},

@@ -164,6 +164,22 @@ TEST(ValidateCli, BadInputExitsWithStatus2) {
 
   r = run_metronome(validate_args(suite, dir.path() / "out", {"--jobs", "0"}));
   EXPECT_EQ(r.exit_status, 2) << r.describe();
+  r = run_metronome(validate_args(suite, dir.path() / "out", {"--jobs", "abc"}));
+  EXPECT_EQ(r.exit_status, 2) << r.describe();
+  EXPECT_NE(r.err.find("--jobs: 'abc' is not an integer from 1 to 4096"), std::string::npos)
+      << r.err;
+  // A simulator that is not there is a bad option, not a suite of failed jobs.
+  std::vector<std::string> no_simulator = validate_args(suite, dir.path() / "out");
+  no_simulator.back() = "/nonexistent/simulator simulate";
+  r = run_metronome(no_simulator);
+  EXPECT_EQ(r.exit_status, 2) << r.describe();
+  EXPECT_NE(r.err.find("--sim-command: '/nonexistent/simulator' is not an executable file"),
+            std::string::npos)
+      << r.err;
+  no_simulator.back() = "no-such-program-on-the-path simulate";
+  r = run_metronome(no_simulator);
+  EXPECT_EQ(r.exit_status, 2) << r.describe();
+  EXPECT_NE(r.err.find("is not a program on PATH"), std::string::npos) << r.err;
 
   r = run_metronome({"validate", "--merge", (dir.path() / "out").string(), "--shard", "1/2"});
   EXPECT_EQ(r.exit_status, 2) << r.describe();
