@@ -306,8 +306,11 @@ class Estimator {
       for (std::size_t i = 0; i < k; ++i)
         if (loop_group_[i] == loop_group_[k]) {
           outer.push_back(i);
-          states *= trips_[i];
-          if (states > kMaxStates) break;
+          // (An overflow is more than kMaxStates too.)
+          if (__builtin_mul_overflow(states, trips_[i], &states) || states > kMaxStates) {
+            states = kMaxStates + 1;
+            break;
+          }
         }
       if (states > kMaxStates) {
         uneven_.assign(loops_.size(), 0);
@@ -1215,10 +1218,11 @@ class Estimator {
         moves = true;
       } else if (moves) {
         return Refetch{k, static_cast<std::size_t>(period - held + 1)};
-      } else {
-        held *= trips_[k];
       }
-      period *= trips_[k];
+      // A period beyond 2^63 steps gives a window (at least half the period) no lookahead
+      // reaches: as good as none.
+      if (__builtin_mul_overflow(period, trips_[k], &period)) return std::nullopt;
+      if (!moves) held = period;  // only loops outside the tile so far
     }
     return std::nullopt;
   }

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "model/count_arithmetic.hpp"
+
 namespace metronome::maestro {
 
 std::string_view var_name(Var v) {
@@ -339,7 +341,7 @@ std::vector<Case> iteration_cases(const Level& level, const DimTable& dims) {
     for (std::size_t i = 0; i < n; ++i) {
       const auto& [v, s] = lists[i][ctr[i]];
       k.st[v] = s;
-      k.occ *= s.occ;
+      k.occ = count_arithmetic::mul(k.occ, s.occ, "the step count");
       if (c % freq[i] == 0) ctr[i] = ctr[i] + 1 == lists[i].size() ? 0 : ctr[i] + 1;
     }
     for (const Dir& d : level.df)

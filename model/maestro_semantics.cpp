@@ -8,6 +8,7 @@
 #include <climits>
 #include <cmath>
 
+#include "model/count_arithmetic.hpp"
 #include "model/maestro_analysis.hpp"
 
 namespace metronome {
@@ -17,6 +18,12 @@ namespace {
 using namespace maestro;
 using States = PerVar<State>;
 using Index = std::int64_t;
+// MAESTRO's counts wrap where it overflows; ours are exact or refused (InputError).
+using count_arithmetic::add;
+using count_arithmetic::mul;
+constexpr const char* kIngress = "the count of NoC ingress words";
+constexpr const char* kEgress = "the count of NoC egress words";
+constexpr const char* kMacs = "the MAC count";
 
 // --- Section 7.1.
 Index changing_index(const Level& l, const States& st) {
@@ -45,14 +52,14 @@ std::int64_t pe_mapped(const Level& l, const TensorSpec& t, const States& st, bo
     if (!t.coupled[v]) continue;
     const State& x = st[v];
     if (d.kind == MapKind::Temporal) {
-      r *= x.is_edge() ? s.mapped_edge[v] : s.mapped[v];
+      r = mul(r, x.is_edge() ? s.mapped_edge[v] : s.mapped[v], kIngress);
     } else if (x.is_edge()) {
       if (l.edge_clusters == 1 && (first || ee))
-        r *= s.mapped_edge[v];
+        r = mul(r, s.mapped_edge[v], kIngress);
       else if (l.edge_clusters > 1)
-        r *= ee ? s.mapped_edge[v] : s.mapped[v];
+        r = mul(r, ee ? s.mapped_edge[v] : s.mapped[v], kIngress);
     } else {
-      r *= s.mapped[v];
+      r = mul(r, s.mapped[v], kIngress);
     }
   }
   return r;
@@ -77,20 +84,20 @@ std::int64_t pe_ingress(const Level& l, const TensorSpec& t, const States& st, b
     const std::int64_t uniq = ee ? s.unique_edge[v] : s.unique[v];
     if (d.kind == MapKind::Temporal) {
       if (x.pos == Pos::Init) {
-        r *= x.is_edge() ? s.mapped_edge[v] : s.mapped[v];
+        r = mul(r, x.is_edge() ? s.mapped_edge[v] : s.mapped[v], kIngress);
       } else if (i == ch && !ini) {
         if (s.unique[v] == 0)
           maestro_fails({},
                         "MAESTRO terminates here: a changing temporal dimension has no new "
                         "elements (CA_reuse-analysis.hpp: GetPEIngressVolume)");
-        r *= s.unique[v];
+        r = mul(r, s.unique[v], kIngress);
       } else {
-        r *= s.mapped[v];
+        r = mul(r, s.mapped[v], kIngress);
       }
     } else if (x.pos == Pos::Init) {
-      r *= (first || i <= ch) ? full : uniq;
+      r = mul(r, (first || i <= ch) ? full : uniq, kIngress);
     } else {
-      r *= (!first && !ini && i == ch) ? uniq : full;
+      r = mul(r, (!first && !ini && i == ch) ? uniq : full, kIngress);
     }
   }
   return changing ? r : 0;
@@ -127,14 +134,18 @@ std::int64_t ingress(const Level& l, const TensorSpec& t, const States& st) {
   const std::int64_t n = l.units, ne = l.edge_clusters;
   if (!sp.mapped) return pe_ingress(l, t, st, true, false);
   if (!sp.edge)
-    return pe_ingress(l, t, st, true, false) + (n - 1) * pe_ingress(l, t, st, false, false);
+    return add(pe_ingress(l, t, st, true, false),
+               mul(n - 1, pe_ingress(l, t, st, false, false), kIngress), kIngress);
   const bool ee = sp.state.sp_ee;
   std::int64_t r =
       (ne == 1 && ee) ? pe_ingress(l, t, st, true, true) : pe_ingress(l, t, st, true, false);
   if (ne > 1) {
     const std::int64_t nee = ee ? 1 : 0;
-    r += std::max<std::int64_t>(ne - nee - 1, 0) * pe_ingress(l, t, st, false, false) +
-         nee * pe_ingress(l, t, st, false, true);
+    r = add(
+        r,
+        mul(std::max<std::int64_t>(ne - nee - 1, 0), pe_ingress(l, t, st, false, false), kIngress),
+        kIngress);
+    r = add(r, mul(nee, pe_ingress(l, t, st, false, true), kIngress), kIngress);
   }
   return r;
 }
@@ -145,6 +156,7 @@ std::int64_t pe_egress(const Level& l, const TensorSpec& t, const States& st, bo
   const ChunkSizes& s = l.sz;
   const std::int64_t ne = l.edge_clusters;
   auto uo = [&](Var v) { return s.unique[v] != 0 ? s.unique[v] : 1; };
+  const char* what = psum ? kMacs : kEgress;
   std::int64_t r = 1;
   if (psum) {
     for (const Dir& d : l.df) {
@@ -152,19 +164,19 @@ std::int64_t pe_egress(const Level& l, const TensorSpec& t, const States& st, bo
       if (t.coupled[v]) continue;
       const State& x = st[v];
       if (d.kind == MapKind::Temporal) {
-        r *= x.is_edge() ? s.mapped_edge[v] : s.mapped[v];
+        r = mul(r, x.is_edge() ? s.mapped_edge[v] : s.mapped[v], what);
       } else if (x.pos == Pos::Init) {
         if (x.is_edge() && ee) {
-          if (ne >= 1) r *= s.mapped_edge[v];
+          if (ne >= 1) r = mul(r, s.mapped_edge[v], what);
         } else {
-          r *= first ? s.mapped[v] : uo(v);
+          r = mul(r, first ? s.mapped[v] : uo(v), what);
         }
       } else if (x.pos == Pos::Steady) {
-        r *= first ? s.mapped[v] : uo(v);
+        r = mul(r, first ? s.mapped[v] : uo(v), what);
       } else if (ne == 1 && (first || ee)) {
-        r *= s.mapped_edge[v];
+        r = mul(r, s.mapped_edge[v], what);
       } else if (ne > 1) {
-        r *= ee ? s.unique_edge[v] : (first ? s.mapped[v] : uo(v));
+        r = mul(r, ee ? s.unique_edge[v] : (first ? s.mapped[v] : uo(v)), what);
       }
     }
   }
@@ -176,26 +188,26 @@ std::int64_t pe_egress(const Level& l, const TensorSpec& t, const States& st, bo
     const Var a = l.dims.conv ? output_coordinate(v) : v;
     if (d.kind == MapKind::Temporal) {
       if (x.pos == Pos::Init)
-        r *= x.is_edge() ? s.mapped_edge[a] : s.mapped[a];
+        r = mul(r, x.is_edge() ? s.mapped_edge[a] : s.mapped[a], what);
       else if (x.pos == Pos::Steady)
-        r *= s.mapped[a];
+        r = mul(r, s.mapped[a], what);
       else
-        r *= s.mapped_edge[a];
+        r = mul(r, s.mapped_edge[a], what);
     } else if (x.pos == Pos::Init) {
       if (x.is_edge() && ee) {
         if (ne == 1)
-          r *= s.mapped_edge[a];
+          r = mul(r, s.mapped_edge[a], what);
         else if (ne > 1)
-          r *= reuse_edge ? s.unique_edge[a] : s.mapped_edge[a];
+          r = mul(r, reuse_edge ? s.unique_edge[a] : s.mapped_edge[a], what);
       } else {
-        r *= first ? s.mapped[a] : uo(a);
+        r = mul(r, first ? s.mapped[a] : uo(a), what);
       }
     } else if (x.pos == Pos::Steady) {
-      r *= first ? s.mapped[a] : uo(a);
+      r = mul(r, first ? s.mapped[a] : uo(a), what);
     } else if (ne == 1 && (first || ee)) {
-      r *= s.mapped_edge[v];  // MAESTRO looks up the input coordinate here (quirk 9)
+      r = mul(r, s.mapped_edge[v], what);  // MAESTRO looks up the input coordinate here (quirk 9)
     } else if (ne > 1) {
-      r *= ee ? s.unique_edge[a] : (first ? s.mapped[a] : uo(a));
+      r = mul(r, ee ? s.unique_edge[a] : (first ? s.mapped[a] : uo(a)), what);
     }
   }
   return r;
@@ -206,15 +218,18 @@ std::int64_t egress(const Level& l, const TensorSpec& t, const States& st) {
   const std::int64_t n = l.units, ne = l.edge_clusters;
   if (!sp.mapped) return pe_egress(l, t, st, false, true, false);
   if (!sp.edge)
-    return pe_egress(l, t, st, false, true, false) +
-           (n - 1) * pe_egress(l, t, st, false, false, false);
+    return add(pe_egress(l, t, st, false, true, false),
+               mul(n - 1, pe_egress(l, t, st, false, false, false), kEgress), kEgress);
   const bool ee = sp.state.sp_ee;
   std::int64_t r = (ne == 1 && ee) ? pe_egress(l, t, st, false, true, true)
                                    : pe_egress(l, t, st, false, true, false);
   if (ne > 1) {
     const std::int64_t nee = ee ? 1 : 0;
-    r += std::max<std::int64_t>(ne - nee - 1, 0) * pe_egress(l, t, st, false, false, false) +
-         nee * pe_egress(l, t, st, false, false, true);
+    r = add(r,
+            mul(std::max<std::int64_t>(ne - nee - 1, 0), pe_egress(l, t, st, false, false, false),
+                kEgress),
+            kEgress);
+    r = add(r, mul(nee, pe_egress(l, t, st, false, false, true), kEgress), kEgress);
   }
   return r;
 }
@@ -229,15 +244,17 @@ std::int64_t critical_psums(const Level& l, const TensorSpec& t, const States& s
 std::int64_t macs_per_step(const Level& l, const TensorSpec& t, const States& st) {
   const SpatialInfo sp = spatial_info(l, t, st, true);
   const std::int64_t n = l.units, ne = l.edge_clusters;
-  if (!sp.mapped) return n * pe_egress(l, t, st, true, true, false);
-  if (!sp.edge) return n * pe_egress(l, t, st, true, true, false);
+  if (!sp.mapped || !sp.edge) return mul(n, pe_egress(l, t, st, true, true, false), kMacs);
   const bool ee = sp.state.sp_ee;
   std::int64_t r = (ne == 1 && ee) ? pe_egress(l, t, st, true, true, true)
                                    : pe_egress(l, t, st, true, true, false);
   if (ne > 1) {
     const std::int64_t nee = ee ? 1 : 0;
-    r += std::max<std::int64_t>(ne - nee - 1, 0) * pe_egress(l, t, st, true, true, false) +
-         nee * pe_egress(l, t, st, true, false, true, false);
+    r = add(
+        r,
+        mul(std::max<std::int64_t>(ne - nee - 1, 0), pe_egress(l, t, st, true, true, false), kMacs),
+        kMacs);
+    r = add(r, mul(nee, pe_egress(l, t, st, true, false, true, false), kMacs), kMacs);
   }
   return r;
 }
@@ -277,6 +294,20 @@ struct Result {
 };
 
 constexpr std::size_t kIn = 0, kFilter = 1, kOut = 2;
+// What each count is, per tensor (kIn, kFilter, kOut), for overflow errors.
+constexpr std::array<const char*, 3> kL2Reads = {
+    "the count of L2 input reads", "the count of L2 weight reads", "the count of L2 output reads"};
+constexpr std::array<const char*, 3> kL2Writes = {"the count of L2 input writes",
+                                                  "the count of L2 weight writes",
+                                                  "the count of L2 output writes"};
+constexpr std::array<const char*, 3> kL1Reads = {
+    "the count of L1 input reads", "the count of L1 weight reads", "the count of L1 output reads"};
+constexpr std::array<const char*, 3> kL1Writes = {"the count of L1 input writes",
+                                                  "the count of L1 weight writes",
+                                                  "the count of L1 output writes"};
+constexpr const char* kRuntime = "the runtime";
+constexpr const char* kL1Size = "the L1 buffer requirement";
+constexpr const char* kL2Size = "the L2 buffer requirement";
 
 // Sections 8-10: AnalyzeClusterLevel_V2.
 class CostEngine {
@@ -291,22 +322,22 @@ class CostEngine {
     for (const Case& c : iteration_cases(l, dims)) {
       const States& st = c.st;
       const std::int64_t occ = c.occ;
-      res.steps += occ;
+      res.steps = add(res.steps, occ, "the step count");
       if (case_id == 0) update_buffer_sizes(l, dims, st, res);
       std::int64_t egress_words = 0, psum_size = 0, npsum = 0;
       for (std::size_t ti = 0; ti < 3; ++ti) {
         const TensorSpec& t = p_.tensors[ti];
         if (!t.output) continue;
         const std::int64_t e = egress(l, t, st);
-        psum_size += macs_per_step(l, t, st);
-        egress_words += e;
-        res.l2w[ti] += occ * e;
-        res.l1w[ti] += occ * psum_size;
-        res.l1r[ti] += occ * psum_size;
-        npsum += critical_psums(l, t, st);
+        psum_size = add(psum_size, macs_per_step(l, t, st), kMacs);
+        egress_words = add(egress_words, e, kEgress);
+        res.l2w[ti] = add(res.l2w[ti], mul(occ, e, kL2Writes[ti]), kL2Writes[ti]);
+        res.l1w[ti] = add(res.l1w[ti], mul(occ, psum_size, kL1Writes[ti]), kL1Writes[ti]);
+        res.l1r[ti] = add(res.l1r[ti], mul(occ, psum_size, kL1Reads[ti]), kL1Reads[ti]);
+        npsum = add(npsum, critical_psums(l, t, st), kMacs);
       }
       if (npsum <= 0) {
-        res.skipped_steps += occ;
+        res.skipped_steps = add(res.skipped_steps, occ, "the step count");
         continue;
       }
       std::int64_t ingress_words = 0;
@@ -314,10 +345,10 @@ class CostEngine {
         const TensorSpec& t = p_.tensors[ti];
         if (t.output) continue;
         const std::int64_t i = ingress(l, t, st);
-        ingress_words += i;
-        res.l2r[ti] += occ * i;
+        ingress_words = add(ingress_words, i, kIngress);
+        res.l2r[ti] = add(res.l2r[ti], mul(occ, i, kL2Reads[ti]), kL2Reads[ti]);
         res.l1w[ti] = res.l2r[ti];
-        res.l1r[ti] += occ * psum_size;
+        res.l1r[ti] = add(res.l1r[ti], mul(occ, psum_size, kL1Reads[ti]), kL1Reads[ti]);
       }
       std::int64_t compute = npsum;
       if (idx + 1 < p_.levels.size()) {
@@ -334,10 +365,11 @@ class CostEngine {
       const std::int64_t in_delay = noc_delay(ingress_words, bw_, latency_);
       const std::int64_t out_delay = noc_delay(egress_words, bw_, latency_);
       std::int64_t step =
-          c.all_init ? compute + in_delay : std::max({out_delay, compute, in_delay});
+          c.all_init ? add(compute, in_delay, kRuntime) : std::max({out_delay, compute, in_delay});
       if (idx == 0) {
         const std::int64_t ob = floor_div(res.l2sz[kOut], offchip_);
-        const std::int64_t ib = floor_div(res.l2sz[kIn] + res.l2sz[kFilter], offchip_);
+        const std::int64_t ib =
+            floor_div(add(res.l2sz[kIn], res.l2sz[kFilter], "the L2 buffer requirement"), offchip_);
         step = std::max({floor_div(ib, 2), step, floor_div(ob, 2)});
         if (compute == 0)
           maestro_fails({},
@@ -346,8 +378,8 @@ class CostEngine {
                         "case of a lower cluster level has no partial sums, so a top-level "
                         "step has compute delay 0");
       }
-      res.runtime += occ * step;
-      res.macs += occ * psum_size;
+      res.runtime = add(res.runtime, mul(occ, step, kRuntime), kRuntime);
+      res.macs = add(res.macs, mul(occ, psum_size, kMacs), kMacs);
       ++case_id;
     }
     inner_.push_back(res);
@@ -364,19 +396,22 @@ class CostEngine {
     for (std::size_t ti = 0; ti < 3; ++ti) {
       const TensorSpec& t = p_.tensors[ti];
       std::int64_t size = 1, mapped = 1;
+      const char* size_what = t.output ? kL2Reads[ti] : kL2Writes[ti];  // size is that count
       for (Var v : t.vars) {
-        size *=
-            dims.is_ref(v) && t.output ? dims.size[v] - dims.size[sliding(v)] + 1 : dims.size[v];
-        if (l.find(v) < l.df.size()) mapped *= l.sz.mapped[v];
+        size = mul(
+            size,
+            dims.is_ref(v) && t.output ? dims.size[v] - dims.size[sliding(v)] + 1 : dims.size[v],
+            size_what);
+        if (l.find(v) < l.df.size()) mapped = mul(mapped, l.sz.mapped[v], kL1Size);
       }
       if (!t.output) {
-        res.l2sz[ti] += 2 * ingress(l, t, st);
+        res.l2sz[ti] = add(res.l2sz[ti], mul(2, ingress(l, t, st), kL2Size), kL2Size);
         res.l2w[ti] = size;
-        res.l1sz[ti] += 2 * mapped;
+        res.l1sz[ti] = add(res.l1sz[ti], mul(2, mapped, kL1Size), kL1Size);
       } else {
-        res.l2sz[ti] = 2 * egress(l, t, st);
+        res.l2sz[ti] = mul(2, egress(l, t, st), kL2Size);
         res.l2r[ti] = size;
-        res.l1sz[ti] = 2 * mapped;
+        res.l1sz[ti] = mul(2, mapped, kL1Size);
       }
     }
   }
@@ -431,12 +466,13 @@ Metrics evaluate_maestro(const Layer& layer, const Mapping& mapping, const Hardw
       m.traffic.dram.tensor[t] = {0, top.l2r[ti]};
     else
       m.traffic.dram.tensor[t] = {top.l2w[ti], 0};
-    l1_words += inner.l1sz[ti];
-    l2_words += top.l2sz[ti];
-    l1_accesses += static_cast<double>(top.l1r[ti] + top.l1w[ti]);
-    l2_accesses += static_cast<double>(top.l2r[ti] + top.l2w[ti]);
+    l1_words = add(l1_words, inner.l1sz[ti], kL1Size);
+    l2_words = add(l2_words, top.l2sz[ti], kL2Size);
+    l1_accesses += static_cast<double>(top.l1r[ti]) + static_cast<double>(top.l1w[ti]);
+    l2_accesses += static_cast<double>(top.l2r[ti]) + static_cast<double>(top.l2w[ti]);
   }
-  m.noc.ingress_words = top.l2r[kIn] + top.l2r[kFilter];
+  m.noc.ingress_words = add(top.l2r[kIn], top.l2r[kFilter], kIngress);
+  count_arithmetic::check_level_totals(m.traffic);
   m.noc.egress_words = top.l2w[kOut];
   m.noc.multicast_factor = 1.0;  // MAESTRO's L1 writes of inputs equal their L2 reads
   m.buffer_words_required.l1 = l1_words;

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "model/contention.hpp"
+#include "model/count_arithmetic.hpp"
 #include "model/fills.hpp"
 #include "model/maestro_semantics.hpp"
 #include "model/multicast.hpp"
@@ -25,6 +26,8 @@
 namespace metronome {
 
 namespace {
+
+using count_arithmetic::add;
 
 // A cycle count from a real-valued estimate; counts beyond 2^62 are refused, not wrapped.
 std::int64_t whole_cycles(double cycles) {
@@ -90,16 +93,30 @@ std::int64_t outputs_held_at_end(const PerTensor<std::int64_t>& tile,
                                  const PerTensor<std::int64_t>& fill, std::int64_t output_words,
                                  std::int64_t l2_words) {
   std::int64_t footprint = 0;
-  for (Tensor t : kAllTensors) footprint += tile[t];
+  for (Tensor t : kAllTensors) footprint += tile[t];  // the placed tile: fits in L2, no overflow
   const double new_outputs =
       static_cast<double>(std::max<std::int64_t>(0, fill[Tensor::Output] - tile[Tensor::Output]));
   double new_operands = 0;
   for (Tensor t : {Tensor::Input, Tensor::Weight})
     new_operands += static_cast<double>(std::max<std::int64_t>(0, fill[t] - tile[t]));
-  const double room = static_cast<double>(std::max<std::int64_t>(0, l2_words - footprint));
-  const double older = new_outputs > 0 ? room * new_outputs / (new_outputs + new_operands) : 0.0;
-  return std::min(output_words,
-                  tile[Tensor::Output] + static_cast<std::int64_t>(std::floor(older)));
+  const std::int64_t room = std::max<std::int64_t>(0, l2_words - footprint);
+  const double older = new_outputs > 0
+                           ? static_cast<double>(room) * new_outputs / (new_outputs + new_operands)
+                           : 0.0;
+  // At most `room` (a double may round up past it, even past 2^63), so the sum stays within
+  // l2_words.
+  const std::int64_t older_words =
+      older >= static_cast<double>(room) ? room : static_cast<std::int64_t>(std::floor(older));
+  return std::min(output_words, tile[Tensor::Output] + older_words);
+}
+
+// The words of the tensors' L2 tiles together, or nothing when the sum exceeds 64 bits (then no
+// L2 holds them: the cut does not fit).
+std::optional<std::int64_t> tile_footprint(const PerTensor<std::int64_t>& tile) {
+  std::int64_t footprint = 0;
+  for (Tensor t : kAllTensors)
+    if (__builtin_add_overflow(footprint, tile[t], &footprint)) return std::nullopt;
+  return footprint;
 }
 
 // Whether the input chunks of the top level's first `cut` directives may hold rows or columns no
@@ -327,11 +344,7 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   const NocGeometry red(hw.noc.reduction, hw.pe.count);
 
   PerTensor<std::int64_t> tensor_words;
-  std::int64_t all_tensor_words = 0;
-  for (Tensor t : kAllTensors) {
-    tensor_words[t] = layer.tensor_words(t);
-    all_tensor_words += tensor_words[t];
-  }
+  for (Tensor t : kAllTensors) tensor_words[t] = layer.tensor_words(t);
 
   // --- NoC: words L2 sends (after multicast), words PEs receive, partial sums returning.
   const bool multicast = hw.noc.distribution.multicast;
@@ -353,8 +366,13 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     return union_words && union_words->exact[t] ? union_words->classes[c][t]
                                                 : sent(t, pe_fills.classes[c].words[t]);
   };
-  const std::int64_t delivered = pe_fills.words[Tensor::Input] + pe_fills.words[Tensor::Weight];
-  const std::int64_t ingress = sent_total(Tensor::Input) + sent_total(Tensor::Weight);
+  // Every integer the record holds is exact or the run is refused: the counts of fills.cpp and
+  // multicast.cpp are checked where they are computed, their sums here (count_arithmetic).
+  const std::int64_t delivered =
+      add(pe_fills.words[Tensor::Input], pe_fills.words[Tensor::Weight],
+          "the count of words the PEs receive (L1 input and weight writes)");
+  const std::int64_t ingress =
+      add(sent_total(Tensor::Input), sent_total(Tensor::Weight), "the count of NoC ingress words");
   const std::int64_t drained = pe_fills.words[Tensor::Output];  // every psum leaves its PE once
   const std::int64_t arrivals = reduce ? drained / share[Tensor::Output] : drained;
   m.noc.ingress_words = ingress;
@@ -366,7 +384,7 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   Traffic& tr = m.traffic;
   tr.l1.tensor[Tensor::Input] = {m.macs, pe_fills.words[Tensor::Input]};
   tr.l1.tensor[Tensor::Weight] = {m.macs, pe_fills.words[Tensor::Weight]};
-  tr.l1.tensor[Tensor::Output] = {m.macs + drained, m.macs};
+  tr.l1.tensor[Tensor::Output] = {add(m.macs, drained, "the count of L1 output reads"), m.macs};
 
   // --- L2 and DRAM.
   // L2 holds the chunks of an iteration of the top level's outermost loops: the outermost cut of
@@ -396,19 +414,18 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     UnitChunks finished = first_iteration;
     geometry.finish_level(finished);
     PerTensor<bool> whole{};
-    std::int64_t footprint = 0;
     PerTensor<std::int64_t> tile{};
     for (Tensor t : kAllTensors) {
       const std::int64_t volume = TileShape::coordinates(geometry, finished, t).volume();
       if (cut == 0) whole_volume[t] = volume;
       whole[t] = volume == whole_volume[t];
       tile[t] = whole[t] ? named[t] : volume;
-      footprint += tile[t];
     }
-    if (footprint > hw.l2_words()) continue;
+    const std::optional<std::int64_t> footprint = tile_footprint(tile);
+    if (!footprint || *footprint > hw.l2_words()) continue;
     l2_tile = tile;
     placed = true;
-    l2_required = footprint;
+    l2_required = *footprint;
     if (cut == 0) {  // each word comes once
       dram_fill = named;
       break;
@@ -471,16 +488,14 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     if (!whole[Tensor::Input] && (!held.words.exact[Tensor::Input] || (gaps && !named_share)))
       continue;
     // The first iteration holds full chunks: its union is the largest.
-    std::int64_t footprint = 0;
     PerTensor<std::int64_t> tile{};
-    for (Tensor t : kAllTensors) {
+    for (Tensor t : kAllTensors)
       tile[t] = whole[t] ? named[t] : t == Tensor::Input ? input_words(true) : held_words(t, true);
-      footprint += tile[t];
-    }
-    if (footprint > hw.l2_words()) continue;
+    const std::optional<std::int64_t> footprint = tile_footprint(tile);
+    if (!footprint || *footprint > hw.l2_words()) continue;
     l2_tile = tile;
     placed = true;
-    l2_required = footprint;
+    l2_required = *footprint;
     for (Tensor t : kAllTensors)
       dram_fill[t] = whole[t]             ? named[t]
                      : t == Tensor::Input ? input_words(false)
@@ -492,7 +507,10 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     // Every word some tile names comes at least once.
     for (Tensor t : kAllTensors) {
       dram_fill[t] = std::max(named[t], top.words[t] / top_share[t]);
-      l2_required += top.max_tile[t] * top.leaves / top_share[t];
+      l2_required = add(l2_required,
+                        count_arithmetic::mul_div(top.max_tile[t], top.leaves, top_share[t],
+                                                  "the L2 buffer requirement"),
+                        "the L2 buffer requirement");
     }
   }
   const std::int64_t output_rmw_reads =
@@ -501,17 +519,22 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   tr.l2.tensor[Tensor::Weight] = {sent_total(Tensor::Weight), dram_fill[Tensor::Weight]};
   // Outputs: read-modify-write of partial sums, then read once more to go to DRAM; partial sums
   // written back and needed again are written into L2 again when DRAM returns them.
+  // (A difference of two counts >= 0 cannot overflow.)
   tr.l2.tensor[Tensor::Output] = {
-      output_rmw_reads + dram_fill[Tensor::Output],
-      arrivals + dram_fill[Tensor::Output] - tensor_words[Tensor::Output]};
+      add(output_rmw_reads, dram_fill[Tensor::Output], "the count of L2 output reads"),
+      add(arrivals, dram_fill[Tensor::Output] - tensor_words[Tensor::Output],
+          "the count of L2 output writes")};
   tr.dram.tensor[Tensor::Input] = {dram_fill[Tensor::Input], 0};
   tr.dram.tensor[Tensor::Weight] = {dram_fill[Tensor::Weight], 0};
   tr.dram.tensor[Tensor::Output] = {dram_fill[Tensor::Output] - tensor_words[Tensor::Output],
                                     dram_fill[Tensor::Output]};
 
-  m.buffer_words_required.l1 = pe_fills.max_tile[Tensor::Input] +
-                               pe_fills.max_tile[Tensor::Weight] +
-                               pe_fills.max_tile[Tensor::Output];
+  count_arithmetic::check_level_totals(tr);
+
+  m.buffer_words_required.l1 =
+      add(add(pe_fills.max_tile[Tensor::Input], pe_fills.max_tile[Tensor::Weight],
+              "the L1 buffer requirement"),
+          pe_fills.max_tile[Tensor::Output], "the L1 buffer requirement");
   m.buffer_words_required.l2 = l2_required;
 
   // --- Runtime: per class of step, max(ingress, compute, egress), double-buffered.
@@ -530,8 +553,8 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     const TransitionClass& cls = pe_fills.classes[c];
     if (cls.per_pe_count == 0) continue;
     const double n = static_cast<double>(cls.per_pe_count);
-    const double in_words =
-        static_cast<double>(sent_in_class(Tensor::Input, c) + sent_in_class(Tensor::Weight, c));
+    const double in_words = static_cast<double>(sent_in_class(Tensor::Input, c)) +
+                            static_cast<double>(sent_in_class(Tensor::Weight, c));
     const double out_words = static_cast<double>(
         reduce ? cls.words[Tensor::Output] / share[Tensor::Output] : cls.words[Tensor::Output]);
     const double in_cycles = std::isinf(ingress_bw) ? 0.0 : in_words / n / ingress_bw;
@@ -574,12 +597,12 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
   // L2's banks serve every access, whatever the network does: reads for the PEs, DRAM fills,
   // partial sums (one access each, a read-modify-write included) and write-backs of evicted
   // partial sums; the final write-back is `write_back`.
-  const double l2_accesses =
-      static_cast<double>(tr.l2.tensor[Tensor::Input].reads + tr.l2.tensor[Tensor::Input].writes +
-                          tr.l2.tensor[Tensor::Weight].reads + tr.l2.tensor[Tensor::Weight].writes +
-                          tr.l2.tensor[Tensor::Output].writes +
-                          tr.dram.tensor[Tensor::Output].writes) -
-      output_words;
+  // (Added as reals: counts that fit alone, whose sum may not.)
+  double l2_accesses = static_cast<double>(tr.dram.tensor[Tensor::Output].writes) - output_words;
+  for (Tensor t : {Tensor::Input, Tensor::Weight})
+    l2_accesses +=
+        static_cast<double>(tr.l2.tensor[t].reads) + static_cast<double>(tr.l2.tensor[t].writes);
+  l2_accesses += static_cast<double>(tr.l2.tensor[Tensor::Output].writes);
   const std::int64_t l2_cycles = transfer_cycles(l2_accesses, l2_read_bw);
   m.runtime_cycles = checked_add(checked_add(std::max({on_chip, dram_cycles, l2_cycles}),
                                              write_back, SourceLocation{}, "runtime"),

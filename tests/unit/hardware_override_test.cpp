@@ -35,7 +35,7 @@ std::string other_value(const HardwareField& f) {
       return "renamed";
     case HardwareFieldKind::Integer:
       if (f.name == "word_bytes") return "2";
-      if (f.name == "l2.bytes") return "1031";  // at least a word per bank (16 by default)
+      if (f.name == "l2.bytes") return "1032";  // a word per bank (16 by default), 2-byte words
       return std::to_string(f.min + 7);
     case HardwareFieldKind::Bandwidth:
       return "3.25";

@@ -313,8 +313,9 @@ TEST(HardwareMaestro, AllKeys) {
 }
 
 TEST(HardwareMaestro, MaestroDefaults) {
-  // MAESTRO's HWConfig defaults: num_pes 1, sizes and bandwidths INT_MAX, NoC_NumHops 1.
-  const Hardware hw = parse_hardware_maestro("// nothing but a comment\n\n", "empty.m");
+  // MAESTRO's HWConfig defaults: num_pes 1, sizes and bandwidths INT_MAX, NoC_NumHops 1 (a file
+  // with no key at all is refused: MAESTRO would take it, but it is more likely a mistake).
+  const Hardware hw = parse_hardware_maestro("// one key, at its default\nNoC_NumHops: 1\n", "d.m");
   EXPECT_EQ(hw.pe.count, 1);
   EXPECT_EQ(hw.pe.l1_bytes, INT_MAX);
   EXPECT_EQ(hw.l2.bytes, INT_MAX);
@@ -332,6 +333,13 @@ TEST(HardwareMaestro, MaestroDefaults) {
   const Hardware alt = parse_hardware_maestro("num_pes 64;\r\nnoc_bw_cstr:32\n", "alt.m");
   EXPECT_EQ(alt.pe.count, 64);
   EXPECT_DOUBLE_EQ(alt.noc.reduction.link_words_per_cycle, 32);
+}
+
+TEST(HardwareMaestro, AFileWithoutKeysIsAnError) {
+  const auto e =
+      expect_error([] { parse_hardware_maestro("// nothing but a comment\n\n", "empty.m"); });
+  EXPECT_EQ(e.where().line, 2);
+  EXPECT_CONTAINS(e.what(), "empty hardware description (no key)");
 }
 
 TEST(HardwareMaestro, Errors) {
