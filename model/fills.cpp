@@ -580,4 +580,53 @@ FillCounts count_fills(const LayerGeometry& geometry, const std::vector<LevelPla
   return FillCounter(geometry, plans, std::min(depth, plans.size())).run();
 }
 
+std::optional<LevelPlan> units_side_by_side(const LayerGeometry& geometry, const LevelPlan& level,
+                                            std::size_t cut) {
+  LevelPlan outer = level;
+  outer.directives.resize(std::min(cut, outer.directives.size()));
+  int spatial = -1;
+  for (std::size_t i = 0; i < outer.directives.size(); ++i) {
+    if (outer.directives[i].kind != MapKind::Spatial) continue;
+    if (spatial >= 0) return std::nullopt;
+    spatial = static_cast<int>(i);
+  }
+  if (spatial < 0) return std::nullopt;
+  ResolvedDirective& map = outer.directives[static_cast<std::size_t>(spatial)];
+  if (map.offset > map.size) return std::nullopt;
+  // A later map of the same dimension splits each unit's chunk: its pieces' union is not a piece
+  // of the union.
+  for (std::size_t i = static_cast<std::size_t>(spatial) + 1; i < outer.directives.size(); ++i)
+    if (base_dim(outer.directives[i].dim) == base_dim(map.dim)) return std::nullopt;
+  switch (map.dim) {
+    case MapDim::N:
+    case MapDim::K:
+    case MapDim::C:
+      break;
+    case MapDim::YOut:
+    case MapDim::XOut: {
+      // No map of the input rows (columns) themselves, and consecutive outputs' windows must
+      // touch: with a stride above 1, a filter of at least the stride that the cut does not split.
+      const bool rows = map.dim == MapDim::YOut;
+      const Dim axis = rows ? Dim::Y : Dim::X, window = rows ? Dim::R : Dim::S;
+      const bool strided = geometry.stride(axis) > 1;
+      if (strided && geometry.size(window) < geometry.stride(axis)) return std::nullopt;
+      for (const ResolvedDirective& d : outer.directives)
+        if (d.dim == (rows ? MapDim::Y : MapDim::X) ||
+            (strided && base_dim(d.dim) == window && d.size < geometry.size(window)))
+          return std::nullopt;
+      break;
+    }
+    default:  // Y, X, R, S: the outputs whose windows fit in a union are more than the union's
+      return std::nullopt;
+  }
+  std::int64_t span = 0, stride = 0;
+  if (__builtin_mul_overflow(level.units - 1, map.offset, &span) ||
+      __builtin_add_overflow(span, map.size, &span) ||
+      __builtin_mul_overflow(level.units, map.offset, &stride))
+    return std::nullopt;
+  map = ResolvedDirective{MapKind::Temporal, map.dim, span, stride};
+  outer.units = 1;
+  outer.first_spatial = -1;
+  return outer;
+}
 }  // namespace metronome

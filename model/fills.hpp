@@ -95,4 +95,19 @@ std::vector<DimMask> dimension_groups(const LayerGeometry& geometry,
 FillCounts count_fills(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans,
                        std::size_t depth);
 
+// The top level `level` cut after its first `cut` directives with its units side by side as one
+// unit: past the first SpatialMap L2 holds the union of the units' chunks, and where that map's
+// chunks overlap or touch (offset <= size) the union of fold f's chunks f*N .. f*N+N-1 (N units)
+// is one interval, chunk f of TemporalMap((N-1)*offset + size, N*offset), which has as many
+// chunks as the map has folds. count_fills(geometry, {plan}, 1) of the result is what L2 newly
+// holds from one iteration to the next, including the words a unit needs that another unit held
+// in the iteration before (input rows that consecutive folds of output rows share). nullopt where
+// the union is not one such map: no or two SpatialMaps in the cut, gaps between chunks, a later
+// map of the same dimension in the cut (it splits each unit's chunk), gaps between the input rows
+// (columns) of consecutive output rows (columns), or a map of the input rows, columns or filter
+// taps (the outputs whose windows fit in a union of such chunks are more than the union of the
+// units' outputs).
+std::optional<LevelPlan> units_side_by_side(const LayerGeometry& geometry, const LevelPlan& level,
+                                            std::size_t cut);
+
 }  // namespace metronome

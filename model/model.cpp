@@ -166,6 +166,36 @@ bool strided_axes_whole(const LayerGeometry& geometry, const LevelPlan& top_leve
   return true;
 }
 
+// The share of an input chunk's words some window reads, where every iteration's chunks span the
+// strided axes whole: on an axis whose stride exceeds 1 and whose filter spans it (no gaps between
+// windows), the Y' windows read (Y' - 1) * stride + R of its Y rows (the last rows of an input
+// whose (Y - R) is no multiple of the stride are never read, nor fetched by the simulator), unless
+// a top-level directive before `cut` maps the axis or its outputs (the chunks hold only rows of
+// their windows then) or splits the filter. Input words = chunk words * named / whole.
+struct AxisShare {
+  std::int64_t named = 1, whole = 1;
+};
+AxisShare read_share_of_whole_axes(const LayerGeometry& geometry, const LevelPlan& top_level,
+                                   std::size_t cut) {
+  AxisShare share;
+  for (const Dim axis : {Dim::Y, Dim::X}) {
+    const std::int64_t stride = geometry.stride(axis);
+    const Dim window = axis == Dim::Y ? Dim::R : Dim::S;
+    const std::int64_t taps = geometry.size(window);
+    if (stride == 1 || taps < stride) continue;
+    bool whole = true;
+    for (std::size_t i = 0; i < cut && i < top_level.directives.size(); ++i) {
+      const ResolvedDirective& d = top_level.directives[i];
+      if (base_dim(d.dim) == axis || (base_dim(d.dim) == window && d.size < taps)) whole = false;
+    }
+    if (!whole) continue;
+    const std::int64_t outputs = axis == Dim::Y ? geometry.out_rows() : geometry.out_cols();
+    share.named *= (outputs - 1) * stride + taps;
+    share.whole *= geometry.size(axis);
+  }
+  return share;
+}
+
 // The chunks a map on `d` changes in a unit (assign, then finish_level): its own, and the input
 // rows (columns) where it moves output rows (columns) or the filter's window.
 DimMask chunks_set_by(MapDim d) {
@@ -267,6 +297,7 @@ struct LayerAnalysis {
   struct CutUnion {
     FillCounts fills;
     MulticastWords words;
+    std::optional<FillCounts> side_by_side;  // count_fills of units_side_by_side, where it exists
   };
   std::map<std::size_t, CutUnion> cut_unions;
 };
@@ -415,11 +446,16 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     geometry.finish_level(finished);
     PerTensor<bool> whole{};
     PerTensor<std::int64_t> tile{};
+    const AxisShare read = read_share_of_whole_axes(geometry, top_level, cut);
+    const auto read_inputs = [&](std::int64_t chunk_words) {
+      return count_arithmetic::mul_div(chunk_words, read.named, read.whole,
+                                       "the count of DRAM input reads");
+    };
     for (Tensor t : kAllTensors) {
       const std::int64_t volume = TileShape::coordinates(geometry, finished, t).volume();
       if (cut == 0) whole_volume[t] = volume;
       whole[t] = volume == whole_volume[t];
-      tile[t] = whole[t] ? named[t] : volume;
+      tile[t] = whole[t] ? named[t] : t == Tensor::Input ? read_inputs(volume) : volume;
     }
     const std::optional<std::int64_t> footprint = tile_footprint(tile);
     if (!footprint || *footprint > hw.l2_words()) continue;
@@ -437,12 +473,17 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     auto held_at = a.cut_fills.find(cut);
     if (held_at == a.cut_fills.end())
       held_at = a.cut_fills.emplace(cut, count_fills(geometry, {outer}, 1)).first;
-    for (Tensor t : kAllTensors) dram_fill[t] = whole[t] ? named[t] : held_at->second.words[t];
+    for (Tensor t : kAllTensors)
+      dram_fill[t] = whole[t]             ? named[t]
+                     : t == Tensor::Input ? read_inputs(held_at->second.words[t])
+                                          : held_at->second.words[t];
   }
   // Past the top level's first SpatialMap its units hold different chunks: per iteration of the
-  // outer loops L2 holds the union of the units' chunks, and DRAM sends the words some unit newly
-  // needs (the multicast count of model/multicast.hpp over the top level cut there). Only where
-  // that count is exact for inputs and weights.
+  // outer loops L2 holds the union of the units' chunks, and DRAM sends the words the union newly
+  // holds: the fill count of the units side by side as one unit where their chunks' union is one
+  // map's chunk (units_side_by_side, model/fills.hpp), else the words some unit newly needs (the
+  // multicast count of model/multicast.hpp over the top level cut there), which counts again a
+  // word another unit held in the iteration before. Only where one of them is exact for inputs.
   for (std::size_t cut = last_shared_cut + 1;
        top_level.first_spatial >= 0 && cut <= top_level.directives.size() && !placed; ++cut) {
     auto held_at = a.cut_unions.find(cut);
@@ -452,16 +493,22 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
       const std::vector<LevelPlan> outer_plans{outer};
       FillCounts fills = count_fills(geometry, outer_plans, 1);
       MulticastWords words = count_multicast_words(geometry, outer_plans, fills);
-      held_at =
-          a.cut_unions.emplace(cut, LayerAnalysis::CutUnion{std::move(fills), std::move(words)})
-              .first;
+      std::optional<FillCounts> side_by_side;
+      if (std::optional<LevelPlan> one = units_side_by_side(geometry, top_level, cut))
+        side_by_side = count_fills(geometry, {*one}, 1);
+      held_at = a.cut_unions
+                    .emplace(cut, LayerAnalysis::CutUnion{std::move(fills), std::move(words),
+                                                          std::move(side_by_side)})
+                    .first;
     }
     const LayerAnalysis::CutUnion& held = held_at->second;
-    // Words of a tensor L2 newly holds: the multicast count where it is exact, else the fill
-    // count over the top level's identical-tile share (as section 3 counts what L2 sends:
-    // weights of depth-wise layers; outputs, where units that reduce hold one tile).
+    // Words of a tensor L2 newly holds: the union's fill count, else the multicast count where it
+    // is exact, else the fill count over the top level's identical-tile share (as section 3 counts
+    // what L2 sends: weights of depth-wise layers; outputs, where units that reduce hold one tile).
     const PerTensor<std::int64_t>& top_share = share_by_depth.front();
     auto held_words = [&](Tensor t, bool first) {
+      if (held.side_by_side)
+        return first ? held.side_by_side->classes.front().words[t] : held.side_by_side->words[t];
       if (held.words.exact[t]) return first ? held.words.classes.front()[t] : held.words.words[t];
       return (first ? held.fills.classes.front().words[t] : held.fills.words[t]) / top_share[t];
     };
@@ -476,6 +523,7 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     // are the whole input's share: L2 holds (and DRAM sends) the named share of the chunks.
     const bool gaps = skips_inputs(geometry, top_level, cut);
     const bool named_share = gaps && strided_axes_whole(geometry, top_level, cut);
+    const AxisShare read = read_share_of_whole_axes(geometry, top_level, cut);
     const auto input_words = [&](bool first) {
       const std::int64_t chunks = held_words(Tensor::Input, first);
       // (long double: a product of two word counts is exact below 2^64)
@@ -483,10 +531,11 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
                                static_cast<long double>(chunks) * named[Tensor::Input] /
                                static_cast<long double>(
                                    std::max<std::int64_t>(1, whole_volume[Tensor::Input]))))
-                         : chunks;
+                         : count_arithmetic::mul_div(chunks, read.named, read.whole,
+                                                     "the count of DRAM input reads");
     };
-    if (!whole[Tensor::Input] && (!held.words.exact[Tensor::Input] || (gaps && !named_share)))
-      continue;
+    const bool exact_inputs = held.side_by_side || held.words.exact[Tensor::Input];
+    if (!whole[Tensor::Input] && (!exact_inputs || (gaps && !named_share))) continue;
     // The first iteration holds full chunks: its union is the largest.
     PerTensor<std::int64_t> tile{};
     for (Tensor t : kAllTensors)

@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <random>
+#include <set>
+#include <sstream>
 
 #include "model/fills.hpp"
 #include "spec/layer.hpp"
@@ -154,6 +158,128 @@ TEST(ModelFills, RandomCasesWithManyUnits) {
     what << "case " << i;
     expect_same(layer, m, what.str());
   }
+}
+
+// units_side_by_side against the union of the units' tiles walked here: at every cut past the top
+// level's SpatialMap where it gives a plan, its fill count must be sum_t |U_t \ U_(t-1)| with U_t
+// the union over the top level's units of their tiles in iteration t, word by word, and its first
+// class U_0's size.
+using Word = std::array<std::int64_t, 4>;
+std::set<Word> words_of(const Tile& tile) {
+  std::set<Word> words;
+  Word w{};
+  std::function<void(std::size_t)> rec = [&](std::size_t i) {
+    if (i == tile.size) {
+      words.insert(w);
+      return;
+    }
+    for (w[i] = tile.range[i].lo; w[i] < tile.range[i].hi; ++w[i]) rec(i + 1);
+  };
+  if (volume(tile) > 0) rec(0);
+  return words;
+}
+
+// Returns how many cuts were compared.
+int expect_union_fills(const Layer& layer, const ResolvedMapping& mapping,
+                       const std::string& what) {
+  const LayerGeometry g(layer);
+  const std::vector<LevelPlan> plans = plan_levels(mapping);
+  const LevelPlan& top = plans.front();
+  int compared = 0;
+  for (std::size_t cut = 1; cut <= top.directives.size(); ++cut) {
+    const std::optional<LevelPlan> one = units_side_by_side(g, top, cut);
+    if (!one) continue;
+    LevelPlan outer = top;
+    outer.directives.resize(cut);
+    PerTensor<std::int64_t> expected{}, first{};
+    PerTensor<std::set<Word>> before;
+    bool first_iteration = true;
+    walk_level(g, outer, g.whole_layer(), kAllDimsMask, [&](const std::vector<UnitChunks>& units) {
+      for (Tensor t : kAllTensors) {
+        std::set<Word> now;
+        for (UnitChunks u : units) {
+          g.finish_level(u);
+          const std::set<Word> words = words_of(TileShape::coordinates(g, u, t));
+          now.insert(words.begin(), words.end());
+        }
+        for (const Word& w : now) expected[t] += before[t].count(w) ? 0 : 1;
+        if (first_iteration) first[t] = static_cast<std::int64_t>(now.size());
+        before[t] = std::move(now);
+      }
+      first_iteration = false;
+      return true;
+    });
+    const FillCounts fills = count_fills(g, {*one}, 1);
+    for (Tensor t : kAllTensors) {
+      EXPECT_EQ(fills.words[t], expected[t]) << what << " cut " << cut << " " << tensor_name(t);
+      EXPECT_EQ(fills.classes.front().words[t], first[t])
+          << what << " cut " << cut << " " << tensor_name(t);
+    }
+    ++compared;
+  }
+  return compared;
+}
+
+TEST(ModelFills, FoldsOfOutputRowsShareInputRowsInL2) {
+  // K2 C1 3x3 on 10x4, two units one output row each inside a loop over K: per K, L2 newly holds
+  // rows 0-3, then 2 new rows per fold (4, 2, 2, 2 rows of 4 words): the 40-word input per K.
+  const ResolvedMapping m{
+      "rows",
+      {{2,
+        {tmap(MapDim::K, 1, 1), smap(MapDim::YOut, 1, 1), tmap(MapDim::XOut, 2, 2),
+         tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}}},
+      2};
+  const Layer layer = conv(2, 1, 3, 3, 10, 4, 1);
+  EXPECT_EQ(expect_union_fills(layer, m, "rows"), 4);
+  const std::optional<LevelPlan> one =
+      units_side_by_side(LayerGeometry(layer), plan_levels(m)[0], 2);
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(count_fills(LayerGeometry(layer), {*one}, 1).words[Tensor::Input], 2 * 40);
+  // Two SpatialMaps, gaps between chunks, a map of the input rows: no single map.
+  for (const ResolvedDirective& second :
+       {smap(MapDim::K, 1, 1), smap(MapDim::Y, 2, 2), smap(MapDim::YOut, 1, 2)}) {
+    const LevelPlan plan{2, {second, smap(MapDim::YOut, 1, 1)}, 0};
+    EXPECT_FALSE(units_side_by_side(LayerGeometry(layer), plan, 2).has_value());
+  }
+  EXPECT_FALSE(
+      units_side_by_side(LayerGeometry(layer), LevelPlan{2, {smap(MapDim::YOut, 1, 2)}, 0}, 1));
+  EXPECT_FALSE(
+      units_side_by_side(LayerGeometry(layer), LevelPlan{2, {smap(MapDim::Y, 2, 1)}, 0}, 1));
+  // Stride 2 with 1x1 windows, or 3x3 windows taken a row at a time: consecutive output rows'
+  // input rows leave a row between them.
+  EXPECT_FALSE(units_side_by_side(LayerGeometry(conv(2, 1, 1, 1, 10, 4, 2)),
+                                  LevelPlan{2, {smap(MapDim::YOut, 1, 1)}, 0}, 1));
+  EXPECT_FALSE(
+      units_side_by_side(LayerGeometry(conv(2, 1, 3, 3, 10, 4, 2)),
+                         LevelPlan{2, {tmap(MapDim::R, 1, 1), smap(MapDim::YOut, 1, 1)}, 0}, 2));
+  EXPECT_TRUE(units_side_by_side(LayerGeometry(conv(2, 1, 3, 3, 10, 4, 2)),
+                                 LevelPlan{2, {tmap(MapDim::R, 3, 3), smap(MapDim::YOut, 1, 1)}, 0},
+                                 2));
+}
+
+// The map that stands for N units side by side has one chunk per fold of the SpatialMap.
+TEST(ModelFills, TheUnitsSideBySideMapHasOneChunkPerFold) {
+  for (std::int64_t length = 1; length < 60; ++length)
+    for (std::int64_t size = 1; size < 12; ++size)
+      for (std::int64_t offset = 1; offset <= size; ++offset)
+        for (std::int64_t units = 1; units < 20; ++units) {
+          const std::int64_t folds = (chunk_count(length, size, offset) + units - 1) / units;
+          ASSERT_EQ(chunk_count(length, (units - 1) * offset + size, units * offset), folds)
+              << length << " " << size << " " << offset << " " << units;
+        }
+}
+
+TEST(ModelFills, UnitsSideBySideHoldTheUnionOfTheirTiles) {
+  std::mt19937_64 rng(20261129);
+  int compared = 0;
+  for (int i = 0; i < 800; ++i) {
+    // Few units (several folds on these small layers) and many (idle units past the chunks).
+    const auto [layer, m] = testing_layers::random_small_case(rng, i, 12, i % 2 == 0 ? 3 : 12);
+    std::ostringstream what;
+    what << "case " << i;
+    compared += expect_union_fills(layer, m, what.str());
+  }
+  EXPECT_GT(compared, 200);
 }
 
 }  // namespace
