@@ -73,6 +73,12 @@ int ValidateCommand::run(std::ostream& out, std::ostream& err) const {
   const validation::ConfigDirs dirs = shipped_config_dirs();
 
   if (!merge_.empty()) {
+    // CLI11 gives --merge the word after it even when that is an option (`--merge --out D`).
+    for (const std::string& dir : merge_)
+      if (dir.starts_with("-"))
+        throw UsageError("--merge: '" + dir +
+                         "' is an option, not a shard directory (expected --merge DIR... with "
+                         "at least one directory)");
     if (!shard_.empty() || resume_ || smallest_first_ || variant_.given())
       throw UsageError(
           "--merge joins finished shards: it takes no --shard, --resume, --smallest-first, "

@@ -384,7 +384,7 @@ class Coverage {
       extent[i] = add_or_throw(g.sizes[i], 1, "coverage table size");
       cells = mul_or_throw(cells, extent[i], "coverage table size");
     }
-    check_table_size(g, cells);
+    check_table_size(g, cells, subject_.layer->type == LayerType::Gemm);
     std::vector<std::int64_t>& diff = g.table;
     g.stride.assign(d, 1);
     for (std::size_t i = d; i-- > 1;) g.stride[i - 1] = g.stride[i] * extent[i];
@@ -459,13 +459,15 @@ class Coverage {
     return covered;
   }
 
-  static void check_table_size(const CoordinateGroup& g, std::int64_t cells) {
+  // `gemm`: name the coordinates as the layer does (M -> K, K -> C, N -> Y', spec/layer.hpp).
+  static void check_table_size(const CoordinateGroup& g, std::int64_t cells, bool gemm) {
     constexpr std::int64_t kMaxCells = std::int64_t{1} << 22;
     if (cells <= kMaxCells) return;
     std::string names;
     for (std::size_t c : g.coords)
       names += fmt::format("{}{}", names.empty() ? "" : ",",
-                           std::array{"N", "K", "C", "R", "S", "Y'", "X'"}[c]);
+                           gemm ? std::array{"batch", "M", "K", "R", "S", "N", "X'"}[c]
+                                : std::array{"N", "K", "C", "R", "S", "Y'", "X'"}[c]);
     throw InputError(SourceLocation{},
                      fmt::format("the mapping couples dimensions {} whose combined size ({} "
                                  "cells) is too large for the exact coverage analysis",

@@ -563,14 +563,20 @@ pe: { count: 64, macs_per_cycle: 1, l1_bytes: 16 }
       << r.describe();
 }
 
+// 64 PEs and a DRAM of 16 words per cycle that answers after `latency` cycles.
+std::string slow_dram_machine(TempDir& dir, int latency) {
+  const std::string name = "dram-" + std::to_string(latency);
+  return dir.write(name + ".yaml",
+                   "name: " + name +
+                       "\npe: { count: 64 }\ndram: { words_per_cycle: 16, latency_cycles: " +
+                       std::to_string(latency) + " }\n");
+}
+
 // A DRAM that answers after 5000 cycles leaves every block without anything to do for longer
 // than a 200-cycle watchdog allows: the run stops with exit status 1 and says what waits.
 TEST(SimulateCli, WatchdogStopsARunWithoutProgress) {
   TempDir dir;
-  const std::string hw = dir.write("slow-dram.yaml", R"(name: slow-dram
-pe: { count: 64 }
-dram: { words_per_cycle: 16, latency_cycles: 5000 }
-)");
+  const std::string hw = slow_dram_machine(dir, 5000);
   const RunResult r =
       run_metronome({"simulate", source_path("configs/networks/small.m"), "--layer", "gemm",
                      "--dataflow", "kcp_ws", "--hw", hw, "--watchdog-cycles", "200"});
@@ -587,10 +593,7 @@ dram: { words_per_cycle: 16, latency_cycles: 5000 }
 // cycles (the parser accepts up to 2^32) is slow, not stuck.
 TEST(SimulateCli, TheDefaultWatchdogAllowsForTheMachinesLatencies) {
   TempDir dir;
-  const std::string hw = dir.write("slower-dram.yaml", R"(name: slower-dram
-pe: { count: 64 }
-dram: { words_per_cycle: 16, latency_cycles: 150000 }
-)");
+  const std::string hw = slow_dram_machine(dir, 150000);
   const nlohmann::json records = run_json({"simulate", source_path("configs/networks/small.m"),
                                            "--layer", "gemm", "--dataflow", "kcp_ws", "--hw", hw});
   ASSERT_EQ(records.size(), 1u);
@@ -625,10 +628,7 @@ TEST(SimulateCli, OptionValuesAreCheckedAsWritten) {
   }
   // A leading zero is decimal, not octal: 010 is ten cycles.
   TempDir dir;
-  const std::string hw = dir.write("slow-dram.yaml", R"(name: slow-dram
-pe: { count: 64 }
-dram: { words_per_cycle: 16, latency_cycles: 5000 }
-)");
+  const std::string hw = slow_dram_machine(dir, 5000);
   const RunResult r = run({"--hw", hw, "--watchdog-cycles", "010"});
   EXPECT_EQ(r.exit_status, 1) << r.describe();
   EXPECT_TRUE(contains(r.err, "watchdog: no progress for 10 cycles")) << r.describe();

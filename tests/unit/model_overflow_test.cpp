@@ -15,6 +15,7 @@
 #include "model/model.hpp"
 #include "spec/workload_parser.hpp"
 #include "tests/unit/input_error_expectations.hpp"
+#include "tests/unit/test_layers.hpp"
 
 namespace metronome {
 namespace {
@@ -165,14 +166,7 @@ TEST(ModelOverflow, ALargeLayerThatFitsGivesExactCounts) {
   layer.size[Dim::Y] = Y;
   layer.size[Dim::X] = X;
   layer.validate();
-  const Mapping ws = parse_dataflow(
-      "SpatialMap(1,1) K;\n"
-      "TemporalMap(Sz(C),Sz(C)) C;\n"
-      "TemporalMap(Sz(R),Sz(R)) R;\n"
-      "TemporalMap(Sz(S),Sz(S)) S;\n"
-      "TemporalMap(1,1) Y';\n"
-      "TemporalMap(1,1) X';\n",
-      "ws_k.m");
+  const Mapping ws = testing_layers::weight_stationary_k();
   // Unlimited bandwidth, no latencies, an L2 that holds the layer.
   Hardware hw;
   hw.name = "ideal";

@@ -34,17 +34,7 @@ Hardware ideal(std::int64_t pes) {
   return hw;
 }
 
-// K spread over 4 PEs, then every (y, x) output in turn; C and R, S whole.
-Mapping weight_stationary_k() {
-  return parse_dataflow(
-      "SpatialMap(1,1) K;\n"
-      "TemporalMap(Sz(C),Sz(C)) C;\n"
-      "TemporalMap(Sz(R),Sz(R)) R;\n"
-      "TemporalMap(Sz(S),Sz(S)) S;\n"
-      "TemporalMap(1,1) Y';\n"
-      "TemporalMap(1,1) X';\n",
-      "ws_k.m");
-}
+using testing_layers::weight_stationary_k;
 
 TEST(Model, IdealHardwareRuntimeIsComputePlusPipelineFillAndDrain) {
   // K=4 C=2 R=S=3 on 5x5 input: 9 outputs per k; each step a PE does C*R*S = 18 MACs. With

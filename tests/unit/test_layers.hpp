@@ -9,6 +9,7 @@
 #include "spec/layer.hpp"
 #include "spec/mapping.hpp"
 #include "spec/semantics_walk.hpp"
+#include "spec/workload_parser.hpp"
 
 namespace metronome::testing_layers {
 
@@ -57,6 +58,19 @@ inline ResolvedMapping small_yx_output_stationary() {
              tmap(MapDim::X, 10, 8)}},
            {8, {smap(MapDim::X, 3, 1), tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}}},
           16};
+}
+
+// K spread over the units, then every (y, x) output in turn; C and R, S whole (a weight-stationary
+// mapping the model tests use).
+inline Mapping weight_stationary_k() {
+  return parse_dataflow(
+      "SpatialMap(1,1) K;\n"
+      "TemporalMap(Sz(C),Sz(C)) C;\n"
+      "TemporalMap(Sz(R),Sz(R)) R;\n"
+      "TemporalMap(Sz(S),Sz(S)) S;\n"
+      "TemporalMap(1,1) Y';\n"
+      "TemporalMap(1,1) X';\n",
+      "ws_k.m");
 }
 
 // Every PE's steps in order, as a direct reading of the walks (spec/semantics_walk): calls

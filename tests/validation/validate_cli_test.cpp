@@ -189,6 +189,12 @@ TEST(ValidateCli, BadInputExitsWithStatus2) {
   EXPECT_NE(r.err.find("it takes no --shard, --resume, --smallest-first"), std::string::npos)
       << r.err;
 
+  r = run_metronome({"validate", "--merge", "--out", (dir.path() / "m").string()});
+  EXPECT_EQ(r.exit_status, 2) << r.describe();
+  EXPECT_NE(r.err.find("--merge: '--out' is an option, not a shard directory"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "m"));
+
   r = run_metronome(
       {"validate", "--merge", dir.path().string(), "--out", (dir.path() / "m").string()});
   EXPECT_EQ(r.exit_status, 2) << r.describe();
