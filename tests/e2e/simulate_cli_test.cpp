@@ -252,25 +252,33 @@ TEST(SimulateCli, DramTrafficEqualsTheModelsWhenL2HoldsRowsOfUnitsSideBySide) {
   EXPECT_EQ(model["buffer_words_required"]["l2"], 80);
 }
 
+// `network` (one layer with its dataflow) simulated and modelled on two PEs with an L2 of
+// `l2_words`: the same DRAM traffic, `input_reads` DRAM input reads, and the model's L2
+// requirement `l2_required`.
+void expect_equal_dram_traffic(const std::string& network, int l2_words, std::int64_t input_reads,
+                               std::int64_t l2_required) {
+  TempDir dir;
+  const auto [sim, model] =
+      simulated_and_modelled(dir.write("layer.m", network), two_pes_and_l2(dir, l2_words));
+  ASSERT_FALSE(sim.is_null());
+  EXPECT_EQ(model["traffic"]["dram"], sim["traffic"]["dram"]);
+  EXPECT_EQ(model["traffic"]["dram"]["input"]["reads"], input_reads);
+  EXPECT_EQ(model["buffer_words_required"]["l2"], l2_required);
+}
+
 // Folds of output rows share input rows: K2 C1 3x3 on 10x4 with the two units taking one output
 // row each (Y'), inside a loop over K. L2 (40 words) holds one fold's union (4 input rows,
 // 29 words with weights and outputs), not the 40-word input, so the input is read once per K:
 // 2 x 40 words. The rows two consecutive folds share (2 of 4) are in L2 already; counting what
 // each unit newly needs against its own previous rows gave 104.
 TEST(SimulateCli, DramTrafficEqualsTheModelsWhenFoldsOfUnitsShareInputRows) {
-  TempDir dir;
-  const std::string workload = dir.write(
-      "fold.m",
+  expect_equal_dram_traffic(
       "Network fold { Layer rows { Type: CONV\n"
       "  Dimensions { N: 1, K: 2, C: 1, R: 3, S: 3, Y: 10, X: 4 }\n"
       "  Dataflow { TemporalMap(1,1) K; SpatialMap(1,1) Y'; TemporalMap(2,2) X';\n"
       "    TemporalMap(Sz(C),Sz(C)) C; TemporalMap(Sz(R),Sz(R)) R; TemporalMap(Sz(S),Sz(S)) S; }"
-      " } }\n");
-  const auto [sim, model] = simulated_and_modelled(workload, two_pes_and_l2(dir, 40));
-  ASSERT_FALSE(sim.is_null());
-  EXPECT_EQ(model["traffic"]["dram"], sim["traffic"]["dram"]);
-  EXPECT_EQ(model["traffic"]["dram"]["input"]["reads"], 2 * 40);
-  EXPECT_EQ(model["buffer_words_required"]["l2"], 29);
+      " } }\n",
+      40, 2 * 40, 29);
 }
 
 // 3x3 windows at stride 2 on 8x8 read rows and columns 0-6 only (3 outputs: (3 - 1) * 2 + 3 = 7).
@@ -278,18 +286,12 @@ TEST(SimulateCli, DramTrafficEqualsTheModelsWhenFoldsOfUnitsShareInputRows) {
 // the cut splits C and leaves Y and X whole: each channel's 49 read words come once, as the
 // simulator fetches them; counting the chunks' 64 gave 128.
 TEST(SimulateCli, DramTrafficEqualsTheModelsWhenStridedWindowsLeaveTheLastRowUnread) {
-  TempDir dir;
-  const std::string workload = dir.write(
-      "edge.m",
+  expect_equal_dram_traffic(
       "Network tail { Layer edge { Type: CONV Stride { X: 2, Y: 2 }\n"
       "  Dimensions { N: 1, K: 2, C: 2, R: 3, S: 3, Y: 8, X: 8 }\n"
       "  Dataflow { SpatialMap(1,1) K; TemporalMap(1,1) C; TemporalMap(Sz(R),Sz(R)) R;\n"
-      "    TemporalMap(Sz(S),Sz(S)) S; TemporalMap(1,1) Y'; TemporalMap(1,1) X'; } } }\n");
-  const auto [sim, model] = simulated_and_modelled(workload, two_pes_and_l2(dir, 120));
-  ASSERT_FALSE(sim.is_null());
-  EXPECT_EQ(model["traffic"]["dram"], sim["traffic"]["dram"]);
-  EXPECT_EQ(model["traffic"]["dram"]["input"]["reads"], 2 * 49);
-  EXPECT_EQ(model["buffer_words_required"]["l2"], 49 + 18 + 18);
+      "    TemporalMap(Sz(S),Sz(S)) S; TemporalMap(1,1) Y'; TemporalMap(1,1) X'; } } }\n",
+      120, 2 * 49, 49 + 18 + 18);
 }
 
 // The same with stride 2 on 7x7, whose 3x3 windows span the stride: the cut's input chunks hold
