@@ -63,6 +63,20 @@ Interval TileShape::coordinate(const LayerGeometry& g, const UnitChunks& u, Tens
   return coordinates(g, u, t)[i];
 }
 
+Tile TileShape::read_coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor t) {
+  Tile tile = coordinates(g, u, t);
+  if (t != Tensor::Input) return tile;
+  for (const Dim axis : {Dim::Y, Dim::X}) {
+    const Interval window = u.chunk[axis == Dim::Y ? Dim::R : Dim::S];
+    // With gaps between consecutive outputs' windows the rows read are no interval: the chunk.
+    if (g.stride(axis) > 1 && window.length() < g.stride(axis)) continue;
+    Interval& rows = tile.range[axis == Dim::Y ? 2 : 3];
+    rows = intersect(rows,
+                     walk_detail::needed_span(g.fitting_outputs(u, axis), window, g.stride(axis)));
+  }
+  return tile;
+}
+
 namespace {
 
 using count_arithmetic::add;
@@ -82,8 +96,10 @@ struct AfterMemo {
 
 class FillCounter {
  public:
-  FillCounter(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans, std::size_t depth)
+  FillCounter(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans, std::size_t depth,
+              bool read_rows_only)
       : geometry_(geometry),
+        read_rows_only_(read_rows_only),
         own_plans_(
             depth < plans.size()
                 ? std::vector<LevelPlan>(plans.begin(), plans.begin() + static_cast<long>(depth))
@@ -98,6 +114,7 @@ class FillCounter {
     memo_key_.reserve(2 * kMaxStateKey + 3);  // once, not by doubling
     scratch_key_.reserve(2 * kMaxStateKey);
     largest_part_.fill({});
+    // (Plain walks take N, K or C alone, never the rows read_rows_only narrows.)
     for (std::size_t g = 0; g < groups_.size(); ++g)
       plain_[g] = PlainGroupWalk::applies(geometry_, plans_, groups_[g]);
   }
@@ -480,19 +497,25 @@ class FillCounter {
             std::int64_t weight) {
     PerTensor<std::int64_t>& largest = largest_part_[c.group_index];
     for (Tensor t : kAllTensors) {
-      const Tile fresh = TileShape::coordinates(geometry_, new_state, t);
+      const Tile fresh = tile_of(new_state, t);
       const std::int64_t fresh_part = part(c.group, t, fresh);
       largest[t] = std::max(largest[t], fresh_part);
       c.sums.fresh[t] = add(c.sums.fresh[t], mul(weight, fresh_part));
       if (c.cut >= 0) {
-        const Tile prev = TileShape::coordinates(geometry_, old_state, t);
+        const Tile prev = tile_of(old_state, t);
         c.sums.kept[t] = add(c.sums.kept[t], mul(weight, overlap(c.group, t, fresh, prev)));
       }
     }
     if (unit0_path) c.sums.per_pe = add(c.sums.per_pe, weight);
   }
 
+  Tile tile_of(const UnitChunks& u, Tensor t) const {
+    return read_rows_only_ ? TileShape::read_coordinates(geometry_, u, t)
+                           : TileShape::coordinates(geometry_, u, t);
+  }
+
   const LayerGeometry& geometry_;
+  bool read_rows_only_;
   std::vector<LevelPlan> own_plans_;  // the first `depth` levels, when not all
   const std::vector<LevelPlan>& plans_;
   std::vector<DimMask> groups_;
@@ -576,8 +599,8 @@ std::vector<DimMask> dimension_groups(const LayerGeometry& geometry,
 }
 
 FillCounts count_fills(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans,
-                       std::size_t depth) {
-  return FillCounter(geometry, plans, std::min(depth, plans.size())).run();
+                       std::size_t depth, bool read_rows_only) {
+  return FillCounter(geometry, plans, std::min(depth, plans.size()), read_rows_only).run();
 }
 
 std::optional<LevelPlan> units_side_by_side(const LayerGeometry& geometry, const LevelPlan& level,

@@ -39,6 +39,9 @@ struct TileShape {
   static Tile coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor t);
   // coordinates(g, u, t)[i] alone (walks that look at one coordinate per group).
   static Interval coordinate(const LayerGeometry& g, const UnitChunks& u, Tensor t, std::size_t i);
+  // coordinates(), with the input's rows (columns) narrowed to those some MAC of the unit reads,
+  // (fitting outputs' windows), where they are an interval (no gaps between windows).
+  static Tile read_coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor t);
   // The dimension whose chunk coordinate i is as it is (u.chunk[d]), if it is one.
   static std::optional<Dim> plain_dim(const LayerGeometry& g, Tensor t, std::size_t i);
 };
@@ -92,8 +95,11 @@ std::vector<DimMask> dimension_groups(const LayerGeometry& geometry,
 
 // Counts fills over the first `depth` levels (depth = plans.size() for PEs; 1 for the top
 // level's units, whose "tiles" are the chunks a top-level unit holds).
+// `read_rows_only`: tiles as TileShape::read_coordinates (L2's tiles at a cut of the top level:
+// it holds the words the PE tiles of an iteration name, which are the rows and columns their
+// MACs read, not the whole of the unit's chunk).
 FillCounts count_fills(const LayerGeometry& geometry, const std::vector<LevelPlan>& plans,
-                       std::size_t depth);
+                       std::size_t depth, bool read_rows_only = false);
 
 // The top level `level` cut after its first `cut` directives with its units side by side as one
 // unit: past the first SpatialMap L2 holds the union of the units' chunks, and where that map's

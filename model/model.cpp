@@ -166,36 +166,6 @@ bool strided_axes_whole(const LayerGeometry& geometry, const LevelPlan& top_leve
   return true;
 }
 
-// The share of an input chunk's words some window reads, where every iteration's chunks span the
-// strided axes whole: on an axis whose stride exceeds 1 and whose filter spans it (no gaps between
-// windows), the Y' windows read (Y' - 1) * stride + R of its Y rows (the last rows of an input
-// whose (Y - R) is no multiple of the stride are never read, nor fetched by the simulator), unless
-// a top-level directive before `cut` maps the axis or its outputs (the chunks hold only rows of
-// their windows then) or splits the filter. Input words = chunk words * named / whole.
-struct AxisShare {
-  std::int64_t named = 1, whole = 1;
-};
-AxisShare read_share_of_whole_axes(const LayerGeometry& geometry, const LevelPlan& top_level,
-                                   std::size_t cut) {
-  AxisShare share;
-  for (const Dim axis : {Dim::Y, Dim::X}) {
-    const std::int64_t stride = geometry.stride(axis);
-    const Dim window = axis == Dim::Y ? Dim::R : Dim::S;
-    const std::int64_t taps = geometry.size(window);
-    if (stride == 1 || taps < stride) continue;
-    bool whole = true;
-    for (std::size_t i = 0; i < cut && i < top_level.directives.size(); ++i) {
-      const ResolvedDirective& d = top_level.directives[i];
-      if (base_dim(d.dim) == axis || (base_dim(d.dim) == window && d.size < taps)) whole = false;
-    }
-    if (!whole) continue;
-    const std::int64_t outputs = axis == Dim::Y ? geometry.out_rows() : geometry.out_cols();
-    share.named *= (outputs - 1) * stride + taps;
-    share.whole *= geometry.size(axis);
-  }
-  return share;
-}
-
 // The chunks a map on `d` changes in a unit (assign, then finish_level): its own, and the input
 // rows (columns) where it moves output rows (columns) or the filter's window.
 DimMask chunks_set_by(MapDim d) {
@@ -446,16 +416,12 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     geometry.finish_level(finished);
     PerTensor<bool> whole{};
     PerTensor<std::int64_t> tile{};
-    const AxisShare read = read_share_of_whole_axes(geometry, top_level, cut);
-    const auto read_inputs = [&](std::int64_t chunk_words) {
-      return count_arithmetic::mul_div(chunk_words, read.named, read.whole,
-                                       "the count of DRAM input reads");
-    };
     for (Tensor t : kAllTensors) {
       const std::int64_t volume = TileShape::coordinates(geometry, finished, t).volume();
       if (cut == 0) whole_volume[t] = volume;
       whole[t] = volume == whole_volume[t];
-      tile[t] = whole[t] ? named[t] : t == Tensor::Input ? read_inputs(volume) : volume;
+      // L2 holds the words the iteration's PE tiles name: the rows and columns its MACs read.
+      tile[t] = whole[t] ? named[t] : TileShape::read_coordinates(geometry, finished, t).volume();
     }
     const std::optional<std::int64_t> footprint = tile_footprint(tile);
     if (!footprint || *footprint > hw.l2_words()) continue;
@@ -472,11 +438,8 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     outer.units = 1;
     auto held_at = a.cut_fills.find(cut);
     if (held_at == a.cut_fills.end())
-      held_at = a.cut_fills.emplace(cut, count_fills(geometry, {outer}, 1)).first;
-    for (Tensor t : kAllTensors)
-      dram_fill[t] = whole[t]             ? named[t]
-                     : t == Tensor::Input ? read_inputs(held_at->second.words[t])
-                                          : held_at->second.words[t];
+      held_at = a.cut_fills.emplace(cut, count_fills(geometry, {outer}, 1, true)).first;
+    for (Tensor t : kAllTensors) dram_fill[t] = whole[t] ? named[t] : held_at->second.words[t];
   }
   // Past the top level's first SpatialMap its units hold different chunks: per iteration of the
   // outer loops L2 holds the union of the units' chunks, and DRAM sends the words the union newly
@@ -495,7 +458,7 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
       MulticastWords words = count_multicast_words(geometry, outer_plans, fills);
       std::optional<FillCounts> side_by_side;
       if (std::optional<LevelPlan> one = units_side_by_side(geometry, top_level, cut))
-        side_by_side = count_fills(geometry, {*one}, 1);
+        side_by_side = count_fills(geometry, {*one}, 1, true);
       held_at = a.cut_unions
                     .emplace(cut, LayerAnalysis::CutUnion{std::move(fills), std::move(words),
                                                           std::move(side_by_side)})
@@ -523,7 +486,6 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
     // are the whole input's share: L2 holds (and DRAM sends) the named share of the chunks.
     const bool gaps = skips_inputs(geometry, top_level, cut);
     const bool named_share = gaps && strided_axes_whole(geometry, top_level, cut);
-    const AxisShare read = read_share_of_whole_axes(geometry, top_level, cut);
     const auto input_words = [&](bool first) {
       const std::int64_t chunks = held_words(Tensor::Input, first);
       // (long double: a product of two word counts is exact below 2^64)
@@ -531,8 +493,7 @@ Metrics evaluate(const Layer& layer, const Mapping& mapping, const Hardware& hw,
                                static_cast<long double>(chunks) * named[Tensor::Input] /
                                static_cast<long double>(
                                    std::max<std::int64_t>(1, whole_volume[Tensor::Input]))))
-                         : count_arithmetic::mul_div(chunks, read.named, read.whole,
-                                                     "the count of DRAM input reads");
+                         : chunks;
     };
     const bool exact_inputs = held.side_by_side || held.words.exact[Tensor::Input];
     if (!whole[Tensor::Input] && (!exact_inputs || (gaps && !named_share))) continue;

@@ -294,6 +294,20 @@ TEST(SimulateCli, DramTrafficEqualsTheModelsWhenStridedWindowsLeaveTheLastRowUnr
       120, 2 * 49, 49 + 18 + 18);
 }
 
+// Filter taps one at a time at the top level: per (c, r, s, y') L2 holds the 4 input columns the
+// row's windows read at tap s, not the padded row's 6 (K1 C4 3x3 on 6x6, the two units taking a
+// channel each, a 40-word L2). 576 input reads, as the simulator fetches; the unit's chunks gave
+// 864.
+TEST(SimulateCli, DramTrafficEqualsTheModelsWhenFilterTapsAreWalkedOneAtATime) {
+  expect_equal_dram_traffic(
+      "Network taps { Layer one { Type: CONV\n"
+      "  Dimensions { N: 1, K: 1, C: 4, R: 3, S: 3, Y: 6, X: 6 }\n"
+      "  Dataflow { SpatialMap(1,1) C; TemporalMap(1,1) R; TemporalMap(1,1) S; TemporalMap(1,1) "
+      "Y';\n"
+      "    TemporalMap(1,1) X'; } } }\n",
+      40, 576, 14);
+}
+
 // The same with stride 2 on 7x7, whose 3x3 windows span the stride: the cut's input chunks hold
 // no row or column the windows skip, so L2 holds the two units' chunks of one output row (84
 // words) and every input word comes once per K fold (2 x 98), as the simulator fetches them.

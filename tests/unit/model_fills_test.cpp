@@ -160,6 +160,43 @@ TEST(ModelFills, RandomCasesWithManyUnits) {
   }
 }
 
+// count_fills over the top level alone with read_rows_only (L2's tiles) against a walk of the top
+// level's units summing |T_t \ T_(t-1)| of TileShape::read_coordinates.
+TEST(ModelFills, ReadRowsOnlyCountsTheRowsTheUnitsMacsRead) {
+  std::mt19937_64 rng(20261130);
+  int narrower = 0;
+  for (int i = 0; i < 600; ++i) {
+    const auto [layer, m] = testing_layers::random_small_case(rng, i, 12, i % 2 == 0 ? 3 : 12);
+    const LayerGeometry g(layer);
+    const std::vector<LevelPlan> plans = plan_levels(m);
+    PerTensor<std::int64_t> expected{};
+    std::map<std::size_t, PerTensor<Tile>> last;
+    walk_level(g, plans[0], g.whole_layer(), kAllDimsMask,
+               [&](const std::vector<UnitChunks>& units) {
+                 for (std::size_t u = 0; u < units.size(); ++u) {
+                   UnitChunks finished = units[u];
+                   g.finish_level(finished);
+                   auto [it, first] = last.try_emplace(u);
+                   for (Tensor t : kAllTensors) {
+                     const Tile tile = TileShape::read_coordinates(g, finished, t);
+                     expected[t] += volume(tile) - (first ? 0 : overlap(tile, it->second[t]));
+                     it->second[t] = tile;
+                     if (t == Tensor::Input &&
+                         volume(tile) < volume(TileShape::coordinates(g, finished, t)))
+                       ++narrower;
+                   }
+                 }
+                 return true;
+               });
+    if (plans[0].first_spatial < 0)
+      for (Tensor t : kAllTensors) expected[t] *= plans[0].units;
+    const FillCounts fills = count_fills(g, plans, 1, true);
+    for (Tensor t : kAllTensors)
+      EXPECT_EQ(fills.words[t], expected[t]) << "case " << i << " " << tensor_name(t);
+  }
+  EXPECT_GT(narrower, 100);  // the cases do narrow tiles
+}
+
 // units_side_by_side against the union of the units' tiles walked here: at every cut past the top
 // level's SpatialMap where it gives a plan, its fill count must be sum_t |U_t \ U_(t-1)| with U_t
 // the union over the top level's units of their tiles in iteration t, word by word, and its first
