@@ -652,4 +652,5 @@ std::optional<LevelPlan> units_side_by_side(const LayerGeometry& geometry, const
   outer.first_spatial = -1;
   return outer;
 }
+
 }  // namespace metronome

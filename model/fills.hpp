@@ -39,8 +39,8 @@ struct TileShape {
   static Tile coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor t);
   // coordinates(g, u, t)[i] alone (walks that look at one coordinate per group).
   static Interval coordinate(const LayerGeometry& g, const UnitChunks& u, Tensor t, std::size_t i);
-  // coordinates(), with the input's rows (columns) narrowed to those some MAC of the unit reads,
-  // (fitting outputs' windows), where they are an interval (no gaps between windows).
+  // coordinates(), with the input's rows (columns) narrowed to those some MAC of the unit reads
+  // (its fitting outputs' windows), where they are an interval (no gaps between windows).
   static Tile read_coordinates(const LayerGeometry& g, const UnitChunks& u, Tensor t);
   // The dimension whose chunk coordinate i is as it is (u.chunk[d]), if it is one.
   static std::optional<Dim> plain_dim(const LayerGeometry& g, Tensor t, std::size_t i);
