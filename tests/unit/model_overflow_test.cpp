@@ -168,18 +168,9 @@ TEST(ModelOverflow, ALargeLayerThatFitsGivesExactCounts) {
   layer.validate();
   const Mapping ws = testing_layers::weight_stationary_k();
   // Unlimited bandwidth, no latencies, an L2 that holds the layer.
-  Hardware hw;
-  hw.name = "ideal";
-  hw.pe.count = K;
+  Hardware hw = testing_layers::ideal_machine(K);
   hw.pe.l1_bytes = std::int64_t{1} << 40;
   hw.l2.bytes = std::int64_t{1} << 62;
-  hw.l2.words_per_bank_per_cycle = kUnlimited;
-  hw.dram.words_per_cycle = kUnlimited;
-  hw.dram.latency_cycles = 0;
-  for (NetworkSpec* n : {&hw.noc.distribution, &hw.noc.reduction}) {
-    n->link_words_per_cycle = kUnlimited;
-    n->hop_latency = 0;
-  }
   const Metrics m = evaluate_layer(layer, ws, hw);
   ASSERT_EQ(m.status, RecordStatus::Ok) << m.note;
   const std::int64_t macs = K * C * Y * X, pixels = Y * X;

@@ -19,19 +19,7 @@ const std::string kRoot = METRONOME_SOURCE_DIR;
 using testing_layers::conv;
 
 Hardware ideal(std::int64_t pes) {
-  Hardware hw;
-  hw.name = "ideal";
-  hw.pe.count = pes;
-  hw.pe.l1_bytes = 1 << 20;
-  hw.l2.bytes = std::int64_t{1} << 30;
-  hw.l2.words_per_bank_per_cycle = kUnlimited;
-  hw.dram.words_per_cycle = kUnlimited;
-  hw.dram.latency_cycles = 0;
-  for (NetworkSpec* n : {&hw.noc.distribution, &hw.noc.reduction}) {
-    n->link_words_per_cycle = kUnlimited;
-    n->hop_latency = 0;
-  }
-  return hw;
+  return testing_layers::ideal_machine(pes);
 }
 
 using testing_layers::weight_stationary_k;

@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "spec/hardware.hpp"
 #include "spec/layer.hpp"
 #include "spec/mapping.hpp"
 #include "spec/semantics_walk.hpp"
@@ -58,6 +59,23 @@ inline ResolvedMapping small_yx_output_stationary() {
              tmap(MapDim::X, 10, 8)}},
            {8, {smap(MapDim::X, 3, 1), tmap(MapDim::R, 3, 3), tmap(MapDim::S, 3, 3)}}},
           16};
+}
+
+// `pes` PEs with nothing limiting: unlimited bandwidths, no latencies, a 1 MB L1 and a 1 GB L2.
+inline Hardware ideal_machine(std::int64_t pes) {
+  Hardware hw;
+  hw.name = "ideal";
+  hw.pe.count = pes;
+  hw.pe.l1_bytes = 1 << 20;
+  hw.l2.bytes = std::int64_t{1} << 30;
+  hw.l2.words_per_bank_per_cycle = kUnlimited;
+  hw.dram.words_per_cycle = kUnlimited;
+  hw.dram.latency_cycles = 0;
+  for (NetworkSpec* n : {&hw.noc.distribution, &hw.noc.reduction}) {
+    n->link_words_per_cycle = kUnlimited;
+    n->hop_latency = 0;
+  }
+  return hw;
 }
 
 // K spread over the units, then every (y, x) output in turn; C and R, S whole (a weight-stationary
